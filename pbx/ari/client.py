@@ -1,0 +1,188 @@
+"""Asterisk REST Interface client: one httpx wrapper, explicit timeouts, our own errors.
+
+Every httpx exception and every error status is mapped to an AriError subclass in
+`_request`, so callers handle "the call is gone" (AriNotFound), "Asterisk is not there"
+(AriUnavailable) and "too slow" (AriTimeout) without knowing about httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+# Downloads of long recordings may take longer than one control request.
+DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
+
+
+class AriError(Exception):
+    """ARI refused or failed a request. `status` is the HTTP status, 0 when none came back."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AriNotFound(AriError):
+    """404: the channel, recording or playback no longer exists (often: the caller hung up)."""
+
+
+class AriConflict(AriError):
+    """409/412: the object exists but is in the wrong state (e.g. not in Stasis any more)."""
+
+
+class AriUnavailable(AriError):
+    """Asterisk could not be reached, or answered 5xx/503."""
+
+
+class AriTimeout(AriError):
+    """No answer within the timeout."""
+
+
+class AriClient:
+    """Async client for the subset of ARI Centrala uses. Close it with `aclose()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            auth=(user, password),
+            timeout=timeout,
+            transport=transport,
+            # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
+            limits=httpx.Limits(max_connections=40, max_keepalive_connections=20),
+        )
+
+    @classmethod
+    def from_settings(cls, **kwargs: Any) -> AriClient:
+        from django.conf import settings
+
+        return cls(settings.ARI_URL, settings.ARI_USER, settings.ARI_PASSWORD, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AriClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- one place for transport and status errors --------------------------------------
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise AriTimeout(f"{method} {path}: no answer from Asterisk in time") from exc
+        except httpx.TransportError as exc:
+            raise AriUnavailable(f"{method} {path}: cannot reach Asterisk ({exc})") from exc
+        _raise_for_status(method, path, response)
+        return response
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._request(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    # --- calls -------------------------------------------------------------------------
+
+    async def ping(self) -> dict[str, Any]:
+        return await self._json("GET", "asterisk/ping")  # type: ignore[no-any-return]
+
+    async def answer(self, channel_id: str) -> None:
+        await self._request("POST", f"channels/{_seg(channel_id)}/answer")
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        await self._request("DELETE", f"channels/{_seg(channel_id)}", params={"reason": reason})
+
+    async def play(self, channel_id: str, media: str, playback_id: str) -> None:
+        await self._request(
+            "POST", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}", params={"media": media}
+        )
+
+    async def record(
+        self, channel_id: str, name: str, fmt: str, max_seconds: int, beep: bool = False
+    ) -> None:
+        params = {
+            "name": name,
+            "format": fmt,
+            "maxDurationSeconds": max_seconds,
+            "ifExists": "fail",
+            "beep": "true" if beep else "false",
+            "terminateOn": "none",
+        }
+        await self._request("POST", f"channels/{_seg(channel_id)}/record", params=params)
+
+    async def stop_recording(self, name: str) -> None:
+        await self._request("POST", f"recordings/live/{_seg(name)}/stop")
+
+    async def get_channel(self, channel_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"channels/{_seg(channel_id)}")  # type: ignore[no-any-return]
+
+    async def application(self, app: str) -> dict[str, Any]:
+        """The app's subscriptions: channel_ids, bridge_ids, endpoint_ids, device_names."""
+        return await self._json("GET", f"applications/{_seg(app)}")  # type: ignore[no-any-return]
+
+    async def reload_module(self, module: str) -> None:
+        await self._request("PUT", f"asterisk/modules/{_seg(module)}")
+
+    # --- stored recordings ---------------------------------------------------------------
+
+    @asynccontextmanager
+    async def stored_recording_file(self, name: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Stream a stored recording's bytes: `async with ari.stored_recording_file(n) as chunks:`."""
+        path = f"recordings/stored/{_seg(name)}/file"
+        try:
+            async with self._http.stream("GET", path, timeout=DOWNLOAD_TIMEOUT) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    _raise_for_status("GET", path, response)
+                yield response.aiter_bytes()
+        except httpx.TimeoutException as exc:
+            raise AriTimeout(f"GET {path}: download timed out") from exc
+        except httpx.TransportError as exc:
+            raise AriUnavailable(f"GET {path}: cannot reach Asterisk ({exc})") from exc
+
+    async def delete_stored_recording(self, name: str) -> None:
+        await self._request("DELETE", f"recordings/stored/{_seg(name)}")
+
+
+def _seg(value: str) -> str:
+    # ARI splits the path on '/' before decoding, so a name with '/' must be one encoded segment.
+    return quote(value, safe="")
+
+
+def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    message = f"{method} {path}: {status} {_reason(response)}"
+    if status == 404:
+        raise AriNotFound(message, status)
+    if status in (409, 412):
+        raise AriConflict(message, status)
+    if status >= 500:
+        raise AriUnavailable(message, status)
+    raise AriError(message, status)
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict) and "message" in body:
+        return str(body["message"])
+    return response.reason_phrase

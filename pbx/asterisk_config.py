@@ -1,0 +1,137 @@
+"""Render Asterisk's config files from asterisk-conf/ templates and the database.
+
+Files are written atomically and only when their text changed, so a reload touches only the
+modules whose config moved. Nothing here talks to Asterisk: reloading is the caller's job
+(see `modules_to_reload`), through ARI, so it works when Asterisk runs on another host.
+"""
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template import Context, Engine
+
+from company_numbers.models import CompanyNumber
+from pbx.models import Extension
+
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
+CONFIG_FILES = (
+    "modules.conf",
+    "http.conf",
+    "ari.conf",
+    "rtp.conf",
+    "logger.conf",
+    "pjsip.conf",
+    "extensions.conf",
+    "indications.conf",
+    # Small files that keep Asterisk from logging errors about configs it looks for.
+    "cdr.conf",
+    "cel.conf",
+    "features.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+    "websocket_client.conf",
+    "manager.conf",
+    "ccss.conf",
+)
+# Which module re-reads which file on `PUT /ari/asterisk/modules/{module}`. Files missing here
+# (modules.conf, http.conf, logger.conf) take effect on the next restart.
+RELOAD_MODULE = {
+    "pjsip.conf": "res_pjsip.so",
+    "extensions.conf": "pbx_config.so",
+    "ari.conf": "res_ari.so",
+    "rtp.conf": "res_rtp_asterisk.so",
+}
+SIP_REALM = "centrala"
+SECRET_FILES = {"ari.conf", "pjsip.conf"}
+
+
+class ConfigError(Exception):
+    """A setting or database value would produce a broken or unsafe Asterisk config."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    changed: list[str]
+    unchanged: list[str]
+
+    @property
+    def modules_to_reload(self) -> list[str]:
+        return [RELOAD_MODULE[name] for name in self.changed if name in RELOAD_MODULE]
+
+    @property
+    def needs_restart(self) -> list[str]:
+        return [name for name in self.changed if name not in RELOAD_MODULE]
+
+
+def _engine() -> Engine:
+    return Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
+
+
+def _context() -> dict[str, object]:
+    if not settings.ARI_PASSWORD:
+        raise ConfigError("ARI_PASSWORD is not set; Asterisk's ARI would have no password")
+    if any(ch in settings.ARI_PASSWORD for ch in ";\n\r\t ") or len(settings.ARI_PASSWORD) < 16:
+        raise ConfigError("ARI_PASSWORD must be at least 16 characters with no spaces or ';'")
+    return {
+        "app": settings.ARI_APP,
+        "ari_user": settings.ARI_USER,
+        "ari_password": settings.ARI_PASSWORD,
+        "bind_address": settings.ASTERISK_BIND_ADDRESS,
+        "http_port": settings.ASTERISK_HTTP_PORT,
+        "sip_port": settings.ASTERISK_SIP_PORT,
+        "rtp_start": settings.ASTERISK_RTP_START,
+        "rtp_end": settings.ASTERISK_RTP_END,
+        "trunk_match": settings.TRUNK_MATCH,
+        "realm": SIP_REALM,
+        "extensions": list(Extension.objects.order_by("number")),
+        "company_numbers": list(CompanyNumber.objects.order_by("e164")),
+    }
+
+
+def render_all() -> dict[str, str]:
+    """Return {file name: text} for every config file Centrala owns."""
+    engine, context = _engine(), Context(_context())
+    return {name: engine.get_template(name).render(context) for name in CONFIG_FILES}
+
+
+def write_config(directory: Path, files: dict[str, str]) -> RenderResult:
+    """Write files whose text differs from what is on disk; each write is atomic."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed, unchanged = [], []
+    for name, text in files.items():
+        target = directory / name
+        if target.exists() and _digest(target.read_bytes()) == _digest(text.encode()):
+            unchanged.append(name)
+            continue
+        _atomic_write(target, text, mode=0o640 if name in SECRET_FILES else 0o644)
+        changed.append(name)
+    return RenderResult(changed=changed, unchanged=unchanged)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic_write(target: Path, text: str, mode: int) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        _copy_owner(target.parent, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _copy_owner(directory: Path, path: str) -> None:
+    # In the sandbox the folder belongs to the chroot's asterisk user, which must read the files.
+    stat = directory.stat()
+    if os.geteuid() == 0 and (stat.st_uid, stat.st_gid) != (0, 0):
+        os.chown(path, stat.st_uid, stat.st_gid)

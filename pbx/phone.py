@@ -1,0 +1,37 @@
+"""Phone numbers in E.164, read the way Polish callers and carriers write them."""
+
+import phonenumbers
+
+DEFAULT_REGION = "PL"
+
+
+class InvalidPhoneNumber(ValueError):
+    pass
+
+
+def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Normalise '22 123 45 67', '0048221234567', '+48 22-123-45-67' to '+48221234567'.
+
+    Raises InvalidPhoneNumber naming the input when it is not a valid number.
+    """
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"'{raw}' is not a phone number ({exc})") from exc
+    if not phonenumbers.is_valid_number(parsed) and text.startswith("0"):
+        # A stray trunk prefix ('0 22 ...') is common in Poland, where none is used.
+        return to_e164(text.lstrip("0"), region)
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(f"'{raw}' is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def caller_to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Best effort for caller IDs: E.164 when the number is valid, else the digits as sent."""
+    try:
+        return to_e164(raw, region)
+    except InvalidPhoneNumber:
+        return raw.strip()

@@ -1,0 +1,32 @@
+"""Recordings fetched from Asterisk and kept through Django's storage API."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def recording_path(instance: "Recording", filename: str) -> str:
+    return f"recordings/{instance.created_at:%Y/%m/%d}/{filename}"
+
+
+class Recording(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    call = models.ForeignKey(
+        "pbx.Call", verbose_name=_("call"), on_delete=models.PROTECT, related_name="recordings"
+    )
+    asterisk_name = models.CharField(_("name in Asterisk"), max_length=200, unique=True)
+    file = models.FileField(_("file"), upload_to=recording_path, max_length=300)
+    format = models.CharField(_("format"), max_length=10)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+    duration_seconds = models.FloatField(_("duration (s)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("stored"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return f"{self.asterisk_name} ({self.duration_seconds:.1f} s)"
