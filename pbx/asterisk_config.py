@@ -15,6 +15,7 @@ from django.conf import settings
 from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
+from pbx.actions import SIP_REALM
 from pbx.models import Extension
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
@@ -46,7 +47,6 @@ RELOAD_MODULE = {
     "ari.conf": "res_ari.so",
     "rtp.conf": "res_rtp_asterisk.so",
 }
-SIP_REALM = "centrala"
 SECRET_FILES = {"ari.conf", "pjsip.conf"}
 
 

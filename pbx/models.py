@@ -83,6 +83,12 @@ class Call(models.Model):
     )
     hangup_cause = models.PositiveSmallIntegerField(_("hangup cause (Q.850)"), null=True, blank=True)
     hangup_cause_text = models.CharField(_("hangup cause"), max_length=80, blank=True)
+    hung_up_by = models.CharField(
+        _("hung up by"),
+        max_length=10,
+        blank=True,
+        choices=[("caller", _("caller")), ("centrala", _("Centrala")), ("", _("unknown"))],
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -135,6 +135,11 @@ class AriClient:
         """The app's subscriptions: channel_ids, bridge_ids, endpoint_ids, device_names."""
         return await self._json("GET", f"applications/{_seg(app)}")  # type: ignore[no-any-return]
 
+    async def set_event_filter(self, app: str, disallowed: list[str]) -> None:
+        """Ask Asterisk not to send these event types to the app at all."""
+        body = {"allowed": [], "disallowed": [{"type": kind} for kind in disallowed]}
+        await self._request("PUT", f"applications/{_seg(app)}/eventFilter", json=body)
+
     async def reload_module(self, module: str) -> None:
         await self._request("PUT", f"asterisk/modules/{_seg(module)}")
 

@@ -1,0 +1,123 @@
+"""The only way the call history changes. The Stasis pump, the admin and commands use these.
+
+Each function is idempotent where the pump may repeat itself (a fact re-applied after a
+reconnect does no harm).
+"""
+
+import hashlib
+import secrets
+import string
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from pbx.callflow import commands as c
+from pbx.models import Call, CallEvent, Extension
+
+SIP_REALM = "centrala"
+
+
+def do_record_call_started(fact: c.CallStarted) -> Call:
+    call, created = Call.objects.get_or_create(
+        id=fact.call_key,
+        defaults={
+            "channel_id": fact.channel_id,
+            "sip_call_id": fact.sip_call_id,
+            "direction": fact.direction,
+            "caller": fact.caller,
+            "called": fact.called,
+            "started_at": fact.at,
+        },
+    )
+    if created:
+        _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
+    return call
+
+
+def do_record_call_answered(fact: c.CallAnswered) -> None:
+    updated = Call.objects.filter(pk=fact.call_key, answered_at__isnull=True).update(answered_at=fact.at)
+    if updated:
+        _event(fact.call_key, fact.at, "answered")
+
+
+def do_record_call_step(fact: c.CallStep) -> None:
+    _event(fact.call_key, fact.at, fact.kind, **fact.detail)
+
+
+def do_record_call_ended(fact: c.CallEnded) -> None:
+    updated = Call.objects.filter(pk=fact.call_key, ended_at__isnull=True).update(
+        ended_at=fact.at,
+        outcome=fact.outcome,
+        hangup_cause=fact.cause,
+        hangup_cause_text=fact.cause_text,
+        hung_up_by=fact.hung_up_by,
+    )
+    if updated:
+        _event(
+            fact.call_key,
+            fact.at,
+            "ended",
+            outcome=fact.outcome,
+            cause=fact.cause,
+            cause_text=fact.cause_text,
+            hung_up_by=fact.hung_up_by,
+        )
+
+
+def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
+    """Close calls still open in the history whose channel Asterisk no longer has.
+
+    Called after every (re)connect to ARI: their end happened while nobody listened.
+    Returns how many were closed.
+    """
+    lost = Call.objects.filter(ended_at__isnull=True).exclude(channel_id__in=list(live_channel_ids))
+    ids = list(lost.values_list("pk", flat=True))
+    with transaction.atomic():
+        Call.objects.filter(pk__in=ids).update(ended_at=at, outcome=Call.Outcome.LOST)
+        CallEvent.objects.bulk_create(
+            [CallEvent(call_id=pk, at=at, kind="lost", detail={"why": "channel gone after reconnect"}) for pk in ids]
+        )
+    return len(ids)
+
+
+_APPLY = {
+    c.CallStarted: do_record_call_started,
+    c.CallAnswered: do_record_call_answered,
+    c.CallStep: do_record_call_step,
+    c.CallEnded: do_record_call_ended,
+}
+
+
+def do_apply_facts(facts: Iterable[c.Fact]) -> None:
+    """Write a batch of facts from the call-flow core, in order, in one transaction."""
+    with transaction.atomic():
+        for fact in facts:
+            apply = _APPLY.get(type(fact))
+            if apply is not None:
+                apply(fact)  # type: ignore[operator]
+
+
+def _event(call_id: Any, at: datetime, kind: str, **detail: Any) -> None:
+    CallEvent.objects.create(call_id=call_id, at=at, kind=kind, detail=detail)
+
+
+def sip_ha1(username: str, realm: str, password: str) -> str:
+    """PJSIP's md5_cred: the digest of 'username:realm:password' (RFC 2617 HA1)."""
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def generate_sip_password() -> str:
+    """24 characters from an alphabet phones accept; about 140 bits."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+def do_create_extension(number: str, display_name: str) -> tuple[Extension, str]:
+    """Create an extension with a fresh strong SIP password; return it once, never store it."""
+    password = generate_sip_password()
+    extension = Extension(number=number, display_name=display_name, sip_ha1=sip_ha1(number, SIP_REALM, password))
+    extension.full_clean()
+    extension.save()
+    return extension, password

@@ -1,0 +1,140 @@
+"""ARI's event websocket: connect, read, parse, reconnect.
+
+The reader only parses and hands each event to a synchronous, non-blocking callback, so a
+slow consumer never stalls the socket (Asterisk drops a socket whose writes time out). On
+every (re)connect `on_connected` is scheduled as its own task, for reconciliation, while the
+reader keeps reading. Liveness is ours to check: Asterisk never pings inbound ARI sockets,
+so the client pings and gives up on a silent peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
+
+from pbx.callflow.events import Event, MalformedEvent, parse_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter: delay n is random in [(1-jitter)*d, d]."""
+
+    initial: float = 0.25
+    maximum: float = 10.0
+    factor: float = 2.0
+    jitter: float = 0.5
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        ceiling = min(self.maximum, self.initial * self.factor**attempt)
+        return ceiling * (1 - self.jitter * rand())
+
+
+def events_url(ari_url: str, app: str) -> str:
+    base = ari_url.rstrip("/").replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    return f"{base}/events?{urlencode({'app': app, 'subscribeAll': 'false'})}"
+
+
+class EventStream:
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        backoff: Backoff | None = None,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 5.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.url = url
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
+        self.backoff = backoff or Backoff()
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self._sleep = sleep
+        self._stopping = False
+        self._ws: ClientConnection | None = None
+        self.connections = 0  # successful connects so far, for health reporting and tests
+
+    async def run(
+        self,
+        on_event: Callable[[Event], None],
+        on_connected: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Read events until `stop()`, reconnecting with backoff whenever the socket drops."""
+        attempt = 0
+        while not self._stopping:
+            try:
+                async with connect(
+                    self.url,
+                    additional_headers=self._headers,
+                    ping_interval=self.ping_interval,
+                    ping_timeout=self.ping_timeout,
+                    max_queue=None,  # never push back on Asterisk: we drain into our own queue
+                    open_timeout=5,
+                ) as ws:
+                    self._ws = ws
+                    self.connections += 1
+                    attempt = 0
+                    log.info("ARI event stream connected (%s)", self.url.split("?")[0])
+                    if on_connected is not None:
+                        _spawn(on_connected())
+                    await self._read(ws, on_event)
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                hint = " (check ARI_USER/ARI_PASSWORD)" if status == 401 else ""
+                log.error("ARI refused the event stream: HTTP %s%s", status, hint)
+            except (OSError, InvalidHandshake, WebSocketException, TimeoutError) as exc:
+                if not self._stopping:
+                    log.warning("ARI event stream lost: %s", exc or type(exc).__name__)
+            finally:
+                self._ws = None
+            if self._stopping:
+                break
+            delay = self.backoff.delay(attempt)
+            attempt += 1
+            await self._sleep(delay)
+
+    async def _read(self, ws: ClientConnection, on_event: Callable[[Event], None]) -> None:
+        async for raw in ws:
+            event = _decode(raw)
+            if event is not None:
+                on_event(event)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._ws is not None:
+            await self._ws.close()
+
+
+def _decode(raw: str | bytes) -> Event | None:
+    try:
+        message: Any = json.loads(raw)
+        if not isinstance(message, dict):
+            raise MalformedEvent("an event must be a JSON object")
+        return parse_event(message)
+    except (ValueError, MalformedEvent) as exc:
+        log.warning("ignoring malformed ARI event: %s", exc)
+        return None
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _spawn(coro: Awaitable[None]) -> None:
+    task: asyncio.Task[None] = asyncio.ensure_future(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)

@@ -1,0 +1,123 @@
+"""Where facts from live calls go: the database and recording storage, off the event path.
+
+The pump calls `submit()`, which only enqueues. One writer task drains whatever has queued
+up and applies it in one transaction in a worker thread, so a burst of calls costs a few
+database round trips instead of one per event, and order is kept. Recordings are fetched
+from Asterisk over ARI (so Asterisk may live on another host), stored through Django's
+storage API, and deleted from Asterisk only once stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from pbx.actions import do_apply_facts, do_close_lost_calls
+from pbx.ari.client import AriClient, AriError, AriNotFound
+from pbx.callflow import commands as c
+from recordings.actions import RecordingRejected, do_ingest_recording
+
+log = logging.getLogger(__name__)
+
+INGEST_ATTEMPTS = 4
+
+
+class CallStore:
+    def __init__(self, ari: AriClient, *, retry_delay: Callable[[int], float] = lambda n: 0.5 * 2**n) -> None:
+        self.ari = ari
+        self._queue: asyncio.Queue[c.Fact] = asyncio.Queue()
+        self._ingests: set[asyncio.Task[None]] = set()
+        self._retry_delay = retry_delay
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def submit(self, fact: c.Fact) -> None:
+        """Queue a fact; never blocks, never touches the database."""
+        self._idle.clear()
+        self._queue.put_nowait(fact)
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._write(batch)
+            for fact in batch:
+                if isinstance(fact, c.RecordingReady):
+                    self._start_ingest(fact)
+            if self._queue.empty():
+                self._idle.set()
+
+    async def _write(self, batch: list[c.Fact]) -> None:
+        facts = [fact for fact in batch if not isinstance(fact, c.RecordingReady)]
+        for attempt in range(INGEST_ATTEMPTS):
+            try:
+                await _in_thread(do_apply_facts, facts)
+                return
+            except Exception:  # database down or failing: keep the facts and try again
+                log.exception("writing %d call facts failed (attempt %d)", len(facts), attempt + 1)
+                await asyncio.sleep(self._retry_delay(attempt))
+        log.error("dropped %d call facts after %d attempts", len(facts), INGEST_ATTEMPTS)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until queued facts are written and started ingests are done (for shutdown)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+        if self._ingests:
+            await asyncio.wait(self._ingests, timeout=timeout)
+
+    async def close_lost_calls(self, live_channel_ids: set[str], at: object) -> int:
+        closed: int = await _in_thread(do_close_lost_calls, live_channel_ids, at)
+        return closed
+
+    # --- recordings ------------------------------------------------------------------
+
+    def _start_ingest(self, fact: c.RecordingReady) -> None:
+        task = asyncio.ensure_future(self._ingest(fact))
+        self._ingests.add(task)
+        task.add_done_callback(self._ingests.discard)
+
+    async def _ingest(self, fact: c.RecordingReady) -> None:
+        for attempt in range(INGEST_ATTEMPTS):
+            try:
+                await self._ingest_once(fact)
+                return
+            except AriNotFound:
+                log.error("recording %s is not on Asterisk; nothing to store", fact.name)
+                return
+            except RecordingRejected as exc:
+                log.error("recording %s kept on Asterisk: %s", fact.name, exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - Asterisk or storage hiccup: retry, keep the file
+                log.warning("storing recording %s failed (attempt %d): %s", fact.name, attempt + 1, exc)
+                await asyncio.sleep(self._retry_delay(attempt))
+        log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
+
+    async def _ingest_once(self, fact: c.RecordingReady) -> None:
+        with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
+            path = Path(tmp) / f"recording.{fact.fmt}"
+            with path.open("wb") as out:
+                async with self.ari.stored_recording_file(fact.name) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
+            recording = await _in_thread(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path)
+        log.info("stored recording %s (%.1f s, %d bytes)", fact.name, recording.duration_seconds, recording.size_bytes)
+        try:
+            await self.ari.delete_stored_recording(fact.name)
+        except AriNotFound:
+            pass
+        except AriError as exc:
+            log.warning("recording %s stored, but not deleted from Asterisk: %s", fact.name, exc)
+
+
+async def _in_thread(func: Callable[..., object], *args: object) -> object:
+    def run() -> object:
+        close_old_connections()
+        return func(*args)
+
+    return await sync_to_async(run, thread_sensitive=False)()

@@ -1,0 +1,215 @@
+"""What the call-flow core is fed: ARI events as typed values, plus a few the pump makes up.
+
+`parse_event` is the one place where ARI's JSON becomes these objects. Every event carries
+`channel_id`, the key the pump routes on; events Centrala does not act on become `Unhandled`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    state: str
+    caller_number: str
+    caller_name: str
+    exten: str
+    sip_call_id: str
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class StasisStart(Event):
+    channel: Channel
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StasisEnd(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ChannelStateChange(Event):
+    state: str
+
+
+@dataclass(frozen=True)
+class ChannelHangupRequest(Event):
+    """`cause` is Q.850 only when `soft` is false; a soft hangup reports internal flags."""
+
+    cause: int | None
+    soft: bool = False
+
+
+@dataclass(frozen=True)
+class ChannelDestroyed(Event):
+    cause: int
+    cause_text: str
+
+
+@dataclass(frozen=True)
+class ChannelDtmfReceived(Event):
+    digit: str
+
+
+@dataclass(frozen=True)
+class PlaybackStarted(Event):
+    playback_id: str
+
+
+@dataclass(frozen=True)
+class PlaybackFinished(Event):
+    playback_id: str
+    failed: bool
+
+
+@dataclass(frozen=True)
+class RecordingStarted(Event):
+    name: str
+
+
+@dataclass(frozen=True)
+class RecordingFinished(Event):
+    name: str
+    duration: int | None
+
+
+@dataclass(frozen=True)
+class RecordingFailed(Event):
+    name: str
+    cause: str
+
+
+@dataclass(frozen=True)
+class Unhandled(Event):
+    type: str
+
+
+# --- made by the pump, never by Asterisk -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandFailed(Event):
+    """A command for this call failed. `gone` means the channel no longer exists."""
+
+    command: str
+    error: str
+    gone: bool
+
+
+@dataclass(frozen=True)
+class ChannelGone(Event):
+    """After a reconnect, ARI no longer knows this channel: its end was missed."""
+
+
+class MalformedEvent(ValueError):
+    """ARI sent JSON that lacks a field the event type requires."""
+
+
+def parse_event(message: Mapping[str, Any]) -> Event:
+    """Turn one ARI event (decoded JSON) into a typed Event. Raises MalformedEvent."""
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        raise MalformedEvent("event without a 'type'")
+    try:
+        at = parse_timestamp(message.get("timestamp"))
+        parser = _PARSERS.get(kind)
+        if parser is None:
+            return Unhandled(at=at, channel_id=_target_channel(message), type=kind)
+        return parser(message, at)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedEvent(f"{kind}: {exc!r}") from exc
+
+
+def parse_timestamp(value: object) -> datetime:
+    if not isinstance(value, str):
+        return datetime.now(UTC)
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def _channel(data: Mapping[str, Any]) -> Channel:
+    caller = data.get("caller") or {}
+    dialplan = data.get("dialplan") or {}
+    return Channel(
+        id=data["id"],
+        name=data.get("name", ""),
+        state=data.get("state", ""),
+        caller_number=caller.get("number", ""),
+        caller_name=caller.get("name", ""),
+        exten=dialplan.get("exten", ""),
+        sip_call_id=data.get("protocol_id", ""),
+    )
+
+
+def _target_channel(message: Mapping[str, Any]) -> str:
+    """Playbacks and recordings name their target as 'channel:<id>'; channels carry it."""
+    if "channel" in message:
+        return str(message["channel"]["id"])
+    for key in ("playback", "recording"):
+        target = (message.get(key) or {}).get("target_uri", "")
+        if target.startswith("channel:"):
+            return str(target.removeprefix("channel:"))
+    return ""
+
+
+def _stasis_start(m: Mapping[str, Any], at: datetime) -> Event:
+    channel = _channel(m["channel"])
+    return StasisStart(at=at, channel_id=channel.id, channel=channel, args=tuple(m.get("args", ())))
+
+
+def _destroyed(m: Mapping[str, Any], at: datetime) -> Event:
+    return ChannelDestroyed(
+        at=at, channel_id=m["channel"]["id"], cause=int(m.get("cause", 0)), cause_text=m.get("cause_txt", "")
+    )
+
+
+def _playback_finished(m: Mapping[str, Any], at: datetime) -> Event:
+    playback = m["playback"]
+    return PlaybackFinished(
+        at=at, channel_id=_target_channel(m), playback_id=playback["id"], failed=playback.get("state") == "failed"
+    )
+
+
+def _recording_finished(m: Mapping[str, Any], at: datetime) -> Event:
+    rec = m["recording"]
+    return RecordingFinished(at=at, channel_id=_target_channel(m), name=rec["name"], duration=rec.get("duration"))
+
+
+def _recording_failed(m: Mapping[str, Any], at: datetime) -> Event:
+    rec = m["recording"]
+    return RecordingFailed(at=at, channel_id=_target_channel(m), name=rec["name"], cause=rec.get("cause", ""))
+
+
+_PARSERS = {
+    "StasisStart": _stasis_start,
+    "StasisEnd": lambda m, at: StasisEnd(at=at, channel_id=m["channel"]["id"]),
+    "ChannelStateChange": lambda m, at: ChannelStateChange(
+        at=at, channel_id=m["channel"]["id"], state=m["channel"]["state"]
+    ),
+    "ChannelHangupRequest": lambda m, at: ChannelHangupRequest(
+        at=at, channel_id=m["channel"]["id"], cause=m.get("cause"), soft=bool(m.get("soft", False))
+    ),
+    "ChannelDestroyed": _destroyed,
+    "ChannelDtmfReceived": lambda m, at: ChannelDtmfReceived(at=at, channel_id=m["channel"]["id"], digit=m["digit"]),
+    "PlaybackStarted": lambda m, at: PlaybackStarted(
+        at=at, channel_id=_target_channel(m), playback_id=m["playback"]["id"]
+    ),
+    "PlaybackFinished": _playback_finished,
+    "RecordingStarted": lambda m, at: RecordingStarted(
+        at=at, channel_id=_target_channel(m), name=m["recording"]["name"]
+    ),
+    "RecordingFinished": _recording_finished,
+    "RecordingFailed": _recording_failed,
+}

@@ -1,0 +1,44 @@
+"""The long-running Stasis application: `python manage.py stasis`."""
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pbx.ari.client import AriClient
+from pbx.ari.stream import EventStream, events_url
+from pbx.call_store import CallStore
+from pbx.directory import aload_directory
+from pbx.stasis import StasisApp
+
+log = logging.getLogger("pbx.stasis")
+
+
+class Command(BaseCommand):
+    help = "Run Centrala's Stasis app: connect to ARI and handle every call. Stops cleanly on SIGTERM."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.ARI_PASSWORD:
+            raise CommandError("ARI_PASSWORD is not set; cannot connect to Asterisk")
+        asyncio.run(serve())
+
+
+async def serve() -> None:
+    ari = AriClient.from_settings()
+    stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
+    app = StasisApp(settings.ARI_APP, ari, stream, CallStore(ari), aload_directory)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    runner = asyncio.create_task(app.run())
+    log.info("Stasis app %r serving calls from %s", settings.ARI_APP, settings.ARI_URL)
+    await asyncio.wait([runner, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
+    log.info("stopping: finishing call steps in progress and writing the call history")
+    await app.stop()
+    runner.cancel()
+    await ari.aclose()
+    log.info("stopped")

@@ -1,0 +1,187 @@
+"""The Stasis pump: ARI events in, call-flow core, ARI commands and facts out.
+
+    websocket --> dispatch (sync, never blocks) --> one queue + task per call
+                                                        |
+                               call.receive(event) -> commands, in order:
+                               actions -> AriClient; facts -> CallStore (DB off this path)
+
+Each call has its own task, so a slow ARI request for one call never delays another call's
+events. A failed action comes back to its call as a CommandFailed event. After every
+(re)connect the pump reconciles: calls ARI no longer has are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from pbx.ari.client import AriClient, AriError, AriNotFound
+from pbx.ari.stream import EventStream
+from pbx.call_store import CallStore
+from pbx.callflow import commands as c
+from pbx.callflow import events as e
+from pbx.callflow.call import Call
+from pbx.callflow.scenario import Directory
+
+log = logging.getLogger(__name__)
+
+DirectoryLoader = Callable[[], Awaitable[Directory]]
+# Events no call needs: dropping them in Asterisk saves a JSON encode, a socket write and a
+# parse per event (ChannelVarset alone comes several times per call).
+UNWANTED_EVENTS = ["ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine"]
+
+
+class CallWorker:
+    """Runs one call: takes its events in arrival order and executes what the core returns."""
+
+    def __init__(self, call: Call, app: StasisApp) -> None:
+        self.call = call
+        self.app = app
+        self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
+
+    async def run(self) -> None:
+        while not self.call.finished:
+            event = await self.queue.get()
+            for command in self.call.receive(event):
+                await self.app.execute(self, command)
+
+    def feed(self, event: e.Event) -> None:
+        self.queue.put_nowait(event)
+
+
+class StasisApp:
+    def __init__(
+        self,
+        app_name: str,
+        ari: AriClient,
+        stream: EventStream,
+        store: CallStore,
+        load_directory: DirectoryLoader,
+        *,
+        refresh_seconds: float = 10.0,
+    ) -> None:
+        self.app_name = app_name
+        self.ari = ari
+        self.stream = stream
+        self.store = store
+        self.load_directory = load_directory
+        self.refresh_seconds = refresh_seconds
+        self.directory = Directory()
+        self.workers: dict[str, CallWorker] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.reconciled = asyncio.Event()
+
+    async def run(self) -> None:
+        """Serve calls until `stop()`."""
+        self.directory = await self.load_directory()
+        background = [
+            asyncio.create_task(self.store.run(), name="call-store"),
+            asyncio.create_task(self._refresh_directory(), name="directory"),
+        ]
+        try:
+            await self.stream.run(self.dispatch, on_connected=self.reconcile)
+        finally:
+            for task in background:
+                task.cancel()
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Stop reading events, let running call steps finish, write what is queued."""
+        await self.stream.stop()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+        await self.store.drain(timeout)
+
+    # --- events ----------------------------------------------------------------------
+
+    def dispatch(self, event: e.Event) -> None:
+        worker = self.workers.get(event.channel_id)
+        if worker is None:
+            if not isinstance(event, e.StasisStart):
+                log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
+                return
+            worker = self._start_call(event.channel_id)
+        worker.feed(event)
+
+    def _start_call(self, channel_id: str) -> CallWorker:
+        worker = CallWorker(Call(str(uuid.uuid4()), channel_id, self.directory), self)
+        self.workers[channel_id] = worker
+        task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return worker
+
+    async def _run_worker(self, worker: CallWorker) -> None:
+        try:
+            await worker.run()
+        except Exception:
+            log.exception("call %s crashed; the pump goes on", worker.call.channel_id)
+        finally:
+            self.workers.pop(worker.call.channel_id, None)
+
+    # --- commands --------------------------------------------------------------------
+
+    async def execute(self, worker: CallWorker, command: c.Command) -> None:
+        if isinstance(command, c.Fact):
+            self.store.submit(command)
+            return
+        try:
+            await self._ari_action(command)
+        except AriError as exc:
+            gone = isinstance(exc, AriNotFound)
+            log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
+            worker.feed(
+                e.CommandFailed(
+                    at=_now(), channel_id=command.channel_id, command=type(command).__name__, error=str(exc), gone=gone
+                )
+            )
+
+    async def _ari_action(self, command: c.Command) -> None:
+        match command:
+            case c.Answer(channel_id=channel):
+                await self.ari.answer(channel)
+            case c.Play(channel_id=channel, playback_id=playback, media=media):
+                await self.ari.play(channel, media, playback)
+            case c.Record(channel_id=channel, name=name, fmt=fmt, max_seconds=seconds):
+                await self.ari.record(channel, name, fmt, seconds)
+            case c.Hangup(channel_id=channel, reason=reason):
+                await self.ari.hangup(channel, reason)
+            case _:
+                raise TypeError(f"no ARI action for {command!r}")
+
+    # --- reconnects and configuration ------------------------------------------------
+
+    async def reconcile(self) -> None:
+        """Ask ARI which of our channels still exist; close the calls that do not."""
+        try:
+            await self.ari.set_event_filter(self.app_name, UNWANTED_EVENTS)
+            live = set((await self.ari.application(self.app_name)).get("channel_ids", []))
+        except AriError as exc:
+            log.warning("could not reconcile with ARI: %s", exc)
+            return
+        now = _now()
+        for channel_id, worker in list(self.workers.items()):
+            if channel_id not in live:
+                worker.feed(e.ChannelGone(at=now, channel_id=channel_id))
+        try:
+            closed = await self.store.close_lost_calls(live | set(self.workers), now)
+        except Exception:
+            log.exception("could not close lost calls in the history")
+            return
+        if closed:
+            log.warning("closed %d calls whose end was missed while disconnected", closed)
+        self.reconciled.set()
+
+    async def _refresh_directory(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                self.directory = await self.load_directory()
+            except Exception:
+                log.exception("could not reload the configuration; keeping the previous one")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
