@@ -1,11 +1,11 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Centrala"
 admin.site.site_title = "Centrala"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Recordings are never served as static media: every request is checked.
+    path("recordings/", include("recordings.urls")),
+]

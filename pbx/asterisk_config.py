@@ -5,6 +5,7 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 (see `modules_to_reload`), through ARI, so it works when Asterisk runs on another host.
 """
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -135,3 +136,23 @@ def _copy_owner(directory: Path, path: str) -> None:
     stat = directory.stat()
     if os.geteuid() == 0 and (stat.st_uid, stat.st_gid) != (0, 0):
         os.chown(path, stat.st_uid, stat.st_gid)
+
+
+def apply_config(directory: Path | None = None, *, reload: bool = True) -> RenderResult:
+    """Render into ASTERISK_CONFIG_DIR (or `directory`) and reload what changed through ARI.
+
+    Raises ConfigError for bad settings and pbx.ari.client.AriError when Asterisk could not
+    reload; the files are written either way, so the next start picks them up.
+    """
+    result = write_config(directory or Path(settings.ASTERISK_CONFIG_DIR), render_all())
+    if reload and result.modules_to_reload:
+        asyncio.run(_reload_modules(result.modules_to_reload))
+    return result
+
+
+async def _reload_modules(modules: list[str]) -> None:
+    from pbx.ari.client import AriClient
+
+    async with AriClient.from_settings() as ari:
+        for module in modules:
+            await ari.reload_module(module)

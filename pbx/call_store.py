@@ -13,10 +13,12 @@ import asyncio
 import logging
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from pbx.actions import do_apply_facts, do_close_lost_calls
 from pbx.ari.client import AriClient, AriError, AriNotFound
@@ -26,11 +28,31 @@ from recordings.actions import RecordingRejected, do_ingest_recording
 log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 4
+T = TypeVar("T")
+
+
+class DatabaseThread:
+    """All ORM work of the pump runs here, one call at a time, never on the event loop."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrala-db")
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        def call() -> T:
+            close_old_connections()
+            return func(*args)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def close(self) -> None:
+        await self.run(connections.close_all)
+        self._executor.shutdown(wait=True)
 
 
 class CallStore:
     def __init__(self, ari: AriClient, *, retry_delay: Callable[[int], float] = lambda n: 0.5 * 2**n) -> None:
         self.ari = ari
+        self.db = DatabaseThread()
         self._queue: asyncio.Queue[c.Fact] = asyncio.Queue()
         self._ingests: set[asyncio.Task[None]] = set()
         self._retry_delay = retry_delay
@@ -58,7 +80,7 @@ class CallStore:
         facts = [fact for fact in batch if not isinstance(fact, c.RecordingReady)]
         for attempt in range(INGEST_ATTEMPTS):
             try:
-                await _in_thread(do_apply_facts, facts)
+                await self.db.run(do_apply_facts, facts)
                 return
             except Exception:  # database down or failing: keep the facts and try again
                 log.exception("writing %d call facts failed (attempt %d)", len(facts), attempt + 1)
@@ -71,9 +93,8 @@ class CallStore:
         if self._ingests:
             await asyncio.wait(self._ingests, timeout=timeout)
 
-    async def close_lost_calls(self, live_channel_ids: set[str], at: object) -> int:
-        closed: int = await _in_thread(do_close_lost_calls, live_channel_ids, at)
-        return closed
+    async def close_lost_calls(self, live_channel_ids: set[str], at: datetime) -> int:
+        return await self.db.run(do_close_lost_calls, live_channel_ids, at)
 
     # --- recordings ------------------------------------------------------------------
 
@@ -105,7 +126,7 @@ class CallStore:
                 async with self.ari.stored_recording_file(fact.name) as chunks:
                     async for chunk in chunks:
                         out.write(chunk)
-            recording = await _in_thread(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path)
+            recording = await self.db.run(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path)
         log.info("stored recording %s (%.1f s, %d bytes)", fact.name, recording.duration_seconds, recording.size_bytes)
         try:
             await self.ari.delete_stored_recording(fact.name)
@@ -113,11 +134,3 @@ class CallStore:
             pass
         except AriError as exc:
             log.warning("recording %s stored, but not deleted from Asterisk: %s", fact.name, exc)
-
-
-async def _in_thread(func: Callable[..., object], *args: object) -> object:
-    def run() -> object:
-        close_old_connections()
-        return func(*args)
-
-    return await sync_to_async(run, thread_sensitive=False)()

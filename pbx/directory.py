@@ -1,7 +1,5 @@
 """Build the call-flow core's snapshot of the configuration from the database."""
 
-from asgiref.sync import sync_to_async
-
 from company_numbers.models import CompanyNumber
 from pbx.callflow.scenario import Directory, NumberPlan
 
@@ -15,6 +13,3 @@ def load_directory() -> Directory:
     }
     return Directory(numbers=plans)
 
-
-async def aload_directory() -> Directory:
-    return await sync_to_async(load_directory, thread_sensitive=False)()

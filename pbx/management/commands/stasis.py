@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pbx.ari.client import AriClient
 from pbx.ari.stream import EventStream, events_url
 from pbx.call_store import CallStore
-from pbx.directory import aload_directory
+from pbx.directory import load_directory
 from pbx.stasis import StasisApp
 
 log = logging.getLogger("pbx.stasis")
@@ -29,7 +29,8 @@ class Command(BaseCommand):
 async def serve() -> None:
     ari = AriClient.from_settings()
     stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
-    app = StasisApp(settings.ARI_APP, ari, stream, CallStore(ari), aload_directory)
+    store = CallStore(ari)
+    app = StasisApp(settings.ARI_APP, ari, stream, store, lambda: store.db.run(load_directory))
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -40,5 +41,6 @@ async def serve() -> None:
     log.info("stopping: finishing call steps in progress and writing the call history")
     await app.stop()
     runner.cancel()
+    await store.db.close()
     await ari.aclose()
     log.info("stopped")

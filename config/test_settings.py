@@ -1,0 +1,23 @@
+"""Settings for the test suite: PostgreSQL, a private Asterisk instance on other ports."""
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/centrala")
+
+from config.settings import *  # noqa: E402,F403
+
+# The "test" sandbox instance runs beside the "dev" one (make run) without clashing.
+ASTERISK_HTTP_PORT = 18088
+ASTERISK_SIP_PORT = 15060
+ASTERISK_RTP_START = 12000
+ASTERISK_RTP_END = 12999
+ARI_URL = f"http://127.0.0.1:{ASTERISK_HTTP_PORT}/ari"
+ARI_USER = "centrala-test"
+ARI_PASSWORD = secrets.token_hex(16)  # fresh per run; rendered into the test instance
+ARI_APP = "centrala-test"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests only
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,116 @@
+"""The real-Asterisk tier: a private "test" instance in the sid chroot, SIPp as the carrier.
+
+These tests never skip. If the sandbox is missing or Asterisk cannot start, every test here
+fails with the reason (run `make test`, which provisions the sandbox first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from pbx.ari.client import AriClient
+from pbx.ari.stream import Backoff, EventStream, events_url
+from pbx.asterisk_config import apply_config
+from pbx.call_store import CallStore
+from pbx.directory import load_directory
+from pbx.sandbox import SandboxError, sandbox
+from pbx.stasis import StasisApp
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Asterisk:
+    root: Path
+    etc: Path
+
+    @property
+    def spool(self) -> Path:
+        return self.etc.parent / "spool"
+
+
+@pytest.fixture(scope="session")
+def asterisk(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Asterisk]:
+    env = {
+        **os.environ,
+        "ARI_URL": settings.ARI_URL,
+        "ARI_USER": settings.ARI_USER,
+        "ARI_PASSWORD": settings.ARI_PASSWORD,
+    }
+    try:
+        root = Path(sandbox("root"))
+        if not (root / "usr" / "sbin" / "asterisk").exists():
+            pytest.fail(f"no Asterisk sandbox at {root}: run `bin/asterisk-sandbox provision` (make test does)")
+        etc = Path(sandbox("etc-dir", "test"))
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            apply_config(etc, reload=False)
+        sandbox("stop", "test")
+        sandbox("start", "test", env=env)
+    except SandboxError as exc:
+        pytest.fail(f"the Asterisk sandbox could not start: {exc}", pytrace=False)
+    settings.ASTERISK_CONFIG_DIR = etc
+    yield Asterisk(root=root, etc=etc)
+    sandbox("stop", "test")
+
+
+class StasisThread:
+    """The real Stasis pump, as `manage.py stasis` builds it, on its own loop in a thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.app: StasisApp | None = None
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._main(),), daemon=True)
+
+    async def _main(self) -> None:
+        ari = AriClient.from_settings()
+        stream = EventStream(
+            events_url(settings.ARI_URL, settings.ARI_APP),
+            settings.ARI_USER,
+            settings.ARI_PASSWORD,
+            backoff=Backoff(initial=0.05, maximum=0.5),
+        )
+        store = CallStore(ari, retry_delay=lambda n: 0.2)
+        self.app = StasisApp(settings.ARI_APP, ari, stream, store, lambda: store.db.run(load_directory))
+        watcher = asyncio.create_task(self._signal_ready())
+        try:
+            await self.app.run()
+        finally:
+            watcher.cancel()
+            await store.db.close()
+            await ari.aclose()
+
+    async def _signal_ready(self) -> None:
+        while self.app is None:
+            await asyncio.sleep(0.01)
+        await self.app.reconciled.wait()
+        self.ready.set()
+
+    def start(self) -> None:
+        self.thread.start()
+        if not self.ready.wait(15):
+            raise AssertionError("the Stasis app did not connect to ARI within 15 s")
+
+    def stop(self) -> None:
+        assert self.app is not None
+        asyncio.run_coroutine_threadsafe(self.app.stop(), self.loop).result(30)
+        self.thread.join(30)
+
+
+@contextmanager
+def running_stasis() -> Iterator[StasisThread]:
+    pump = StasisThread()
+    pump.start()
+    try:
+        yield pump
+    finally:
+        pump.stop()

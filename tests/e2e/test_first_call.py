@@ -1,0 +1,140 @@
+"""A real call end to end: SIPp (the carrier, with real RTP) -> Asterisk -> Stasis -> history."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import wave
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from company_numbers.models import CompanyNumber
+from pbx.actions import do_create_extension
+from pbx.ari.client import AriClient, AriNotFound
+from pbx.asterisk_config import apply_config
+from pbx.models import Call
+from pbx.sandbox import sipp_call
+from recordings.models import Recording
+
+from .conftest import Asterisk, running_stasis
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+OFFICE = "+48221234567"
+CUSTOMER = "+48601234567"
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def ari(coro_factory: Callable[[AriClient], Any]) -> Any:
+    async def run() -> Any:
+        async with AriClient.from_settings() as client:
+            return await coro_factory(client)
+
+    return asyncio.run(run())
+
+
+def rms(samples: array) -> float:
+    return (sum(s * s for s in samples) / len(samples)) ** 0.5
+
+
+@pytest.fixture
+def office_number(db: None) -> CompanyNumber:
+    from pbx.models import Prompt
+
+    greeting = Prompt.objects.create(name="Powitanie", sound="hello-world")
+    return CompanyNumber.objects.create(e164=OFFICE, label="Biuro", greeting=greeting, record_seconds=3)
+
+
+def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk, office_number: CompanyNumber):
+    with running_stasis():
+        result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5071)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.select_related("call").first())
+
+    call = recording.call
+    assert (call.direction, call.caller, call.called) == ("inbound", CUSTOMER, OFFICE)
+    assert call.outcome == Call.Outcome.ANSWERED
+    assert call.answered_at is not None and call.ended_at is not None
+    assert call.started_at <= call.answered_at < call.ended_at
+    assert (call.hangup_cause, call.hung_up_by) == (16, "centrala")
+    assert [e.kind for e in call.events.all()] == ["started", "greeting", "answered", "recording", "hangup", "ended"]
+
+    # The stored file is real audio of the length asked for, not an empty WAV header.
+    data = recording.file.read()
+    assert len(data) == recording.size_bytes
+    assert hashlib.sha256(data).hexdigest() == recording.sha256
+    with recording.file.open("rb") as handle, wave.open(handle) as audio:
+        assert (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) == (1, 2, 8000)
+        seconds = audio.getnframes() / audio.getframerate()
+        samples = array("h", audio.readframes(audio.getnframes()))
+    # Asterisk checks maxDurationSeconds against whole-second clock readings, so a 3 s
+    # limit stops after 3 to 4 s of audio (main/app.c, __ast_play_and_record).
+    assert 3.0 <= seconds <= 4.1
+    assert recording.duration_seconds == pytest.approx(seconds)
+    assert rms(samples) > 300, "the recording is silence: the caller's RTP did not reach it"
+
+    # Fetched over ARI and then deleted from Asterisk.
+    with pytest.raises(AriNotFound):
+        ari(lambda client: client._request("GET", f"recordings/stored/{recording.asterisk_name}"))
+    assert not list((asterisk.spool / "recording").glob(f"{recording.asterisk_name}*"))
+
+
+def test_a_number_that_is_not_ours_hears_not_in_service_and_is_refused(asterisk: Asterisk, office_number):
+    with running_stasis():
+        result = sipp_call(
+            "caller_unallocated.xml", "+48229999999", CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5072
+        )
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first())
+    assert (call.called, call.outcome, call.answered_at) == ("+48229999999", Call.Outcome.REJECTED, None)
+    assert call.hangup_cause == 1
+    assert not Recording.objects.exists()
+
+
+def test_when_the_app_is_down_callers_hear_a_polite_message_and_get_503(asterisk: Asterisk, office_number):
+    # No Stasis app connected: the dialplan fallback plays "all circuits busy" as early
+    # media and refuses with 503 (SIPp fails the call on any other answer).
+    result = sipp_call("caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5073)
+    assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+    assert not Call.objects.exists()
+
+
+def test_a_new_extension_reaches_asterisk_by_reload_without_restart(asterisk: Asterisk):
+    pid_file = asterisk.etc.parent / "run" / "asterisk.pid"
+    pid_before = pid_file.read_text()
+    with pytest.raises(AriNotFound):
+        ari(lambda client: client._request("GET", "endpoints/PJSIP/104"))
+
+    do_create_extension("104", "Nowa osoba")
+    result = apply_config(asterisk.etc, reload=True)
+
+    assert result.changed == ["pjsip.conf"] and result.modules_to_reload == ["res_pjsip.so"]
+    endpoint = ari(lambda client: client._request("GET", "endpoints/PJSIP/104")).json()
+    assert endpoint["resource"] == "104"
+    assert pid_file.read_text() == pid_before
+
+
+def test_on_connect_the_app_closes_calls_whose_end_it_missed(asterisk: Asterisk):
+    from django.utils import timezone
+
+    stale = Call.objects.create(
+        channel_id="1700000000.42", direction="inbound", caller=CUSTOMER, called=OFFICE, started_at=timezone.now()
+    )
+    with running_stasis():
+        stale.refresh_from_db()
+    assert stale.outcome == Call.Outcome.LOST and stale.ended_at is not None
+    assert stale.events.get().kind == "lost"
