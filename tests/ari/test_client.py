@@ -1,0 +1,127 @@
+"""The ARI client against httpx.MockTransport: paths, parameters, auth and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from pbx.ari.client import AriClient, AriConflict, AriError, AriNotFound, AriTimeout, AriUnavailable
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def run(handler: Handler, action: Callable[[AriClient], object]) -> object:
+    async def go() -> object:
+        async with AriClient("http://ari.test/ari", "centrala", "s3cret", transport=httpx.MockTransport(handler)) as ari:
+            return await action(ari)  # type: ignore[misc]
+
+    return asyncio.run(go())
+
+
+class Recorder:
+    def __init__(self, response: httpx.Response | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.response = response or httpx.Response(204)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.response
+
+
+def test_answer_posts_to_the_channel_with_basic_auth():
+    seen = Recorder()
+    run(seen, lambda ari: ari.answer("1700000000.1"))
+    [request] = seen.requests
+    assert (request.method, str(request.url)) == ("POST", "http://ari.test/ari/channels/1700000000.1/answer")
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"centrala:s3cret").decode()
+
+
+def test_play_uses_our_playback_id_and_media():
+    seen = Recorder(httpx.Response(201, json={"id": "k-greeting"}))
+    run(seen, lambda ari: ari.play("1700000000.1", "sound:hello-world", "k-greeting"))
+    [request] = seen.requests
+    assert request.url.path == "/ari/channels/1700000000.1/play/k-greeting"
+    assert request.url.params["media"] == "sound:hello-world"
+
+
+def test_record_sends_every_parameter_and_never_overwrites():
+    seen = Recorder(httpx.Response(201, json={}))
+    run(seen, lambda ari: ari.record("1700000000.1", "k-caller", "wav", 3))
+    assert dict(seen.requests[0].url.params) == {
+        "name": "k-caller", "format": "wav", "maxDurationSeconds": "3", "ifExists": "fail",
+        "beep": "false", "terminateOn": "none",
+    }  # fmt: skip
+
+
+def test_names_with_slashes_travel_as_one_encoded_segment():
+    seen = Recorder()
+    run(seen, lambda ari: ari.delete_stored_recording("calls/2026/abc"))
+    assert seen.requests[0].url.raw_path == b"/ari/recordings/stored/calls%2F2026%2Fabc"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(404, AriNotFound), (409, AriConflict), (412, AriConflict), (500, AriUnavailable), (503, AriUnavailable),
+     (400, AriError), (422, AriError)],
+)  # fmt: skip
+def test_error_statuses_map_to_our_errors_with_asterisk_message(status: int, error: type[AriError]):
+    seen = Recorder(httpx.Response(status, json={"message": "Channel not found"}))
+    with pytest.raises(error) as caught:
+        run(seen, lambda ari: ari.hangup("gone"))
+    assert caught.value.status == status
+    assert "Channel not found" in str(caught.value)
+    assert type(caught.value) is error
+
+
+def test_a_timeout_becomes_ari_timeout():
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(AriTimeout):
+        run(slow, lambda ari: ari.answer("1"))
+
+
+def test_connection_refused_becomes_ari_unavailable():
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(AriUnavailable) as caught:
+        run(refused, lambda ari: ari.ping())
+    assert caught.value.status == 0
+
+
+def test_stored_recording_streams_its_bytes():
+    payload = b"RIFF" + bytes(range(256)) * 64
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/ari/recordings/stored/k-caller/file"
+        return httpx.Response(200, content=payload, headers={"content-type": "audio/wav"})
+
+    async def download(ari: AriClient) -> bytes:
+        async with ari.stored_recording_file("k-caller") as chunks:
+            return b"".join([chunk async for chunk in chunks])
+
+    assert run(handler, download) == payload
+
+
+def test_a_missing_stored_recording_raises_not_found():
+    seen = Recorder(httpx.Response(404, json={"message": "Recording not found"}))
+
+    async def download(ari: AriClient) -> None:
+        async with ari.stored_recording_file("nope"):
+            pass
+
+    with pytest.raises(AriNotFound):
+        run(seen, download)
+
+
+def test_event_filter_disallows_the_given_types():
+    seen = Recorder(httpx.Response(200, json={}))
+    run(seen, lambda ari: ari.set_event_filter("centrala", ["ChannelVarset"]))
+    [request] = seen.requests
+    assert (request.method, request.url.path) == ("PUT", "/ari/applications/centrala/eventFilter")
+    assert request.read() == b'{"allowed":[],"disallowed":[{"type":"ChannelVarset"}]}'

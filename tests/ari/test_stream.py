@@ -1,0 +1,118 @@
+"""The event stream against a real local websockets server: typed events, auth, malformed
+input, reconnects with backoff, reconciliation hook on every connect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from pbx.ari.stream import Backoff, EventStream, events_url
+from pbx.callflow import events as e
+
+START = {
+    "type": "StasisStart", "timestamp": "2026-11-23T09:00:00.000+0000", "args": ["inbound", "+48221234567"],
+    "channel": {"id": "c1", "name": "PJSIP/x", "state": "Ring", "caller": {"number": "601234567", "name": ""},
+                "dialplan": {"exten": "+48221234567"}},
+}  # fmt: skip
+END = {"type": "StasisEnd", "timestamp": "2026-11-23T09:00:01.000+0000", "channel": {"id": "c1"}}
+
+
+def no_wait_backoff() -> Backoff:
+    return Backoff(initial=0.01, maximum=0.02)
+
+
+async def collect(stream: EventStream, count: int, connects: list[int] | None = None) -> list[e.Event]:
+    received: list[e.Event] = []
+    done = asyncio.Event()
+
+    def on_event(event: e.Event) -> None:
+        received.append(event)
+        if len(received) >= count:
+            done.set()
+
+    async def on_connected() -> None:
+        if connects is not None:
+            connects.append(stream.connections)
+
+    runner = asyncio.create_task(stream.run(on_event, on_connected))
+    await asyncio.wait_for(done.wait(), 5)
+    await stream.stop()
+    await asyncio.wait_for(runner, 5)
+    return received
+
+
+def test_events_url_points_at_the_app():
+    assert events_url("http://127.0.0.1:8088/ari", "centrala") == (
+        "ws://127.0.0.1:8088/ari/events?app=centrala&subscribeAll=false"
+    )
+
+
+def test_events_arrive_typed_and_malformed_ones_are_skipped():
+    headers: list[str] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        headers.append(ws.request.headers["Authorization"])
+        await ws.send("not json")
+        await ws.send(json.dumps(["a", "list"]))
+        await ws.send(json.dumps({"type": "StasisStart"}))  # missing channel
+        await ws.send(json.dumps(START))
+        await ws.send(json.dumps(END))
+        await asyncio.sleep(1)
+
+    async def main() -> list[e.Event]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
+            return await collect(stream, 2)
+
+    received = asyncio.run(main())
+    assert [type(event) for event in received] == [e.StasisStart, e.StasisEnd]
+    assert headers == ["Basic dTpw"]
+
+
+def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
+    sessions = 0
+
+    async def handler(ws: ServerConnection) -> None:
+        nonlocal sessions
+        sessions += 1
+        await ws.send(json.dumps(START if sessions == 1 else END))
+        if sessions == 1:
+            await ws.close()  # Asterisk restarting
+        else:
+            await asyncio.sleep(1)
+
+    async def main() -> tuple[list[e.Event], list[int]]:
+        connects: list[int] = []
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff())
+            events = await collect(stream, 2, connects)
+            await asyncio.sleep(0.05)
+            return events, connects
+
+    received, connects = asyncio.run(main())
+    assert [type(event) for event in received] == [e.StasisStart, e.StasisEnd]
+    assert connects == [1, 2]
+
+
+def test_a_refused_connection_is_retried_with_backoff():
+    delays: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        delays.append(delay)
+        if len(delays) == 3:
+            await stream.stop()
+
+    stream = EventStream("ws://127.0.0.1:9/nothing-listens", "u", "p", backoff=Backoff(jitter=0), sleep=fake_sleep)
+    asyncio.run(asyncio.wait_for(stream.run(lambda event: None), 10))
+    assert delays == [0.25, 0.5, 1.0]
+    assert stream.connections == 0
+
+
+@pytest.mark.parametrize(("attempt", "rand", "expected"), [(0, 0.0, 0.25), (0, 1.0, 0.125), (10, 0.0, 10.0)])
+def test_backoff_grows_is_capped_and_jittered(attempt: int, rand: float, expected: float):
+    assert Backoff().delay(attempt, rand=lambda: rand) == pytest.approx(expected)

@@ -1,0 +1,96 @@
+"""ARI JSON -> typed events, in the one place it happens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pbx.callflow import events as e
+
+TS = "2026-11-23T09:00:01.250+0000"
+
+
+def channel(state: str = "Ring") -> dict:
+    return {
+        "id": "1700000000.7",
+        "name": "PJSIP/carrier-00000007",
+        "state": state,
+        "protocol_id": "abc@127.0.0.2",
+        "caller": {"name": "Jan", "number": "+48601234567"},
+        "connected": {"name": "", "number": ""},
+        "dialplan": {"context": "from-trunk", "exten": "+48221234567", "priority": 1},
+    }
+
+
+def test_stasis_start_carries_the_channel_and_args():
+    event = e.parse_event({"type": "StasisStart", "timestamp": TS, "args": ["inbound", "+48221234567"],
+                           "channel": channel()})  # fmt: skip
+    assert event == e.StasisStart(
+        at=datetime(2026, 11, 23, 9, 0, 1, 250000, tzinfo=UTC),
+        channel_id="1700000000.7",
+        channel=e.Channel(
+            id="1700000000.7", name="PJSIP/carrier-00000007", state="Ring", caller_number="+48601234567",
+            caller_name="Jan", exten="+48221234567", sip_call_id="abc@127.0.0.2",
+        ),  # fmt: skip
+        args=("inbound", "+48221234567"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"type": "ChannelStateChange", "channel": channel("Up")}, e.ChannelStateChange),
+        ({"type": "ChannelHangupRequest", "cause": 16, "channel": channel()}, e.ChannelHangupRequest),
+        ({"type": "StasisEnd", "channel": channel()}, e.StasisEnd),
+        ({"type": "ChannelDestroyed", "cause": 16, "cause_txt": "Normal Clearing", "channel": channel()},
+         e.ChannelDestroyed),
+        ({"type": "ChannelDtmfReceived", "digit": "5", "duration_ms": 120, "channel": channel()},
+         e.ChannelDtmfReceived),
+    ],
+)  # fmt: skip
+def test_channel_events_are_routed_by_their_channel(message: dict, expected: type):
+    event = e.parse_event({**message, "timestamp": TS})
+    assert type(event) is expected
+    assert event.channel_id == "1700000000.7"
+
+
+def test_playback_and_recording_events_are_routed_by_their_target_channel():
+    finished = e.parse_event({"type": "PlaybackFinished", "timestamp": TS, "playback": {
+        "id": "k-greeting", "media_uri": "sound:hello-world", "target_uri": "channel:1700000000.7", "state": "done"}})
+    assert finished == e.PlaybackFinished(at=finished.at, channel_id="1700000000.7", playback_id="k-greeting",
+                                          failed=False)
+    failed = e.parse_event({"type": "RecordingFailed", "timestamp": TS, "recording": {
+        "name": "k-caller", "format": "wav", "target_uri": "channel:1700000000.7", "state": "failed",
+        "cause": "Cannot record channel while in bridge"}})
+    assert failed == e.RecordingFailed(at=failed.at, channel_id="1700000000.7", name="k-caller",
+                                       cause="Cannot record channel while in bridge")
+    done = e.parse_event({"type": "RecordingFinished", "timestamp": TS, "recording": {
+        "name": "k-caller", "format": "wav", "target_uri": "channel:1700000000.7", "state": "done", "duration": 3}})
+    assert done == e.RecordingFinished(at=done.at, channel_id="1700000000.7", name="k-caller", duration=3)
+    # fmt: skip
+
+
+def test_a_soft_hangup_request_is_marked_soft():
+    event = e.parse_event({"type": "ChannelHangupRequest", "timestamp": TS, "cause": 32, "soft": True,
+                           "channel": channel()})  # fmt: skip
+    assert isinstance(event, e.ChannelHangupRequest) and event.soft and event.cause == 32
+
+
+def test_events_we_do_not_act_on_become_unhandled_not_errors():
+    event = e.parse_event({"type": "BridgeCreated", "timestamp": TS, "bridge": {"id": "b1"}})
+    assert event == e.Unhandled(at=event.at, channel_id="", type="BridgeCreated")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"timestamp": TS},
+        {"type": "StasisStart", "timestamp": TS},
+        {"type": "ChannelDtmfReceived", "timestamp": TS, "channel": channel()},
+        {"type": "StasisEnd", "timestamp": "yesterday", "channel": channel()},
+    ],
+)
+def test_malformed_events_raise_malformed_event(message: dict):
+    with pytest.raises(e.MalformedEvent):
+        e.parse_event(message)

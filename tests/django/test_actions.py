@@ -1,0 +1,78 @@
+"""Call history written from the core's facts: order, idempotency, lost calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pbx.actions import do_apply_facts, do_close_lost_calls, do_create_extension, sip_ha1
+from pbx.callflow import commands as c
+from pbx.models import Call, Extension
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f"
+
+
+def started(key: str = KEY, channel: str = "1.1") -> c.CallStarted:
+    return c.CallStarted(channel, call_key=key, at=T0, direction="inbound", caller="+48601234567",
+                         called="+48221234567", sip_call_id="abc")  # fmt: skip
+
+
+def test_a_whole_call_lands_in_the_history_with_its_timeline():
+    do_apply_facts([
+        started(),
+        c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=1)),
+        c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=1), kind="greeting", detail={"media": "x"}),
+        c.CallEnded("1.1", call_key=KEY, at=T0 + timedelta(seconds=9), outcome="answered", cause=16,
+                    cause_text="Normal Clearing", hung_up_by="caller"),
+    ])  # fmt: skip
+    call = Call.objects.get()
+    assert (call.caller, call.called, call.outcome, call.hangup_cause, call.hung_up_by) == (
+        "+48601234567", "+48221234567", "answered", 16, "caller",
+    )  # fmt: skip
+    assert call.duration_seconds == 9.0
+    assert [e.kind for e in call.events.all()] == ["started", "answered", "greeting", "ended"]
+
+
+def test_facts_applied_twice_change_nothing():
+    facts = [started(), c.CallAnswered("1.1", call_key=KEY, at=T0),
+             c.CallEnded("1.1", call_key=KEY, at=T0, outcome="missed", cause=19, cause_text="")]  # fmt: skip
+    do_apply_facts(facts)
+    do_apply_facts(facts)
+    assert Call.objects.count() == 1
+    assert Call.objects.get().events.count() == 3
+
+
+def test_a_failing_batch_writes_nothing():
+    with pytest.raises(Exception):
+        do_apply_facts([started(), started(key="not-a-uuid", channel="1.2")])
+    assert not Call.objects.exists()
+
+
+def test_lost_calls_are_closed_and_live_ones_kept():
+    do_apply_facts([started(KEY, "1.1"), started("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", "1.2")])
+    closed = do_close_lost_calls({"1.2"}, T0 + timedelta(minutes=5))
+    assert closed == 1
+    assert Call.objects.get(channel_id="1.1").outcome == Call.Outcome.LOST
+    assert Call.objects.get(channel_id="1.2").ended_at is None
+
+
+def test_extension_keeps_only_the_digest_of_a_strong_password():
+    extension, password = do_create_extension("101", "Anna Nowak")
+    assert len(password) == 24 and password.isalnum()
+    assert password not in str(Extension.objects.filter(pk=extension.pk).values().get())
+    assert extension.sip_ha1 == sip_ha1("101", "centrala", password)
+    _, second = do_create_extension("102", "Piotr")
+    assert second != password
+
+
+@pytest.mark.parametrize("number", ["0101", "1", "123456", "12a"])
+def test_bad_extension_numbers_are_refused_and_nothing_is_saved(number: str):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        do_create_extension(number, "X")
+    assert "number" in caught.value.message_dict
+    assert not Extension.objects.exists()
