@@ -1,23 +1,13 @@
 """Company numbers: the public numbers callers dial, each routed to what the firm set up."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pbx.phone import InvalidPhoneNumber, to_e164
-
-
-def validate_e164(value: str) -> None:
-    try:
-        normalised = to_e164(value)
-    except InvalidPhoneNumber as exc:
-        raise ValidationError(str(exc)) from exc
-    if normalised != value:
-        raise ValidationError(_("Store the number as %(n)s.") % {"n": normalised})
+from company_numbers.fields import E164Field
 
 
 class CompanyNumber(models.Model):
-    e164 = models.CharField(_("number (E.164)"), max_length=16, unique=True, validators=[validate_e164])
+    e164 = E164Field(_("number"), unique=True, help_text=_("Any usual form, e.g. 22 123 45 67; stored as +48221234567."))
     label = models.CharField(_("label"), max_length=80, blank=True)
     greeting = models.ForeignKey(
         "pbx.Prompt", verbose_name=_("greeting"), on_delete=models.PROTECT, related_name="+"
@@ -35,10 +25,3 @@ class CompanyNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.e164} {self.label}".strip()
-
-    def clean(self) -> None:
-        if self.e164:
-            try:
-                self.e164 = to_e164(self.e164)
-            except InvalidPhoneNumber as exc:
-                raise ValidationError({"e164": str(exc)}) from exc

@@ -88,10 +88,18 @@ class CallStore:
         log.error("dropped %d call facts after %d attempts", len(facts), INGEST_ATTEMPTS)
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until queued facts are written and started ingests are done (for shutdown)."""
-        await asyncio.wait_for(self._idle.wait(), timeout)
+        """Wait until queued facts are written and started ingests are done (for shutdown).
+
+        Gives up after `timeout` seconds with an error in the log, so a shutdown never hangs.
+        """
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.error("shutting down with %d call facts not written", self._queue.qsize())
         if self._ingests:
-            await asyncio.wait(self._ingests, timeout=timeout)
+            _, pending = await asyncio.wait(self._ingests, timeout=timeout)
+            if pending:
+                log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
 
     async def close_lost_calls(self, live_channel_ids: set[str], at: datetime) -> int:
         return await self.db.run(do_close_lost_calls, live_channel_ids, at)

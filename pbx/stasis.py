@@ -41,12 +41,24 @@ class CallWorker:
         self.call = call
         self.app = app
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
+        self.busy = False  # executing the commands of one event
 
     async def run(self) -> None:
-        while not self.call.finished:
+        while not self.call.finished and not self.app.stopping:
             event = await self.queue.get()
-            for command in self.call.receive(event):
-                await self.app.execute(self, command)
+            self.busy = True
+            try:
+                await self._run_step(event)
+            finally:
+                self.busy = False
+
+    async def _run_step(self, event: e.Event) -> None:
+        failed = False
+        for command in self.call.receive(event):
+            if isinstance(command, c.Fact):
+                self.app.store.submit(command)
+            elif not failed:  # after a failed action the rest of this step makes no sense
+                failed = not await self.app.execute(self, command)
 
     def feed(self, event: e.Event) -> None:
         self.queue.put_nowait(event)
@@ -71,7 +83,9 @@ class StasisApp:
         self.refresh_seconds = refresh_seconds
         self.directory = Directory()
         self.workers: dict[str, CallWorker] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], CallWorker] = {}
+        self.stopping = False
+        self._stopped = asyncio.Event()
         self.reconciled = asyncio.Event()
 
     async def run(self) -> None:
@@ -83,16 +97,28 @@ class StasisApp:
         ]
         try:
             await self.stream.run(self.dispatch, on_connected=self.reconcile)
+            if self.stopping:
+                await self._stopped.wait()  # the call store must drain before it is cancelled
         finally:
             for task in background:
                 task.cancel()
 
     async def stop(self, timeout: float = 15.0) -> None:
-        """Stop reading events, let running call steps finish, write what is queued."""
+        """Stop reading events, finish the call steps in flight, write what is queued.
+
+        Calls stay up in Asterisk; the next start reconciles them.
+        """
+        self.stopping = True
         await self.stream.stop()
+        for task, worker in list(self._tasks.items()):
+            if not worker.busy:
+                task.cancel()
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=timeout)
-        await self.store.drain(timeout)
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+        try:
+            await self.store.drain(timeout)
+        finally:
+            self._stopped.set()
 
     # --- events ----------------------------------------------------------------------
 
@@ -109,13 +135,15 @@ class StasisApp:
         worker = CallWorker(Call(str(uuid.uuid4()), channel_id, self.directory), self)
         self.workers[channel_id] = worker
         task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = worker
+        task.add_done_callback(lambda done: self._tasks.pop(done, None))
         return worker
 
     async def _run_worker(self, worker: CallWorker) -> None:
         try:
             await worker.run()
+        except asyncio.CancelledError:
+            pass  # stopping while the call waits for its next event
         except Exception:
             log.exception("call %s crashed; the pump goes on", worker.call.channel_id)
         finally:
@@ -123,12 +151,11 @@ class StasisApp:
 
     # --- commands --------------------------------------------------------------------
 
-    async def execute(self, worker: CallWorker, command: c.Command) -> None:
-        if isinstance(command, c.Fact):
-            self.store.submit(command)
-            return
+    async def execute(self, worker: CallWorker, command: c.Command) -> bool:
+        """Run one action over ARI. A failure goes back to the call as CommandFailed."""
         try:
             await self._ari_action(command)
+            return True
         except AriError as exc:
             gone = isinstance(exc, AriNotFound)
             log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
@@ -137,6 +164,7 @@ class StasisApp:
                     at=_now(), channel_id=command.channel_id, command=type(command).__name__, error=str(exc), gone=gone
                 )
             )
+            return False
 
     async def _ari_action(self, command: c.Command) -> None:
         match command:

@@ -1,0 +1,35 @@
+"""A model field for phone numbers: accepts how people write them, stores E.164."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pbx.phone import InvalidPhoneNumber, to_e164
+
+
+class E164Field(models.CharField):
+    """'0048 22 123-45-67', '22 123 45 67' and '+48221234567' all store as '+48221234567'.
+
+    An invalid number fails validation with a message naming what was entered.
+    """
+
+    description = _("Phone number (E.164)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        # People type spaces, dashes and 0048: allow more than the 16 characters stored.
+        return super().formfield(**{"max_length": 32, **kwargs})
+
+    def to_python(self, value: Any) -> str | None:
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as exc:
+            raise ValidationError(str(exc), code="invalid_phone_number") from exc

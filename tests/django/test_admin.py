@@ -1,0 +1,86 @@
+"""The office manager's admin: pages open, extensions show their password once, history is
+read-only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from company_numbers.models import CompanyNumber
+from pbx.actions import sip_ha1
+from pbx.models import Call, CallEvent, Extension
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_for(manager: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def config_dir(settings, tmp_path):
+    settings.ASTERISK_CONFIG_DIR = tmp_path
+    settings.ARI_URL = "http://127.0.0.1:9/ari"  # nothing listens: reload must fail gracefully
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/", "/admin/pbx/call/", "/admin/pbx/extension/", "/admin/pbx/extension/add/", "/admin/pbx/prompt/",
+     "/admin/numbers/companynumber/", "/admin/numbers/companynumber/add/", "/admin/recordings/recording/"],
+)  # fmt: skip
+def test_admin_pages_open(client_for: Client, url: str, office_line: CompanyNumber):
+    assert client_for.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # the config push runs on commit, as in production
+def test_adding_an_extension_shows_its_password_once_and_stores_only_the_digest(client_for: Client, tmp_path):
+    response = client_for.post("/admin/pbx/extension/add/", {"number": "105", "display_name": "Ewa"}, follow=True)
+    text = response.content.decode()
+    [password] = re.findall(r"SIP password for extension 105: ([A-Za-z0-9]{24})\.", text)
+    extension = Extension.objects.get(number="105")
+    assert extension.sip_ha1 == sip_ha1("105", "centrala", password)
+    # Config was rendered at once; Asterisk was unreachable, and the manager is told so.
+    assert "md5_cred = " + extension.sip_ha1 in (tmp_path / "pjsip.conf").read_text()
+    assert "Asterisk has not picked it up yet" in text
+    assert password not in client_for.get(f"/admin/pbx/extension/{extension.pk}/change/").content.decode()
+
+
+def test_a_bad_extension_number_is_refused_with_the_reason(client_for: Client):
+    response = client_for.post("/admin/pbx/extension/add/", {"number": "0", "display_name": "X"})
+    assert response.status_code == 200
+    assert "does not start with 0" in response.content.decode()
+    assert not Extension.objects.exists()
+
+
+def test_a_badly_written_company_number_is_refused_and_nothing_saved(client_for: Client, greeting):
+    response = client_for.post(
+        "/admin/numbers/companynumber/add/", {"e164": "22 123", "label": "X", "greeting": greeting.pk,
+                                              "record_seconds": 0})  # fmt: skip
+    assert response.status_code == 200
+    assert "is not a valid phone number" in response.content.decode()
+    assert not CompanyNumber.objects.exists()
+
+
+def test_a_polish_number_is_stored_in_e164(client_for: Client, greeting):
+    client_for.post("/admin/numbers/companynumber/add/", {"e164": "0048 22 123-45-67", "label": "Biuro",
+                                                          "greeting": greeting.pk, "record_seconds": 0})  # fmt: skip
+    assert CompanyNumber.objects.get().e164 == "+48221234567"
+
+
+def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client):
+    call = Call.objects.create(channel_id="1.1", direction="inbound", caller="+48601234567",
+                               called="+48221234567", started_at=timezone.now())  # fmt: skip
+    CallEvent.objects.create(call=call, at=timezone.now(), kind="greeting", detail={"media": "sound:hello-world"})
+    page = client_for.get(f"/admin/pbx/call/{call.pk}/change/").content.decode()
+    assert "+48601234567" in page and "greeting" in page and "sound:hello-world" in page
+    assert client_for.get("/admin/pbx/call/add/").status_code == 403
+    client_for.post(f"/admin/pbx/call/{call.pk}/change/", {"caller": "+48000000000"})
+    call.refresh_from_db()
+    assert call.caller == "+48601234567"

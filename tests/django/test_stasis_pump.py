@@ -1,0 +1,169 @@
+"""The Stasis pump with a fake event source and ARI behind httpx.MockTransport: calls are
+isolated from each other, failures go back to their call, reconnects reconcile."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from pbx.ari.client import AriClient
+from pbx.call_store import CallStore
+from pbx.callflow import events as e
+from pbx.callflow.scenario import Directory, NumberPlan
+from pbx.models import Call
+from pbx.stasis import StasisApp
+
+from ..callflow.fixtures import OFFICE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class FakeStream:
+    """Stands in for the websocket: the test dispatches events itself."""
+
+    def __init__(self) -> None:
+        self.stopped = asyncio.Event()
+
+    async def run(self, on_event: Callable[[e.Event], None], on_connected: Callable[[], Awaitable[None]]) -> None:
+        await on_connected()
+        await self.stopped.wait()
+
+    async def stop(self) -> None:
+        self.stopped.set()
+
+
+class FakeAsterisk:
+    """Answers ARI requests; `slow` channels take a second to answer; logs what was asked."""
+
+    def __init__(self, live_channels: list[str], missing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.live = live_channels
+        self.missing = missing
+        self.log: list[tuple[float, str, str]] = []  # successful call actions, with time
+        self.requests: list[str] = []  # every call action asked for
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/ari/")
+        if path == "applications/centrala":
+            return httpx.Response(200, json={"name": "centrala", "channel_ids": self.live})
+        if path.endswith("eventFilter"):
+            return httpx.Response(200, json={})
+        if path.startswith("channels/slow") and path.endswith("/answer"):
+            await asyncio.sleep(1.0)
+        channel = path.split("/")[1]
+        self.requests.append(f"{request.method} {path}")
+        if channel in self.missing:
+            return httpx.Response(404, json={"message": "Channel not found"})
+        self.log.append((asyncio.get_running_loop().time(), request.method, path))
+        return httpx.Response(204)
+
+    def first(self, method: str, path: str) -> float:
+        return next(t for t, m, p in self.log if (m, p) == (method, path))
+
+
+def now() -> datetime:
+    # The pump stamps failures with the real clock, so events fed here use it too.
+    return datetime.now(UTC)
+
+
+def stasis_start(channel_id: str) -> e.StasisStart:
+    channel = e.Channel(id=channel_id, name="PJSIP/x", state="Ring", caller_number="601234567", caller_name="",
+                        exten=OFFICE, sip_call_id="")  # fmt: skip
+    return e.StasisStart(at=now(), channel_id=channel_id, channel=channel, args=("inbound", OFFICE))
+
+
+async def with_pump(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> None:
+    ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
+    store = CallStore(ari, retry_delay=lambda n: 0.01)
+    directory = Directory(numbers={OFFICE: NumberPlan(OFFICE, "sound:hello-world", 3)})
+
+    async def load() -> Directory:
+        return directory
+
+    app = StasisApp("centrala", ari, FakeStream(), store, load)  # type: ignore[arg-type]
+    runner = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.reconciled.wait(), 5)
+    try:
+        await scenario(app)
+    finally:
+        await app.stop()
+        await runner
+        await store.db.close()
+        await ari.aclose()
+
+
+def test_a_slow_step_of_one_call_does_not_delay_another_call():
+    fake = FakeAsterisk(live_channels=[])
+
+    async def scenario(app: StasisApp) -> None:
+        started = asyncio.get_running_loop().time()
+        app.dispatch(stasis_start("slow-1"))
+        app.dispatch(stasis_start("fast-1"))
+        while not any(p == "channels/fast-1/play/" + app.workers["fast-1"].call.key + "-greeting"
+                      for _, _, p in fake.log):  # fmt: skip
+            await asyncio.sleep(0.01)
+        assert asyncio.get_running_loop().time() - started < 0.5
+        assert not any(p.startswith("channels/slow-1") for _, _, p in fake.log)  # still answering
+        while not any(p.startswith("channels/slow-1/play") for _, _, p in fake.log):
+            await asyncio.sleep(0.01)
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert fake.first("POST", "channels/fast-1/answer") < fake.first("POST", "channels/slow-1/answer")
+    assert Call.objects.count() == 2
+
+
+def scenario_runner(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> Awaitable[None]:
+    return with_pump(fake, scenario)
+
+
+def test_a_command_on_a_vanished_channel_goes_back_to_its_call_without_a_hangup():
+    fake = FakeAsterisk(live_channels=[], missing={"gone-1"})
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(stasis_start("gone-1"))
+        worker = app.workers["gone-1"]
+        while worker.busy or not worker.queue.empty() or worker.call.state.value == "new":
+            await asyncio.sleep(0.01)
+        app.dispatch(e.StasisEnd(at=now(), channel_id="gone-1"))
+        while app.workers:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert fake.requests == ["POST channels/gone-1/answer"]  # no play, no hangup after the 404
+    call = Call.objects.get(channel_id="gone-1")
+    assert call.outcome == Call.Outcome.MISSED
+    assert [ev.kind for ev in call.events.all()] == ["started", "greeting", "command_failed", "ended"]
+
+
+def test_after_a_reconnect_calls_asterisk_no_longer_has_end_as_lost():
+    fake = FakeAsterisk(live_channels=["kept-1"])
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(stasis_start("kept-1"))
+        app.dispatch(stasis_start("dropped-1"))
+        await asyncio.sleep(0.1)
+        await app.reconcile()  # as after a reconnect: ARI lists only kept-1
+        while "dropped-1" in app.workers:
+            await asyncio.sleep(0.01)
+        assert "kept-1" in app.workers
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert Call.objects.get(channel_id="dropped-1").outcome == Call.Outcome.LOST
+    assert Call.objects.get(channel_id="kept-1").ended_at is None
+
+
+def test_events_for_channels_we_never_saw_start_are_ignored():
+    fake = FakeAsterisk(live_channels=[])
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(e.StasisEnd(at=now(), channel_id="stranger"))
+        app.dispatch(e.ChannelStateChange(at=now(), channel_id="stranger", state="Up"))
+        await asyncio.sleep(0.05)
+        assert app.workers == {}
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert not Call.objects.exists()
+    assert [p for _, _, p in fake.log] == []
