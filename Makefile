@@ -23,7 +23,7 @@ run: venv sandbox
 call: venv
 	. bin/dev-env && $(PY) manage.py place_demo_call
 
-test: venv sandbox
+test: venv sandbox lint typecheck
 	$(PY) -m pytest
 
 lint: venv
@@ -33,7 +33,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-check: lint typecheck test
+check: test
 
 clean-sandbox:
 	$(SANDBOX) stop dev || true

@@ -21,9 +21,9 @@ class E164Field(models.CharField):
         kwargs.setdefault("max_length", 16)
         super().__init__(*args, **kwargs)
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, *args: Any, **kwargs: Any) -> Any:
         # People type spaces, dashes and 0048: allow more than the 16 characters stored.
-        return super().formfield(**{"max_length": 32, **kwargs})
+        return super().formfield(*args, **{"max_length": 32, **kwargs})
 
     def to_python(self, value: Any) -> str | None:
         value = super().to_python(value)

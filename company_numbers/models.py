@@ -7,11 +7,11 @@ from company_numbers.fields import E164Field
 
 
 class CompanyNumber(models.Model):
-    e164 = E164Field(_("number"), unique=True, help_text=_("Any usual form, e.g. 22 123 45 67; stored as +48221234567."))
-    label = models.CharField(_("label"), max_length=80, blank=True)
-    greeting = models.ForeignKey(
-        "pbx.Prompt", verbose_name=_("greeting"), on_delete=models.PROTECT, related_name="+"
+    e164 = E164Field(
+        _("number"), unique=True, help_text=_("Any usual form, e.g. 22 123 45 67; stored as +48221234567.")
     )
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    greeting = models.ForeignKey("pbx.Prompt", verbose_name=_("greeting"), on_delete=models.PROTECT, related_name="+")
     record_seconds = models.PositiveSmallIntegerField(
         _("record the caller for (seconds)"),
         default=0,

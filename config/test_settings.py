@@ -7,7 +7,7 @@ from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/centrala")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 # The "test" sandbox instance runs beside the "dev" one (make run) without clashing.
 ASTERISK_HTTP_PORT = 18088
@@ -20,4 +20,4 @@ ARI_PASSWORD = secrets.token_hex(16)  # fresh per run; rendered into the test in
 ARI_APP = "centrala-test"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests only
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405

@@ -65,7 +65,7 @@ class CallEventInline(admin.TabularInline):
     model = CallEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "detail"]
+    fields = ("at", "kind", "detail")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -76,7 +76,7 @@ class RecordingInline(admin.TabularInline):
     model = Recording
     extra = 0
     can_delete = False
-    fields = ["player", "duration_seconds", "size_bytes", "sha256"]
+    fields = ("player", "duration_seconds", "size_bytes", "sha256")
     readonly_fields = fields
 
     @admin.display(description=_("listen"))

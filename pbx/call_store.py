@@ -122,7 +122,7 @@ class CallStore:
             except RecordingRejected as exc:
                 log.error("recording %s kept on Asterisk: %s", fact.name, exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - Asterisk or storage hiccup: retry, keep the file
+            except Exception as exc:
                 log.warning("storing recording %s failed (attempt %d): %s", fact.name, attempt + 1, exc)
                 await asyncio.sleep(self._retry_delay(attempt))
         log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)

@@ -12,4 +12,3 @@ def load_directory() -> Directory:
         for number in CompanyNumber.objects.select_related("greeting")
     }
     return Directory(numbers=plans)
-

@@ -18,9 +18,7 @@ sound_name_validator = RegexValidator(
 class Extension(models.Model):
     """A staff member's phone line. The SIP password is never stored, only its digest."""
 
-    number = models.CharField(
-        _("extension number"), max_length=5, unique=True, validators=[extension_number_validator]
-    )
+    number = models.CharField(_("extension number"), max_length=5, unique=True, validators=[extension_number_validator])
     display_name = models.CharField(_("name shown on calls"), max_length=80)
     # PJSIP md5 credential: md5("<number>:<realm>:<password>"), so the password itself is
     # shown once when generated and then exists only on the phone.
@@ -78,9 +76,7 @@ class Call(models.Model):
     started_at = models.DateTimeField(_("started"), db_index=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    outcome = models.CharField(
-        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS
-    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS)
     hangup_cause = models.PositiveSmallIntegerField(_("hangup cause (Q.850)"), null=True, blank=True)
     hangup_cause_text = models.CharField(_("hangup cause"), max_length=80, blank=True)
     hung_up_by = models.CharField(

@@ -30,9 +30,7 @@ class SippResult:
 
 
 def sandbox(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
-    )
+    result = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
     if result.returncode != 0:
         raise SandboxError(f"asterisk-sandbox {' '.join(args)} failed: {result.stderr.strip() or result.stdout}")
     return result.stdout.strip()

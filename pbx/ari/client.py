@@ -108,13 +108,9 @@ class AriClient:
         await self._request("DELETE", f"channels/{_seg(channel_id)}", params={"reason": reason})
 
     async def play(self, channel_id: str, media: str, playback_id: str) -> None:
-        await self._request(
-            "POST", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}", params={"media": media}
-        )
+        await self._request("POST", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}", params={"media": media})
 
-    async def record(
-        self, channel_id: str, name: str, fmt: str, max_seconds: int, beep: bool = False
-    ) -> None:
+    async def record(self, channel_id: str, name: str, fmt: str, max_seconds: int, beep: bool = False) -> None:
         params = {
             "name": name,
             "format": fmt,

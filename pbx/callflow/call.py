@@ -31,7 +31,6 @@ from . import commands as c
 from . import events as e
 from .scenario import RECORDING_FORMAT, Directory, NumberPlan
 
-
 # Q.850 causes a small firm's history shows most often.
 CAUSE_TEXT = {
     1: "Unallocated (unassigned) number",
@@ -102,7 +101,7 @@ class Call:
 
     def _on_start(self, event: e.Event) -> list[c.Command]:
         assert isinstance(event, e.StasisStart)
-        direction, dialled = (list(event.args) + ["inbound", event.channel.exten])[:2]
+        direction, dialled = [*event.args, "inbound", event.channel.exten][:2]
         started = c.CallStarted(
             self.channel_id,
             call_key=self.key,
@@ -157,9 +156,7 @@ class Call:
         if event.name != self.recording_name:
             return []
         self.recording_name = None
-        ready = c.RecordingReady(
-            self.channel_id, call_key=self.key, at=event.at, name=event.name, fmt=RECORDING_FORMAT
-        )
+        ready = c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=event.name, fmt=RECORDING_FORMAT)
         if self.state is State.RECORDING:
             return [ready, *self._hang_up(event)]
         return [ready]

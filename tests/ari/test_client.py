@@ -16,7 +16,9 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def run(handler: Handler, action: Callable[[AriClient], object]) -> object:
     async def go() -> object:
-        async with AriClient("http://ari.test/ari", "centrala", "s3cret", transport=httpx.MockTransport(handler)) as ari:
+        async with AriClient(
+            "http://ari.test/ari", "centrala", "s3cret", transport=httpx.MockTransport(handler)
+        ) as ari:
             return await action(ari)  # type: ignore[misc]
 
     return asyncio.run(go())

@@ -25,7 +25,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def pure_files() -> list[Path]:
-    return sorted(CORE.rglob("*.py")) + [CORE.parent / "phone.py"]
+    return [*sorted(CORE.rglob("*.py")), CORE.parent / "phone.py"]
 
 
 def test_the_core_and_its_helpers_import_no_io_library():

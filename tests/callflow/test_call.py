@@ -7,8 +7,20 @@ from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow.call import State
 
-from .fixtures import CHANNEL, CUSTOMER, KEY, OFFICE, at, hangup_request, new_call, playback_done, recording_done
-from .fixtures import stasis_end, start, up
+from .fixtures import (
+    CHANNEL,
+    CUSTOMER,
+    KEY,
+    OFFICE,
+    at,
+    hangup_request,
+    new_call,
+    playback_done,
+    recording_done,
+    start,
+    stasis_end,
+    up,
+)
 
 
 def actions(commands: list[c.Command]) -> list[c.Command]:

@@ -30,9 +30,14 @@ def test_stasis_start_carries_the_channel_and_args():
         at=datetime(2026, 11, 23, 9, 0, 1, 250000, tzinfo=UTC),
         channel_id="1700000000.7",
         channel=e.Channel(
-            id="1700000000.7", name="PJSIP/carrier-00000007", state="Ring", caller_number="+48601234567",
-            caller_name="Jan", exten="+48221234567", sip_call_id="abc@127.0.0.2",
-        ),  # fmt: skip
+            id="1700000000.7",
+            name="PJSIP/carrier-00000007",
+            state="Ring",
+            caller_number="+48601234567",
+            caller_name="Jan",
+            exten="+48221234567",
+            sip_call_id="abc@127.0.0.2",
+        ),
         args=("inbound", "+48221234567"),
     )
 
@@ -56,19 +61,51 @@ def test_channel_events_are_routed_by_their_channel(message: dict, expected: typ
 
 
 def test_playback_and_recording_events_are_routed_by_their_target_channel():
-    finished = e.parse_event({"type": "PlaybackFinished", "timestamp": TS, "playback": {
-        "id": "k-greeting", "media_uri": "sound:hello-world", "target_uri": "channel:1700000000.7", "state": "done"}})
-    assert finished == e.PlaybackFinished(at=finished.at, channel_id="1700000000.7", playback_id="k-greeting",
-                                          failed=False)
-    failed = e.parse_event({"type": "RecordingFailed", "timestamp": TS, "recording": {
-        "name": "k-caller", "format": "wav", "target_uri": "channel:1700000000.7", "state": "failed",
-        "cause": "Cannot record channel while in bridge"}})
-    assert failed == e.RecordingFailed(at=failed.at, channel_id="1700000000.7", name="k-caller",
-                                       cause="Cannot record channel while in bridge")
-    done = e.parse_event({"type": "RecordingFinished", "timestamp": TS, "recording": {
-        "name": "k-caller", "format": "wav", "target_uri": "channel:1700000000.7", "state": "done", "duration": 3}})
+    finished = e.parse_event(
+        {
+            "type": "PlaybackFinished",
+            "timestamp": TS,
+            "playback": {
+                "id": "k-greeting",
+                "media_uri": "sound:hello-world",
+                "target_uri": "channel:1700000000.7",
+                "state": "done",
+            },
+        }
+    )
+    assert finished == e.PlaybackFinished(
+        at=finished.at, channel_id="1700000000.7", playback_id="k-greeting", failed=False
+    )
+    failed = e.parse_event(
+        {
+            "type": "RecordingFailed",
+            "timestamp": TS,
+            "recording": {
+                "name": "k-caller",
+                "format": "wav",
+                "target_uri": "channel:1700000000.7",
+                "state": "failed",
+                "cause": "Cannot record channel while in bridge",
+            },
+        }
+    )
+    assert failed == e.RecordingFailed(
+        at=failed.at, channel_id="1700000000.7", name="k-caller", cause="Cannot record channel while in bridge"
+    )
+    done = e.parse_event(
+        {
+            "type": "RecordingFinished",
+            "timestamp": TS,
+            "recording": {
+                "name": "k-caller",
+                "format": "wav",
+                "target_uri": "channel:1700000000.7",
+                "state": "done",
+                "duration": 3,
+            },
+        }
+    )
     assert done == e.RecordingFinished(at=done.at, channel_id="1700000000.7", name="k-caller", duration=3)
-    # fmt: skip
 
 
 def test_a_soft_hangup_request_is_marked_soft():

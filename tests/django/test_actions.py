@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError
 
 from pbx.actions import do_apply_facts, do_close_lost_calls, do_create_extension, sip_ha1
 from pbx.callflow import commands as c
@@ -46,8 +47,9 @@ def test_facts_applied_twice_change_nothing():
 
 
 def test_a_failing_batch_writes_nothing():
-    with pytest.raises(Exception):
-        do_apply_facts([started(), started(key="not-a-uuid", channel="1.2")])
+    # Two calls claiming one Asterisk channel: the second breaks the unique constraint.
+    with pytest.raises(IntegrityError):
+        do_apply_facts([started(), started(key="0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", channel="1.1")])
     assert not Call.objects.exists()
 
 
