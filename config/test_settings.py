@@ -16,8 +16,10 @@ ASTERISK_RTP_START = 12000
 ASTERISK_RTP_END = 12999
 ARI_URL = f"http://127.0.0.1:{ASTERISK_HTTP_PORT}/ari"
 ARI_USER = "centrala-test"
-ARI_PASSWORD = secrets.token_hex(16)  # fresh per run; rendered into the test instance
+# Fresh per run and rendered into the test instance; kept in the environment so that a
+# `manage.py stasis` started by a test connects with the same password.
+ARI_PASSWORD = os.environ.setdefault("CENTRALA_TEST_ARI_PASSWORD", secrets.token_hex(16))
 ARI_APP = "centrala-test"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests only
-LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+LOGGING["root"] = {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")}  # noqa: F405

@@ -99,10 +99,10 @@ class CallAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     inlines = [RecordingInline, CallEventInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Call._meta.fields]
-
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

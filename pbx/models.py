@@ -115,4 +115,4 @@ class CallEvent(models.Model):
         verbose_name_plural = _("call events")
 
     def __str__(self) -> str:
-        return f"{self.at:%H:%M:%S.%f} {self.kind}"
+        return self.kind

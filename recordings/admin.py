@@ -23,12 +23,14 @@ class RecordingAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     exclude = ["file"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Recording._meta.fields if f.name != "file"] + ["player"]
+    readonly_fields = ("player",)
 
     @admin.display(description=_("listen"))
     def player(self, obj: Recording) -> str:
         return audio_player(obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 import time
 import wave
 from array import array
@@ -138,3 +142,35 @@ def test_on_connect_the_app_closes_calls_whose_end_it_missed(asterisk: Asterisk)
         stale.refresh_from_db()
     assert stale.outcome == Call.Outcome.LOST and stale.ended_at is not None
     assert stale.events.get().kind == "lost"
+
+
+def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: Asterisk, office_number):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
+        "LOG_LEVEL": "INFO",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "stasis"], cwd=settings.BASE_DIR, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: app_registered(settings.ARI_APP))
+        result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5074)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        wait_for(lambda: Recording.objects.exists())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "stopped" in output.splitlines()[-1]
+    assert Call.objects.get().outcome == Call.Outcome.ANSWERED
+
+
+def app_registered(name: str) -> bool:
+    try:
+        ari(lambda client: client.application(name))
+    except AriNotFound:
+        return False
+    return True
