@@ -5,14 +5,15 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from company_numbers.models import CompanyNumber
-from pbx.admin import apply_config_and_report
+from pbx.admin.config import apply_config_and_report, report_problems
 
 
 @admin.register(CompanyNumber)
 class CompanyNumberAdmin(admin.ModelAdmin):
-    list_display = ["e164", "label", "greeting", "record_seconds"]
+    list_display = ["e164", "label", "scenario", "is_main"]
     search_fields = ["e164", "label"]
 
     def save_model(self, request: HttpRequest, obj: CompanyNumber, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: apply_config_and_report(request))
+        transaction.on_commit(lambda: report_problems(request))

@@ -11,11 +11,19 @@ class CompanyNumber(models.Model):
         _("number"), unique=True, help_text=_("Any usual form, e.g. 22 123 45 67; stored as +48221234567.")
     )
     label = models.CharField(_("label"), max_length=80, blank=True)
-    greeting = models.ForeignKey("pbx.Prompt", verbose_name=_("greeting"), on_delete=models.PROTECT, related_name="+")
-    record_seconds = models.PositiveSmallIntegerField(
-        _("record the caller for (seconds)"),
-        default=0,
-        help_text=_("0 = no recording. A message-taking line records what the caller says."),
+    scenario = models.ForeignKey(
+        "pbx.Scenario",
+        verbose_name=_("scenario"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="numbers",
+        help_text=_("Empty: callers hear that the number is not in service."),
+    )
+    is_main = models.BooleanField(
+        _("main number"),
+        default=False,
+        help_text=_("Shown to customers on outbound calls unless an extension says otherwise."),
     )
 
     class Meta:

@@ -112,6 +112,8 @@ ASTERISK_RTP_START = int(os.environ.get("ASTERISK_RTP_START", "10000"))
 ASTERISK_RTP_END = int(os.environ.get("ASTERISK_RTP_END", "10999"))
 # The carrier (SIP trunk) is identified by its source address; in the sandbox SIPp plays it.
 TRUNK_MATCH = os.environ.get("TRUNK_MATCH", "127.0.0.2")
+# Where calls to the outside world go (the carrier's SIP URI); in the sandbox a SIPp carrier.
+TRUNK_CONTACT = os.environ.get("TRUNK_CONTACT", "sip:127.0.0.2:5090")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ ASTERISK_HTTP_PORT = 18088
 ASTERISK_SIP_PORT = 15060
 ASTERISK_RTP_START = 12000
 ASTERISK_RTP_END = 12999
+TRUNK_CONTACT = "sip:127.0.0.2:15090"  # the SIPp carrier of the e2e tests
 ARI_URL = f"http://127.0.0.1:{ASTERISK_HTTP_PORT}/ari"
 ARI_USER = "centrala-test"
 # Fresh per run and rendered into the test instance; kept in the environment so that a

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from pbx.callflow import commands as c
-from pbx.models import Call, CallEvent, Extension
+from pbx.models import Call, CallbackTask, CallEvent, Extension
 
 SIP_REALM = "centrala"
 
@@ -82,7 +82,33 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     return len(ids)
 
 
+def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
+    """Turn a missed, abandoned or requested call into a task, once per call and reason.
+
+    A caller with no number (withheld) cannot be called back: nothing is created.
+    """
+    if not fact.number.startswith("+"):
+        return None
+    task, _ = CallbackTask.objects.get_or_create(
+        call_id=fact.call_key,
+        reason=fact.reason,
+        defaults={
+            "number": fact.number,
+            "requested_at": fact.at,
+            "assigned_to": Extension.objects.filter(number=fact.assign_to).first() if fact.assign_to else None,
+        },
+    )
+    _event(fact.call_key, fact.at, "callback_task", reason=fact.reason, assigned_to=fact.assign_to)
+    return task
+
+
+def do_complete_callback(fact: c.CallbackConnected) -> None:
+    CallbackTask.objects.filter(pk=fact.task_id).update(status=CallbackTask.Status.DONE, done_at=fact.at)
+
+
 _APPLY = {
+    c.CallbackRequested: do_request_callback,
+    c.CallbackConnected: do_complete_callback,
     c.CallStarted: do_record_call_started,
     c.CallAnswered: do_record_call_answered,
     c.CallStep: do_record_call_step,

@@ -29,6 +29,7 @@ CONFIG_FILES = (
     "pjsip.conf",
     "extensions.conf",
     "indications.conf",
+    "musiconhold.conf",
     # Small files that keep Asterisk from logging errors about configs it looks for.
     "cdr.conf",
     "cel.conf",
@@ -47,6 +48,7 @@ RELOAD_MODULE = {
     "extensions.conf": "pbx_config.so",
     "ari.conf": "res_ari.so",
     "rtp.conf": "res_rtp_asterisk.so",
+    "musiconhold.conf": "res_musiconhold.so",
 }
 SECRET_FILES = {"ari.conf", "pjsip.conf"}
 
@@ -88,6 +90,7 @@ def _context() -> dict[str, object]:
         "rtp_start": settings.ASTERISK_RTP_START,
         "rtp_end": settings.ASTERISK_RTP_END,
         "trunk_match": settings.TRUNK_MATCH,
+        "trunk_contact": settings.TRUNK_CONTACT,
         "realm": SIP_REALM,
         "extensions": list(Extension.objects.order_by("number")),
         "company_numbers": list(CompanyNumber.objects.order_by("e164")),

@@ -134,7 +134,7 @@ class CallStore:
                 async with self.ari.stored_recording_file(fact.name) as chunks:
                     async for chunk in chunks:
                         out.write(chunk)
-            recording = await self.db.run(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path)
+            recording = await self.db.run(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind)
         log.info("stored recording %s (%.1f s, %d bytes)", fact.name, recording.duration_seconds, recording.size_bytes)
         try:
             await self.ari.delete_stored_recording(fact.name)

@@ -1,14 +1,129 @@
 """Build the call-flow core's snapshot of the configuration from the database."""
 
+from __future__ import annotations
+
+from datetime import date
+
+import holidays
+
 from company_numbers.models import CompanyNumber
-from pbx.callflow.scenario import Directory, NumberPlan
+from pbx.callflow import scenario as s
+from pbx.models import Destination, DutyShift, Extension, Menu, Queue, Scenario, Schedule, WeeklyDuty
 
 
-def load_directory() -> Directory:
-    plans = {
-        number.e164: NumberPlan(
-            number=number.e164, greeting=number.greeting.media_uri, record_seconds=number.record_seconds
-        )
-        for number in CompanyNumber.objects.select_related("greeting")
+def load_directory(today: date | None = None) -> s.Directory:
+    """Everything the call flow needs, as frozen values. Runs a fixed number of queries."""
+    today = today or date.today()
+    numbers = list(CompanyNumber.objects.select_related("scenario"))
+    main = next((n.e164 for n in numbers if n.is_main), numbers[0].e164 if numbers else "")
+    schedules = {
+        sc.pk: schedule_snapshot(sc, today) for sc in Schedule.objects.prefetch_related("intervals", "closures")
     }
-    return Directory(numbers=plans)
+    return s.Directory(
+        numbers={n.e164: _plan(n, schedules) for n in numbers},
+        destinations=_destinations(),
+        people=_people(main),
+        rota=_rota(),
+        main_number=main,
+    )
+
+
+def _plan(number: CompanyNumber, schedules: dict[int, s.Schedule]) -> s.NumberPlan:
+    scenario: Scenario | None = number.scenario
+    if scenario is None:
+        return s.NumberPlan(number=number.e164)
+    return s.NumberPlan(
+        number=number.e164,
+        schedule=schedules.get(scenario.schedule_id or -1, s.ALWAYS_OPEN),
+        open=scenario.when_open_id,
+        closed=scenario.when_closed_id,
+        holiday=scenario.on_holiday_id,
+    )
+
+
+def schedule_snapshot(schedule: Schedule, today: date | None = None) -> s.Schedule:
+    year = (today or date.today()).year
+    public = holidays.Poland(years=range(year - 1, year + 2)) if schedule.public_holidays else {}
+    return s.Schedule(
+        timezone=schedule.timezone,
+        intervals=tuple(s.Interval(i.weekday, i.opens, i.closes) for i in schedule.intervals.all()),
+        holidays=dict(public.items()),
+        closures={c.date: c.reason for c in schedule.closures.all()},
+        override=schedule.override or None,  # type: ignore[arg-type]
+        override_until=schedule.override_until,
+    )
+
+
+def _destinations() -> dict[int, s.Destination]:
+    menus = {m.pk: m for m in Menu.objects.select_related("prompt", "invalid_prompt").prefetch_related("options")}
+    queues = {q.pk: q for q in Queue.objects.prefetch_related("members__extension")}
+    result: dict[int, s.Destination] = {}
+    for dest in Destination.objects.select_related("prompt", "extension"):
+        result[dest.pk] = _destination(dest, menus, queues)
+    return result
+
+
+def _destination(dest: Destination, menus: dict[int, Menu], queues: dict[int, Queue]) -> s.Destination:
+    prompt = dest.prompt.media_uri if dest.prompt else ""
+    kind = Destination.Kind
+    if dest.kind == kind.ANNOUNCEMENT:
+        return s.Announcement(prompt=prompt, next=dest.then_id)
+    if dest.kind == kind.MENU and dest.menu_id in menus:
+        return _menu(menus[dest.menu_id], fallback=dest.then_id)
+    if dest.kind == kind.EXTENSION and dest.extension:
+        return s.RingExtension(dest.extension.number, ring_seconds=dest.seconds, no_answer=dest.then_id)
+    if dest.kind == kind.QUEUE and dest.queue_id in queues:
+        return _queue(queues[dest.queue_id], overflow=dest.then_id)
+    if dest.kind == kind.VOICEMAIL:
+        return s.Voicemail(prompt=prompt, max_seconds=dest.seconds, beep=bool(prompt))
+    if dest.kind == kind.CALLBACK_OFFER:
+        return s.CallbackOffer(prompt=prompt, otherwise=dest.then_id)
+    if dest.kind == kind.EXTERNAL and dest.external_number:
+        return s.ExternalNumber(dest.external_number, ring_seconds=dest.seconds, no_answer=dest.then_id)
+    return s.HangUp()
+
+
+def _menu(menu: Menu, fallback: int | None) -> s.Menu:
+    return s.Menu(
+        prompt=menu.prompt.media_uri,
+        options={o.digit: o.destination_id for o in menu.options.all()},
+        timeout_seconds=menu.timeout_seconds,
+        retries=menu.retries,
+        invalid_prompt=menu.invalid_prompt.media_uri if menu.invalid_prompt else "sound:option-is-invalid",
+        fallback=fallback,
+    )
+
+
+def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
+    return s.RingQueue(
+        name=queue.name,
+        strategy=queue.strategy,  # type: ignore[arg-type]
+        members=tuple(m.extension.number for m in queue.members.all()),
+        member_ring_seconds=queue.member_ring_seconds,
+        max_wait_seconds=queue.max_wait_seconds,
+        music_on_hold=queue.music_on_hold,
+        overflow=overflow,
+    )
+
+
+def _people(main: str) -> dict[str, s.Person]:
+    return {
+        x.number: s.Person(
+            extension=x.number,
+            name=x.display_name,
+            mobile=x.mobile,
+            caller_id=x.caller_id.e164 if x.caller_id else main,
+        )
+        for x in Extension.objects.select_related("caller_id")
+    }
+
+
+def _rota() -> s.Rota:
+    weekly = tuple(
+        s.WeeklyDuty(d.extension.number, d.weekday, d.starts, d.ends)
+        for d in WeeklyDuty.objects.select_related("extension")
+    )
+    shifts = tuple(
+        s.Shift(d.extension.number, d.starts_at, d.ends_at) for d in DutyShift.objects.select_related("extension")
+    )
+    return s.Rota(weekly=weekly, shifts=shifts)

@@ -42,6 +42,26 @@ class CallWorker:
         self.app = app
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
         self.busy = False  # executing the commands of one event
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+
+    def start_timer(self, name: str, seconds: float) -> None:
+        event = e.TimerFired(at=_now(), channel_id=self.call.channel_id, name=name)
+        loop = asyncio.get_running_loop()
+        self.timers[name] = loop.call_later(seconds, lambda: self._fire(name, event))
+
+    def _fire(self, name: str, event: e.TimerFired) -> None:
+        if self.timers.pop(name, None) is not None:
+            self.feed(e.TimerFired(at=_now(), channel_id=event.channel_id, name=name))
+
+    def cancel_timer(self, name: str) -> None:
+        handle = self.timers.pop(name, None)
+        if handle is not None:
+            handle.cancel()
+
+    def cancel_all_timers(self) -> None:
+        for handle in self.timers.values():
+            handle.cancel()
+        self.timers.clear()
 
     async def run(self) -> None:
         while not self.call.finished and not self.app.stopping:
@@ -53,12 +73,15 @@ class CallWorker:
                 self.busy = False
 
     async def _run_step(self, event: e.Event) -> None:
-        failed = False
+        failed: set[str] = set()  # channels whose action failed in this step
         for command in self.call.receive(event):
             if isinstance(command, c.Fact):
                 self.app.store.submit(command)
-            elif not failed:  # after a failed action the rest of this step makes no sense
-                failed = not await self.app.execute(self, command)
+            elif (command.channel_id not in failed or isinstance(command, c.Hangup | c.CancelTimer)) and not (
+                await self.app.execute(self, command)
+            ):
+                # after a failed action on a channel, the rest of this step for it makes no sense
+                failed.add(command.channel_id)
 
     def feed(self, event: e.Event) -> None:
         self.queue.put_nowait(event)
@@ -82,7 +105,8 @@ class StasisApp:
         self.load_directory = load_directory
         self.refresh_seconds = refresh_seconds
         self.directory = Directory()
-        self.workers: dict[str, CallWorker] = {}
+        self.workers: dict[str, CallWorker] = {}  # caller and leg channel ids -> their call
+        self.presence: dict[str, bool] = {}  # extension -> phone reachable
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self.stopping = False
         self._stopped = asyncio.Event()
@@ -123,6 +147,9 @@ class StasisApp:
     # --- events ----------------------------------------------------------------------
 
     def dispatch(self, event: e.Event) -> None:
+        if isinstance(event, e.EndpointStateChange):
+            self.presence[event.resource] = event.online
+            return
         worker = self.workers.get(event.channel_id)
         if worker is None:
             if not isinstance(event, e.StasisStart):
@@ -132,7 +159,7 @@ class StasisApp:
         worker.feed(event)
 
     def _start_call(self, channel_id: str) -> CallWorker:
-        worker = CallWorker(Call(str(uuid.uuid4()), channel_id, self.directory), self)
+        worker = CallWorker(Call(str(uuid.uuid4()), channel_id, self.directory, self.presence), self)
         self.workers[channel_id] = worker
         task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
         self._tasks[task] = worker
@@ -147,14 +174,23 @@ class StasisApp:
         except Exception:
             log.exception("call %s crashed; the pump goes on", worker.call.channel_id)
         finally:
-            self.workers.pop(worker.call.channel_id, None)
+            worker.cancel_all_timers()
+            for channel_id in [worker.call.channel_id, *worker.call.legs]:
+                if self.workers.get(channel_id) is worker:
+                    del self.workers[channel_id]
 
     # --- commands --------------------------------------------------------------------
 
     async def execute(self, worker: CallWorker, command: c.Command) -> bool:
-        """Run one action over ARI. A failure goes back to the call as CommandFailed."""
+        """Run one action. A failed ARI request goes back to the call as CommandFailed."""
+        if isinstance(command, c.StartTimer):
+            worker.start_timer(command.name, command.seconds)
+            return True
+        if isinstance(command, c.CancelTimer):
+            worker.cancel_timer(command.name)
+            return True
         try:
-            await self._ari_action(command)
+            await self._ari_action(worker, command)
             return True
         except AriError as exc:
             gone = isinstance(exc, AriNotFound)
@@ -166,16 +202,46 @@ class StasisApp:
             )
             return False
 
-    async def _ari_action(self, command: c.Command) -> None:
+    async def _ari_action(self, worker: CallWorker, command: c.Command) -> None:
+        ari = self.ari
         match command:
             case c.Answer(channel_id=channel):
-                await self.ari.answer(channel)
+                await ari.answer(channel)
             case c.Play(channel_id=channel, playback_id=playback, media=media):
-                await self.ari.play(channel, media, playback)
-            case c.Record(channel_id=channel, name=name, fmt=fmt, max_seconds=seconds):
-                await self.ari.record(channel, name, fmt, seconds)
+                await ari.play(channel, media, playback)
+            case c.Record(channel_id=channel, name=name, fmt=fmt, max_seconds=seconds, beep=beep):
+                await ari.record(channel, name, fmt, seconds, beep=beep)
             case c.Hangup(channel_id=channel, reason=reason):
-                await self.ari.hangup(channel, reason)
+                await ari.hangup(channel, reason)
+            case c.Ring(channel_id=channel):
+                await ari.ring(channel)
+            case c.StartMoh(channel_id=channel):
+                await ari.start_moh(channel)
+            case c.StopMoh(channel_id=channel):
+                await ari.stop_moh(channel)
+            case c.StopPlayback(playback_id=playback):
+                await ari.stop_playback(playback)
+            case c.Originate():
+                self.workers[command.channel_id] = worker  # its events must find this call
+                caller_id = (
+                    f'"{command.caller_name}" <{command.caller_number}>'
+                    if command.caller_name
+                    else command.caller_number
+                )
+                await ari.originate(
+                    command.channel_id,
+                    command.endpoint,
+                    self.app_name,
+                    command.args,
+                    caller_id,
+                    command.timeout_seconds,
+                )
+            case c.CreateBridge(bridge_id=bridge):
+                await ari.create_bridge(bridge)
+            case c.AddToBridge(bridge_id=bridge, channels=channels):
+                await ari.add_to_bridge(bridge, channels)
+            case c.DestroyBridge(bridge_id=bridge):
+                await ari.destroy_bridge(bridge)
             case _:
                 raise TypeError(f"no ARI action for {command!r}")
 
@@ -185,6 +251,7 @@ class StasisApp:
         """Ask ARI which of our channels still exist; close the calls that do not."""
         try:
             await self.ari.set_event_filter(self.app_name, UNWANTED_EVENTS)
+            await self._load_presence()
             live = set((await self.ari.application(self.app_name)).get("channel_ids", []))
         except AriError as exc:
             log.warning("could not reconcile with ARI: %s", exc)
@@ -201,6 +268,12 @@ class StasisApp:
         if closed:
             log.warning("closed %d calls whose end was missed while disconnected", closed)
         self.reconciled.set()
+
+    async def _load_presence(self) -> None:
+        """Which phones are reachable now; EndpointStateChange events keep it current."""
+        await self.ari.subscribe(self.app_name, "endpoint:PJSIP")
+        for endpoint in await self.ari.endpoints("PJSIP"):
+            self.presence[endpoint["resource"]] = endpoint.get("state") == "online"
 
     async def _refresh_directory(self) -> None:
         while True:

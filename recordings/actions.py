@@ -32,7 +32,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path) -> Recording:
+def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, kind: str = "call") -> Recording:
     """Store a downloaded recording file and link it to its call. Idempotent by name.
 
     The file is saved first and the row written after; if the row cannot be written the
@@ -44,6 +44,7 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path) 
     duration = wav_duration(path) if fmt == "wav" else 0.0
     recording = Recording(
         call_id=call_id,
+        kind=kind,
         asterisk_name=asterisk_name,
         format=fmt,
         size_bytes=path.stat().st_size,

@@ -13,6 +13,12 @@ def recording_path(instance: "Recording", filename: str) -> str:
 class Recording(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     call = models.ForeignKey("pbx.Call", verbose_name=_("call"), on_delete=models.PROTECT, related_name="recordings")
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("call recording")
+        VOICEMAIL = "voicemail", _("voicemail message")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CALL)
     asterisk_name = models.CharField(_("name in Asterisk"), max_length=200, unique=True)
     file = models.FileField(_("file"), upload_to=recording_path, max_length=300)
     format = models.CharField(_("format"), max_length=10)

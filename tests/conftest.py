@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from company_numbers.models import CompanyNumber
-from pbx.models import Prompt
+from pbx.models import Destination, Prompt, Scenario
 
 
 @pytest.fixture
@@ -21,5 +21,9 @@ def greeting(db: None) -> Prompt:
 
 
 @pytest.fixture
-def office_line(greeting: Prompt) -> CompanyNumber:
-    return CompanyNumber.objects.create(e164="+48221234567", label="Biuro", greeting=greeting, record_seconds=3)
+def message_line(greeting: Prompt) -> CompanyNumber:
+    """A message-taking line: greeting, then 3 s of the caller recorded (no beep)."""
+    record = Destination.objects.create(name="Nagraj 3 s", kind="voicemail", seconds=3)
+    hello = Destination.objects.create(name="Powitanie", kind="announcement", prompt=greeting, then=record)
+    scenario = Scenario.objects.create(name="Linia wiadomości", when_open=hello)
+    return CompanyNumber.objects.create(e164="+48221234567", label="Biuro", scenario=scenario, is_main=True)

@@ -121,6 +121,53 @@ class AriClient:
         }
         await self._request("POST", f"channels/{_seg(channel_id)}/record", params=params)
 
+    async def ring(self, channel_id: str) -> None:
+        await self._request("POST", f"channels/{_seg(channel_id)}/ring")
+
+    async def start_moh(self, channel_id: str) -> None:
+        await self._request("POST", f"channels/{_seg(channel_id)}/moh")
+
+    async def stop_moh(self, channel_id: str) -> None:
+        await self._request("DELETE", f"channels/{_seg(channel_id)}/moh")
+
+    async def stop_playback(self, playback_id: str) -> None:
+        await self._request("DELETE", f"playbacks/{_seg(playback_id)}")
+
+    async def originate(
+        self,
+        channel_id: str,
+        endpoint: str,
+        app: str,
+        args: tuple[str, ...],
+        caller_id: str,
+        timeout_seconds: int,
+    ) -> None:
+        """Ring `endpoint` as channel `channel_id`; it enters Stasis `app` when answered."""
+        params = {
+            "endpoint": endpoint,
+            "app": app,
+            "appArgs": ",".join(args),
+            "channelId": channel_id,
+            "callerId": caller_id,
+            "timeout": timeout_seconds,
+        }
+        await self._request("POST", "channels", params=params)
+
+    async def create_bridge(self, bridge_id: str) -> None:
+        await self._request("POST", f"bridges/{_seg(bridge_id)}", params={"type": "mixing,dtmf_events"})
+
+    async def add_to_bridge(self, bridge_id: str, channels: tuple[str, ...]) -> None:
+        await self._request("POST", f"bridges/{_seg(bridge_id)}/addChannel", params={"channel": ",".join(channels)})
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self._request("DELETE", f"bridges/{_seg(bridge_id)}")
+
+    async def endpoints(self, technology: str = "PJSIP") -> list[dict[str, Any]]:
+        return await self._json("GET", f"endpoints/{_seg(technology)}")  # type: ignore[no-any-return]
+
+    async def subscribe(self, app: str, event_source: str) -> None:
+        await self._request("POST", f"applications/{_seg(app)}/subscription", params={"eventSource": event_source})
+
     async def stop_recording(self, name: str) -> None:
         await self._request("POST", f"recordings/live/{_seg(name)}/stop")
 

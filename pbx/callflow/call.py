@@ -3,33 +3,51 @@
 Theory of operation
 -------------------
 The pump creates a Call when Asterisk hands a channel to Stasis, then feeds it every event
-for that channel with `receive(event)` and executes the commands it returns, in order. The
-call never waits: it records what it asked for (a playback id, a recording name) and moves on
-when the matching event arrives. Time comes only from the events' timestamps.
+for that channel, for the legs it rings (staff phones, mobiles, outside numbers) and its
+timers, with `receive(event)`, and executes the commands it returns in order. The call never
+waits: it records what it asked for (playback ids, leg ids, timer names) and moves on when the
+matching event arrives. Time comes only from the events' timestamps.
 
-    NEW --StasisStart--> GREETING --PlaybackFinished--> RECORDING --RecordingFinished--> HANGING_UP
-     |                       |  (no recording) ------------------------------------------^
+    NEW --StasisStart--> ROUTING: one destination step at a time (announcement, menu, ringing,
+     |                   voicemail, callback offer) -- goto(next) --> ... --> HANGING_UP
+     |                         | a ringing leg answers
+     |                         v
+     |                    CONNECTED (caller and leg bridged) --either hangs up--> HANGING_UP
      +--(number not ours)--> REFUSING --PlaybackFinished--> HANGING_UP
-    any state --StasisEnd / ChannelDestroyed / ChannelGone--> ENDED
+    any state --StasisEnd / ChannelDestroyed / ChannelGone (caller)--> ENDED
 
-A hang-up can come at any moment. ARI sends ChannelHangupRequest (with the cause), then
-StasisEnd, after which it stops sending events for the channel (ChannelDestroyed usually
-never arrives), so the call ends at whichever of StasisEnd, ChannelDestroyed or ChannelGone
-(made by the pump after a reconnect) comes first. Asterisk closes a recording's file when
-the channel hangs up, so a recording still open at the end is handed over then.
-Late or repeated events that do not fit the state are ignored: they are normal with ARI.
+ARI sends ChannelHangupRequest (with the cause), then StasisEnd, after which it stops sending
+events for the channel, so the call ends at whichever of StasisEnd, ChannelDestroyed or
+ChannelGone comes first. A recording still open at the end is handed over then (Asterisk
+closes the file on hangup). Late or repeated events that do not fit are ignored: they are
+normal with ARI. A call that walks more than MAX_HOPS destinations (a loop the admin's
+validation missed) is ended politely rather than left spinning.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Mapping
+from datetime import datetime
+from itertools import count
 
-from pbx.phone import caller_to_e164
+from pbx.phone import InvalidPhoneNumber, caller_to_e164, to_e164
 
 from . import commands as c
 from . import events as e
-from .scenario import RECORDING_FORMAT, Directory, NumberPlan
+from . import scenario as s
+from .steps import (
+    AnnouncementStep,
+    CallbackOfferStep,
+    MenuStep,
+    RingStep,
+    Step,
+    Target,
+    VoicemailStep,
+)  # fmt: skip
+
+MAX_HOPS = 25
+TRUNK = "carrier"
 
 # Q.850 causes a small firm's history shows most often.
 CAUSE_TEXT = {
@@ -48,153 +66,339 @@ REASON_CAUSE = {"normal": 16, "unallocated": 1, "busy": 17, "congestion": 34}
 
 class State(enum.Enum):
     NEW = "new"
-    GREETING = "greeting"
-    RECORDING = "recording"
+    ROUTING = "routing"
+    CONNECTED = "connected"
     REFUSING = "refusing"
     HANGING_UP = "hanging_up"
     ENDED = "ended"
 
 
-Handler = Callable[["Call", e.Event], list[c.Command]]
-
-
 class Call:
-    """Feed it events with `receive`; it returns the commands to run. Never raises on events."""
+    """Feed it events with `receive`; it returns the commands to run. Never raises on events.
 
-    def __init__(self, key: str, channel_id: str, directory: Directory) -> None:
+    `presence` maps extension numbers to whether their phone is reachable; an extension
+    missing from it counts as reachable.
+    """
+
+    def __init__(
+        self, key: str, channel_id: str, directory: s.Directory, presence: Mapping[str, bool] | None = None
+    ) -> None:
         self.key = key
         self.channel_id = channel_id
         self.directory = directory
+        self.presence = presence if presence is not None else {}
         self.state = State.NEW
-        self.plan: NumberPlan | None = None
-        self.answered = False
-        self.recording_name: str | None = None  # set while a recording awaits RecordingFinished
+        self.step: Step | None = None
+        self.legs: dict[str, str] = {}  # leg channel id -> what it rings (extension or number)
+        self.connected_leg: str | None = None
+        self.bridge_id = f"{key}-bridge"
+        self.answered = False  # the caller's channel is up
+        self.answer_sent = False
+        self.recording: tuple[str, str] | None = None  # (name, kind) awaiting RecordingFinished
         self.outcome = "in_progress"
+        self.talked = False  # a person (staff, or the outside number dialled) answered
+        self.left_message = False
         self.hangup_cause: int | None = None
         self.hung_up_by = ""
+        self.caller = ""
+        self.callback_task = ""
+        self.hops = 0
+        self._ids = count(1)
 
     @property
     def finished(self) -> bool:
         """True once nothing more can happen to this call."""
         return self.state is State.ENDED
 
+    # --- events in ---------------------------------------------------------------------
+
     def receive(self, event: e.Event) -> list[c.Command]:
         if self.state is State.ENDED:
             return []
-        handler = _TRANSITIONS.get((self.state, type(event))) or _ANY_STATE.get(type(event))
-        if handler is None:
+        if event.channel_id in self.legs:
+            return self._on_leg(event)
+        match event:
+            case e.StasisStart() if self.state is State.NEW:
+                return self._on_start(event)
+            case e.ChannelStateChange(state="Up") if not self.answered:
+                self.answered = True
+                return [c.CallAnswered(self.channel_id, call_key=self.key, at=event.at)]
+            case e.ChannelHangupRequest():
+                return self._on_hangup_request(event)
+            case e.StasisEnd() | e.ChannelDestroyed() | e.ChannelGone():
+                return self._on_end(event)
+            case e.RecordingFinished() | e.RecordingFailed():
+                return self._on_recording(event)
+            case e.CommandFailed():
+                return self._on_command_failed(event)
+            case e.PlaybackFinished() if self.state is State.REFUSING:
+                self.outcome = "rejected"
+                return self.hang_up(event.at, reason="unallocated")
+        if self.state is State.ROUTING and self.step is not None:
+            return self.step.on_event(self, event)
+        return []
+
+    # --- starting ------------------------------------------------------------------------
+
+    def _on_start(self, event: e.StasisStart) -> list[c.Command]:
+        kind, *rest = [*event.args, "inbound"]
+        if kind == "inbound":
+            return self._start_inbound(event, rest[0] if rest else event.channel.exten)
+        if kind == "internal":
+            return self._start_from_phone(event, rest[0] if rest else event.channel.exten)
+        if kind == "callback" and len(rest) >= 2:
+            return self._start_callback(event, task_id=rest[0], number=rest[1])
+        self.state = State.HANGING_UP
+        return [c.Hangup(self.channel_id, reason="normal")]
+
+    def _started(self, event: e.StasisStart, direction: str, caller: str, called: str) -> c.CallStarted:
+        self.caller = caller
+        self.answered = event.channel.state == "Up"
+        return c.CallStarted(
+            self.channel_id, call_key=self.key, at=event.at, direction=direction, caller=caller,
+            called=called, sip_call_id=event.channel.sip_call_id,
+        )  # fmt: skip
+
+    def _start_inbound(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
+        caller = caller_to_e164(event.channel.caller_number)
+        started = self._started(event, "inbound", caller, caller_to_e164(dialled))
+        plan = self.directory.plan_for(dialled)
+        if plan is None:
+            return [started, *self._refuse(event, dialled)]
+        entry, state, why = self.directory.entry_for(plan, event.at)
+        self.state = State.ROUTING
+        hours = self.fact(event.at, "hours", state=state, why=why)
+        return [started, hours, *self.goto(entry, event.at)]
+
+    def _start_from_phone(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
+        extension = event.channel.caller_number
+        person = self.directory.people.get(extension)
+        self.state = State.ROUTING
+        if dialled in self.directory.people:
+            started = self._started(event, "internal", extension, dialled)
+            ring = self._ring_people("extension", (dialled,), ring_seconds=30, then=None, at=event.at)
+            return [started, *self._enter(ring, event.at)]
+        try:
+            number = to_e164(dialled)
+        except InvalidPhoneNumber:
+            started = self._started(event, "outbound", extension, dialled)
+            return [started, *self._refuse(event, dialled)]
+        started = self._started(event, "outbound", extension, number)
+        shown = (person.caller_id if person else "") or self.directory.main_number
+        outward = RingStep(
+            kind="outbound", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),), round_seconds=60,
+            max_seconds=60, caller_number=shown, caller_name="",
+        )  # fmt: skip
+        return [started, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
+
+    def _start_callback(self, event: e.StasisStart, task_id: str, number: str) -> list[c.Command]:
+        """Click-to-call: the staff phone has answered; now ring the customer."""
+        self.callback_task = task_id
+        staff = event.channel.caller_number or event.channel.exten
+        started = self._started(event, "outbound", staff, caller_to_e164(number))
+        self.state = State.ROUTING
+        outward = RingStep(
+            kind="external", targets=(Target(f"PJSIP/{caller_to_e164(number)}@{TRUNK}", number),),
+            round_seconds=45, max_seconds=45, caller_number=self.directory.main_number,
+        )  # fmt: skip
+        return [started, *self._enter(outward, event.at)]
+
+    def _refuse(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
+        self.state = State.REFUSING
+        play, _ = self.play(self.directory.not_in_service)
+        return [self.fact(event.at, "not_in_service", dialled=dialled), play]
+
+    # --- destinations ----------------------------------------------------------------------
+
+    def goto(self, dest_id: s.DestId | None, at: datetime) -> list[c.Command]:
+        """Leave the current step and enter `dest_id`; None (or a loop) ends the call."""
+        leaving = self.step.stop(self) if self.step is not None else []
+        self.step = None
+        self.hops += 1
+        dest = self.directory.destinations.get(dest_id) if dest_id is not None else None
+        if dest is None or isinstance(dest, s.HangUp):
+            return [*leaving, *self.hang_up(at)]
+        if self.hops > MAX_HOPS:
+            return [*leaving, self.fact(at, "loop_stopped", destination=dest_id), *self.hang_up(at)]
+        return [*leaving, *self._enter(self._step_for(dest, at), at)]
+
+    def _enter(self, step: Step, at: datetime) -> list[c.Command]:
+        self.step = step
+        return step.start(self, at)
+
+    def _step_for(self, dest: s.Destination, at: datetime) -> Step:
+        match dest:
+            case s.Announcement():
+                return AnnouncementStep(dest)
+            case s.Menu():
+                return MenuStep(dest)
+            case s.Voicemail():
+                return VoicemailStep(dest)
+            case s.CallbackOffer():
+                return CallbackOfferStep(dest)
+            case s.RingExtension():
+                return self._ring_people("extension", (dest.extension,), dest.ring_seconds, dest.no_answer, at)
+            case s.RingQueue():
+                return self._ring_queue(dest, at)
+            case s.ExternalNumber():
+                return RingStep(
+                    kind="external", targets=(Target(f"PJSIP/{dest.number}@{TRUNK}", dest.number),),
+                    round_seconds=dest.ring_seconds, max_seconds=dest.ring_seconds, then=dest.no_answer,
+                    caller_number=self.caller,
+                )  # fmt: skip
+        raise ValueError(f"unknown destination {dest!r}")
+
+    def _ring_queue(self, dest: s.RingQueue, at: datetime) -> Step:
+        members = self.directory.rota.on_duty(at) if dest.strategy == "rota" else dest.members
+        step = self._ring_people("queue", members, dest.member_ring_seconds, dest.overflow, at)
+        step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
+        step.max_seconds = dest.max_wait_seconds
+        step.hold_music = dest.music_on_hold
+        return step
+
+    def _ring_people(
+        self, kind: str, extensions: tuple[str, ...], ring_seconds: int, then: s.DestId | None, at: datetime
+    ) -> RingStep:
+        """Ring staff phones that are reachable; if none is, plan B: on-duty mobiles."""
+        reachable = tuple(x for x in extensions if self.presence.get(x, True))
+        targets = tuple(Target(f"PJSIP/{x}", x) for x in reachable)
+        if extensions and not reachable:
+            targets = self._plan_b_targets(extensions, at)
+            kind = "plan_b"
+        return RingStep(
+            kind=kind, targets=targets, round_seconds=ring_seconds, max_seconds=ring_seconds, then=then,
+            caller_number=self.caller,
+        )  # fmt: skip
+
+    def _plan_b_targets(self, extensions: tuple[str, ...], at: datetime) -> tuple[Target, ...]:
+        on_duty = self.directory.rota.on_duty(at) or extensions
+        mobiles = [self.directory.people[x].mobile for x in on_duty if x in self.directory.people]
+        return tuple(Target(f"PJSIP/{m}@{TRUNK}", m) for m in dict.fromkeys(mobiles) if m)
+
+    # --- legs --------------------------------------------------------------------------------
+
+    def new_leg(self, label: str) -> str:
+        leg_id = f"{self.key}-leg{next(self._ids)}"
+        self.legs[leg_id] = label
+        return leg_id
+
+    def _on_leg(self, event: e.Event) -> list[c.Command]:
+        leg_id = event.channel_id
+        if isinstance(event, e.StasisStart):
+            return self._on_leg_answered(leg_id, event)
+        if not isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.CommandFailed | e.ChannelGone):
             return []
-        return handler(self, event)
+        if leg_id == self.connected_leg:
+            self.connected_leg = None
+            if self.state is State.CONNECTED:
+                return [self.fact(event.at, "staff_hung_up", target=self.legs[leg_id]), *self.hang_up(event.at)]
+            return []
+        if isinstance(self.step, RingStep) and leg_id in self.step.ringing:
+            return self.step.on_leg_failed(self, leg_id, event)
+        return []
 
-    # --- helpers -------------------------------------------------------------------
+    def _on_leg_answered(self, leg_id: str, event: e.StasisStart) -> list[c.Command]:
+        step = self.step
+        if self.state is not State.ROUTING or not isinstance(step, RingStep) or leg_id not in step.ringing:
+            return [c.Hangup(leg_id, reason="normal")]  # answered too late: someone else has the call
+        step.ringing.discard(leg_id)
+        leaving = step.stop(self)
+        self.step = None
+        self.state = State.CONNECTED
+        self.talked = True
+        self.connected_leg = leg_id
+        facts: list[c.Command] = [self.fact(event.at, "connected", target=self.legs[leg_id])]
+        if self.callback_task:
+            facts.append(
+                c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
+            )
+        bridge = [
+            c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
+            c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
+        ]
+        return [*leaving, *facts, *self.answer_caller(), *bridge]
 
-    def _step(self, event: e.Event, kind: str, **detail: object) -> c.CallStep:
-        return c.CallStep(self.channel_id, call_key=self.key, at=event.at, kind=kind, detail=dict(detail))
+    # --- helpers for steps -------------------------------------------------------------------
 
-    def _hang_up(self, event: e.Event, reason: str = "normal") -> list[c.Command]:
+    def fact(self, at: datetime, kind: str, **detail: object) -> c.CallStep:
+        return c.CallStep(self.channel_id, call_key=self.key, at=at, kind=kind, detail=dict(detail))
+
+    def callback_fact(self, at: datetime, reason: str) -> c.CallbackRequested:
+        on_duty = self.directory.rota.on_duty(at)
+        return c.CallbackRequested(
+            self.channel_id, call_key=self.key, at=at, number=self.caller, reason=reason,
+            assign_to=on_duty[0] if on_duty else "",
+        )  # fmt: skip
+
+    def play(self, media: str) -> tuple[c.Play, str]:
+        playback_id = f"{self.key}-p{next(self._ids)}"
+        return c.Play(self.channel_id, playback_id=playback_id, media=media), playback_id
+
+    def timer(self, purpose: str, seconds: float) -> tuple[c.StartTimer, str]:
+        name = f"{purpose}-{next(self._ids)}"
+        return c.StartTimer(self.channel_id, name=name, seconds=seconds), name
+
+    def record(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
+        name = f"{self.key}-{kind}"
+        self.recording = (name, kind)
+        return c.Record(self.channel_id, name=name, fmt=s.RECORDING_FORMAT, max_seconds=max_seconds, beep=beep)
+
+    def answer_caller(self) -> list[c.Command]:
+        if self.answered or self.answer_sent:
+            return []
+        self.answer_sent = True
+        return [c.Answer(self.channel_id)]
+
+    def hang_up(self, at: datetime, reason: str = "normal") -> list[c.Command]:
+        leaving = self.step.stop(self) if self.step is not None else []
+        self.step = None
+        legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
         self.state = State.HANGING_UP
         self.hung_up_by = "centrala"
         self.hangup_cause = REASON_CAUSE.get(reason)
-        return [self._step(event, "hangup", reason=reason), c.Hangup(self.channel_id, reason=reason)]
+        return [*leaving, *legs, self.fact(at, "hangup", reason=reason), c.Hangup(self.channel_id, reason=reason)]
 
-    # --- transitions -----------------------------------------------------------------
+    # --- the end -----------------------------------------------------------------------------
 
-    def _on_start(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.StasisStart)
-        direction, dialled = [*event.args, "inbound", event.channel.exten][:2]
-        started = c.CallStarted(
-            self.channel_id,
-            call_key=self.key,
-            at=event.at,
-            direction=direction,
-            caller=caller_to_e164(event.channel.caller_number),
-            called=caller_to_e164(dialled),
-            sip_call_id=event.channel.sip_call_id,
-        )
-        self.plan = self.directory.plan_for(dialled)
-        if self.plan is None:
-            self.state = State.REFUSING
-            media = self.directory.not_in_service
-            return [
-                started,
-                self._step(event, "not_in_service", dialled=dialled),
-                c.Play(self.channel_id, playback_id=f"{self.key}-refuse", media=media),
-            ]
-        self.state = State.GREETING
-        return [
-            started,
-            c.Answer(self.channel_id),
-            self._step(event, "greeting", media=self.plan.greeting),
-            c.Play(self.channel_id, playback_id=f"{self.key}-greeting", media=self.plan.greeting),
-        ]
-
-    def _on_greeting_done(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.PlaybackFinished) and self.plan is not None
-        if event.playback_id != f"{self.key}-greeting":
-            return []
-        if self.plan.record_seconds <= 0:
-            return self._hang_up(event)
-        self.state = State.RECORDING
-        self.recording_name = f"{self.key}-caller"
-        return [
-            self._step(event, "recording", seconds=self.plan.record_seconds),
-            c.Record(
-                self.channel_id,
-                name=self.recording_name,
-                fmt=RECORDING_FORMAT,
-                max_seconds=self.plan.record_seconds,
-            ),
-        ]
-
-    def _on_refusal_done(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.PlaybackFinished)
-        self.outcome = "rejected"
-        return self._hang_up(event, reason="unallocated")
-
-    def _on_recording_finished(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.RecordingFinished)
-        if event.name != self.recording_name:
-            return []
-        self.recording_name = None
-        ready = c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=event.name, fmt=RECORDING_FORMAT)
-        if self.state is State.RECORDING:
-            return [ready, *self._hang_up(event)]
-        return [ready]
-
-    def _on_recording_failed(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.RecordingFailed)
-        if event.name != self.recording_name:
-            return []
-        self.recording_name = None
-        step = self._step(event, "recording_failed", cause=event.cause)
-        if self.state is State.RECORDING:
-            return [step, *self._hang_up(event)]
-        return [step]
-
-    def _on_state_change(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.ChannelStateChange)
-        if event.state != "Up" or self.answered:
-            return []
-        self.answered = True
-        return [c.CallAnswered(self.channel_id, call_key=self.key, at=event.at)]
-
-    def _on_hangup_request(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.ChannelHangupRequest)
+    def _on_hangup_request(self, event: e.ChannelHangupRequest) -> list[c.Command]:
         if self.hangup_cause is None and not event.soft:
             self.hangup_cause = event.cause
         if self.state is State.HANGING_UP:
             return []
+        commands: list[c.Command] = [self.fact(event.at, "caller_hung_up", cause=event.cause)]
+        if isinstance(self.step, RingStep) and self.step.kind in ("extension", "queue", "plan_b"):
+            commands.append(self.callback_fact(event.at, "abandoned"))
+        leaving = self.step.stop(self) if self.step is not None else []
+        self.step = None
+        if self.connected_leg:
+            leaving.append(c.Hangup(self.connected_leg, reason="normal"))
         self.state = State.HANGING_UP
         self.hung_up_by = "caller"
-        return [self._step(event, "caller_hung_up", cause=event.cause)]
+        return [*commands, *leaving]
 
-    def _on_command_failed(self, event: e.Event) -> list[c.Command]:
-        assert isinstance(event, e.CommandFailed)
-        step = self._step(event, "command_failed", command=event.command, error=event.error)
+    def _on_recording(self, event: e.RecordingFinished | e.RecordingFailed) -> list[c.Command]:
+        if self.recording is None or event.name != self.recording[0]:
+            return []
+        name, kind = self.recording
+        self.recording = None
+        if isinstance(event, e.RecordingFailed):
+            step = self.fact(event.at, "recording_failed", cause=event.cause)
+            return [step, *self.hang_up(event.at)] if self.state is State.ROUTING else [step]
+        ready = c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=name, fmt="wav", kind=kind)
+        commands: list[c.Command] = [ready]
+        if kind == "voicemail":
+            self.left_message = True
+            commands.append(self.callback_fact(event.at, "voicemail"))
+        if self.state is State.ROUTING:
+            commands += self.hang_up(event.at)
+        return commands
+
+    def _on_command_failed(self, event: e.CommandFailed) -> list[c.Command]:
+        step = self.fact(event.at, "command_failed", command=event.command, error=event.error)
         if event.gone or self.state is State.HANGING_UP:
             return [step]
         self.outcome = "failed"
-        return [step, *self._hang_up(event, reason="normal")]
+        return [step, *self.hang_up(event.at)]
 
     def _on_end(self, event: e.Event) -> list[c.Command]:
         cause, text = self.hangup_cause, CAUSE_TEXT.get(self.hangup_cause or -1, "")
@@ -203,36 +407,21 @@ class Call:
         if isinstance(event, e.ChannelGone):
             self.outcome = "lost"
         elif self.outcome == "in_progress":
-            self.outcome = "answered" if self.answered else "missed"
+            # Honest history: "answered" means a person talked to the caller.
+            self.outcome = "answered" if self.talked else "voicemail" if self.left_message else "missed"
+        leaving = self.step.stop(self) if self.step is not None else []
+        self.step = None
+        legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
+        cleanup = [c.DestroyBridge(self.channel_id, bridge_id=self.bridge_id)] if self.legs else []
         self.state = State.ENDED
         ended = c.CallEnded(
-            self.channel_id,
-            call_key=self.key,
-            at=event.at,
-            outcome=self.outcome,
-            cause=cause,
-            cause_text=text,
-            hung_up_by=self.hung_up_by,
-        )
-        if self.recording_name is None:
-            return [ended]
-        name, self.recording_name = self.recording_name, None
-        ready = c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=name, fmt=RECORDING_FORMAT)
-        return [ended, ready]
-
-
-_TRANSITIONS: dict[tuple[State, type[e.Event]], Handler] = {
-    (State.NEW, e.StasisStart): Call._on_start,
-    (State.GREETING, e.PlaybackFinished): Call._on_greeting_done,
-    (State.REFUSING, e.PlaybackFinished): Call._on_refusal_done,
-}
-_ANY_STATE: dict[type[e.Event], Handler] = {
-    e.RecordingFinished: Call._on_recording_finished,
-    e.RecordingFailed: Call._on_recording_failed,
-    e.ChannelStateChange: Call._on_state_change,
-    e.ChannelHangupRequest: Call._on_hangup_request,
-    e.CommandFailed: Call._on_command_failed,
-    e.StasisEnd: Call._on_end,
-    e.ChannelDestroyed: Call._on_end,
-    e.ChannelGone: Call._on_end,
-}
+            self.channel_id, call_key=self.key, at=event.at, outcome=self.outcome, cause=cause,
+            cause_text=text, hung_up_by=self.hung_up_by,
+        )  # fmt: skip
+        commands: list[c.Command] = [*leaving, *legs, *cleanup, ended]
+        if self.recording is not None:
+            name, kind = self.recording
+            self.recording = None
+            commands.append(c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=name,
+                                             fmt="wav", kind=kind))  # fmt: skip
+        return commands

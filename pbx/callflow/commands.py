@@ -38,11 +38,74 @@ class Record(Command):
     name: str
     fmt: str
     max_seconds: int
+    beep: bool = False
 
 
 @dataclass(frozen=True)
 class Hangup(Command):
     reason: str = "normal"
+
+
+@dataclass(frozen=True)
+class Ring(Command):
+    """Tell the caller it is ringing (SIP 180) while staff phones ring."""
+
+
+@dataclass(frozen=True)
+class StartMoh(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class StopMoh(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class StopPlayback(Command):
+    playback_id: str
+
+
+@dataclass(frozen=True)
+class Originate(Command):
+    """Ring `endpoint` as a new leg whose id is `channel_id`; it enters Stasis when answered."""
+
+    endpoint: str  # e.g. "PJSIP/101" or "PJSIP/+48600111222@carrier"
+    caller_number: str
+    caller_name: str
+    timeout_seconds: int
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreateBridge(Command):
+    """`channel_id` is unused for bridges (the call's caller channel, for routing)."""
+
+    bridge_id: str
+
+
+@dataclass(frozen=True)
+class AddToBridge(Command):
+    bridge_id: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DestroyBridge(Command):
+    bridge_id: str
+
+
+@dataclass(frozen=True)
+class StartTimer(Command):
+    """The pump feeds TimerFired(name) back after `seconds`, unless cancelled first."""
+
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer(Command):
+    name: str
 
 
 # --- facts ---------------------------------------------------------------------------
@@ -89,3 +152,20 @@ class RecordingReady(Fact):
 
     name: str
     fmt: str
+    kind: str = "call"  # "call" or "voicemail"
+
+
+@dataclass(frozen=True)
+class CallbackRequested(Fact):
+    """The caller should be called back: they asked, left a message, or gave up waiting."""
+
+    number: str  # E.164 of the caller
+    reason: str  # "requested", "voicemail", "abandoned", "no_answer"
+    assign_to: str  # extension on duty, or "" when nobody is
+
+
+@dataclass(frozen=True)
+class CallbackConnected(Fact):
+    """A click-to-call callback reached the customer."""
+
+    task_id: str

@@ -97,6 +97,14 @@ class Unhandled(Event):
     type: str
 
 
+@dataclass(frozen=True)
+class EndpointStateChange(Event):
+    """A phone registered or went away. `channel_id` is empty: no call owns this event."""
+
+    resource: str  # the endpoint name, e.g. "101"
+    online: bool
+
+
 # --- made by the pump, never by Asterisk -----------------------------------------------
 
 
@@ -107,6 +115,11 @@ class CommandFailed(Event):
     command: str
     error: str
     gone: bool
+
+
+@dataclass(frozen=True)
+class TimerFired(Event):
+    name: str
 
 
 @dataclass(frozen=True)
@@ -192,7 +205,15 @@ def _recording_failed(m: Mapping[str, Any], at: datetime) -> Event:
     return RecordingFailed(at=at, channel_id=_target_channel(m), name=rec["name"], cause=rec.get("cause", ""))
 
 
+def _endpoint_state(m: Mapping[str, Any], at: datetime) -> Event:
+    endpoint = m["endpoint"]
+    return EndpointStateChange(
+        at=at, channel_id="", resource=endpoint["resource"], online=endpoint["state"] == "online"
+    )
+
+
 _PARSERS = {
+    "EndpointStateChange": _endpoint_state,
     "StasisStart": _stasis_start,
     "StasisEnd": lambda m, at: StasisEnd(at=at, channel_id=m["channel"]["id"]),
     "ChannelStateChange": lambda m, at: ChannelStateChange(

@@ -1,17 +1,192 @@
 """A snapshot of what the office manager configured, as plain frozen values.
 
 The pump builds a Directory from the database off the event path and swaps it whole when the
-configuration changes; the core only reads it. No ORM object ever reaches the core.
+configuration changes; the core only reads it. No ORM object ever reaches the core, and time
+is always a value passed in, so every branch is testable and the admin's "simulate a call"
+runs the same code.
+
+Destinations form a small closed set and refer to each other by id (`DestId`), so a
+configuration with a loop is still a finite value; `validate` finds loops and dead ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pbx.phone import caller_to_e164
 
 RECORDING_FORMAT = "wav"
+DestId = int
+
+# --- destinations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """Play a message, then go on (or hang up when `next` is None)."""
+
+    prompt: str
+    next: DestId | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """IVR: play the prompt, wait for one digit; retry on silence or a wrong key."""
+
+    prompt: str
+    options: Mapping[str, DestId]
+    timeout_seconds: int = 5
+    retries: int = 2
+    invalid_prompt: str = "sound:option-is-invalid"
+    fallback: DestId | None = None  # after the last retry; None hangs up
+
+
+@dataclass(frozen=True)
+class RingExtension:
+    extension: str
+    ring_seconds: int = 20
+    no_answer: DestId | None = None
+
+
+@dataclass(frozen=True)
+class RingQueue:
+    name: str
+    strategy: Literal["ring_all", "linear", "rota"]
+    members: tuple[str, ...] = ()  # extension numbers, in order (ignored for "rota")
+    member_ring_seconds: int = 15
+    max_wait_seconds: int = 60
+    music_on_hold: bool = True
+    overflow: DestId | None = None
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    """Take a message: prompt, beep, record up to `max_seconds`; a callback task follows."""
+
+    prompt: str = "sound:vm-intro"  # "" records straight away
+    max_seconds: int = 60
+    beep: bool = True
+
+
+@dataclass(frozen=True)
+class CallbackOffer:
+    """'Press 1 to be called back': a key press creates a callback task."""
+
+    prompt: str
+    confirmation: str = "sound:auth-thankyou"
+    key: str = "1"
+    timeout_seconds: int = 6
+    otherwise: DestId | None = None
+
+
+@dataclass(frozen=True)
+class ExternalNumber:
+    number: str  # E.164, dialled through the trunk
+    ring_seconds: int = 30
+    no_answer: DestId | None = None
+
+
+@dataclass(frozen=True)
+class HangUp:
+    pass
+
+
+Destination = Announcement | Menu | RingExtension | RingQueue | Voicemail | CallbackOffer | ExternalNumber | HangUp
+
+# --- time ------------------------------------------------------------------------------
+
+OpenState = Literal["open", "closed", "holiday", "closure"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    weekday: int  # 0 = Monday
+    start: time
+    end: time
+
+    def contains(self, moment: datetime) -> bool:
+        return moment.weekday() == self.weekday and self.start <= moment.time() < self.end
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Opening hours. Precedence: manual override > one-off closure > public holiday > week."""
+
+    timezone: str = "Europe/Warsaw"
+    intervals: tuple[Interval, ...] = ()
+    holidays: Mapping[date, str] = field(default_factory=dict)  # date -> name
+    closures: Mapping[date, str] = field(default_factory=dict)  # date -> reason
+    override: Literal["open", "closed"] | None = None
+    override_until: datetime | None = None
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(ZoneInfo(self.timezone))
+
+    def state_at(self, when: datetime) -> tuple[OpenState, str]:
+        """Whether the firm is open at `when` (aware datetime), with the reason."""
+        if self.override is not None and (self.override_until is None or when < self.override_until):
+            return ("open" if self.override == "open" else "closed", f"manual override: {self.override}")
+        moment = self.local(when)
+        if moment.date() in self.closures:
+            return "closure", self.closures[moment.date()]
+        if moment.date() in self.holidays:
+            return "holiday", self.holidays[moment.date()]
+        if any(interval.contains(moment) for interval in self.intervals):
+            return "open", "within opening hours"
+        return "closed", "outside opening hours"
+
+
+ALWAYS_OPEN = Schedule(intervals=tuple(Interval(day, time(0), time(23, 59, 59, 999999)) for day in range(7)))
+
+
+@dataclass(frozen=True)
+class Shift:
+    extension: str
+    start: datetime  # aware
+    end: datetime
+
+
+@dataclass(frozen=True)
+class WeeklyDuty:
+    extension: str
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Rota:
+    """Who is on duty. Dated shifts covering a moment replace the weekly pattern for it."""
+
+    timezone: str = "Europe/Warsaw"
+    weekly: tuple[WeeklyDuty, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+
+    def on_duty(self, when: datetime) -> tuple[str, ...]:
+        dated = tuple(s.extension for s in self.shifts if s.start <= when < s.end)
+        if dated:
+            return dated
+        moment = when.astimezone(ZoneInfo(self.timezone))
+        return tuple(
+            d.extension for d in self.weekly if d.weekday == moment.weekday() and d.start <= moment.time() < d.end
+        )
+
+
+# --- people and numbers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A staff extension as the call flow needs it."""
+
+    extension: str
+    name: str
+    mobile: str = ""  # E.164, for plan B
+    caller_id: str = ""  # company number shown on this person's outbound calls (E.164)
 
 
 @dataclass(frozen=True)
@@ -19,15 +194,30 @@ class NumberPlan:
     """What a call to one company number gets."""
 
     number: str  # E.164
-    greeting: str  # media URI, e.g. "sound:hello-world"
-    record_seconds: int = 0  # 0: no recording
+    schedule: Schedule = ALWAYS_OPEN
+    open: DestId | None = None
+    closed: DestId | None = None
+    holiday: DestId | None = None  # a holiday message; falls back to `closed`
 
 
 @dataclass(frozen=True)
 class Directory:
     numbers: Mapping[str, NumberPlan] = field(default_factory=dict)
+    destinations: Mapping[DestId, Destination] = field(default_factory=dict)
+    people: Mapping[str, Person] = field(default_factory=dict)
+    rota: Rota = field(default_factory=Rota)
+    main_number: str = ""  # presented on outbound calls when a person has no own choice
     # Played (as early media, unanswered) when the dialled number is not ours.
     not_in_service: str = "sound:ss-noservice"
 
     def plan_for(self, dialled: str) -> NumberPlan | None:
         return self.numbers.get(caller_to_e164(dialled))
+
+    def entry_for(self, plan: NumberPlan, when: datetime) -> tuple[DestId | None, OpenState, str]:
+        """The destination a call to `plan` starts at, at `when`, with the open state and why."""
+        state, why = plan.schedule.state_at(when)
+        if state == "open":
+            return plan.open, state, why
+        if state == "holiday" and plan.holiday is not None:
+            return plan.holiday, state, why
+        return plan.closed, state, why

@@ -1,56 +1,125 @@
-"""Plain ARI-shaped events for call-flow scenarios: no Asterisk, no loop, no database."""
+"""Plain ARI-shaped events and a small office configuration for call-flow scenarios: no
+Asterisk, no loop, no database. Time is a value: T0 is a Monday 10:00 in Warsaw."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow import scenario as s
 from pbx.callflow.call import Call
-from pbx.callflow.scenario import Directory, NumberPlan
 
 CHANNEL = "1700000000.1"
 KEY = "call-1"
 OFFICE = "+48221234567"
 CUSTOMER = "+48601234567"
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Warsaw
+HOLIDAY = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)  # Independence Day, a Wednesday
+NIGHT = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # Monday 21:00 in Warsaw
+
+# destination ids
+GREETING, MENU, SALES, RECEPTION, VOICEMAIL, CLOSED, OFFER, HOLIDAY_MSG, MOBILE_FWD, ROTA_Q = range(1, 11)
 
 
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
+def at(seconds: float, base: datetime = T0) -> datetime:
+    return base + timedelta(seconds=seconds)
 
 
-def directory(record_seconds: int = 3) -> Directory:
-    plan = NumberPlan(number=OFFICE, greeting="sound:hello-world", record_seconds=record_seconds)
-    return Directory(numbers={OFFICE: plan})
+def office_hours() -> s.Schedule:
+    return s.Schedule(
+        intervals=tuple(s.Interval(day, time(8), time(16)) for day in range(5)),
+        holidays={date(2026, 11, 11): "Narodowe Święto Niepodległości"},
+        closures={date(2026, 11, 27): "Wyjazd integracyjny"},
+    )
 
 
-def new_call(record_seconds: int = 3) -> Call:
-    return Call(KEY, CHANNEL, directory(record_seconds))
+def directory(schedule: s.Schedule | None = None, **overrides: object) -> s.Directory:
+    destinations: dict[int, s.Destination] = {
+        GREETING: s.Announcement("sound:hello-world", next=MENU),
+        MENU: s.Menu("sound:demo-moreinfo", options={"1": SALES, "2": RECEPTION, "0": VOICEMAIL},
+                     timeout_seconds=5, retries=1, fallback=SALES),
+        SALES: s.RingQueue("Sprzedaż", "ring_all", members=("101", "102"), member_ring_seconds=15,
+                           max_wait_seconds=45, overflow=VOICEMAIL),
+        RECEPTION: s.RingExtension("103", ring_seconds=20, no_answer=SALES),
+        VOICEMAIL: s.Voicemail("sound:vm-intro", max_seconds=60),
+        CLOSED: s.Announcement("sound:please-try-call-later", next=OFFER),
+        OFFER: s.CallbackOffer("sound:to-call-this-number", otherwise=VOICEMAIL),
+        HOLIDAY_MSG: s.Announcement("sound:holiday-closed", next=None),
+        MOBILE_FWD: s.ExternalNumber("+48601000999", ring_seconds=25),
+        ROTA_Q: s.RingQueue("Dyżur", "rota", member_ring_seconds=15, max_wait_seconds=30),
+    }  # fmt: skip
+    plan = s.NumberPlan(OFFICE, schedule=schedule or office_hours(), open=GREETING, closed=CLOSED, holiday=HOLIDAY_MSG)
+    people = {
+        "101": s.Person("101", "Anna", mobile="+48601000101", caller_id=OFFICE),
+        "102": s.Person("102", "Piotr", mobile="+48601000102", caller_id=OFFICE),
+        "103": s.Person("103", "Recepcja", caller_id=OFFICE),
+    }
+    rota = s.Rota(weekly=(s.WeeklyDuty("102", 0, time(0), time(23, 59)),))
+    values: dict[str, object] = {"numbers": {OFFICE: plan}, "destinations": destinations, "people": people,
+                                 "rota": rota, "main_number": OFFICE}  # fmt: skip
+    values.update(overrides)
+    return s.Directory(**values)  # type: ignore[arg-type]
 
 
-def start(dialled: str = OFFICE, t: float = 0, caller: str = "601234567") -> e.StasisStart:
-    channel = e.Channel(
-        id=CHANNEL, name="PJSIP/carrier-1", state="Ring", caller_number=caller, caller_name="",
-        exten=dialled, sip_call_id="abc@127.0.0.2",
-    )  # fmt: skip
-    return e.StasisStart(at=at(t), channel_id=CHANNEL, channel=channel, args=("inbound", dialled))
+def channel(caller: str = "601234567", state: str = "Ring", exten: str = OFFICE) -> e.Channel:
+    return e.Channel(id=CHANNEL, name="PJSIP/carrier-1", state=state, caller_number=caller, caller_name="",
+                     exten=exten, sip_call_id="abc@127.0.0.2")  # fmt: skip
 
 
-def up(t: float = 0.01) -> e.ChannelStateChange:
-    return e.ChannelStateChange(at=at(t), channel_id=CHANNEL, state="Up")
+class Driver:
+    """Feeds a Call and keeps what it asked for, so tests read as a conversation."""
 
+    def __init__(self, directory: s.Directory | None = None, presence: dict[str, bool] | None = None) -> None:
+        self.call = Call(KEY, CHANNEL, directory or globals()["directory"](), presence)
+        self.out: list[c.Command] = []
 
-def playback_done(which: str = "greeting", t: float = 1.5) -> e.PlaybackFinished:
-    return e.PlaybackFinished(at=at(t), channel_id=CHANNEL, playback_id=f"{KEY}-{which}", failed=False)
+    def send(self, event: e.Event) -> list[c.Command]:
+        commands = self.call.receive(event)
+        self.out += commands
+        return commands
 
+    def start(self, when: datetime = T0, dialled: str = OFFICE, kind: str = "inbound", caller: str = "601234567",
+              state: str = "Ring") -> list[c.Command]:  # fmt: skip
+        return self.send(e.StasisStart(at=when, channel_id=CHANNEL, channel=channel(caller, state, dialled),
+                                       args=(kind, dialled)))  # fmt: skip
 
-def recording_done(t: float = 5.0) -> e.RecordingFinished:
-    return e.RecordingFinished(at=at(t), channel_id=CHANNEL, name=f"{KEY}-caller", duration=3)
+    def last_play(self) -> c.Play:
+        return [x for x in self.out if isinstance(x, c.Play)][-1]
 
+    def finish_playback(self, when: datetime) -> list[c.Command]:
+        return self.send(e.PlaybackFinished(at=when, channel_id=CHANNEL, playback_id=self.last_play().playback_id,
+                                            failed=False))  # fmt: skip
 
-def hangup_request(t: float, cause: int = 16, soft: bool = False) -> e.ChannelHangupRequest:
-    return e.ChannelHangupRequest(at=at(t), channel_id=CHANNEL, cause=cause, soft=soft)
+    def last_timer(self, purpose: str) -> c.StartTimer:
+        return [x for x in self.out if isinstance(x, c.StartTimer) and x.name.startswith(purpose)][-1]
 
+    def fire(self, purpose: str, when: datetime) -> list[c.Command]:
+        return self.send(e.TimerFired(at=when, channel_id=CHANNEL, name=self.last_timer(purpose).name))
 
-def stasis_end(t: float) -> e.StasisEnd:
-    return e.StasisEnd(at=at(t), channel_id=CHANNEL)
+    def press(self, digit: str, when: datetime) -> list[c.Command]:
+        return self.send(e.ChannelDtmfReceived(at=when, channel_id=CHANNEL, digit=digit))
+
+    def originated(self) -> list[c.Originate]:
+        return [x for x in self.out if isinstance(x, c.Originate)]
+
+    def leg_for(self, label: str) -> str:
+        return [x.channel_id for x in self.originated() if self.call.legs[x.channel_id] == label][-1]
+
+    def answer_leg(self, label: str, when: datetime) -> list[c.Command]:
+        leg = self.leg_for(label)
+        ch = e.Channel(id=leg, name="PJSIP/x", state="Up", caller_number="", caller_name="", exten="", sip_call_id="")
+        return self.send(e.StasisStart(at=when, channel_id=leg, channel=ch, args=("leg", KEY)))
+
+    def fail_leg(self, label: str, when: datetime, cause: int = 17) -> list[c.Command]:
+        return self.send(e.ChannelDestroyed(at=when, channel_id=self.leg_for(label), cause=cause, cause_text="x"))
+
+    def hang_up_caller(self, when: datetime, cause: int = 16) -> list[c.Command]:
+        return [*self.send(e.ChannelHangupRequest(at=when, channel_id=CHANNEL, cause=cause)),
+                *self.send(e.StasisEnd(at=when, channel_id=CHANNEL))]  # fmt: skip
+
+    def steps(self) -> list[str]:
+        return [x.kind for x in self.out if isinstance(x, c.CallStep)]
+
+    def facts(self, kind: type) -> list:
+        return [x for x in self.out if isinstance(x, kind)]

@@ -35,13 +35,15 @@ def config_dir(settings, tmp_path):
     ["/admin/", "/admin/pbx/call/", "/admin/pbx/extension/", "/admin/pbx/extension/add/", "/admin/pbx/prompt/",
      "/admin/numbers/companynumber/", "/admin/numbers/companynumber/add/", "/admin/recordings/recording/"],
 )  # fmt: skip
-def test_admin_pages_open(client_for: Client, url: str, office_line: CompanyNumber):
+def test_admin_pages_open(client_for: Client, url: str, message_line: CompanyNumber):
     assert client_for.get(url).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)  # the config push runs on commit, as in production
 def test_adding_an_extension_shows_its_password_once_and_stores_only_the_digest(client_for: Client, tmp_path):
-    response = client_for.post("/admin/pbx/extension/add/", {"number": "105", "display_name": "Ewa"}, follow=True)
+    response = client_for.post(
+        "/admin/pbx/extension/add/", {"number": "105", "display_name": "Ewa", "kind": "softphone"}, follow=True
+    )
     text = response.content.decode()
     [password] = re.findall(r"SIP password for extension 105: ([A-Za-z0-9]{24})\.", text)
     extension = Extension.objects.get(number="105")
@@ -53,24 +55,21 @@ def test_adding_an_extension_shows_its_password_once_and_stores_only_the_digest(
 
 
 def test_a_bad_extension_number_is_refused_with_the_reason(client_for: Client):
-    response = client_for.post("/admin/pbx/extension/add/", {"number": "0", "display_name": "X"})
+    response = client_for.post("/admin/pbx/extension/add/", {"number": "0", "display_name": "X", "kind": "desk"})
     assert response.status_code == 200
     assert "does not start with 0" in response.content.decode()
     assert not Extension.objects.exists()
 
 
 def test_a_badly_written_company_number_is_refused_and_nothing_saved(client_for: Client, greeting):
-    response = client_for.post(
-        "/admin/numbers/companynumber/add/", {"e164": "22 123", "label": "X", "greeting": greeting.pk,
-                                              "record_seconds": 0})  # fmt: skip
+    response = client_for.post("/admin/numbers/companynumber/add/", {"e164": "22 123", "label": "X"})
     assert response.status_code == 200
     assert "is not a valid phone number" in response.content.decode()
     assert not CompanyNumber.objects.exists()
 
 
 def test_a_polish_number_is_stored_in_e164(client_for: Client, greeting):
-    client_for.post("/admin/numbers/companynumber/add/", {"e164": "0048 22 123-45-67", "label": "Biuro",
-                                                          "greeting": greeting.pk, "record_seconds": 0})  # fmt: skip
+    client_for.post("/admin/numbers/companynumber/add/", {"e164": "0048 22 123-45-67", "label": "Biuro"})
     assert CompanyNumber.objects.get().e164 == "+48221234567"
 
 

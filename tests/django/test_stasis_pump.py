@@ -13,7 +13,7 @@ import pytest
 from pbx.ari.client import AriClient
 from pbx.call_store import CallStore
 from pbx.callflow import events as e
-from pbx.callflow.scenario import Directory, NumberPlan
+from pbx.callflow.scenario import Announcement, Directory, NumberPlan, RingExtension
 from pbx.models import Call
 from pbx.stasis import StasisApp
 
@@ -39,9 +39,15 @@ class FakeStream:
 class FakeAsterisk:
     """Answers ARI requests; `slow` channels take a second to answer; logs what was asked."""
 
-    def __init__(self, live_channels: list[str], missing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def __init__(
+        self,
+        live_channels: list[str],
+        missing: set[str] = frozenset(),
+        endpoints: list[dict] | None = None,  # type: ignore[assignment]
+    ) -> None:
         self.live = live_channels
         self.missing = missing
+        self.endpoints = endpoints or []
         self.log: list[tuple[float, str, str]] = []  # successful call actions, with time
         self.requests: list[str] = []  # every call action asked for
 
@@ -49,11 +55,14 @@ class FakeAsterisk:
         path = request.url.path.removeprefix("/ari/")
         if path == "applications/centrala":
             return httpx.Response(200, json={"name": "centrala", "channel_ids": self.live})
-        if path.endswith("eventFilter"):
+        if path.endswith("eventFilter") or path.endswith("/subscription"):
             return httpx.Response(200, json={})
+        if path == "endpoints/PJSIP":
+            return httpx.Response(200, json=self.endpoints)
         if path.startswith("channels/slow") and path.endswith("/answer"):
             await asyncio.sleep(1.0)
-        channel = path.split("/")[1]
+        parts = path.split("/")
+        channel = parts[1] if len(parts) > 1 else request.url.params.get("channelId", "")
         self.requests.append(f"{request.method} {path}")
         if channel in self.missing:
             return httpx.Response(404, json={"message": "Channel not found"})
@@ -69,6 +78,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Wait for `condition`; fail (never hang) when it does not come true in time."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
 def stasis_start(channel_id: str) -> e.StasisStart:
     channel = e.Channel(id=channel_id, name="PJSIP/x", state="Ring", caller_number="601234567", caller_name="",
                         exten=OFFICE, sip_call_id="")  # fmt: skip
@@ -78,7 +96,10 @@ def stasis_start(channel_id: str) -> e.StasisStart:
 async def with_pump(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> None:
     ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
     store = CallStore(ari, retry_delay=lambda n: 0.01)
-    directory = Directory(numbers={OFFICE: NumberPlan(OFFICE, "sound:hello-world", 3)})
+    directory = Directory(
+        numbers={OFFICE: NumberPlan(OFFICE, open=1)},
+        destinations={1: Announcement("sound:hello-world", next=2), 2: RingExtension("101", ring_seconds=1)},
+    )
 
     async def load() -> Directory:
         return directory
@@ -102,13 +123,10 @@ def test_a_slow_step_of_one_call_does_not_delay_another_call():
         started = asyncio.get_running_loop().time()
         app.dispatch(stasis_start("slow-1"))
         app.dispatch(stasis_start("fast-1"))
-        while not any(p == "channels/fast-1/play/" + app.workers["fast-1"].call.key + "-greeting"
-                      for _, _, p in fake.log):  # fmt: skip
-            await asyncio.sleep(0.01)
+        await until(lambda: any(p.startswith("channels/fast-1/play/") for _, _, p in fake.log))
         assert asyncio.get_running_loop().time() - started < 0.5
         assert not any(p.startswith("channels/slow-1") for _, _, p in fake.log)  # still answering
-        while not any(p.startswith("channels/slow-1/play") for _, _, p in fake.log):
-            await asyncio.sleep(0.01)
+        await until(lambda: any(p.startswith("channels/slow-1/play") for _, _, p in fake.log))
 
     asyncio.run(scenario_runner(fake, scenario))
     assert fake.first("POST", "channels/fast-1/answer") < fake.first("POST", "channels/slow-1/answer")
@@ -125,17 +143,15 @@ def test_a_command_on_a_vanished_channel_goes_back_to_its_call_without_a_hangup(
     async def scenario(app: StasisApp) -> None:
         app.dispatch(stasis_start("gone-1"))
         worker = app.workers["gone-1"]
-        while worker.busy or not worker.queue.empty() or worker.call.state.value == "new":
-            await asyncio.sleep(0.01)
+        await until(lambda: not worker.busy and worker.queue.empty() and worker.call.state.value != "new")
         app.dispatch(e.StasisEnd(at=now(), channel_id="gone-1"))
-        while app.workers:
-            await asyncio.sleep(0.01)
+        await until(lambda: not app.workers)
 
     asyncio.run(scenario_runner(fake, scenario))
     assert fake.requests == ["POST channels/gone-1/answer"]  # no play, no hangup after the 404
     call = Call.objects.get(channel_id="gone-1")
     assert call.outcome == Call.Outcome.MISSED
-    assert [ev.kind for ev in call.events.all()] == ["started", "greeting", "command_failed", "ended"]
+    assert [ev.kind for ev in call.events.all()] == ["started", "hours", "announcement", "command_failed", "ended"]
 
 
 def test_after_a_reconnect_calls_asterisk_no_longer_has_end_as_lost():
@@ -146,8 +162,7 @@ def test_after_a_reconnect_calls_asterisk_no_longer_has_end_as_lost():
         app.dispatch(stasis_start("dropped-1"))
         await asyncio.sleep(0.1)
         await app.reconcile()  # as after a reconnect: ARI lists only kept-1
-        while "dropped-1" in app.workers:
-            await asyncio.sleep(0.01)
+        await until(lambda: "dropped-1" not in app.workers)
         assert "kept-1" in app.workers
 
     asyncio.run(scenario_runner(fake, scenario))
@@ -167,3 +182,38 @@ def test_events_for_channels_we_never_saw_start_are_ignored():
     asyncio.run(scenario_runner(fake, scenario))
     assert not Call.objects.exists()
     assert [p for _, _, p in fake.log] == []
+
+
+def test_presence_comes_from_asterisk_and_follows_endpoint_events():
+    endpoints = [
+        {"technology": "PJSIP", "resource": "101", "state": "online"},
+        {"technology": "PJSIP", "resource": "102", "state": "offline"},
+    ]
+    fake = FakeAsterisk(live_channels=[], endpoints=endpoints)
+
+    async def scenario(app: StasisApp) -> None:
+        assert app.presence == {"101": True, "102": False}
+        app.dispatch(e.EndpointStateChange(at=now(), channel_id="", resource="101", online=False))
+        assert app.presence == {"101": False, "102": False}
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert "POST applications/centrala/subscription" not in fake.requests  # not a call action
+
+
+def test_ringing_legs_are_routed_to_their_call_and_timers_fire():
+    fake = FakeAsterisk(live_channels=[])
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(stasis_start("c-1"))
+        worker = app.workers["c-1"]
+        await until(lambda: any("/play/" in p for _, _, p in fake.log))
+        greeting = next(p for _, m, p in fake.log if "/play/" in p).rsplit("/", 1)[1]
+        app.dispatch(e.PlaybackFinished(at=now(), channel_id="c-1", playback_id=greeting, failed=False))
+        await until(lambda: [p for _, m, p in fake.log if p == "channels"])
+        leg = next(iter(worker.call.legs))
+        assert app.workers[leg] is worker  # the leg's events will reach this call
+        # Nobody answers within the 1 s ring time: the deadline timer fires and the leg is hung up.
+        await until(lambda: any(m == "DELETE" and p == f"channels/{leg}" for _, m, p in fake.log))
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert any(kind == "not_answered" for kind in Call.objects.get().events.values_list("kind", flat=True))

@@ -56,11 +56,8 @@ def rms(samples: array) -> float:
 
 
 @pytest.fixture
-def office_number(db: None) -> CompanyNumber:
-    from pbx.models import Prompt
-
-    greeting = Prompt.objects.create(name="Powitanie", sound="hello-world")
-    return CompanyNumber.objects.create(e164=OFFICE, label="Biuro", greeting=greeting, record_seconds=3)
+def office_number(message_line: CompanyNumber) -> CompanyNumber:
+    return message_line
 
 
 def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk, office_number: CompanyNumber):
@@ -71,11 +68,15 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk
 
     call = recording.call
     assert (call.direction, call.caller, call.called) == ("inbound", CUSTOMER, OFFICE)
-    assert call.outcome == Call.Outcome.ANSWERED
+    assert call.outcome == Call.Outcome.VOICEMAIL
     assert call.answered_at is not None and call.ended_at is not None
     assert call.started_at <= call.answered_at < call.ended_at
     assert (call.hangup_cause, call.hung_up_by) == (16, "centrala")
-    assert [e.kind for e in call.events.all()] == ["started", "greeting", "answered", "recording", "hangup", "ended"]
+    assert [e.kind for e in call.events.all()] == [
+        "started", "hours", "announcement", "answered", "voicemail", "callback_task", "hangup", "ended",
+    ]  # fmt: skip
+    assert recording.kind == "voicemail"
+    assert call.callbacktask_set.get().reason == "voicemail"
 
     # The stored file is real audio of the length asked for, not an empty WAV header.
     data = recording.file.read()
@@ -165,7 +166,7 @@ def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: A
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "stopped" in output.splitlines()[-1]
-    assert Call.objects.get().outcome == Call.Outcome.ANSWERED
+    assert Call.objects.get().outcome == Call.Outcome.VOICEMAIL
 
 
 def app_registered(name: str) -> bool:

@@ -1,5 +1,7 @@
-"""Demo data for a first look: a company number with a greeting, three extensions."""
+"""Demo data for a first look: a small office with hours, an IVR, a queue, a rota and an
+after-hours message, plus a message-taking line that `make call` rings."""
 
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +11,24 @@ from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from pbx.actions import do_create_extension
-from pbx.models import Extension, Prompt
+from pbx.models import (
+    Destination,
+    Extension,
+    Menu,
+    MenuOption,
+    OpeningInterval,
+    Prompt,
+    Queue,
+    QueueMember,
+    Scenario,
+    Schedule,
+    WeeklyDuty,
+)  # fmt: skip
 
-DEMO_NUMBER = "+48221234567"
-DEMO_EXTENSIONS = [("101", "Anna Nowak"), ("102", "Piotr Kowalski"), ("103", "Recepcja")]
+OFFICE_NUMBER = "+48221234567"
+MESSAGE_LINE = "+48221234568"
+DEMO_EXTENSIONS = [("101", "Anna Nowak", "+48601000101"), ("102", "Piotr Kowalski", "+48601000102"),
+                   ("103", "Recepcja", "")]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -20,19 +36,51 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            greeting, _ = Prompt.objects.get_or_create(name="Powitanie (demo)", defaults={"sound": "hello-world"})
-            CompanyNumber.objects.get_or_create(
-                e164=DEMO_NUMBER,
-                defaults={"label": "Biuro (demo)", "greeting": greeting, "record_seconds": 3},
-            )
             created = [
                 do_create_extension(number, name)
-                for number, name in DEMO_EXTENSIONS
+                for number, name, _ in DEMO_EXTENSIONS
                 if not Extension.objects.filter(number=number).exists()
             ]
+            for number, _, mobile in DEMO_EXTENSIONS:
+                Extension.objects.filter(number=number, mobile="").update(mobile=mobile)
+            if not CompanyNumber.objects.exists():
+                self._office()
         if created:
             self._write_credentials(created)
-        self.stdout.write(f"demo data ready: number {DEMO_NUMBER}, extensions 101-103")
+        self.stdout.write(f"demo data ready: office {OFFICE_NUMBER}, message line {MESSAGE_LINE}, extensions 101-103")
+
+    def _office(self) -> None:
+        prompt = {name: Prompt.objects.get_or_create(name=name, defaults={"sound": sound})[0] for name, sound in [
+            ("Powitanie", "hello-world"), ("Menu główne", "demo-moreinfo"), ("Zamknięte", "please-try-call-later"),
+            ("Nagraj wiadomość", "vm-intro"), ("Oddzwonimy", "to-call-this-number")]}  # fmt: skip
+        people = {x.number: x for x in Extension.objects.all()}
+        hours = Schedule.objects.create(name="Biuro")
+        for day in range(5):
+            OpeningInterval.objects.create(schedule=hours, weekday=day, opens=time(8), closes=time(16))
+            WeeklyDuty.objects.create(extension=people["101" if day % 2 == 0 else "102"], weekday=day,
+                                      starts=time(0), ends=time(23, 59))  # fmt: skip
+        sales = Queue.objects.create(name="Sprzedaż", strategy=Queue.Strategy.RING_ALL, max_wait_seconds=45)
+        for position, number in enumerate(["101", "102"]):
+            QueueMember.objects.create(queue=sales, extension=people[number], position=position)
+        dest = Destination.objects.create
+        voicemail = dest(name="Poczta głosowa", kind="voicemail", prompt=prompt["Nagraj wiadomość"], seconds=60)
+        to_sales = dest(name="Kolejka: sprzedaż", kind="queue", queue=sales, then=voicemail)
+        reception = dest(name="Recepcja", kind="extension", extension=people["103"], seconds=20, then=to_sales)
+        menu = Menu.objects.create(name="Menu główne", prompt=prompt["Menu główne"])
+        for digit, target in [("1", to_sales), ("2", reception), ("0", voicemail)]:
+            MenuOption.objects.create(menu=menu, digit=digit, destination=target)
+        to_menu = dest(name="Menu główne", kind="menu", menu=menu, then=to_sales)
+        greeting = dest(name="Powitanie", kind="announcement", prompt=prompt["Powitanie"], then=to_menu)
+        offer = dest(name="Oddzwonimy?", kind="callback_offer", prompt=prompt["Oddzwonimy"], then=voicemail)
+        closed = dest(name="Po godzinach", kind="announcement", prompt=prompt["Zamknięte"], then=offer)
+        office = Scenario.objects.create(name="Biuro", schedule=hours, when_open=greeting, when_closed=closed)
+        CompanyNumber.objects.create(e164=OFFICE_NUMBER, label="Biuro", scenario=office, is_main=True)
+
+        take_message = dest(name="Nagraj 3 s", kind="voicemail", seconds=3)
+        message_greeting = dest(name="Powitanie linii wiadomości", kind="announcement", prompt=prompt["Powitanie"],
+                                then=take_message)  # fmt: skip
+        line = Scenario.objects.create(name="Linia wiadomości", when_open=message_greeting)
+        CompanyNumber.objects.create(e164=MESSAGE_LINE, label="Linia wiadomości (demo)", scenario=line)
 
     def _write_credentials(self, created: list[tuple[Extension, str]]) -> None:
         path = Path(settings.VAR_DIR) / "demo-phones.txt"

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Place a demo call into the local sandbox (needs `make run` running)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--number", default="+48221234567", help="company number to call")
+        parser.add_argument(
+            "--number", default="+48221234568", help="company number to call (default: the demo message line)"
+        )
         parser.add_argument("--caller", default="+48601234567", help="caller ID the carrier presents")
 
     def handle(self, *args: Any, number: str, caller: str, **options: Any) -> None:

@@ -1,56 +1,9 @@
-"""Telephony: staff extensions, prompts, and the call history the Stasis app writes."""
+"""The call history the Stasis app writes."""
 
 import uuid
 
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-extension_number_validator = RegexValidator(
-    r"^[1-9][0-9]{1,4}$", _("An extension number has 2 to 5 digits and does not start with 0.")
-)
-sound_name_validator = RegexValidator(
-    r"^[a-z0-9][a-z0-9_/-]*$",
-    _("Use an Asterisk sound name: lower-case letters, digits, '_', '-' and '/', no extension."),
-)
-
-
-class Extension(models.Model):
-    """A staff member's phone line. The SIP password is never stored, only its digest."""
-
-    number = models.CharField(_("extension number"), max_length=5, unique=True, validators=[extension_number_validator])
-    display_name = models.CharField(_("name shown on calls"), max_length=80)
-    # PJSIP md5 credential: md5("<number>:<realm>:<password>"), so the password itself is
-    # shown once when generated and then exists only on the phone.
-    sip_ha1 = models.CharField(_("SIP credential digest"), max_length=32, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["number"]
-        verbose_name = _("extension")
-        verbose_name_plural = _("extensions")
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.display_name}"
-
-
-class Prompt(models.Model):
-    """A message played to callers: an Asterisk sound by name (e.g. 'hello-world')."""
-
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    sound = models.CharField(_("sound"), max_length=120, validators=[sound_name_validator])
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("prompt")
-        verbose_name_plural = _("prompts")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def media_uri(self) -> str:
-        return f"sound:{self.sound}"
 
 
 class Call(models.Model):
@@ -62,6 +15,7 @@ class Call(models.Model):
     class Outcome(models.TextChoices):
         IN_PROGRESS = "in_progress", _("in progress")
         ANSWERED = "answered", _("answered")
+        VOICEMAIL = "voicemail", _("left a message")
         MISSED = "missed", _("missed")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")

@@ -1,64 +1,12 @@
 from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from pbx.actions import do_create_extension
-from pbx.ari.client import AriError
-from pbx.asterisk_config import ConfigError, apply_config
-from pbx.models import Call, CallEvent, Extension, Prompt
+from pbx.models import Call, CallEvent
 from recordings.models import Recording
-
-
-def apply_config_and_report(request: HttpRequest) -> None:
-    """Push configuration changes to Asterisk; tell the manager plainly if that failed."""
-    try:
-        apply_config()
-    except (ConfigError, AriError) as exc:
-        messages.warning(request, _("Saved, but Asterisk has not picked it up yet: %(e)s") % {"e": exc})
-
-
-class ExtensionAddForm(forms.ModelForm):
-    class Meta:
-        model = Extension
-        fields = ["number", "display_name"]
-
-
-@admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
-    list_display = ["number", "display_name", "created_at"]
-    search_fields = ["number", "display_name"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is None:
-            kwargs["form"] = ExtensionAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def save_model(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            created, password = do_create_extension(obj.number, obj.display_name)
-            obj.pk = created.pk
-            messages.success(
-                request,
-                _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
-                % {"n": created.number, "p": password},
-            )
-        transaction.on_commit(lambda: apply_config_and_report(request))
-
-    def delete_model(self, request: HttpRequest, obj: Extension) -> None:
-        super().delete_model(request, obj)
-        transaction.on_commit(lambda: apply_config_and_report(request))
-
-
-@admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
-    list_display = ["name", "sound"]
 
 
 class CallEventInline(admin.TabularInline):

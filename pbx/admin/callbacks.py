@@ -1,0 +1,38 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from pbx.ari.client import AriError
+from pbx.callbacks import CallbackError, do_start_callback
+from pbx.models import CallbackTask
+
+
+@admin.register(CallbackTask)
+class CallbackTaskAdmin(admin.ModelAdmin):
+    list_display = ["requested_at", "number", "reason", "assigned_to", "status", "done_at", "call"]
+    list_filter = ["status", "reason", "assigned_to"]
+    search_fields = ["number"]
+    actions = ["call_back"]
+    readonly_fields = ["call", "requested_at", "done_at"]
+
+    @admin.action(description=_("Call back now: ring the assigned phone, then the customer"))
+    def call_back(self, request: HttpRequest, queryset: QuerySet[CallbackTask]) -> None:
+        if queryset.count() != 1:
+            messages.error(request, _("Choose exactly one callback: one phone rings at a time."))
+            return
+        task = queryset.get()
+        try:
+            extension = do_start_callback(task)
+        except (CallbackError, AriError) as exc:
+            messages.error(request, str(exc))
+            return
+        messages.success(
+            request,
+            _("Extension %(x)s is ringing; when answered, %(n)s will be called.") % {"x": extension, "n": task.number},
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True

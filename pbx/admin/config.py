@@ -1,0 +1,157 @@
+"""The office manager's configuration screens. Every save that changes what Asterisk needs
+re-renders its config and reloads it; every save of call logic is checked for loops and dead
+ends before it reaches a caller."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from pbx.actions import do_create_extension
+from pbx.ari.client import AriError
+from pbx.asterisk_config import ConfigError, apply_config
+from pbx.configuration import configuration_problems
+from pbx.models import (
+    Closure,
+    Destination,
+    DutyShift,
+    Extension,
+    Menu,
+    MenuOption,
+    OpeningInterval,
+    Prompt,
+    Queue,
+    QueueMember,
+    Scenario,
+    Schedule,
+    WeeklyDuty,
+)  # fmt: skip
+
+
+def apply_config_and_report(request: HttpRequest) -> None:
+    """Push configuration changes to Asterisk; tell the manager plainly if that failed."""
+    try:
+        apply_config()
+    except (ConfigError, AriError) as exc:
+        messages.warning(request, _("Saved, but Asterisk has not picked it up yet: %(e)s") % {"e": exc})
+
+
+def report_problems(request: HttpRequest) -> None:
+    """After a save of call logic: say what would strand or loop a caller, if anything."""
+    for problem in configuration_problems():
+        messages.error(request, f"{problem.where}: {problem.message}")
+
+
+class CallLogicAdmin(admin.ModelAdmin):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: report_problems(request))
+
+
+class ExtensionAddForm(forms.ModelForm):
+    class Meta:
+        model = Extension
+        fields = ["number", "display_name", "kind", "mobile", "caller_id", "user"]
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    list_display = ["number", "display_name", "kind", "mobile", "caller_id"]
+    search_fields = ["number", "display_name", "mobile"]
+    fields = ["number", "display_name", "kind", "mobile", "caller_id", "user"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ExtensionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            created, password = do_create_extension(obj.number, obj.display_name)
+            for field in ("kind", "mobile", "caller_id", "user"):
+                setattr(created, field, getattr(obj, field))
+            created.save()
+            obj.pk = created.pk
+            messages.success(
+                request,
+                _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
+                % {"n": created.number, "p": password},
+            )
+        transaction.on_commit(lambda: apply_config_and_report(request))
+
+    def delete_model(self, request: HttpRequest, obj: Extension) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: apply_config_and_report(request))
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = ["name", "sound"]
+
+
+class OpeningIntervalInline(admin.TabularInline):
+    model = OpeningInterval
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "public_holidays", "override", "override_until"]
+    inlines = [OpeningIntervalInline, ClosureInline]
+
+
+class QueueMemberInline(admin.TabularInline):
+    model = QueueMember
+    extra = 0
+
+
+@admin.register(Queue)
+class QueueAdmin(CallLogicAdmin):
+    list_display = ["name", "strategy", "member_ring_seconds", "max_wait_seconds"]
+    inlines = [QueueMemberInline]
+
+
+class MenuOptionInline(admin.TabularInline):
+    model = MenuOption
+    fk_name = "menu"
+    extra = 0
+
+
+@admin.register(Menu)
+class MenuAdmin(CallLogicAdmin):
+    list_display = ["name", "prompt", "timeout_seconds", "retries"]
+    inlines = [MenuOptionInline]
+
+
+@admin.register(Destination)
+class DestinationAdmin(CallLogicAdmin):
+    list_display = ["name", "kind", "then"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(CallLogicAdmin):
+    list_display = ["name", "schedule", "when_open", "when_closed", "on_holiday"]
+
+
+@admin.register(WeeklyDuty)
+class WeeklyDutyAdmin(admin.ModelAdmin):
+    list_display = ["weekday", "starts", "ends", "extension"]
+    list_filter = ["weekday", "extension"]
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "ends_at", "extension"]
+    list_filter = ["extension"]

@@ -1,0 +1,38 @@
+"""Click-to-call for callback tasks: the staff phone rings first, then the customer."""
+
+import asyncio
+
+from django.conf import settings
+
+from pbx.ari.client import AriClient
+from pbx.models import CallbackTask
+
+
+class CallbackError(Exception):
+    """The callback cannot start (already done, nobody to ring)."""
+
+
+def do_start_callback(task: CallbackTask, extension: str | None = None) -> str:
+    """Ring `extension` (default: the task's assignee) into the Stasis app, which calls the
+    customer when the staff member answers, presenting the company's number. Returns the
+    extension rung."""
+    if task.status in (CallbackTask.Status.DONE, CallbackTask.Status.CANCELLED):
+        raise CallbackError(f"The callback to {task.number} is already {task.get_status_display()}.")
+    target = extension or (task.assigned_to.number if task.assigned_to else "")
+    if not target:
+        raise CallbackError(f"The callback to {task.number} is assigned to nobody: assign an extension first.")
+    asyncio.run(_originate(target, task))
+    CallbackTask.objects.filter(pk=task.pk).update(status=CallbackTask.Status.DIALLING)
+    return target
+
+
+async def _originate(extension: str, task: CallbackTask) -> None:
+    async with AriClient.from_settings() as ari:
+        await ari.originate(
+            channel_id=f"callback-{task.pk}",
+            endpoint=f"PJSIP/{extension}",
+            app=settings.ARI_APP,
+            args=("callback", str(task.pk), task.number),
+            caller_id=f'"Oddzwoń" <{task.number}>',
+            timeout_seconds=30,
+        )

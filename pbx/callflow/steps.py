@@ -1,0 +1,260 @@
+"""Destination runners: what a call does while it is at one destination.
+
+A step starts (`start`), reacts to the caller's media events and timers (`on_event`) and, for
+the ringing steps, to its legs (`on_leg_failed`); `stop` undoes what it left running (timers,
+ringing legs, hold music) when the call moves on. Steps never touch I/O: they return commands.
+A step that ends hands the call on with `call.goto(next)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from . import commands as c
+from . import events as e
+from . import scenario as s
+
+if TYPE_CHECKING:
+    from .call import Call
+
+
+class Step:
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        raise NotImplementedError
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        return []
+
+    def on_leg_failed(self, call: Call, leg_id: str, event: e.Event) -> list[c.Command]:
+        return []
+
+    def stop(self, call: Call) -> list[c.Command]:
+        return []
+
+
+# --- media steps: the caller is answered and hears something ---------------------------------
+
+
+@dataclass
+class AnnouncementStep(Step):
+    dest: s.Announcement
+    playback: str = ""
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        play, self.playback = call.play(self.dest.prompt)
+        return [*call.answer_caller(), call.fact(at, "announcement", prompt=self.dest.prompt), play]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            return call.goto(self.dest.next, event.at)
+        return []
+
+
+@dataclass
+class MenuStep(Step):
+    dest: s.Menu
+    tries: int = 0
+    playback: str = ""
+    timer: str = ""
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        return [*call.answer_caller(), call.fact(at, "menu", prompt=self.dest.prompt), *self._prompt(call)]
+
+    def _prompt(self, call: Call, prefix: str = "") -> list[c.Command]:
+        media = f"{prefix},{self.dest.prompt}" if prefix else self.dest.prompt
+        play, self.playback = call.play(media)
+        return [play]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            start, self.timer = call.timer("menu", self.dest.timeout_seconds)
+            return [start]
+        if isinstance(event, e.ChannelDtmfReceived):
+            return self._digit(call, event)
+        if isinstance(event, e.TimerFired) and event.name == self.timer:
+            return self._retry(call, event, "no_input")
+        return []
+
+    def _digit(self, call: Call, event: e.ChannelDtmfReceived) -> list[c.Command]:
+        target = self.dest.options.get(event.digit)
+        if target is None:
+            return self._retry(call, event, "invalid", digit=event.digit)
+        stops = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
+        return [*stops, call.fact(event.at, "menu_choice", digit=event.digit), *call.goto(target, event.at)]
+
+    def _retry(self, call: Call, event: e.Event, why: str, **detail: object) -> list[c.Command]:
+        cancel = [c.CancelTimer(call.channel_id, self.timer)] if self.timer else []
+        self.timer = ""
+        self.tries += 1
+        if self.tries > self.dest.retries:
+            return [*cancel, call.fact(event.at, "menu_gave_up", why=why), *call.goto(self.dest.fallback, event.at)]
+        prefix = self.dest.invalid_prompt if why == "invalid" else ""
+        return [*cancel, call.fact(event.at, f"menu_{why}", **detail), *self._prompt(call, prefix)]
+
+    def stop(self, call: Call) -> list[c.Command]:
+        return [c.CancelTimer(call.channel_id, self.timer)] if self.timer else []
+
+
+@dataclass
+class VoicemailStep(Step):
+    dest: s.Voicemail
+    playback: str = ""
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        commands = [*call.answer_caller(), call.fact(at, "voicemail", seconds=self.dest.max_seconds)]
+        if not self.dest.prompt:
+            return [*commands, call.record("voicemail", self.dest.max_seconds, self.dest.beep)]
+        play, self.playback = call.play(self.dest.prompt)
+        return [*commands, play]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            return [call.record("voicemail", self.dest.max_seconds, self.dest.beep)]
+        return []
+
+
+@dataclass
+class CallbackOfferStep(Step):
+    dest: s.CallbackOffer
+    playback: str = ""
+    timer: str = ""
+    accepted: bool = False
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        play, self.playback = call.play(self.dest.prompt)
+        return [*call.answer_caller(), call.fact(at, "callback_offer"), play]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            if self.accepted:
+                return call.hang_up(event.at)
+            start, self.timer = call.timer("offer", self.dest.timeout_seconds)
+            return [start]
+        if isinstance(event, e.ChannelDtmfReceived) and not self.accepted:
+            if event.digit != self.dest.key:
+                return self._decline(call, event)
+            self.accepted = True
+            play, self.playback = call.play(self.dest.confirmation)
+            return [*self.stop(call), call.callback_fact(event.at, "requested"), play]
+        if isinstance(event, e.TimerFired) and event.name == self.timer:
+            return self._decline(call, event)
+        return []
+
+    def _decline(self, call: Call, event: e.Event) -> list[c.Command]:
+        return [*self.stop(call), call.fact(event.at, "callback_declined"), *call.goto(self.dest.otherwise, event.at)]
+
+    def stop(self, call: Call) -> list[c.Command]:
+        timer, self.timer = self.timer, ""
+        return [c.CancelTimer(call.channel_id, timer)] if timer else []
+
+
+# --- ringing steps: staff phones, mobiles or an outside number ring as legs ----------------
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str
+    label: str  # extension number or E.164
+
+
+@dataclass
+class RingStep(Step):
+    """Rings targets in rounds until one answers, the step's time is up, or nobody can be rung.
+
+    Strategies: "ring_all" rings every target each round; "linear" one target per round, in
+    order, cycling. Plan B: when none of the staff targets is reachable, the on-duty people's
+    mobiles are rung through the trunk instead, presenting the original caller's number.
+    """
+
+    kind: str  # "extension", "queue", "external", "outbound"
+    targets: tuple[Target, ...]
+    strategy: str = "ring_all"
+    round_seconds: int = 20
+    max_seconds: int = 20
+    hold_music: bool = False
+    then: s.DestId | None = None
+    caller_number: str = ""
+    caller_name: str = ""
+    ringing: set[str] = field(default_factory=set)
+    position: int = 0
+    round_timer: str = ""
+    deadline_timer: str = ""
+    started_at: datetime | None = None
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        self.started_at = at
+        detail = {"targets": [t.label for t in self.targets], "strategy": self.strategy}
+        commands: list[c.Command] = [call.fact(at, f"ring_{self.kind}", **detail)]
+        if not self.targets:
+            return [*commands, *self._give_up(call, at, "nobody_to_ring")]
+        if self.hold_music:
+            commands += [*call.answer_caller(), c.StartMoh(call.channel_id)]
+        elif not call.answered:
+            commands.append(c.Ring(call.channel_id))
+        deadline, self.deadline_timer = call.timer("deadline", self.max_seconds)
+        return [*commands, deadline, *self._round(call)]
+
+    def _round(self, call: Call) -> list[c.Command]:
+        if self.strategy == "linear":
+            batch = [self.targets[self.position % len(self.targets)]]
+            self.position += 1
+        else:
+            batch = list(self.targets)
+        commands: list[c.Command] = []
+        for target in batch:
+            leg_id = call.new_leg(target.label)
+            self.ringing.add(leg_id)
+            commands.append(
+                c.Originate(
+                    leg_id, endpoint=target.endpoint, caller_number=self.caller_number,
+                    caller_name=self.caller_name, timeout_seconds=self.round_seconds + 5,
+                    args=("leg", call.key),
+                )
+            )  # fmt: skip
+        start, self.round_timer = call.timer("round", self.round_seconds)
+        return [*commands, start]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if not isinstance(event, e.TimerFired):
+            return []
+        if event.name == self.deadline_timer:
+            self.deadline_timer = ""
+            return [*self.stop(call), *self._give_up(call, event.at, "no_answer")]
+        if event.name == self.round_timer:
+            self.round_timer = ""
+            return [*self._hang_up_ringing(call), *self._round(call)]
+        return []
+
+    def on_leg_failed(self, call: Call, leg_id: str, event: e.Event) -> list[c.Command]:
+        self.ringing.discard(leg_id)
+        cause = event.cause if isinstance(event, e.ChannelDestroyed) else None
+        fact = call.fact(event.at, "leg_failed", target=call.legs.get(leg_id, ""), cause=cause)
+        if self.ringing or self.strategy != "linear":
+            return [fact]  # ring_all: the round timer starts the next round
+        cancel = [c.CancelTimer(call.channel_id, self.round_timer)] if self.round_timer else []
+        return [fact, *cancel, *self._round(call)]
+
+    def _hang_up_ringing(self, call: Call) -> list[c.Command]:
+        legs, self.ringing = sorted(self.ringing), set()
+        return [c.Hangup(leg, reason="normal") for leg in legs]
+
+    def _give_up(self, call: Call, at: datetime, why: str) -> list[c.Command]:
+        commands: list[c.Command] = [call.fact(at, "not_answered", why=why)]
+        if self.then is None and self.kind in ("extension", "queue"):
+            commands.append(call.callback_fact(at, "no_answer"))
+        return [*commands, *call.goto(self.then, at)]
+
+    def stop(self, call: Call) -> list[c.Command]:
+        commands = self._hang_up_ringing(call)
+        for name in (self.round_timer, self.deadline_timer):
+            if name:
+                commands.append(c.CancelTimer(call.channel_id, name))
+        self.round_timer = self.deadline_timer = ""
+        if self.hold_music:
+            commands.append(c.StopMoh(call.channel_id))
+        return commands
+
+    def waited(self, at: datetime) -> timedelta:
+        return at - (self.started_at or at)

@@ -1,0 +1,36 @@
+from .callbacks import CallbackTask
+from .calls import Call, CallEvent
+from .people import DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
+from .scenarios import (
+    Closure,
+    Destination,
+    Menu,
+    MenuOption,
+    OpeningInterval,
+    Prompt,
+    Queue,
+    QueueMember,
+    Scenario,
+    Schedule,
+)  # fmt: skip
+
+__all__ = [
+    "Call",
+    "CallEvent",
+    "CallbackTask",
+    "Closure",
+    "Destination",
+    "DutyShift",
+    "Extension",
+    "Menu",
+    "MenuOption",
+    "OpeningInterval",
+    "Prompt",
+    "Queue",
+    "QueueMember",
+    "Scenario",
+    "Schedule",
+    "Weekday",
+    "WeeklyDuty",
+    "extension_number_validator",
+]  # fmt: skip

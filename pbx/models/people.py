@@ -1,0 +1,102 @@
+"""Staff extensions and who is on duty when."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from company_numbers.fields import E164Field
+
+extension_number_validator = RegexValidator(
+    r"^[1-9][0-9]{1,4}$", _("An extension number has 2 to 5 digits and does not start with 0.")
+)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Extension(models.Model):
+    """A staff member's phone line. The SIP password is never stored, only its digest."""
+
+    class Kind(models.TextChoices):
+        DESK = "desk", _("desk SIP phone")
+        SOFTPHONE = "softphone", _("softphone")
+        MOBILE_APP = "mobile_app", _("mobile app")
+
+    number = models.CharField(_("extension number"), max_length=5, unique=True, validators=[extension_number_validator])
+    display_name = models.CharField(_("name shown on calls"), max_length=80)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(_("device"), max_length=12, choices=Kind.choices, default=Kind.SOFTPHONE)
+    mobile = E164Field(_("mobile number (plan B)"), blank=True)
+    caller_id = models.ForeignKey(
+        "numbers.CompanyNumber",
+        verbose_name=_("number shown on outbound calls"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Empty: the firm's main number. Private numbers are never shown."),
+        related_name="+",
+    )
+    # PJSIP md5 credential: md5("<number>:<realm>:<password>"), so the password itself is
+    # shown once when generated and then exists only on the phone.
+    sip_ha1 = models.CharField(_("SIP credential digest"), max_length=32, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.display_name}"
+
+
+class WeeklyDuty(models.Model):
+    """A recurring on-duty slot, e.g. Anna on Mondays 8:00-16:00."""
+
+    extension = models.ForeignKey(Extension, verbose_name=_("extension"), on_delete=models.CASCADE)
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        verbose_name = _("weekly duty")
+        verbose_name_plural = _("weekly duty rota")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M} {self.extension}"
+
+    def clean(self) -> None:
+        if self.starts is not None and self.ends is not None and self.starts >= self.ends:
+            raise ValidationError({"ends": _("The duty must end after it starts (split overnight duties).")})
+
+
+class DutyShift(models.Model):
+    """A dated shift (holiday cover, a weekend); it replaces the weekly rota while it lasts."""
+
+    extension = models.ForeignKey(Extension, verbose_name=_("extension"), on_delete=models.CASCADE)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("dated shift")
+        verbose_name_plural = _("dated shifts")
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} - {self.ends_at:%Y-%m-%d %H:%M} {self.extension}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
+            raise ValidationError({"ends_at": _("The shift must end after it starts.")})
