@@ -46,24 +46,31 @@ def sipp_call(
     calls: int = 1,
     rate: float = 1.0,
     timeout_s: int = 60,
+    address: str = CARRIER_ADDRESS,
+    extra: tuple[str, ...] = (),
 ) -> SippResult:
-    """Run SIPp inside the chroot as the carrier calling `number` from `caller`."""
-    root = Path(sandbox("root"))
-    target = root / "srv" / "centrala" / "sipp"
-    target.mkdir(parents=True, exist_ok=True)
-    for path in SCENARIOS.glob("*.xml"):
-        shutil.copy(path, target / path.name)
+    """Run SIPp inside the chroot calling `number` from `caller` (by default as the carrier)."""
+    copy_scenarios()
     argv = [
         str(SCRIPT), "exec", "sipp", f"127.0.0.1:{sip_port}",
         "-sf", f"/srv/centrala/sipp/{scenario}",
         "-s", number, "-set", "caller", caller,
-        "-i", CARRIER_ADDRESS, "-mi", CARRIER_ADDRESS, "-p", str(local_port),
+        "-i", address, "-mi", address, "-p", str(local_port),
         "-m", str(calls), "-r", str(rate), "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin",
-        "-trace_screen", "-screen_file", "/tmp/sipp-screen.log",
+        "-trace_screen", "-screen_file", "/tmp/sipp-screen.log", *extra,
     ]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 30, check=False)
     output = proc.stdout + proc.stderr
     return SippResult(proc.returncode, _count(output, "Successful call"), _count(output, "Failed call"), output)
+
+
+def copy_scenarios() -> Path:
+    """Put the SIPp scenarios where SIPp in the chroot sees them: /srv/centrala/sipp."""
+    target = Path(sandbox("root")) / "srv" / "centrala" / "sipp"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in SCENARIOS.glob("*.xml"):
+        shutil.copy(path, target / path.name)
+    return target
 
 
 def _count(output: str, label: str) -> int:

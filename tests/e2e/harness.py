@@ -1,0 +1,94 @@
+"""Peers for end-to-end calls: baresip staff phones and a SIPp carrier, all inside the
+sandbox chroot on loopback, each stopped by its context manager."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+from pbx.sandbox import SCRIPT, copy_scenarios, sandbox
+
+CARRIER_PORT = 15090  # TRUNK_CONTACT in config.test_settings
+
+
+def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {timeout} s")
+
+
+@contextmanager
+def phone(extension: str, password: str, *, answers: bool, registered: callable) -> Iterator[None]:  # type: ignore[valid-type]
+    """A baresip phone registered as `extension`; it answers at once, or only rings."""
+    root = Path(sandbox("root"))
+    home = root / "srv" / "centrala" / "phones" / extension
+    home.mkdir(parents=True, exist_ok=True)
+    port = 25000 + int(extension)
+    (home / "config").write_text(
+        "\n".join([
+            "poll_method epoll", f"sip_listen 127.0.0.1:{port}", "audio_player aufile,/dev/null",
+            "audio_source ausine,440", "ausrc_srate 48000", "auplay_srate 48000", "audio_alert aufile,/dev/null", "module_path /usr/lib/baresip/modules",
+            "module g711.so", "module aufile.so", "module ausine.so", "module_app account.so", "module_app menu.so",
+        ]) + "\n"
+    )  # fmt: skip
+    mode = "auto" if answers else "manual"
+    (home / "accounts").write_text(
+        f"<sip:{extension}@127.0.0.1:{settings.ASTERISK_SIP_PORT};transport=udp>;auth_pass={password};"
+        f"answermode={mode};regint=60;audio_codecs=PCMA,PCMU\n"
+    )
+    proc = subprocess.Popen(
+        [str(SCRIPT), "exec", "baresip", "-f", f"/srv/centrala/phones/{extension}"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait(lambda: registered(extension), 10, f"phone {extension} did not register")
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        _wait(lambda: not registered(extension), 10, f"phone {extension} did not unregister")
+
+
+class Carrier:
+    """The SIP carrier on 127.0.0.2:15090: answers every call Centrala sends out."""
+
+    def __init__(self, messages: Path) -> None:
+        self.messages = messages
+
+    def received(self) -> str:
+        """Every SIP message the carrier exchanged, as SIPp logged them."""
+        return self.messages.read_text(errors="replace") if self.messages.exists() else ""
+
+
+@contextmanager
+def carrier(calls: int = 1) -> Iterator[Carrier]:
+    folder = copy_scenarios()
+    log = folder / "carrier.msg"
+    log.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [str(SCRIPT), "exec", "sipp", "-sf", "/srv/centrala/sipp/carrier_answers.xml", "-i", "127.0.0.2",
+         "-mi", "127.0.0.2", "-p", str(CARRIER_PORT), "-m", str(calls), "-timeout", "90s", "-nostdin",
+         "-trace_msg", "-message_file", "/srv/centrala/sipp/carrier.msg"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.3)
+    try:
+        yield Carrier(log)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
