@@ -32,7 +32,7 @@ async def _originate(extension: str, task: CallbackTask) -> None:
             channel_id=f"callback-{task.pk}",
             endpoint=f"PJSIP/{extension}",
             app=settings.ARI_APP,
-            args=("callback", str(task.pk), task.number),
+            args=("callback", str(task.pk), task.number, extension),
             caller_id=f'"Oddzwoń" <{task.number}>',
             timeout_seconds=30,
         )

@@ -49,12 +49,15 @@ def sipp_call(
     address: str = CARRIER_ADDRESS,
     extra: tuple[str, ...] = (),
 ) -> SippResult:
-    """Run SIPp inside the chroot calling `number` from `caller` (by default as the carrier)."""
+    """Run SIPp inside the chroot calling `number` from `caller` (by default as the carrier).
+
+    An empty `caller` sets no caller variable (for scenarios that are staff phones).
+    """
     copy_scenarios()
     argv = [
         str(SCRIPT), "exec", "sipp", f"127.0.0.1:{sip_port}",
         "-sf", f"/srv/centrala/sipp/{scenario}",
-        "-s", number, "-set", "caller", caller,
+        "-s", number, *(("-set", "caller", caller) if caller else ()),
         "-i", address, "-mi", address, "-p", str(local_port),
         "-m", str(calls), "-r", str(rate), "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin",
         "-trace_screen", "-screen_file", "/tmp/sipp-screen.log", *extra,

@@ -146,8 +146,8 @@ class Call:
             return self._start_inbound(event, rest[0] if rest else event.channel.exten)
         if kind == "internal":
             return self._start_from_phone(event, rest[0] if rest else event.channel.exten)
-        if kind == "callback" and len(rest) >= 2:
-            return self._start_callback(event, task_id=rest[0], number=rest[1])
+        if kind == "callback" and len(rest) >= 3:
+            return self._start_callback(event, task_id=rest[0], number=rest[1], staff=rest[2])
         self.state = State.HANGING_UP
         return [c.Hangup(self.channel_id, reason="normal")]
 
@@ -191,10 +191,9 @@ class Call:
         )  # fmt: skip
         return [started, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
 
-    def _start_callback(self, event: e.StasisStart, task_id: str, number: str) -> list[c.Command]:
-        """Click-to-call: the staff phone has answered; now ring the customer."""
+    def _start_callback(self, event: e.StasisStart, task_id: str, number: str, staff: str) -> list[c.Command]:
+        """Click-to-call: the staff phone (extension `staff`) has answered; now ring the customer."""
         self.callback_task = task_id
-        staff = event.channel.caller_number or event.channel.exten
         started = self._started(event, "outbound", staff, caller_to_e164(number))
         self.state = State.ROUTING
         outward = RingStep(

@@ -346,9 +346,11 @@ def test_dialling_nonsense_is_refused_with_not_in_service():
 
 def test_click_to_call_rings_the_customer_once_staff_answered_and_marks_the_task_done():
     d = Driver()
-    d.send(e.StasisStart(at=T0, channel_id=CHANNEL, args=("callback", "task-9", CUSTOMER),
+    d.send(e.StasisStart(at=T0, channel_id=CHANNEL, args=("callback", "task-9", CUSTOMER, "101"),
                          channel=e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Up", caller_number="101",
                                            caller_name="", exten="", sip_call_id="")))  # fmt: skip
+    [started] = d.facts(c.CallStarted)
+    assert (started.direction, started.caller, started.called) == ("outbound", "101", CUSTOMER)
     [leg] = d.originated()
     assert (leg.endpoint, leg.caller_number) == (f"PJSIP/{CUSTOMER}@carrier", OFFICE)
     d.answer_leg(CUSTOMER, at(8))

@@ -32,13 +32,23 @@ def phone(extension: str, password: str, *, answers: bool, registered: callable)
     home = root / "srv" / "centrala" / "phones" / extension
     home.mkdir(parents=True, exist_ok=True)
     port = 25000 + int(extension)
-    (home / "config").write_text(
-        "\n".join([
-            "poll_method epoll", f"sip_listen 127.0.0.1:{port}", "audio_player aufile,/dev/null",
-            "audio_source ausine,440", "ausrc_srate 48000", "auplay_srate 48000", "audio_alert aufile,/dev/null", "module_path /usr/lib/baresip/modules",
-            "module g711.so", "module aufile.so", "module ausine.so", "module_app account.so", "module_app menu.so",
-        ]) + "\n"
-    )  # fmt: skip
+    settings_lines = [
+        "poll_method epoll",
+        f"sip_listen 127.0.0.1:{port}",
+        "audio_player aufile,/dev/null",
+        # A continuous tone: aufile sources end the call at end of file; ausine needs 48 kHz.
+        "audio_source ausine,440",
+        "ausrc_srate 48000",
+        "auplay_srate 48000",
+        "audio_alert aufile,/dev/null",
+        "module_path /usr/lib/baresip/modules",
+        "module g711.so",
+        "module aufile.so",
+        "module ausine.so",
+        "module_app account.so",
+        "module_app menu.so",
+    ]
+    (home / "config").write_text("\n".join(settings_lines) + "\n")
     mode = "auto" if answers else "manual"
     (home / "accounts").write_text(
         f"<sip:{extension}@127.0.0.1:{settings.ASTERISK_SIP_PORT};transport=udp>;auth_pass={password};"
