@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pbx import views as pbx_views
+
 admin.site.site_header = "Centrala"
 admin.site.site_title = "Centrala"
 
 urlpatterns = [
+    path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
+    path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
     path("admin/", admin.site.urls),
     # Recordings are never served as static media: every request is checked.
     path("recordings/", include("recordings.urls")),

@@ -43,7 +43,7 @@ def _plan(number: CompanyNumber, schedules: dict[int, s.Schedule]) -> s.NumberPl
 
 def schedule_snapshot(schedule: Schedule, today: date | None = None) -> s.Schedule:
     year = (today or date.today()).year
-    public = holidays.Poland(years=range(year - 1, year + 2)) if schedule.public_holidays else {}
+    public = holidays.Poland(years=range(year - 1, year + 2), language="pl") if schedule.public_holidays else {}
     return s.Schedule(
         timezone=schedule.timezone,
         intervals=tuple(s.Interval(i.weekday, i.opens, i.closes) for i in schedule.intervals.all()),

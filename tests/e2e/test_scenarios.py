@@ -120,7 +120,9 @@ def test_ivr_choice_by_dtmf_reaches_the_chosen_extension(staff):
 def test_on_a_polish_holiday_callers_hear_the_holiday_message(staff, monkeypatch):
     today = timezone.localdate()
     # The calendar says today is Independence Day; everything else is real.
-    monkeypatch.setattr("pbx.directory.holidays.Poland", lambda years: {today: "Narodowe Święto Niepodległości"})
+    monkeypatch.setattr(
+        "pbx.directory.holidays.Poland", lambda years, language: {today: "Narodowe Święto Niepodległości"}
+    )
     hours = Schedule.objects.create(name="Zawsze", public_holidays=True)
     for day in range(7):
         hours.intervals.create(weekday=day, opens=time(0), closes=time(23, 59, 59))

@@ -1,0 +1,119 @@
+"""Admin tools for the office manager: simulate a call, see the telephony status."""
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from company_numbers.models import CompanyNumber
+from pbx.ari.client import AriClient, AriError
+from pbx.callflow.simulate import Line, Situation, simulate
+from pbx.directory import load_directory
+from pbx.models import Extension
+
+DESCRIBE = {
+    "hours": _("Opening hours: {state} ({why})"),
+    "announcement": _("Plays an announcement ({prompt})"),
+    "plays": _("Caller hears {media}"),
+    "menu": _("IVR menu ({prompt})"),
+    "menu_choice": _("Caller presses {digit}"),
+    "menu_invalid": _("Wrong key {digit}: the menu repeats"),
+    "menu_no_input": _("No key pressed: the menu repeats"),
+    "menu_gave_up": _("No valid key: the menu gives up"),
+    "ring_extension": _("Rings extension {targets}"),
+    "ring_queue": _("Rings the queue: {targets} ({strategy})"),
+    "ring_plan_b": _("PLAN B: office phones unreachable, rings mobiles {targets}"),
+    "ring_external": _("Forwards to {targets}"),
+    "rings": _("Rings {endpoint}"),
+    "leg_failed": _("{target} did not pick up"),
+    "connected": _("Connected to {target}"),
+    "not_answered": _("Nobody answered"),
+    "voicemail": _("Takes a message (up to {seconds} s)"),
+    "callback_offer": _("Offers a callback (press 1)"),
+    "callback_declined": _("Callback not requested"),
+    "callback_task": _("Creates a callback task ({reason}) for {assigned_to}"),
+    "not_in_service": _("Number not in service: refused without answering"),
+    "loop_stopped": _("Configuration loop: the call is ended"),
+    "hangup": _("Centrala hangs up"),
+    "caller_hung_up": _("Caller hangs up"),
+    "ended": _("Call ends: {outcome}"),
+}
+
+
+def describe(line: Line) -> str:
+    template = str(DESCRIBE.get(line.kind, line.kind))
+    detail = {k: ", ".join(v) if isinstance(v, list) else v for k, v in line.detail.items()}
+    try:
+        return template.format(**detail)
+    except (KeyError, IndexError):
+        return f"{template} {dict(line.detail)}"
+
+
+class SimulateForm(forms.Form):
+    number = forms.ModelChoiceField(CompanyNumber.objects.all(), label=_("Company number"), to_field_name="e164")
+    when = forms.DateTimeField(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    caller = forms.CharField(label=_("Caller's number"), initial="+48601234567", max_length=20)
+    keys = forms.RegexField(
+        regex=r"^[0-9*#]*$", required=False, label=_("Keys the caller presses"), max_length=10,
+        help_text=_("One key per menu or callback offer, in order, e.g. 1 or 21."),
+    )  # fmt: skip
+    answering = forms.ModelMultipleChoiceField(
+        Extension.objects.all(), required=False, label=_("Who picks up"), to_field_name="number",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    offline = forms.ModelMultipleChoiceField(
+        Extension.objects.all(), required=False, label=_("Phones offline (plan B)"), to_field_name="number",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    def situation(self) -> Situation:
+        data = self.cleaned_data
+        when: datetime = data["when"]
+        return Situation(
+            number=data["number"].e164, when=when, caller=data["caller"], keys=data["keys"],
+            answering=frozenset(x.number for x in data["answering"]),
+            offline=frozenset(x.number for x in data["offline"]),
+        )  # fmt: skip
+
+
+@staff_member_required
+def simulate_call(request: HttpRequest) -> HttpResponse:
+    form = SimulateForm(request.GET or None, initial={"when": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    lines: list[tuple[str, str]] = []
+    if form.is_valid():
+        situation = form.situation()
+        result = simulate(load_directory(today=situation.when.date()), situation)
+        lines = [(f"{line.seconds:5.1f} s", describe(line)) for line in result]
+    context = {**admin.site.each_context(request), "title": _("Simulate a call"), "form": form, "lines": lines}
+    return render(request, "pbx/simulate.html", context)
+
+
+@staff_member_required
+def telephony_status(request: HttpRequest) -> HttpResponse:
+    """Which phones are reachable now, and whether calls would go to plan B."""
+    phones: dict[str, bool] = {}
+    error = ""
+    try:
+        endpoints: list[dict[str, Any]] = asyncio.run(_endpoints())
+        phones = {ep["resource"]: ep.get("state") == "online" for ep in endpoints}
+    except AriError as exc:
+        error = str(exc)
+    rows = [(x, phones.get(x.number, False)) for x in Extension.objects.all()]
+    plan_b = bool(rows) and not error and not any(online for _, online in rows)
+    context = {
+        **admin.site.each_context(request), "title": _("Telephony status"), "rows": rows, "plan_b": plan_b,
+        "error": error,
+    }  # fmt: skip
+    return render(request, "pbx/status.html", context)
+
+
+async def _endpoints() -> list[dict[str, Any]]:
+    async with AriClient.from_settings() as ari:
+        return await ari.endpoints("PJSIP")
