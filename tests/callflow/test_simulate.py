@@ -49,7 +49,7 @@ def test_after_hours_without_a_key_the_offer_is_declined_to_voicemail():
 def test_offline_phones_show_plan_b():
     lines = simulate(directory(), Situation(OFFICE, T0, keys="1", offline=frozenset({"101", "102", "103"})))
     assert "ring_plan_b" in kinds(lines)
-    assert [line.detail["endpoint"] for line in lines if line.kind == "rings"][0] == "PJSIP/+48601000102@carrier"
+    assert next(line.detail["endpoint"] for line in lines if line.kind == "rings") == "PJSIP/+48601000102@carrier"
 
 
 def test_a_number_that_is_not_ours():
