@@ -1,10 +1,33 @@
 """Checks over the whole stored configuration, for the admin."""
 
-from pbx.callflow.validate import Problem, check
+import asyncio
+
+from pbx.ari.client import AriClient, AriError
+from pbx.callflow.validate import Problem, check, prompts_used
 from pbx.directory import load_directory
 from pbx.models import Destination
 
 
-def configuration_problems() -> list[Problem]:
+def configuration_problems(check_sounds: bool = True) -> list[Problem]:
+    """Loops, dead ends and missing references; with `check_sounds`, prompts Asterisk lacks."""
+    directory = load_directory()
     names = dict(Destination.objects.values_list("pk", "name"))
-    return check(load_directory(), names)
+    problems = check(directory, names)
+    if check_sounds:
+        problems += missing_sounds(prompts_used(directory))
+    return problems
+
+
+def missing_sounds(media: set[str]) -> list[Problem]:
+    """Ask Asterisk for each sound; a sound it does not have would play as silence."""
+    sounds = sorted({part.removeprefix("sound:") for uri in media for part in uri.split(",")})
+    try:
+        found = asyncio.run(_sounds_exist(sounds))
+    except AriError as exc:
+        return [Problem("Asterisk", f"could not check that the prompts exist: {exc}")]
+    return [Problem(f"sound:{sound}", "does not exist in Asterisk") for sound, ok in zip(sounds, found) if not ok]
+
+
+async def _sounds_exist(sounds: list[str]) -> list[bool]:
+    async with AriClient.from_settings() as ari:
+        return [await ari.sound_exists(sound) for sound in sounds]

@@ -165,6 +165,13 @@ class AriClient:
     async def endpoints(self, technology: str = "PJSIP") -> list[dict[str, Any]]:
         return await self._json("GET", f"endpoints/{_seg(technology)}")  # type: ignore[no-any-return]
 
+    async def sound_exists(self, sound_id: str) -> bool:
+        try:
+            await self._request("GET", f"sounds/{_seg(sound_id)}")
+        except AriNotFound:
+            return False
+        return True
+
     async def subscribe(self, app: str, event_source: str) -> None:
         await self._request("POST", f"applications/{_seg(app)}/subscription", params={"eventSource": event_source})
 

@@ -102,8 +102,10 @@ def prompts_used(directory: s.Directory) -> set[str]:
     used = {directory.not_in_service}
     for dest in directory.destinations.values():
         match dest:
-            case s.Announcement(prompt=p) | s.CallbackOffer(prompt=p) | s.Voicemail(prompt=p):
+            case s.Announcement(prompt=p) | s.Voicemail(prompt=p):
                 used.add(p)
+            case s.CallbackOffer(prompt=p, confirmation=q):
+                used |= {p, q}
             case s.Menu(prompt=p, invalid_prompt=q):
                 used |= {p, q}
     return {p for p in used if p}

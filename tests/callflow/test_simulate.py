@@ -41,9 +41,11 @@ def test_a_holiday_plays_the_holiday_message_and_hangs_up():
 
 def test_after_hours_without_a_key_the_offer_is_declined_to_voicemail():
     lines = simulate(directory(), Situation(OFFICE, NIGHT))
-    assert [
-        k for k in kinds(lines) if k in ("callback_offer", "callback_declined", "voicemail")
-    ] == ["callback_offer", "callback_declined", "voicemail"]
+    assert [k for k in kinds(lines) if k in ("callback_offer", "callback_declined", "voicemail")] == [
+        "callback_offer",
+        "callback_declined",
+        "voicemail",
+    ]
 
 
 def test_offline_phones_show_plan_b():

@@ -175,3 +175,13 @@ def app_registered(name: str) -> bool:
     except AriNotFound:
         return False
     return True
+
+
+def test_configuration_check_finds_a_prompt_asterisk_does_not_have(asterisk: Asterisk, office_number):
+    from pbx.configuration import configuration_problems
+    from pbx.models import Prompt
+
+    assert configuration_problems() == []
+    Prompt.objects.filter(sound="hello-world").update(sound="no-such-greeting")
+    problems = configuration_problems()
+    assert [(p.where, p.message) for p in problems] == [("sound:no-such-greeting", "does not exist in Asterisk")]
