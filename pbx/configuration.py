@@ -25,7 +25,8 @@ def missing_sounds(media: set[str]) -> list[Problem]:
         found = asyncio.run(_sounds_exist(sounds))
     except AriError as exc:
         return [Problem("Asterisk", f"could not check that the prompts exist: {exc}")]
-    return [Problem(f"sound:{sound}", "does not exist in Asterisk") for sound, ok in zip(sounds, found) if not ok]
+    missing = [sound for sound, ok in zip(sounds, found, strict=True) if not ok]
+    return [Problem(f"sound:{sound}", "does not exist in Asterisk") for sound in missing]
 
 
 async def _sounds_exist(sounds: list[str]) -> list[bool]:

@@ -65,5 +65,6 @@ def test_a_number_without_a_scenario_is_reported():
 def test_prompts_used_lists_every_sound_played():
     assert prompts_used(directory()) == {
         "sound:ss-noservice", "sound:hello-world", "sound:demo-moreinfo", "sound:option-is-invalid",
-        "sound:vm-intro", "sound:please-try-call-later", "sound:to-call-this-number", "sound:auth-thankyou", "sound:holiday-closed",
+        "sound:vm-intro", "sound:please-try-call-later", "sound:to-call-this-number", "sound:auth-thankyou",
+        "sound:holiday-closed",
     }  # fmt: skip
