@@ -114,6 +114,10 @@ ASTERISK_RTP_END = int(os.environ.get("ASTERISK_RTP_END", "10999"))
 TRUNK_MATCH = os.environ.get("TRUNK_MATCH", "127.0.0.2")
 # Where calls to the outside world go (the carrier's SIP URI); in the sandbox a SIPp carrier.
 TRUNK_CONTACT = os.environ.get("TRUNK_CONTACT", "sip:127.0.0.2:5090")
+# Carriers that want a registration (most Polish SIP operators): all three set, or none.
+TRUNK_USERNAME = os.environ.get("TRUNK_USERNAME", "")
+TRUNK_PASSWORD = os.environ.get("TRUNK_PASSWORD", "")
+TRUNK_REGISTRAR = os.environ.get("TRUNK_REGISTRAR", "")  # e.g. sip:sip.operator.example
 
 LOGGING = {
     "version": 1,

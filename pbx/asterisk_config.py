@@ -91,10 +91,30 @@ def _context() -> dict[str, object]:
         "rtp_end": settings.ASTERISK_RTP_END,
         "trunk_match": settings.TRUNK_MATCH,
         "trunk_contact": settings.TRUNK_CONTACT,
+        "trunk": _trunk_registration(),
         "realm": SIP_REALM,
         "extensions": list(Extension.objects.order_by("number")),
         "company_numbers": list(CompanyNumber.objects.order_by("e164")),
     }
+
+
+def _trunk_registration() -> dict[str, str] | None:
+    values = {"username": settings.TRUNK_USERNAME, "password": settings.TRUNK_PASSWORD,
+              "registrar": settings.TRUNK_REGISTRAR}  # fmt: skip
+    if not any(values.values()):
+        return None
+    missing = [f"TRUNK_{k.upper()}" for k, v in values.items() if not v]
+    if missing:
+        raise ConfigError(f"trunk registration needs {', '.join(missing)} as well")
+    if not values["registrar"].startswith(("sip:", "sips:")):
+        raise ConfigError(
+            f"TRUNK_REGISTRAR must be a SIP URI such as sip:sip.operator.example, not {values['registrar']!r}"
+        )
+    for key, value in values.items():
+        if any(ch in value for ch in ";\n\r\t "):
+            raise ConfigError(f"TRUNK_{key.upper()} must not contain spaces, ';' or line breaks")
+    host = values["registrar"].split(":", 1)[1]
+    return {**values, "client_uri": f"sip:{values['username']}@{host}"}
 
 
 def render_all() -> dict[str, str]:

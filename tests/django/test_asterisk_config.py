@@ -72,3 +72,30 @@ def test_the_command_reports_what_it_wrote(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert f"{len(CONFIG_FILES)} changed, 0 unchanged" in out
     assert (tmp_path / "pjsip.conf").exists()
+
+
+def test_without_trunk_credentials_no_registration_is_rendered():
+    assert "type = registration" not in render_all()["pjsip.conf"]
+
+
+def test_trunk_credentials_render_a_registration_and_outbound_auth(settings):
+    settings.TRUNK_USERNAME, settings.TRUNK_PASSWORD = "48221234567", "Tr0nkSecret"
+    settings.TRUNK_REGISTRAR = "sip:sip.operator.example"
+    pjsip = render_all()["pjsip.conf"]
+    assert "aors = carrier\noutbound_auth = carrier-auth\n" in pjsip
+    assert "username = 48221234567\npassword = Tr0nkSecret" in pjsip
+    assert "server_uri = sip:sip.operator.example\nclient_uri = sip:48221234567@sip.operator.example" in pjsip
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (("48221234567", "", "sip:sip.operator.example"), "needs TRUNK_PASSWORD"),
+        (("48221234567", "x", "sip.operator.example"), "must be a SIP URI"),
+        (("482 21", "x", "sip:sip.operator.example"), "TRUNK_USERNAME must not contain"),
+    ],
+)
+def test_incomplete_or_malformed_trunk_settings_are_refused(settings, values, message):
+    settings.TRUNK_USERNAME, settings.TRUNK_PASSWORD, settings.TRUNK_REGISTRAR = values
+    with pytest.raises(ConfigError, match=message):
+        render_all()
