@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-
 pytestmark = pytest.mark.django_db
 
 
