@@ -1,0 +1,90 @@
+"""The audit log: chained, append-only, tampering found by verify_audit_log."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from compliance.audit import GENESIS, do_audit, verify_chain
+from compliance.models import AuditEntry, AuditLogIsAppendOnly
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three() -> list[AuditEntry]:
+    return [
+        do_audit("ola", "recording.play", "rec-1", source="127.0.0.1", call="c-1"),
+        do_audit("system", "retention.run", "policy", deleted=3),
+        do_audit("jan", "config.change", "Destination 4", fields=["then"]),
+    ]
+
+
+def raw(sql: str) -> None:
+    """What an intruder with the database owner's rights can do: bypass the trigger."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE compliance_auditentry DISABLE TRIGGER compliance_auditentry_append_only")
+        cursor.execute(sql)
+        cursor.execute("ALTER TABLE compliance_auditentry ENABLE TRIGGER compliance_auditentry_append_only")
+
+
+def test_entries_chain_from_genesis(three):
+    assert [e.seq for e in three] == [1, 2, 3]
+    assert three[0].previous_hash == GENESIS
+    assert three[1].previous_hash == three[0].entry_hash and three[2].previous_hash == three[1].entry_hash
+    assert verify_chain() is None
+
+
+def test_the_command_reports_an_intact_log(three, capsys):
+    call_command("verify_audit_log")
+    assert "audit log intact: 3 entries" in capsys.readouterr().out
+
+
+def test_the_orm_refuses_to_change_or_delete_entries(three):
+    entry = three[1]
+    entry.actor = "someone else"
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.delete()
+
+
+def test_the_database_refuses_updates_and_deletes(three):
+    for sql in ("UPDATE compliance_auditentry SET actor = 'x'", "DELETE FROM compliance_auditentry"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEntry.objects.count() == 3
+
+
+def test_an_edited_entry_is_found(three):
+    raw("UPDATE compliance_auditentry SET target = 'rec-2' WHERE seq = 2")
+    with pytest.raises(CommandError, match="broken at entry #2: its content was changed after it was written"):
+        call_command("verify_audit_log")
+
+
+def test_a_removed_entry_is_found(three):
+    raw("DELETE FROM compliance_auditentry WHERE seq = 2")
+    assert verify_chain().seq == 2  # type: ignore[union-attr]
+    assert verify_chain().reason == "entry #2 is missing"  # type: ignore[union-attr]
+
+
+def test_a_rewritten_tail_is_found(three):
+    # Rewriting an entry and its own hash still breaks the link from the next one.
+    forged = three[1]
+    raw(f"UPDATE compliance_auditentry SET actor = 'x', entry_hash = '{'f' * 64}' WHERE seq = {forged.seq}")
+    broken = verify_chain()
+    assert broken is not None and broken.seq == 2
+
+
+def test_the_admin_cannot_add_change_or_delete(manager):
+    from django.test import Client
+
+    do_audit("ola", "recording.play", "rec-1")
+    client = Client()
+    client.force_login(manager)
+    entry = AuditEntry.objects.get()
+    assert client.get("/admin/compliance/auditentry/").status_code == 200
+    assert client.get("/admin/compliance/auditentry/add/").status_code == 403
+    assert client.post(f"/admin/compliance/auditentry/{entry.pk}/delete/").status_code == 403
+    assert AuditEntry.objects.count() == 1
