@@ -96,6 +96,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Recordings are encrypted at rest with per-recording keys wrapped by this master key
+# (32 random bytes, base64). Development uses a per-machine key in var/ when unset.
+RECORDING_MASTER_KEY = os.environ.get("RECORDING_MASTER_KEY", "")
+
 # --- Asterisk and ARI -----------------------------------------------------------------
 # ARI credentials never live in the repository: ARI_PASSWORD comes from the environment
 # (make run / make test generate one per machine into var/).

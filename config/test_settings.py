@@ -1,5 +1,6 @@
 """Settings for the test suite: PostgreSQL, a private Asterisk instance on other ports."""
 
+import base64
 import os
 import secrets
 import tempfile
@@ -22,5 +23,8 @@ ARI_USER = "centrala-test"
 ARI_PASSWORD = os.environ.setdefault("CENTRALA_TEST_ARI_PASSWORD", secrets.token_hex(16))
 ARI_APP = "centrala-test"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
+RECORDING_MASTER_KEY = os.environ.setdefault(
+    "CENTRALA_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests only
 LOGGING["root"] = {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")}  # noqa: F405

@@ -4,11 +4,12 @@ import hashlib
 import wave
 from pathlib import Path
 
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from recordings.crypto import encrypt
 from recordings.models import Recording
 
 
@@ -24,24 +25,18 @@ def wav_duration(path: Path) -> float:
         raise RecordingRejected(f"{path.name}: not a readable WAV file ({exc})") from exc
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, kind: str = "call") -> Recording:
     """Store a downloaded recording file and link it to its call. Idempotent by name.
 
-    The file is saved first and the row written after; if the row cannot be written the
-    saved file is removed again, so there is never a file without a row.
+    The audio is encrypted with its own key before it touches storage. The file is saved
+    first and the row written after; if the row cannot be written the saved file is removed
+    again, so there is never a file without a row.
     """
     existing = Recording.objects.filter(asterisk_name=asterisk_name).first()
     if existing is not None:
         return existing
     duration = wav_duration(path) if fmt == "wav" else 0.0
+    plaintext = path.read_bytes()
     recording = Recording(
         call_id=call_id,
         kind=kind,
@@ -49,11 +44,11 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, 
         format=fmt,
         size_bytes=path.stat().st_size,
         duration_seconds=duration,
-        sha256=sha256_of(path),
+        sha256=hashlib.sha256(plaintext).hexdigest(),
         created_at=timezone.now(),
     )
-    with path.open("rb") as handle:
-        recording.file.save(f"{asterisk_name}.{fmt}", File(handle), save=False)
+    stored, recording.wrapped_key = encrypt(plaintext, str(recording.pk))
+    recording.file.save(f"{asterisk_name}.{fmt}.enc", ContentFile(stored), save=False)
     try:
         with transaction.atomic():
             recording.save()
@@ -61,3 +56,18 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, 
         default_storage.delete(recording.file.name)
         raise
     return recording
+
+
+def do_erase_recording(recording: Recording, actor: str, reason: str) -> None:
+    """Erase by key destruction: the file (and every backup of it) can no longer be decrypted.
+
+    The stored file is deleted too; the row stays as metadata of what existed.
+    """
+    from compliance.audit import do_audit
+
+    with transaction.atomic():
+        Recording.objects.filter(pk=recording.pk).update(wrapped_key=b"")
+        do_audit(actor, "recording.erase", str(recording.pk), reason=reason, sha256=recording.sha256)
+    recording.wrapped_key = b""
+    if recording.file and default_storage.exists(recording.file.name):
+        default_storage.delete(recording.file.name)

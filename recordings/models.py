@@ -24,7 +24,9 @@ class Recording(models.Model):
     format = models.CharField(_("format"), max_length=10)
     size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
     duration_seconds = models.FloatField(_("duration (s)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the audio, before encryption."))
+    # AES-GCM data key wrapped by the master key; emptied to erase the recording everywhere.
+    wrapped_key = models.BinaryField(editable=False, default=b"")
     created_at = models.DateTimeField(_("stored"))
 
     class Meta:
@@ -34,3 +36,16 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asterisk_name} ({self.duration_seconds:.1f} s)"
+
+    def audio(self) -> bytes:
+        """The decrypted audio. Raises recordings.crypto.RecordingUnreadable once erased."""
+        from recordings.crypto import RecordingUnreadable, decrypt
+
+        if not self.wrapped_key:
+            raise RecordingUnreadable(f"recording {self.pk}: its key was destroyed (erased)")
+        try:
+            with self.file.open("rb") as handle:
+                stored = handle.read()
+        except FileNotFoundError as exc:
+            raise RecordingUnreadable(f"recording {self.pk}: its file is missing from storage") from exc
+        return decrypt(stored, bytes(self.wrapped_key), str(self.pk))

@@ -1,17 +1,32 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from compliance.audit import do_audit
+from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
 
 
 @staff_member_required
-def audio(request: HttpRequest, pk: str) -> FileResponse:
-    """Stream a recording to a signed-in user allowed to view recordings. Never public."""
+def audio(request: HttpRequest, pk: str) -> HttpResponse:
+    """Decrypt and send a recording to a signed-in user allowed to view recordings.
+
+    Every play and download is written to the audit log (who, when, which, from where).
+    """
     if not request.user.has_perm("recordings.view_recording"):
         raise PermissionDenied
     recording = get_object_or_404(Recording, pk=pk)
-    response = FileResponse(recording.file.open("rb"), content_type=f"audio/{recording.format}")
+    download = request.GET.get("download") == "1"
+    try:
+        data = recording.audio()
+    except RecordingUnreadable:
+        return HttpResponse("This recording was erased.", status=410, content_type="text/plain")
+    action = "recording.download" if download else "recording.play"
+    do_audit(request.user.get_username(), action, str(recording.pk), source=request.META.get("REMOTE_ADDR", ""),
+             call=str(recording.call_id))  # fmt: skip
+    response = HttpResponse(data, content_type=f"audio/{recording.format}")
     response["Cache-Control"] = "private, no-store"
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="{recording.asterisk_name}.{recording.format}"'
     return response

@@ -13,8 +13,10 @@ from django.db import IntegrityError
 from django.test import Client
 from django.utils import timezone
 
+from compliance.models import AuditEntry
 from pbx.models import Call
-from recordings.actions import RecordingRejected, do_ingest_recording
+from recordings.actions import RecordingRejected, do_erase_recording, do_ingest_recording
+from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
 
 pytestmark = pytest.mark.django_db
@@ -34,13 +36,45 @@ def call() -> Call:
     return Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now())
 
 
-def test_ingest_stores_the_file_with_duration_size_and_hash(call: Call, tmp_path: Path):
+def test_ingest_stores_the_file_encrypted_with_duration_size_and_hash(call: Call, tmp_path: Path):
     path = make_wav(tmp_path / "r.wav", 2.5)
     recording = do_ingest_recording(str(call.pk), "k-caller", "wav", path)
     data = path.read_bytes()
     assert (recording.duration_seconds, recording.size_bytes) == (2.5, len(data))
     assert recording.sha256 == hashlib.sha256(data).hexdigest()
-    assert recording.file.read() == data
+    stored = recording.file.read()
+    assert b"RIFF" not in stored and b"WAVE" not in stored and len(stored) == len(data) + 12 + 16
+    assert Recording.objects.get().audio() == data
+
+
+def test_each_recording_has_its_own_key_and_files_cannot_be_swapped(call: Call, tmp_path: Path):
+    path = make_wav(tmp_path / "r.wav", 1)
+    first = do_ingest_recording(str(call.pk), "k-one", "wav", path)
+    second = do_ingest_recording(str(call.pk), "k-two", "wav", path)
+    assert bytes(first.wrapped_key) != bytes(second.wrapped_key)
+    assert first.file.read() != second.file.read()
+    from recordings.crypto import decrypt
+
+    with pytest.raises(RecordingUnreadable, match="do not match"):
+        decrypt(second.file.open("rb").read(), bytes(first.wrapped_key), str(first.pk))
+
+
+def test_erasure_by_key_destruction_makes_the_recording_unreadable_and_is_audited(call: Call, tmp_path: Path):
+    recording = do_ingest_recording(str(call.pk), "k-caller", "wav", make_wav(tmp_path / "r.wav", 1))
+    stored_copy = recording.file.open("rb").read()  # e.g. a backup taken earlier
+    do_erase_recording(recording, actor="iod", reason="art. 17 request")
+    erased = Recording.objects.get()
+    with pytest.raises(RecordingUnreadable, match="destroyed"):
+        erased.audio()
+    from recordings.crypto import decrypt
+
+    with pytest.raises(RecordingUnreadable):
+        decrypt(stored_copy, bytes(erased.wrapped_key), str(erased.pk))
+    assert not default_storage.exists(recording.file.name)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target, entry.detail["reason"]) == (
+        "iod", "recording.erase", str(recording.pk), "art. 17 request",
+    )  # fmt: skip
 
 
 def test_ingest_is_idempotent_by_asterisk_name(call: Call, tmp_path: Path):
@@ -65,7 +99,7 @@ def test_when_the_row_cannot_be_written_the_stored_file_is_removed(tmp_path: Pat
     with pytest.raises(IntegrityError):
         do_ingest_recording(missing_call, "k-orphan", "wav", path)
     assert not Recording.objects.exists()
-    assert not default_storage.exists(f"recordings/{timezone.now():%Y/%m/%d}/k-orphan.wav")
+    assert not default_storage.exists(f"recordings/{timezone.now():%Y/%m/%d}/k-orphan.wav.enc")
 
 
 def test_audio_is_served_only_to_signed_in_users_allowed_to_view(call: Call, tmp_path: Path, manager: User):
@@ -79,11 +113,26 @@ def test_audio_is_served_only_to_signed_in_users_allowed_to_view(call: Call, tmp
     client.force_login(staff_without_permission)
     assert client.get(url).status_code == 403
 
+    assert not AuditEntry.objects.exists()  # refused attempts play nothing
+
     client.force_login(manager)
-    response = client.get(url)
+    response = client.get(url, REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav" and response["Cache-Control"] == "private, no-store"
-    assert b"".join(response.streaming_content) == recording.file.open("rb").read()
+    assert response.content == (tmp_path / "r.wav").read_bytes()
+    download = client.get(url, {"download": "1"})
+    assert download["Content-Disposition"] == 'attachment; filename="k-caller.wav"'
+    log = [(e.actor, e.action, e.target, e.source) for e in AuditEntry.objects.order_by("seq")]
+    assert log == [("ola", "recording.play", str(recording.pk), "10.1.2.3"),
+                   ("ola", "recording.download", str(recording.pk), "127.0.0.1")]  # fmt: skip
+
+
+def test_an_erased_recording_answers_gone(call: Call, tmp_path: Path, manager: User):
+    recording = do_ingest_recording(str(call.pk), "k-caller", "wav", make_wav(tmp_path / "r.wav", 1))
+    do_erase_recording(recording, actor="iod", reason="art. 17")
+    client = Client()
+    client.force_login(manager)
+    assert client.get(f"/recordings/{recording.pk}/audio").status_code == 410
 
 
 def test_media_files_are_not_served_statically(call: Call, tmp_path: Path, manager: User):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import signal
 import subprocess
@@ -78,11 +79,12 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk
     assert recording.kind == "voicemail"
     assert call.callbacktask_set.get().reason == "voicemail"
 
-    # The stored file is real audio of the length asked for, not an empty WAV header.
-    data = recording.file.read()
+    # The stored file is encrypted; decrypted, it is real audio of the length asked for.
+    assert b"RIFF" not in recording.file.read()
+    data = recording.audio()
     assert len(data) == recording.size_bytes
     assert hashlib.sha256(data).hexdigest() == recording.sha256
-    with recording.file.open("rb") as handle, wave.open(handle) as audio:
+    with wave.open(io.BytesIO(data)) as audio:
         assert (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) == (1, 2, 8000)
         seconds = audio.getnframes() / audio.getframerate()
         samples = array("h", audio.readframes(audio.getnframes()))
