@@ -42,3 +42,59 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AuditLogIsAppendOnly("audit log entries cannot be deleted")
+
+
+class ProcessingPurpose(models.Model):
+    """Why calls are recorded (GDPR art. 5(1)(b)), on what legal basis, and for how long."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "6.1.a", _("art. 6(1)(a) consent")
+        CONTRACT = "6.1.b", _("art. 6(1)(b) performance of a contract")
+        OBLIGATION = "6.1.c", _("art. 6(1)(c) legal obligation")
+        LEGITIMATE_INTEREST = "6.1.f", _("art. 6(1)(f) legitimate interest")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=6, choices=LegalBasis.choices)
+    retention_days = models.PositiveIntegerField(_("keep recordings for (days)"))
+    announcement = models.ForeignKey(
+        "pbx.Prompt", verbose_name=_("announcement to callers"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("Played before recording starts."),
+    )  # fmt: skip
+    notice_text = models.TextField(_("information notice (art. 13)"))
+    notice_url = models.URLField(_("where callers can read it"), blank=True)
+    listeners = models.ManyToManyField(
+        "auth.Group", verbose_name=_("who may listen"), blank=True, related_name="purposes"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("processing purpose")
+        verbose_name_plural = _("processing purposes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.retention_days is not None and not 1 <= self.retention_days <= 3650:
+            raise ValidationError({"retention_days": _("Keep recordings between 1 day and 10 years.")})
+
+
+class RecordingTombstone(models.Model):
+    """What is left of a deleted recording: what it was, when and why it went."""
+
+    recording_id = models.UUIDField(_("recording"), unique=True)
+    call_id = models.UUIDField(_("call"), null=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    duration_seconds = models.FloatField(_("duration (s)"))
+    purpose = models.CharField(_("purpose"), max_length=80, blank=True)
+    retention_days = models.PositiveIntegerField(_("retention (days)"), null=True)
+    recorded_at = models.DateTimeField(_("recorded"))
+    deleted_at = models.DateTimeField(_("deleted"))
+    reason = models.CharField(_("why"), max_length=120)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+        verbose_name = _("deleted recording")
+        verbose_name_plural = _("deleted recordings")

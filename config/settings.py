@@ -99,6 +99,8 @@ STORAGES = {
 # Recordings are encrypted at rest with per-recording keys wrapped by this master key
 # (32 random bytes, base64). Development uses a per-machine key in var/ when unset.
 RECORDING_MASTER_KEY = os.environ.get("RECORDING_MASTER_KEY", "")
+# How long recordings without a processing purpose (voicemail) are kept.
+DEFAULT_RETENTION_DAYS = int(os.environ.get("DEFAULT_RETENTION_DAYS", "30"))
 
 # --- Asterisk and ARI -----------------------------------------------------------------
 # ARI credentials never live in the repository: ARI_PASSWORD comes from the environment

@@ -2,8 +2,10 @@
 
 import hashlib
 import wave
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,7 +27,9 @@ def wav_duration(path: Path) -> float:
         raise RecordingRejected(f"{path.name}: not a readable WAV file ({exc})") from exc
 
 
-def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, kind: str = "call") -> Recording:
+def do_ingest_recording(
+    call_id: str, asterisk_name: str, fmt: str, path: Path, kind: str = "call", purpose_id: int | None = None
+) -> Recording:
     """Store a downloaded recording file and link it to its call. Idempotent by name.
 
     The audio is encrypted with its own key before it touches storage. The file is saved
@@ -37,7 +41,10 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, 
         return existing
     duration = wav_duration(path) if fmt == "wav" else 0.0
     plaintext = path.read_bytes()
+    now = timezone.now()
     recording = Recording(
+        purpose_id=purpose_id,
+        expires_at=now + timedelta(days=_retention_days(purpose_id)),
         call_id=call_id,
         kind=kind,
         asterisk_name=asterisk_name,
@@ -45,7 +52,7 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, 
         size_bytes=path.stat().st_size,
         duration_seconds=duration,
         sha256=hashlib.sha256(plaintext).hexdigest(),
-        created_at=timezone.now(),
+        created_at=now,
     )
     stored, recording.wrapped_key = encrypt(plaintext, str(recording.pk))
     recording.file.save(f"{asterisk_name}.{fmt}.enc", ContentFile(stored), save=False)
@@ -56,6 +63,14 @@ def do_ingest_recording(call_id: str, asterisk_name: str, fmt: str, path: Path, 
         default_storage.delete(recording.file.name)
         raise
     return recording
+
+
+def _retention_days(purpose_id: int | None) -> int:
+    from compliance.models import ProcessingPurpose
+
+    if purpose_id is None:
+        return int(settings.DEFAULT_RETENTION_DAYS)
+    return ProcessingPurpose.objects.values_list("retention_days", flat=True).get(pk=purpose_id)
 
 
 def do_erase_recording(recording: Recording, actor: str, reason: str) -> None:

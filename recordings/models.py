@@ -25,6 +25,15 @@ class Recording(models.Model):
     size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
     duration_seconds = models.FloatField(_("duration (s)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the audio, before encryption."))
+    purpose = models.ForeignKey(
+        "compliance.ProcessingPurpose", verbose_name=_("purpose"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    expires_at = models.DateTimeField(_("delete after"), null=True, blank=True, db_index=True)
+    hold_reason = models.CharField(_("legal hold"), max_length=200, blank=True)
+    hold_set_by = models.ForeignKey(
+        "auth.User", verbose_name=_("hold set by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hold_set_at = models.DateTimeField(_("hold set at"), null=True, blank=True)
     # AES-GCM data key wrapped by the master key; emptied to erase the recording everywhere.
     wrapped_key = models.BinaryField(editable=False, default=b"")
     created_at = models.DateTimeField(_("stored"))
@@ -36,6 +45,10 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asterisk_name} ({self.duration_seconds:.1f} s)"
+
+    @property
+    def on_hold(self) -> bool:
+        return bool(self.hold_reason)
 
     def audio(self) -> bytes:
         """The decrypted audio. Raises recordings.crypto.RecordingUnreadable once erased."""

@@ -9,6 +9,12 @@ from company_numbers.models import CompanyNumber
 from pbx.models import Destination, Prompt, Scenario
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path_factory) -> None:
+    """Each test stores files in its own folder, so no test sees another's leftovers."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def manager(db: None) -> User:
     """Ola, the office manager: a superuser in this first version."""
