@@ -98,3 +98,43 @@ class RecordingTombstone(models.Model):
         ordering = ["-deleted_at"]
         verbose_name = _("deleted recording")
         verbose_name_plural = _("deleted recordings")
+
+
+class DataSubjectRequest(models.Model):
+    """A caller exercising their GDPR rights about a phone number (art. 15, 17, 18, 21)."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("access (art. 15)")
+        ERASURE = "erasure", _("erasure (art. 17)")
+        RESTRICTION = "restriction", _("restriction (art. 18)")
+        OBJECTION = "objection", _("objection (art. 21)")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused (with reason)")
+
+    kind = models.CharField(_("request"), max_length=12, choices=Kind.choices)
+    number = models.CharField(_("phone number (E.164)"), max_length=16, db_index=True)
+    requester = models.CharField(_("who asked"), max_length=120)
+    received_on = models.DateField(_("received"))
+    extended = models.BooleanField(
+        _("deadline extended by two months"), default=False, help_text=_("Art. 12(3): tell the person why.")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(_("what was done and why"), blank=True)
+
+    class Meta:
+        ordering = ["status", "received_on"]
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def due_on(self):  # type: ignore[no-untyped-def]
+        """One month from receipt (art. 12(3)), three when extended."""
+        from compliance.dsar import add_months
+
+        return add_months(self.received_on, 3 if self.extended else 1)

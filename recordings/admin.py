@@ -1,12 +1,20 @@
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from compliance.retention import HoldError, do_release_legal_hold, do_set_legal_hold
 from recordings.models import Recording
+
+
+class HoldActionForm(ActionForm):
+    reason = forms.CharField(label=_("reason"), required=False, max_length=200)
 
 
 def audio_player(recording: Recording) -> str:
@@ -18,7 +26,22 @@ def audio_player(recording: Recording) -> str:
 class RecordingAdmin(admin.ModelAdmin):
     """Recordings arrive only from calls; nobody adds or edits them by hand."""
 
-    list_display = ["created_at", "call", "duration_seconds", "size_bytes", "player"]
+    list_display = ["created_at", "call", "kind", "purpose", "duration_seconds", "expires_at", "hold_reason", "player"]
+    list_filter = ["kind", "purpose"]
+    actions = ["place_hold", "release_hold"]
+    action_form = HoldActionForm
+
+    @admin.action(description=_("Place on legal hold (give the reason in the field beside the action)"))
+    def place_hold(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        reason = request.POST.get("reason", "")
+        for recording in queryset:
+            try:
+                do_set_legal_hold(recording, request.user, reason)  # type: ignore[arg-type]
+            except HoldError as exc:
+                messages.error(request, str(exc))
+                return
+        messages.success(request, _("%(n)d recording(s) placed on legal hold.") % {"n": queryset.count()})
+
     search_fields = ["call__caller", "call__called", "asterisk_name", "sha256"]
     date_hierarchy = "created_at"
     exclude = ["file"]
@@ -28,6 +51,16 @@ class RecordingAdmin(admin.ModelAdmin):
     @admin.display(description=_("listen"))
     def player(self, obj: Recording) -> str:
         return audio_player(obj)
+
+    @admin.action(description=_("Release legal hold (needs a second person)"))
+    def release_hold(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        for recording in queryset:
+            try:
+                do_release_legal_hold(recording, request.user)  # type: ignore[arg-type]
+            except HoldError as exc:
+                messages.error(request, f"{recording}: {exc}")
+            else:
+                messages.success(request, _("Hold released: %(r)s") % {"r": recording})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
@@ -122,3 +122,26 @@ def test_releasing_a_hold_needs_a_second_person(tmp_path, purpose, two_people):
     assert list(AuditEntry.objects.order_by("seq").values_list("actor", "action")) == [
         ("iod", "recording.hold"), ("szef", "recording.release"),
     ]  # fmt: skip
+
+
+def test_the_recordings_admin_places_and_releases_holds_with_two_people(tmp_path, purpose, two_people, manager):
+    from django.test import Client
+
+    rec = recording(tmp_path, "r", purpose)
+    iod, szef = two_people
+    for user in (iod, szef):
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name="Data protection officer"))
+    first, second = Client(HTTP_ACCEPT_LANGUAGE="en"), Client(HTTP_ACCEPT_LANGUAGE="en")
+    first.force_login(iod)
+    second.force_login(szef)
+    url = "/admin/recordings/recording/"
+    page = first.post(url, {"action": "place_hold", "_selected_action": [rec.pk], "reason": ""}, follow=True)
+    assert "needs a reason" in page.content.decode() and not Recording.objects.get().on_hold
+    first.post(url, {"action": "place_hold", "_selected_action": [rec.pk], "reason": "spór"}, follow=True)
+    assert Recording.objects.get().hold_reason == "spór"
+    page = first.post(url, {"action": "release_hold", "_selected_action": [rec.pk], "reason": ""}, follow=True)
+    assert "someone other than" in page.content.decode() and Recording.objects.get().on_hold
+    second.post(url, {"action": "release_hold", "_selected_action": [rec.pk], "reason": ""}, follow=True)
+    assert not Recording.objects.get().on_hold

@@ -1,0 +1,140 @@
+"""Data-subject requests: find everything about a phone number, export it, erase what may go."""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit import do_audit
+from pbx.models import Call, CallbackTask
+from pbx.phone import InvalidPhoneNumber, to_e164
+from recordings.actions import do_erase_recording
+from recordings.crypto import RecordingUnreadable
+from recordings.models import Recording
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+@dataclass
+class Findings:
+    number: str
+    calls: list[Call] = field(default_factory=list)
+    recordings: list[Recording] = field(default_factory=list)
+    callbacks: list[CallbackTask] = field(default_factory=list)
+
+
+def find_everything(raw_number: str) -> Findings:
+    """Every call, recording and callback involving the number. Raises InvalidPhoneNumber."""
+    number = to_e164(raw_number)
+    calls = list(Call.objects.filter(caller=number) | Call.objects.filter(called=number))
+    return Findings(
+        number=number,
+        calls=sorted(calls, key=lambda c: c.started_at),
+        recordings=list(Recording.objects.filter(call__in=calls).select_related("purpose").order_by("created_at")),
+        callbacks=list(CallbackTask.objects.filter(number=number).order_by("requested_at")),
+    )
+
+
+def do_export(raw_number: str, output: Path, actor: str) -> Findings:
+    """Write a ZIP: decrypted recordings, calls.csv, callbacks.csv, purposes.json, manifest.json.
+
+    Written to a temporary name and renamed, so a failed export never leaves a partial file.
+    """
+    findings = find_everything(raw_number)
+    partial = output.with_name(output.name + ".partial")
+    manifest: list[dict[str, object]] = []
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in _documents(findings):
+                archive.writestr(name, data)
+                manifest.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+            archive.writestr("manifest.json", json.dumps({
+                "number": findings.number, "exported_at": timezone.now().isoformat(), "files": manifest,
+            }, indent=2, ensure_ascii=False))  # fmt: skip
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(output)
+    do_audit(actor, "dsar.export", findings.number, calls=len(findings.calls), recordings=len(findings.recordings))
+    return findings
+
+
+def _documents(findings: Findings) -> list[tuple[str, bytes]]:
+    documents = [("calls.csv", _calls_csv(findings)), ("callbacks.csv", _callbacks_csv(findings))]
+    purposes = {}
+    for recording in findings.recordings:
+        try:
+            documents.append((f"recordings/{recording.pk}.{recording.format}", recording.audio()))
+        except RecordingUnreadable:
+            continue  # erased: nothing left to hand over
+        if recording.purpose:
+            p = recording.purpose
+            purposes[p.name] = {"legal_basis": p.get_legal_basis_display(), "retention_days": p.retention_days,
+                                "notice": p.notice_text, "notice_url": p.notice_url}  # fmt: skip
+    documents.append(("purposes.json", json.dumps(purposes, indent=2, ensure_ascii=False).encode()))
+    return documents
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _calls_csv(findings: Findings) -> bytes:
+    return _csv(
+        ["call", "direction", "caller", "called", "started", "answered", "ended", "outcome", "recordings"],
+        [[c.pk, c.direction, c.caller, c.called, c.started_at.isoformat(), c.answered_at or "", c.ended_at or "",
+          c.outcome, sum(1 for r in findings.recordings if r.call_id == c.pk)] for c in findings.calls],
+    )  # fmt: skip
+
+
+def _callbacks_csv(findings: Findings) -> bytes:
+    return _csv(
+        ["requested", "reason", "status", "done"],
+        [[t.requested_at.isoformat(), t.reason, t.status, t.done_at or ""] for t in findings.callbacks],
+    )
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    erased: int
+    kept: list[tuple[str, str]]  # (recording id, why it was kept)
+
+
+def do_erase_subject(raw_number: str, actor: str) -> ErasureReport:
+    """Erase the number's recordings by key destruction, except those under legal hold
+    (art. 17(3)(e)), and say why each kept one was kept. Call metadata stays (billing and
+    accounting obligations, art. 17(3)(b)); callback tasks for the number are cancelled."""
+    findings = find_everything(raw_number)
+    kept, erased = [], 0
+    for recording in findings.recordings:
+        if recording.on_hold:
+            kept.append((str(recording.pk), f"legal hold: {recording.hold_reason} (art. 17(3)(e))"))
+        elif recording.wrapped_key:
+            do_erase_recording(recording, actor, reason=f"erasure request for {findings.number}")
+            erased += 1
+    with transaction.atomic():
+        CallbackTask.objects.filter(number=findings.number, status=CallbackTask.Status.OPEN).update(
+            status=CallbackTask.Status.CANCELLED
+        )
+        do_audit(actor, "dsar.erase", findings.number, erased=erased, kept=[k for k, _ in kept])
+    return ErasureReport(erased=erased, kept=kept)
+
+
+__all__ = ["InvalidPhoneNumber", "add_months", "do_erase_subject", "do_export", "find_everything"]

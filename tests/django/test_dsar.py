@@ -1,0 +1,105 @@
+"""Data-subject requests: deadlines, the export's contents, erasure that respects legal hold."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from compliance.dsar import add_months, do_erase_subject
+from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose
+from compliance.retention import do_set_legal_hold
+from pbx.models import Call, CallbackTask, Prompt
+from recordings.actions import do_ingest_recording
+from recordings.crypto import RecordingUnreadable
+from recordings.models import Recording
+from tests.django.test_recordings import make_wav
+
+pytestmark = pytest.mark.django_db
+JAN = "+48601234567"
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> dict[str, object]:
+    prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
+    purpose = ProcessingPurpose.objects.create(name="Reklamacje", legal_basis="6.1.f", retention_days=90,
+                                               announcement=prompt, notice_text="Nagrywamy reklamacje.")  # fmt: skip
+    now = timezone.now()
+    first = Call.objects.create(channel_id="1", direction="inbound", caller=JAN, called="+48221234567", started_at=now)
+    second = Call.objects.create(channel_id="2", direction="outbound", caller="101", called=JAN, started_at=now)
+    Call.objects.create(channel_id="3", direction="inbound", caller="+48600000000", called="+48221234567",
+                        started_at=now)  # fmt: skip
+    one = do_ingest_recording(str(first.pk), "r1", "wav", make_wav(tmp_path / "a.wav", 1), purpose_id=purpose.pk)
+    two = do_ingest_recording(str(second.pk), "r2", "wav", make_wav(tmp_path / "b.wav", 2))
+    CallbackTask.objects.create(call=first, number=JAN, reason="requested", requested_at=now)
+    return {"recordings": [one, two], "plain": [(tmp_path / "a.wav").read_bytes(), (tmp_path / "b.wav").read_bytes()]}
+
+
+@pytest.mark.parametrize(("received", "extended", "due"), [
+    (date(2026, 1, 31), False, date(2026, 2, 28)),
+    (date(2026, 11, 23), False, date(2026, 12, 23)),
+    (date(2026, 11, 23), True, date(2027, 2, 23)),
+])  # fmt: skip
+def test_the_deadline_is_one_month_or_three_when_extended(received, extended, due):
+    request = DataSubjectRequest(kind="access", number=JAN, requester="Jan", received_on=received, extended=extended)
+    assert request.due_on == due
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def test_the_export_holds_decrypted_recordings_calls_callbacks_purposes_and_a_manifest(history, tmp_path, capsys):
+    out = tmp_path / "jan.zip"
+    call_command("dsar_export", "--number", "601 234 567", "--output", str(out), "--actor", "iod")
+    assert "2 calls, 2 recordings, 1 callbacks" in capsys.readouterr().out
+    archive = zipfile.ZipFile(out)
+    recordings = history["recordings"]
+    names = sorted(archive.namelist())
+    assert names == sorted(["calls.csv", "callbacks.csv", "purposes.json", "manifest.json",
+                            f"recordings/{recordings[0].pk}.wav", f"recordings/{recordings[1].pk}.wav"])  # fmt: skip
+    assert archive.read(f"recordings/{recordings[0].pk}.wav") == history["plain"][0]
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["number"] == JAN
+    for entry in manifest["files"]:
+        assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
+    calls = list(csv.DictReader(io.StringIO(archive.read("calls.csv").decode())))
+    assert sorted((c["caller"], c["called"]) for c in calls) == [("+48601234567", "+48221234567"), ("101", JAN)]
+    assert json.loads(archive.read("purposes.json"))["Reklamacje"]["retention_days"] == 90
+    assert AuditEntry.objects.get().action == "dsar.export"
+
+
+@pytest.mark.parametrize(("number", "message"), [("12", "not a valid phone number"), ("abc", "not a phone number")])
+def test_a_bad_number_is_refused_and_nothing_written(tmp_path, number, message):
+    out = tmp_path / "x.zip"
+    with pytest.raises(CommandError, match=message):
+        call_command("dsar_export", "--number", number, "--output", str(out))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_output_is_never_overwritten(history, tmp_path):
+    out = tmp_path / "jan.zip"
+    out.write_bytes(b"earlier export")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("dsar_export", "--number", JAN, "--output", str(out))
+    assert out.read_bytes() == b"earlier export"
+
+
+def test_erasure_destroys_keys_keeps_held_recordings_and_says_why(history):
+    held, erasable = history["recordings"]
+    iod = User.objects.create_user("iod", password="Iod-Long-Password-1")
+    do_set_legal_hold(held, iod, "spór sądowy")
+    report = do_erase_subject(JAN, actor="iod")
+    assert report.erased == 1
+    assert report.kept == [(str(held.pk), "legal hold: spór sądowy (art. 17(3)(e))")]
+    with pytest.raises(RecordingUnreadable):
+        Recording.objects.get(pk=erasable.pk).audio()
+    assert Recording.objects.get(pk=held.pk).audio() == history["plain"][0]
+    assert CallbackTask.objects.get().status == "cancelled"
+    assert AuditEntry.objects.filter(action="dsar.erase").get().detail == {"erased": 1, "kept": [str(held.pk)]}
