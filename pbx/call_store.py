@@ -117,8 +117,11 @@ class CallStore:
                 await self._ingest_once(fact)
                 return
             except AriNotFound:
-                log.error("recording %s is not on Asterisk; nothing to store", fact.name)
-                return
+                # A bridge recording is closed a moment after the bridge goes: look again.
+                if attempt == INGEST_ATTEMPTS - 1:
+                    log.error("recording %s is not on Asterisk; nothing to store", fact.name)
+                    return
+                await asyncio.sleep(self._retry_delay(attempt))
             except RecordingRejected as exc:
                 log.error("recording %s kept on Asterisk: %s", fact.name, exc)
                 return
@@ -134,7 +137,9 @@ class CallStore:
                 async with self.ari.stored_recording_file(fact.name) as chunks:
                     async for chunk in chunks:
                         out.write(chunk)
-            recording = await self.db.run(do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind)
+            recording = await self.db.run(
+                do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
+            )
         log.info("stored recording %s (%.1f s, %d bytes)", fact.name, recording.duration_seconds, recording.size_bytes)
         try:
             await self.ari.delete_stored_recording(fact.name)

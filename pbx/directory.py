@@ -25,7 +25,23 @@ def load_directory(today: date | None = None) -> s.Directory:
         people=_people(main),
         rota=_rota(),
         main_number=main,
+        recording_rules=_recording_rules(),
     )
+
+
+def _recording_rules() -> tuple[s.RecordingRule, ...]:
+    from recordings.models import RecordingRule
+
+    rules = RecordingRule.objects.select_related("company_number", "extension", "purpose__announcement")
+    return tuple(
+        s.RecordingRule(
+            name=r.name, mode=r.mode, direction=r.direction,  # type: ignore[arg-type]
+            number=r.company_number.e164 if r.company_number else "", destination=r.destination_id,
+            extension=r.extension.number if r.extension else "", purpose_id=r.purpose_id,
+            announcement=r.purpose.announcement.media_uri if r.purpose else "", objection_key=r.objection_key,
+        )
+        for r in rules
+    )  # fmt: skip
 
 
 def _plan(number: CompanyNumber, schedules: dict[int, s.Schedule]) -> s.NumberPlan:

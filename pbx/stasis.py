@@ -175,9 +175,8 @@ class StasisApp:
             log.exception("call %s crashed; the pump goes on", worker.call.channel_id)
         finally:
             worker.cancel_all_timers()
-            for channel_id in [worker.call.channel_id, *worker.call.legs]:
-                if self.workers.get(channel_id) is worker:
-                    del self.workers[channel_id]
+            for key in [k for k, w in self.workers.items() if w is worker]:
+                del self.workers[key]
 
     # --- commands --------------------------------------------------------------------
 
@@ -237,7 +236,10 @@ class StasisApp:
                     command.timeout_seconds,
                 )
             case c.CreateBridge(bridge_id=bridge):
+                self.workers[f"bridge:{bridge}"] = worker  # bridge recording events name the bridge
                 await ari.create_bridge(bridge)
+            case c.RecordBridge(bridge_id=bridge, name=name, fmt=fmt):
+                await ari.record_bridge(bridge, name, fmt)
             case c.AddToBridge(bridge_id=bridge, channels=channels):
                 await ari.add_to_bridge(bridge, channels)
             case c.DestroyBridge(bridge_id=bridge):

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compliance.retention import HoldError, do_release_legal_hold, do_set_legal_hold
-from recordings.models import Recording
+from recordings.models import Recording, RecordingRule
 
 
 class HoldActionForm(ActionForm):
@@ -67,3 +67,10 @@ class RecordingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(RecordingRule)
+class RecordingRuleAdmin(admin.ModelAdmin):
+    list_display = ["priority", "name", "direction", "company_number", "destination", "extension", "mode", "purpose"]
+    list_editable = ["priority"]
+    list_display_links = ["name"]

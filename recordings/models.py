@@ -62,3 +62,53 @@ class Recording(models.Model):
         except FileNotFoundError as exc:
             raise RecordingUnreadable(f"recording {self.pk}: its file is missing from storage") from exc
         return decrypt(stored, bytes(self.wrapped_key), str(self.pk))
+
+
+class RecordingRule(models.Model):
+    """Which calls are recorded, and why. Rules are read in priority order (lowest first);
+    the first rule whose conditions all hold decides. An empty condition matches anything."""
+
+    class Direction(models.TextChoices):
+        ANY = "", _("any direction")
+        INBOUND = "inbound", _("inbound")
+        OUTBOUND = "outbound", _("outbound")
+        INTERNAL = "internal", _("internal")
+
+    class Mode(models.TextChoices):
+        ALWAYS = "always", _("always (after the announcement)")
+        NEVER = "never", _("never")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("Lower is checked first."))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True, default="")
+    company_number = models.ForeignKey(
+        "numbers.CompanyNumber", verbose_name=_("company number"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    destination = models.ForeignKey(
+        "pbx.Destination", verbose_name=_("when the call reaches"), null=True, blank=True, on_delete=models.CASCADE,
+        help_text=_("e.g. the IVR choice for complaints"),
+    )  # fmt: skip
+    extension = models.ForeignKey(
+        "pbx.Extension", verbose_name=_("when connected to"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    mode = models.CharField(_("record"), max_length=8, choices=Mode.choices, default=Mode.ALWAYS)
+    purpose = models.ForeignKey(
+        "compliance.ProcessingPurpose", verbose_name=_("purpose"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    objection_key = models.CharField(
+        _("key to object"), max_length=1, default="9", help_text=_("Pressing it during the announcement: not recorded.")
+    )
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("recording rule")
+        verbose_name_plural = _("recording rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.mode == self.Mode.ALWAYS and not self.purpose_id:
+            raise ValidationError({"purpose": _("Recording needs a purpose (GDPR art. 5(1)(b)).")})

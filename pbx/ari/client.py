@@ -175,6 +175,10 @@ class AriClient:
     async def subscribe(self, app: str, event_source: str) -> None:
         await self._request("POST", f"applications/{_seg(app)}/subscription", params={"eventSource": event_source})
 
+    async def record_bridge(self, bridge_id: str, name: str, fmt: str) -> None:
+        params = {"name": name, "format": fmt, "ifExists": "fail", "beep": "false", "terminateOn": "none"}
+        await self._request("POST", f"bridges/{_seg(bridge_id)}/record", params=params)
+
     async def stop_recording(self, name: str) -> None:
         await self._request("POST", f"recordings/live/{_seg(name)}/stop")
 

@@ -40,6 +40,7 @@ from .steps import (
     AnnouncementStep,
     CallbackOfferStep,
     MenuStep,
+    RecordingNoticeStep,
     RingStep,
     Step,
     Target,
@@ -98,6 +99,11 @@ class Call:
         self.outcome = "in_progress"
         self.talked = False  # a person (staff, or the outside number dialled) answered
         self.left_message = False
+        self.direction = ""
+        self.called = ""
+        self.record_rule: s.RecordingRule | None = None  # announced; records once connected
+        self.objected = False  # the caller objected to recording (GDPR art. 21)
+        self.noticed = False  # a recording decision was made (announced, objected or "never")
         self.hangup_cause: int | None = None
         self.hung_up_by = ""
         self.caller = ""
@@ -152,7 +158,7 @@ class Call:
         return [c.Hangup(self.channel_id, reason="normal")]
 
     def _started(self, event: e.StasisStart, direction: str, caller: str, called: str) -> c.CallStarted:
-        self.caller = caller
+        self.caller, self.direction, self.called = caller, direction, called
         self.answered = event.channel.state == "Up"
         return c.CallStarted(
             self.channel_id, call_key=self.key, at=event.at, direction=direction, caller=caller,
@@ -209,17 +215,43 @@ class Call:
 
     # --- destinations ----------------------------------------------------------------------
 
-    def goto(self, dest_id: s.DestId | None, at: datetime) -> list[c.Command]:
-        """Leave the current step and enter `dest_id`; None (or a loop) ends the call."""
+    def goto(self, dest_id: s.DestId | None, at: datetime, noticed: bool = False) -> list[c.Command]:
+        """Leave the current step and enter `dest_id`; None (or a loop) ends the call.
+
+        Before the destination, a recording rule may ask for its announcement first.
+        """
         leaving = self.step.stop(self) if self.step is not None else []
         self.step = None
         self.hops += 1
+        self.noticed = self.noticed or noticed
         dest = self.directory.destinations.get(dest_id) if dest_id is not None else None
-        if dest is None or isinstance(dest, s.HangUp):
+        if dest_id is None or dest is None or isinstance(dest, s.HangUp):
             return [*leaving, *self.hang_up(at)]
         if self.hops > MAX_HOPS:
             return [*leaving, self.fact(at, "loop_stopped", destination=dest_id), *self.hang_up(at)]
+        notice = self._recording_notice(at, destination=dest_id)
+        if notice is not None:
+            return [*leaving, *notice]
         return [*leaving, *self._enter(self._step_for(dest, at), at)]
+
+    def _recording_notice(self, at: datetime, destination: s.DestId) -> list[c.Command] | None:
+        """Commands for the announcement of a recording rule that applies here, if one does."""
+        if self.noticed:
+            return None
+        first_hop = self.hops == 1  # call-wide rules apply at the call's first destination
+        rule = next(
+            (r for r in self.directory.recording_rules
+             if r.matches(self.direction, self.called, destination, "")
+             or (first_hop and r.matches(self.direction, self.called, None, ""))),
+            None,
+        )  # fmt: skip
+        if rule is None:
+            return None
+        self.noticed = True
+        if rule.mode == "never" or not rule.announcement:
+            return [self.fact(at, "not_recorded", rule=rule.name), *self.goto(destination, at, noticed=True)]
+        self.hops -= 1  # the notice is not a hop of its own
+        return self._enter(RecordingNoticeStep(rule, then=destination), at)
 
     def _enter(self, step: Step, at: datetime) -> list[c.Command]:
         self.step = step
@@ -311,11 +343,28 @@ class Call:
             facts.append(
                 c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
             )
-        bridge = [
+        bridge: list[c.Command] = [
             c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
             c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
         ]
-        return [*leaving, *facts, *self.answer_caller(), *bridge]
+        return [*leaving, *facts, *self.answer_caller(), *bridge, *self._record_connected(leg_id, event.at)]
+
+    def _record_connected(self, leg_id: str, at: datetime) -> list[c.Command]:
+        """Record the bridge if a rule was announced and not objected to, unless a rule for the
+        person who answered says never."""
+        if self.record_rule is None or self.objected:
+            return []
+        for_person = s.recording_rule_for(
+            self.directory.recording_rules, self.direction, self.called, extension=self.legs[leg_id]
+        )
+        if for_person is not None and for_person.mode == "never" and for_person.extension:
+            return [self.fact(at, "not_recorded", rule=for_person.name)]
+        name = f"{self.key}-call"
+        self.recording = (name, "call")
+        return [
+            self.fact(at, "recording", rule=self.record_rule.name),
+            c.RecordBridge(self.channel_id, bridge_id=self.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
+        ]
 
     # --- helpers for steps -------------------------------------------------------------------
 
@@ -383,7 +432,7 @@ class Call:
         if isinstance(event, e.RecordingFailed):
             step = self.fact(event.at, "recording_failed", cause=event.cause)
             return [step, *self.hang_up(event.at)] if self.state is State.ROUTING else [step]
-        ready = c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=name, fmt="wav", kind=kind)
+        ready = self._ready(event.at, name, kind)
         commands: list[c.Command] = [ready]
         if kind == "voicemail":
             self.left_message = True
@@ -391,6 +440,12 @@ class Call:
         if self.state is State.ROUTING:
             commands += self.hang_up(event.at)
         return commands
+
+    def _ready(self, at: datetime, name: str, kind: str) -> c.RecordingReady:
+        purpose = self.record_rule.purpose_id if (kind == "call" and self.record_rule) else None
+        return c.RecordingReady(
+            self.channel_id, call_key=self.key, at=at, name=name, fmt=s.RECORDING_FORMAT, kind=kind, purpose_id=purpose
+        )
 
     def _on_command_failed(self, event: e.CommandFailed) -> list[c.Command]:
         step = self.fact(event.at, "command_failed", command=event.command, error=event.error)
@@ -421,6 +476,5 @@ class Call:
         if self.recording is not None:
             name, kind = self.recording
             self.recording = None
-            commands.append(c.RecordingReady(self.channel_id, call_key=self.key, at=event.at, name=name,
-                                             fmt="wav", kind=kind))  # fmt: skip
+            commands.append(self._ready(event.at, name, kind))
         return commands

@@ -42,6 +42,15 @@ class Record(Command):
 
 
 @dataclass(frozen=True)
+class RecordBridge(Command):
+    """Record both parties of a connected call (the bridge), so transfers do not cut it."""
+
+    bridge_id: str
+    name: str
+    fmt: str
+
+
+@dataclass(frozen=True)
 class Hangup(Command):
     reason: str = "normal"
 
@@ -153,6 +162,7 @@ class RecordingReady(Fact):
     name: str
     fmt: str
     kind: str = "call"  # "call" or "voicemail"
+    purpose_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,8 @@ def _target_channel(message: Mapping[str, Any]) -> str:
         target = (message.get(key) or {}).get("target_uri", "")
         if target.startswith("channel:"):
             return str(target.removeprefix("channel:"))
+        if target.startswith("bridge:"):
+            return str(target)  # the pump routes "bridge:<id>" to the call that made the bridge
     return ""
 
 

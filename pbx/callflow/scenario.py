@@ -190,6 +190,37 @@ class Person:
 
 
 @dataclass(frozen=True)
+class RecordingRule:
+    """When to record. Empty conditions (None / "") match anything; first match decides."""
+
+    name: str
+    mode: Literal["always", "never"]
+    direction: str = ""
+    number: str = ""  # company number, E.164
+    destination: DestId | None = None
+    extension: str = ""
+    purpose_id: int | None = None
+    announcement: str = ""
+    objection_key: str = "9"
+
+    def matches(self, direction: str, number: str, destination: DestId | None, extension: str) -> bool:
+        return (
+            self.direction in ("", direction)
+            and self.number in ("", number)
+            and self.destination == destination
+            and self.extension in ("", extension)
+        )
+
+
+def recording_rule_for(
+    rules: tuple[RecordingRule, ...], direction: str, number: str, destination: DestId | None = None,
+    extension: str = "",
+) -> RecordingRule | None:  # fmt: skip
+    """The rule that decides, or None (no rule matches: the call is not recorded)."""
+    return next((r for r in rules if r.matches(direction, number, destination, extension)), None)
+
+
+@dataclass(frozen=True)
 class NumberPlan:
     """What a call to one company number gets."""
 
@@ -207,6 +238,7 @@ class Directory:
     people: Mapping[str, Person] = field(default_factory=dict)
     rota: Rota = field(default_factory=Rota)
     main_number: str = ""  # presented on outbound calls when a person has no own choice
+    recording_rules: tuple[RecordingRule, ...] = ()  # in priority order
     # Played (as early media, unanswered) when the dialled number is not ours.
     not_in_service: str = "sound:ss-noservice"
 

@@ -53,6 +53,42 @@ class AnnouncementStep(Step):
 
 
 @dataclass
+class RecordingNoticeStep(Step):
+    """'This call is recorded for ...; press 9 to object.' The key is accepted while the
+    announcement plays and for a short window after it; then the call goes on to `then`."""
+
+    rule: s.RecordingRule
+    then: s.DestId | None
+    window_seconds: float = 3.0
+    playback: str = ""
+    timer: str = ""
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        play, self.playback = call.play(self.rule.announcement)
+        return [*call.answer_caller(), call.fact(at, "recording_notice", rule=self.rule.name), play]
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            self.playback = ""
+            start, self.timer = call.timer("notice", self.window_seconds)
+            return [start]
+        if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
+            call.objected = True
+            stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
+            objection = call.fact(event.at, "recording_objection", rule=self.rule.name, key=event.digit)
+            return [*stop, objection, *call.goto(self.then, event.at, noticed=True)]
+        if isinstance(event, e.TimerFired) and event.name == self.timer:
+            self.timer = ""
+            call.record_rule = self.rule
+            return call.goto(self.then, event.at, noticed=True)
+        return []
+
+    def stop(self, call: Call) -> list[c.Command]:
+        timer, self.timer = self.timer, ""
+        return [c.CancelTimer(call.channel_id, timer)] if timer else []
+
+
+@dataclass
 class MenuStep(Step):
     dest: s.Menu
     tries: int = 0

@@ -1,0 +1,113 @@
+"""Recording rules on live calls: announcement first, objection honoured, bridge recorded."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pbx.callflow import commands as c
+from pbx.callflow import scenario as s
+
+from .fixtures import CHANNEL, KEY, OFFICE, RECEPTION, SALES, T0, Driver, at, directory
+
+ALL_INBOUND = s.RecordingRule("Jakość", "always", direction="inbound", purpose_id=7,
+                              announcement="sound:conf-now-recording", objection_key="9")  # fmt: skip
+
+
+def with_rules(*rules: s.RecordingRule) -> s.Directory:
+    return replace(directory(), recording_rules=rules)
+
+
+def to_sales(d: Driver, t: float = 0) -> None:
+    """Through greeting and menu: press 1 for the sales queue."""
+    d.finish_playback(at(t + 2))
+    d.press("1", at(t + 3))
+
+
+def test_without_a_rule_nothing_is_announced_or_recorded():
+    d = Driver(with_rules())
+    d.start(T0)
+    to_sales(d)
+    d.answer_leg("101", at(6))
+    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert "recording_notice" not in d.steps()
+
+
+def test_the_announcement_plays_before_anything_else_then_the_call_goes_on():
+    d = Driver(with_rules(ALL_INBOUND))
+    d.start(T0)
+    assert d.last_play().media == "sound:conf-now-recording"
+    assert d.steps()[-1] == "recording_notice"
+    d.finish_playback(at(2))
+    d.fire("notice", at(5))
+    assert d.last_play().media == "sound:hello-world"
+
+
+def test_once_connected_the_bridge_is_recorded_for_the_rules_purpose():
+    d = Driver(with_rules(ALL_INBOUND))
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.fire("notice", at(5))
+    to_sales(d, 5)
+    out = d.answer_leg("102", at(12))
+    assert out[-1] == c.RecordBridge(CHANNEL, bridge_id=f"{KEY}-bridge", name=f"{KEY}-call", fmt="wav")
+    ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
+    assert [(r.name, r.kind, r.purpose_id) for r in ready] == [(f"{KEY}-call", "call", 7)]
+
+
+def test_pressing_the_objection_key_stops_the_announcement_and_nothing_is_recorded():
+    d = Driver(with_rules(ALL_INBOUND))
+    d.start(T0)
+    notice = d.last_play().playback_id
+    out = d.press("9", at(1))
+    assert c.StopPlayback(CHANNEL, notice) in out
+    objection = [x for x in d.out if isinstance(x, c.CallStep) and x.kind == "recording_objection"]
+    assert objection[0].detail == {"rule": "Jakość", "key": "9"}
+    assert d.last_play().media == "sound:hello-world"
+    to_sales(d, 1)
+    d.answer_leg("101", at(9))
+    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert not [x for x in d.hang_up_caller(at(30)) if isinstance(x, c.RecordingReady)]
+
+
+def test_other_keys_during_the_announcement_are_not_an_objection():
+    d = Driver(with_rules(ALL_INBOUND))
+    d.start(T0)
+    d.press("1", at(1))
+    assert "recording_objection" not in d.steps()
+
+
+def test_a_never_rule_first_in_priority_wins():
+    never = s.RecordingRule("Bez nagrań", "never", direction="inbound")
+    d = Driver(with_rules(never, ALL_INBOUND))
+    d.start(T0)
+    assert d.last_play().media == "sound:hello-world"
+    assert ("not_recorded", {"rule": "Bez nagrań"}) in [(x.kind, x.detail) for x in d.facts(c.CallStep)]
+
+
+def test_a_rule_for_an_ivr_choice_announces_only_when_the_caller_gets_there():
+    complaints = s.RecordingRule("Reklamacje", "always", destination=RECEPTION, purpose_id=3,
+                                 announcement="sound:conf-now-recording")  # fmt: skip
+    d = Driver(with_rules(complaints))
+    d.start(T0)
+    assert d.last_play().media == "sound:hello-world"  # no notice at the start
+    d.finish_playback(at(2))
+    d.press("2", at(3))  # reception: the complaints line
+    assert d.last_play().media == "sound:conf-now-recording"
+    d.finish_playback(at(5))
+    d.fire("notice", at(8))
+    assert d.steps()[-1] == "ring_extension"
+    out = d.answer_leg("103", at(10))
+    assert isinstance(out[-1], c.RecordBridge)
+
+
+def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
+    not_piotr = s.RecordingRule("Piotr nie", "never", extension="102")
+    d = Driver(with_rules(not_piotr, ALL_INBOUND))
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.fire("notice", at(5))
+    to_sales(d, 5)
+    d.answer_leg("102", at(12))
+    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert d.steps()[-1] == "not_recorded"
+    assert SALES and OFFICE

@@ -1,0 +1,76 @@
+"""Issue 4 on live calls: announcement, then recording; objection honoured; no rule, no recording."""
+
+from __future__ import annotations
+
+import io
+import wave
+from array import array
+
+import pytest
+from django.conf import settings
+
+from compliance.models import ProcessingPurpose
+from pbx.models import Call, Prompt
+from pbx.sandbox import sipp_call
+from recordings.models import Recording, RecordingRule
+
+from .conftest import running_stasis
+from .harness import phone
+from .test_first_call import CUSTOMER, OFFICE, rms, wait_for
+from .test_scenarios import office, queue, registered, staff, steps, the_call  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def rule() -> RecordingRule:
+    announcement = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
+    purpose = ProcessingPurpose.objects.create(
+        name="Jakość obsługi", legal_basis="6.1.f", retention_days=30, announcement=announcement,
+        notice_text="Rozmowy są nagrywane w celu kontroli jakości obsługi.",
+    )  # fmt: skip
+    return RecordingRule.objects.create(name="Przychodzące", direction="inbound", mode="always", purpose=purpose,
+                                        objection_key="1")  # fmt: skip
+
+
+def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staff, rule):  # noqa: F811
+    office(queue("ring_all"))
+    with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
+        result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5091)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.select_related("call", "purpose").first(), timeout=30)
+    call = recording.call
+    kinds = [kind for kind, _ in steps(call)]
+    assert kinds.index("recording_notice") < kinds.index("ring_queue") < kinds.index("recording")
+    assert (recording.kind, recording.purpose.name) == ("call", "Jakość obsługi")
+    assert round((recording.expires_at - recording.created_at).total_seconds() / 86400) == 30
+    with wave.open(io.BytesIO(recording.audio())) as audio:
+        seconds = audio.getnframes() / audio.getframerate()
+        samples = array("h", audio.readframes(audio.getnframes()))
+    # Connected about 5 s in (announcement and objection window), the caller hangs up at 12 s.
+    assert 3.0 <= seconds <= 9.0, seconds
+    assert rms(samples) > 300, "the recording is silence"
+
+
+def test_a_caller_who_presses_the_objection_key_is_not_recorded(staff, rule):  # noqa: F811
+    office(queue("ring_all"))
+    with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
+        result = sipp_call(
+            "caller_presses_1.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5092
+        )
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        call = the_call()
+    assert ("recording_objection", {"rule": "Przychodzące", "key": "1"}) in steps(call)
+    assert ("connected", {"target": "102"}) in steps(call)
+    assert not Recording.objects.exists()
+
+
+def test_a_call_matching_no_rule_leaves_no_recording(staff):  # noqa: F811
+    office(queue("ring_all"))
+    with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
+        result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5093)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        call = the_call()
+    assert ("connected", {"target": "102"}) in steps(call)
+    assert "recording_notice" not in [kind for kind, _ in steps(call)]
+    assert not Recording.objects.exists() and Call.objects.count() == 1
