@@ -147,6 +147,8 @@ class StasisApp:
     # --- events ----------------------------------------------------------------------
 
     def dispatch(self, event: e.Event) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("event %s for %r", type(event).__name__, event.channel_id)
         if isinstance(event, e.EndpointStateChange):
             self.presence[event.resource] = event.online
             return
@@ -240,6 +242,10 @@ class StasisApp:
                 await ari.create_bridge(bridge)
             case c.RecordBridge(bridge_id=bridge, name=name, fmt=fmt):
                 await ari.record_bridge(bridge, name, fmt)
+            case c.PauseRecording(name=name):
+                await ari.pause_recording(name)
+            case c.ResumeRecording(name=name):
+                await ari.resume_recording(name)
             case c.AddToBridge(bridge_id=bridge, channels=channels):
                 await ari.add_to_bridge(bridge, channels)
             case c.DestroyBridge(bridge_id=bridge):

@@ -179,6 +179,12 @@ class AriClient:
         params = {"name": name, "format": fmt, "ifExists": "fail", "beep": "false", "terminateOn": "none"}
         await self._request("POST", f"bridges/{_seg(bridge_id)}/record", params=params)
 
+    async def pause_recording(self, name: str) -> None:
+        await self._request("POST", f"recordings/live/{_seg(name)}/pause")
+
+    async def resume_recording(self, name: str) -> None:
+        await self._request("DELETE", f"recordings/live/{_seg(name)}/pause")
+
     async def stop_recording(self, name: str) -> None:
         await self._request("POST", f"recordings/live/{_seg(name)}/stop")
 

@@ -104,6 +104,8 @@ class Call:
         self.record_rule: s.RecordingRule | None = None  # announced; records once connected
         self.objected = False  # the caller objected to recording (GDPR art. 21)
         self.noticed = False  # a recording decision was made (announced, objected or "never")
+        self.paused = False
+        self.staff_keys = ""  # the last key staff pressed, for two-key codes
         self.hangup_cause: int | None = None
         self.hung_up_by = ""
         self.caller = ""
@@ -317,6 +319,8 @@ class Call:
         leg_id = event.channel_id
         if isinstance(event, e.StasisStart):
             return self._on_leg_answered(leg_id, event)
+        if isinstance(event, e.ChannelDtmfReceived) and leg_id == self.connected_leg:
+            return self._on_staff_key(leg_id, event)
         if not isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.CommandFailed | e.ChannelGone):
             return []
         if leg_id == self.connected_leg:
@@ -348,6 +352,20 @@ class Call:
             c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
         ]
         return [*leaving, *facts, *self.answer_caller(), *bridge, *self._record_connected(leg_id, event.at)]
+
+    def _on_staff_key(self, leg_id: str, event: e.ChannelDtmfReceived) -> list[c.Command]:
+        """Staff keys during a recorded call: *1 pauses the recording (card details), *2 resumes."""
+        previous, self.staff_keys = self.staff_keys, event.digit
+        if previous != "*" or self.recording is None or self.recording[1] != "call":
+            return []
+        name, who = self.recording[0], self.legs[leg_id]
+        if event.digit == "1" and not self.paused:
+            self.paused = True
+            return [self.fact(event.at, "recording_paused", by=who), c.PauseRecording(self.channel_id, name=name)]
+        if event.digit == "2" and self.paused:
+            self.paused = False
+            return [self.fact(event.at, "recording_resumed", by=who), c.ResumeRecording(self.channel_id, name=name)]
+        return []
 
     def _record_connected(self, leg_id: str, at: datetime) -> list[c.Command]:
         """Record the bridge if a rule was announced and not objected to, unless a rule for the

@@ -51,6 +51,18 @@ class RecordBridge(Command):
 
 
 @dataclass(frozen=True)
+class PauseRecording(Command):
+    """Stop writing audio (card payments, PCI DSS): the paused span is not in the file at all."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ResumeRecording(Command):
+    name: str
+
+
+@dataclass(frozen=True)
 class Hangup(Command):
     reason: str = "normal"
 

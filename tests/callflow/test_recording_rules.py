@@ -111,3 +111,42 @@ def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
     assert not any(isinstance(x, c.RecordBridge) for x in d.out)
     assert d.steps()[-1] == "not_recorded"
     assert SALES and OFFICE
+
+
+def connected_and_recorded() -> Driver:
+    d = Driver(with_rules(ALL_INBOUND))
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.fire("notice", at(5))
+    to_sales(d, 5)
+    d.answer_leg("102", at(12))
+    return d
+
+
+def staff_presses(d: Driver, keys: str, t: float) -> list[c.Command]:
+    from pbx.callflow import events as e
+
+    out: list[c.Command] = []
+    for digit in keys:
+        out += d.send(e.ChannelDtmfReceived(at=at(t), channel_id=d.leg_for("102"), digit=digit))
+    return out
+
+
+def test_staff_pause_and_resume_the_recording_for_card_details():
+    d = connected_and_recorded()
+    out = staff_presses(d, "*1", 20)
+    assert out[-1] == c.PauseRecording(CHANNEL, name=f"{KEY}-call")
+    assert ("recording_paused", {"by": "102"}) in [(x.kind, x.detail) for x in d.facts(c.CallStep)]
+    assert staff_presses(d, "*1", 21) == []  # already paused
+    out = staff_presses(d, "*2", 40)
+    assert out[-1] == c.ResumeRecording(CHANNEL, name=f"{KEY}-call")
+
+
+def test_keys_without_a_recording_or_out_of_sequence_do_nothing():
+    d = connected_and_recorded()
+    assert staff_presses(d, "1", 20) == [] and staff_presses(d, "*3", 21) == []
+    unrecorded = Driver(with_rules())
+    unrecorded.start(T0)
+    to_sales(unrecorded)
+    unrecorded.answer_leg("102", at(6))
+    assert staff_presses(unrecorded, "*1", 8) == []

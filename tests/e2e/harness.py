@@ -102,3 +102,32 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def sipp_agent(scenario: str, extension: str, password: str, registered: callable) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg,valid-type]
+    """A SIPp staff phone at 127.0.0.4:5096: registers `extension`, then answers and plays `scenario`."""
+    copy_scenarios()
+    base = [str(SCRIPT), "exec", "sipp", f"127.0.0.1:{settings.ASTERISK_SIP_PORT}", "-i", "127.0.0.4",
+            "-mi", "127.0.0.4", "-m", "1", "-set", "ext", extension, "-nostdin"]  # fmt: skip
+    # Register from the port the answering SIPp then takes over: Asterisk rewrites the contact
+    # to the source port, and its first OPTIONS check is retransmitted until that SIPp answers.
+    registration = subprocess.run(
+        [*base, "-sf", "/srv/centrala/sipp/agent_registers.xml", "-p", "5096", "-au", extension, "-ap", password,
+         "-timeout", "10s", "-timeout_error"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    if registration.returncode != 0:
+        raise AssertionError(f"SIPp agent {extension} could not register:\n{registration.stdout[-2000:]}")
+    proc = subprocess.Popen(
+        [*base, "-sf", f"/srv/centrala/sipp/{scenario}", "-p", "5096", "-timeout", "90s", "-aa"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        # Up to one qualify period (30 s) for Asterisk to see the new contact answer OPTIONS.
+        _wait(lambda: registered(extension), 40, f"SIPp agent {extension} is not reachable")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(5)

@@ -11,11 +11,12 @@ from django.conf import settings
 
 from compliance.models import ProcessingPurpose
 from pbx.models import Call, Prompt
-from pbx.sandbox import sipp_call
+from pbx.sandbox import copy_scenarios, sipp_call
 from recordings.models import Recording, RecordingRule
 
 from .conftest import running_stasis
-from .harness import phone
+from .dtmf_pcap import write_dtmf_pcap
+from .harness import phone, sipp_agent
 from .test_first_call import CUSTOMER, OFFICE, rms, wait_for
 from .test_scenarios import office, queue, registered, staff, steps, the_call  # noqa: F401
 
@@ -74,3 +75,25 @@ def test_a_call_matching_no_rule_leaves_no_recording(staff):  # noqa: F811
     assert ("connected", {"target": "102"}) in steps(call)
     assert "recording_notice" not in [kind for kind, _ in steps(call)]
     assert not Recording.objects.exists() and Call.objects.count() == 1
+
+
+def test_a_paused_span_holds_no_audio(staff, rule):  # noqa: F811
+    office(queue("ring_all"))
+    folder = copy_scenarios()
+    write_dtmf_pcap(folder / "keys_star1.pcap", "*1")
+    write_dtmf_pcap(folder / "keys_star2.pcap", "*2", first=10)
+    with sipp_agent("agent_pauses_recording.xml", "102", staff["102"][1], registered) as agent, running_stasis():
+        result = sipp_call(
+            "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5094,
+            timeout_s=60,
+        )  # fmt: skip
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
+        agent.wait(20)
+    events = {kind: event for kind, event in ((e.kind, e) for e in recording.call.events.all())}
+    assert events["recording_paused"].detail == {"by": "102"} and events["recording_resumed"].detail == {"by": "102"}
+    talked = (recording.call.ended_at - events["connected"].at).total_seconds()
+    paused = (events["recording_resumed"].at - events["recording_paused"].at).total_seconds()
+    assert 3.5 <= paused <= 6.0, paused
+    # The file lacks the paused span: it is as long as the talk minus the pause, not the whole talk.
+    assert abs(recording.duration_seconds - (talked - paused)) <= 1.5, (recording.duration_seconds, talked, paused)
