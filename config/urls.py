@@ -9,6 +9,7 @@ admin.site.site_title = "Centrala"
 urlpatterns = [
     path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
+    path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
     path("admin/", admin.site.urls),
     # Recordings are never served as static media: every request is checked.
     path("recordings/", include("recordings.urls")),

@@ -117,3 +117,16 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
 async def _endpoints() -> list[dict[str, Any]]:
     async with AriClient.from_settings() as ari:
         return await ari.endpoints("PJSIP")
+
+
+@staff_member_required
+def compliance_checklist(request: HttpRequest) -> HttpResponse:
+    """Live checks for the data-protection officer."""
+    from django.core.exceptions import PermissionDenied
+
+    from compliance.checklist import run_checks
+
+    if not request.user.has_perm("compliance.view_auditentry"):
+        raise PermissionDenied
+    context = {**admin.site.each_context(request), "title": _("Compliance checklist"), "checks": run_checks()}
+    return render(request, "pbx/checklist.html", context)

@@ -1,0 +1,65 @@
+"""The compliance checklist: each check fails when it should, with what to do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.utils import timezone
+
+from compliance.checklist import run_checks
+from compliance.models import ProcessingPurpose
+from pbx.models import Call, Prompt
+from recordings.actions import do_ingest_recording
+from recordings.models import Recording, RecordingRule
+from tests.django.test_recordings import make_wav
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(ok: bool) -> list[str]:
+    return [c.title for c in run_checks() if c.ok is ok]
+
+
+def test_a_clean_install_with_a_master_key_passes_every_check():
+    assert titles(False) == []
+
+
+def test_each_problem_is_reported_with_a_fix(settings, tmp_path):
+    settings.RECORDING_MASTER_KEY = ""
+    settings.DEBUG = True
+    prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
+    ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=1, announcement=prompt,
+                                     notice_text="...")  # fmt: skip
+    RecordingRule.objects.create(name="Bez celu", mode="always")
+    call = Call.objects.create(channel_id="1", direction="inbound", started_at=timezone.now())
+    rec = do_ingest_recording(str(call.pk), "r", "wav", make_wav(tmp_path / "r.wav", 1))
+    Recording.objects.filter(pk=rec.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    User.objects.create_user("ola", is_staff=True).groups.add(Group.objects.get(name="Team supervisor"))
+    problems = {c.title: c.fix for c in run_checks() if not c.ok}
+    assert problems == {
+        "Recordings are encrypted with a development key kept on this machine":
+            "Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe.",
+        "1 recording(s) are past their retention period":
+            "Run `python manage.py apply_retention --apply` (schedule it daily).",
+        "Recording rules without a purpose: Bez celu": "Give each rule a processing purpose, or set it to never.",
+        "Purposes without a published notice: Jakość":
+            "Publish the art. 13 notice (e.g. on the website) and give its address.",
+        "Can listen without two-factor login: ola": problems.get("Can listen without two-factor login: ola", "x"),
+    }  # fmt: skip
+    assert "issue 6" in problems["Can listen without two-factor login: ola"]
+
+
+def test_only_the_dpo_opens_the_checklist():
+    iod = User.objects.create_user("iod", is_staff=True)
+    iod.groups.add(Group.objects.get(name="Data protection officer"))
+    manager = User.objects.create_user("ola", is_staff=True)
+    manager.groups.add(Group.objects.get(name="Office manager"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(manager)
+    assert client.get("/admin/compliance/").status_code == 403
+    client.force_login(iod)
+    page = client.get("/admin/compliance/").content.decode()
+    assert 'id="checklist"' in page and "The audit log is intact" in page
