@@ -5,7 +5,6 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 (see `modules_to_reload`), through ARI, so it works when Asterisk runs on another host.
 """
 
-import asyncio
 import hashlib
 import os
 import tempfile
@@ -17,6 +16,7 @@ from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
 from pbx.actions import SIP_REALM
+from pbx.ari.client import AriClient, run_with_ari
 from pbx.models import Extension
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
@@ -169,13 +169,11 @@ def apply_config(directory: Path | None = None, *, reload: bool = True) -> Rende
     """
     result = write_config(directory or Path(settings.ASTERISK_CONFIG_DIR), render_all())
     if reload and result.modules_to_reload:
-        asyncio.run(_reload_modules(result.modules_to_reload))
+        modules = result.modules_to_reload
+        run_with_ari(lambda ari: _reload_modules(ari, modules))
     return result
 
 
-async def _reload_modules(modules: list[str]) -> None:
-    from pbx.ari.client import AriClient
-
-    async with AriClient.from_settings() as ari:
-        for module in modules:
-            await ari.reload_module(module)
+async def _reload_modules(ari: AriClient, modules: list[str]) -> None:
+    for module in modules:
+        await ari.reload_module(module)

@@ -1,10 +1,8 @@
 """Click-to-call for callback tasks: the staff phone rings first, then the customer."""
 
-import asyncio
-
 from django.conf import settings
 
-from pbx.ari.client import AriClient
+from pbx.ari.client import run_with_ari
 from pbx.models import CallbackTask
 
 
@@ -21,18 +19,15 @@ def do_start_callback(task: CallbackTask, extension: str | None = None) -> str:
     target = extension or (task.assigned_to.number if task.assigned_to else "")
     if not target:
         raise CallbackError(f"The callback to {task.number} is assigned to nobody: assign an extension first.")
-    asyncio.run(_originate(target, task))
-    CallbackTask.objects.filter(pk=task.pk).update(status=CallbackTask.Status.DIALLING)
-    return target
-
-
-async def _originate(extension: str, task: CallbackTask) -> None:
-    async with AriClient.from_settings() as ari:
-        await ari.originate(
+    run_with_ari(
+        lambda ari: ari.originate(
             channel_id=f"callback-{task.pk}",
-            endpoint=f"PJSIP/{extension}",
+            endpoint=f"PJSIP/{target}",
             app=settings.ARI_APP,
-            args=("callback", str(task.pk), task.number, extension),
+            args=("callback", str(task.pk), task.number, target),
             caller_id=f'"Oddzwoń" <{task.number}>',
             timeout_seconds=30,
         )
+    )
+    CallbackTask.objects.filter(pk=task.pk).update(status=CallbackTask.Status.DIALLING)
+    return target

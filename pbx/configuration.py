@@ -1,8 +1,6 @@
 """Checks over the whole stored configuration, for the admin."""
 
-import asyncio
-
-from pbx.ari.client import AriClient, AriError
+from pbx.ari.client import AriClient, AriError, run_with_ari
 from pbx.callflow.validate import Problem, check, prompts_used
 from pbx.directory import load_directory
 from pbx.models import Destination
@@ -22,13 +20,12 @@ def missing_sounds(media: set[str]) -> list[Problem]:
     """Ask Asterisk for each sound; a sound it does not have would play as silence."""
     sounds = sorted({part.removeprefix("sound:") for uri in media for part in uri.split(",")})
     try:
-        found = asyncio.run(_sounds_exist(sounds))
+        found = run_with_ari(lambda ari: _sounds_exist(ari, sounds))
     except AriError as exc:
         return [Problem("Asterisk", f"could not check that the prompts exist: {exc}")]
     missing = [sound for sound, ok in zip(sounds, found, strict=True) if not ok]
     return [Problem(f"sound:{sound}", "does not exist in Asterisk") for sound in missing]
 
 
-async def _sounds_exist(sounds: list[str]) -> list[bool]:
-    async with AriClient.from_settings() as ari:
-        return [await ari.sound_exists(sound) for sound in sounds]
+async def _sounds_exist(ari: AriClient, sounds: list[str]) -> list[bool]:
+    return [await ari.sound_exists(sound) for sound in sounds]

@@ -7,9 +7,10 @@ Every httpx exception and every error status is mapped to an AriError subclass i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -17,6 +18,7 @@ import httpx
 DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 # Downloads of long recordings may take longer than one control request.
 DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
+T = TypeVar("T")
 
 
 class AriError(Exception):
@@ -222,6 +224,16 @@ class AriClient:
 
     async def delete_stored_recording(self, name: str) -> None:
         await self._request("DELETE", f"recordings/stored/{_seg(name)}")
+
+
+def run_with_ari(action: Callable[[AriClient], Awaitable[T]]) -> T:
+    """For synchronous callers (admin, commands, tests): a client from settings, `action`, closed."""
+
+    async def run() -> T:
+        async with AriClient.from_settings() as ari:
+            return await action(ari)
+
+    return asyncio.run(run())
 
 
 def _seg(value: str) -> str:

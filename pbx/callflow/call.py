@@ -222,8 +222,7 @@ class Call:
 
         Before the destination, a recording rule may ask for its announcement first.
         """
-        leaving = self.step.stop(self) if self.step is not None else []
-        self.step = None
+        leaving = self._leave_step()
         self.hops += 1
         self.noticed = self.noticed or noticed
         dest = self.directory.destinations.get(dest_id) if dest_id is not None else None
@@ -254,6 +253,11 @@ class Call:
             return [self.fact(at, "not_recorded", rule=rule.name), *self.goto(destination, at, noticed=True)]
         self.hops -= 1  # the notice is not a hop of its own
         return self._enter(RecordingNoticeStep(rule, then=destination), at)
+
+    def _leave_step(self) -> list[c.Command]:
+        """Undo what the current step left running (timers, ringing legs, hold music)."""
+        step, self.step = self.step, None
+        return step.stop(self) if step is not None else []
 
     def _enter(self, step: Step, at: datetime) -> list[c.Command]:
         self.step = step
@@ -337,8 +341,7 @@ class Call:
         if self.state is not State.ROUTING or not isinstance(step, RingStep) or leg_id not in step.ringing:
             return [c.Hangup(leg_id, reason="normal")]  # answered too late: someone else has the call
         step.ringing.discard(leg_id)
-        leaving = step.stop(self)
-        self.step = None
+        leaving = self._leave_step()
         self.state = State.CONNECTED
         self.talked = True
         self.connected_leg = leg_id
@@ -416,8 +419,7 @@ class Call:
         return [c.Answer(self.channel_id)]
 
     def hang_up(self, at: datetime, reason: str = "normal") -> list[c.Command]:
-        leaving = self.step.stop(self) if self.step is not None else []
-        self.step = None
+        leaving = self._leave_step()
         legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
         self.state = State.HANGING_UP
         self.hung_up_by = "centrala"
@@ -434,8 +436,7 @@ class Call:
         commands: list[c.Command] = [self.fact(event.at, "caller_hung_up", cause=event.cause)]
         if isinstance(self.step, RingStep) and self.step.kind in ("extension", "queue", "plan_b"):
             commands.append(self.callback_fact(event.at, "abandoned"))
-        leaving = self.step.stop(self) if self.step is not None else []
-        self.step = None
+        leaving = self._leave_step()
         if self.connected_leg:
             leaving.append(c.Hangup(self.connected_leg, reason="normal"))
         self.state = State.HANGING_UP
@@ -481,8 +482,7 @@ class Call:
         elif self.outcome == "in_progress":
             # Honest history: "answered" means a person talked to the caller.
             self.outcome = "answered" if self.talked else "voicemail" if self.left_message else "missed"
-        leaving = self.step.stop(self) if self.step is not None else []
-        self.step = None
+        leaving = self._leave_step()
         legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
         cleanup = [c.DestroyBridge(self.channel_id, bridge_id=self.bridge_id)] if self.legs else []
         self.state = State.ENDED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import os
@@ -20,7 +19,7 @@ from django.conf import settings
 
 from company_numbers.models import CompanyNumber
 from pbx.actions import do_create_extension
-from pbx.ari.client import AriClient, AriNotFound
+from pbx.ari.client import AriClient, AriNotFound, run_with_ari
 from pbx.asterisk_config import apply_config
 from pbx.models import Call
 from pbx.sandbox import sipp_call
@@ -45,11 +44,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
 
 
 def ari(coro_factory: Callable[[AriClient], Any]) -> Any:
-    async def run() -> Any:
-        async with AriClient.from_settings() as client:
-            return await coro_factory(client)
-
-    return asyncio.run(run())
+    return run_with_ari(coro_factory)
 
 
 def rms(samples: array) -> float:
