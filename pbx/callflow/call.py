@@ -36,6 +36,7 @@ from pbx.phone import InvalidPhoneNumber, caller_to_e164, to_e164
 from . import commands as c
 from . import events as e
 from . import scenario as s
+from .recorder import Recorder
 from .steps import (
     AnnouncementStep,
     CallbackOfferStep,
@@ -95,17 +96,12 @@ class Call:
         self.bridge_id = f"{key}-bridge"
         self.answered = False  # the caller's channel is up
         self.answer_sent = False
-        self.recording: tuple[str, str] | None = None  # (name, kind) awaiting RecordingFinished
         self.outcome = "in_progress"
         self.talked = False  # a person (staff, or the outside number dialled) answered
         self.left_message = False
         self.direction = ""
         self.called = ""
-        self.record_rule: s.RecordingRule | None = None  # announced; records once connected
-        self.objected = False  # the caller objected to recording (GDPR art. 21)
-        self.noticed = False  # a recording decision was made (announced, objected or "never")
-        self.paused = False
-        self.staff_keys = ""  # the last key staff pressed, for two-key codes
+        self.recorder = Recorder(self)
         self.hangup_cause: int | None = None
         self.hung_up_by = ""
         self.caller = ""
@@ -224,7 +220,7 @@ class Call:
         """
         leaving = self._leave_step()
         self.hops += 1
-        self.noticed = self.noticed or noticed
+        self.recorder.noticed = self.recorder.noticed or noticed
         dest = self.directory.destinations.get(dest_id) if dest_id is not None else None
         if dest_id is None or dest is None or isinstance(dest, s.HangUp):
             return [*leaving, *self.hang_up(at)]
@@ -237,7 +233,7 @@ class Call:
 
     def _recording_notice(self, at: datetime, destination: s.DestId) -> list[c.Command] | None:
         """Commands for the announcement of a recording rule that applies here, if one does."""
-        if self.noticed:
+        if self.recorder.noticed:
             return None
         first_hop = self.hops == 1  # call-wide rules apply at the call's first destination
         rule = next(
@@ -248,7 +244,7 @@ class Call:
         )  # fmt: skip
         if rule is None:
             return None
-        self.noticed = True
+        self.recorder.noticed = True
         if rule.mode == "never" or not rule.announcement:
             return [self.fact(at, "not_recorded", rule=rule.name), *self.goto(destination, at, noticed=True)]
         self.hops -= 1  # the notice is not a hop of its own
@@ -324,7 +320,7 @@ class Call:
         if isinstance(event, e.StasisStart):
             return self._on_leg_answered(leg_id, event)
         if isinstance(event, e.ChannelDtmfReceived) and leg_id == self.connected_leg:
-            return self._on_staff_key(leg_id, event)
+            return self.recorder.on_staff_key(self.legs[leg_id], event)
         if not isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.CommandFailed | e.ChannelGone):
             return []
         if leg_id == self.connected_leg:
@@ -354,38 +350,8 @@ class Call:
             c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
             c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
         ]
-        return [*leaving, *facts, *self.answer_caller(), *bridge, *self._record_connected(leg_id, event.at)]
-
-    def _on_staff_key(self, leg_id: str, event: e.ChannelDtmfReceived) -> list[c.Command]:
-        """Staff keys during a recorded call: *1 pauses the recording (card details), *2 resumes."""
-        previous, self.staff_keys = self.staff_keys, event.digit
-        if previous != "*" or self.recording is None or self.recording[1] != "call":
-            return []
-        name, who = self.recording[0], self.legs[leg_id]
-        if event.digit == "1" and not self.paused:
-            self.paused = True
-            return [self.fact(event.at, "recording_paused", by=who), c.PauseRecording(self.channel_id, name=name)]
-        if event.digit == "2" and self.paused:
-            self.paused = False
-            return [self.fact(event.at, "recording_resumed", by=who), c.ResumeRecording(self.channel_id, name=name)]
-        return []
-
-    def _record_connected(self, leg_id: str, at: datetime) -> list[c.Command]:
-        """Record the bridge if a rule was announced and not objected to, unless a rule for the
-        person who answered says never."""
-        if self.record_rule is None or self.objected:
-            return []
-        for_person = s.recording_rule_for(
-            self.directory.recording_rules, self.direction, self.called, extension=self.legs[leg_id]
-        )
-        if for_person is not None and for_person.mode == "never" and for_person.extension:
-            return [self.fact(at, "not_recorded", rule=for_person.name)]
-        name = f"{self.key}-call"
-        self.recording = (name, "call")
-        return [
-            self.fact(at, "recording", rule=self.record_rule.name),
-            c.RecordBridge(self.channel_id, bridge_id=self.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
-        ]
+        recording = self.recorder.on_connected(self.legs[leg_id], event.at)
+        return [*leaving, *facts, *self.answer_caller(), *bridge, *recording]
 
     # --- helpers for steps -------------------------------------------------------------------
 
@@ -406,11 +372,6 @@ class Call:
     def timer(self, purpose: str, seconds: float) -> tuple[c.StartTimer, str]:
         name = f"{purpose}-{next(self._ids)}"
         return c.StartTimer(self.channel_id, name=name, seconds=seconds), name
-
-    def record(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
-        name = f"{self.key}-{kind}"
-        self.recording = (name, kind)
-        return c.Record(self.channel_id, name=name, fmt=s.RECORDING_FORMAT, max_seconds=max_seconds, beep=beep)
 
     def answer_caller(self) -> list[c.Command]:
         if self.answered or self.answer_sent:
@@ -444,27 +405,16 @@ class Call:
         return [*commands, *leaving]
 
     def _on_recording(self, event: e.RecordingFinished | e.RecordingFailed) -> list[c.Command]:
-        if self.recording is None or event.name != self.recording[0]:
+        stopped = self.recorder.on_stopped(event)
+        if stopped is None:
             return []
-        name, kind = self.recording
-        self.recording = None
-        if isinstance(event, e.RecordingFailed):
-            step = self.fact(event.at, "recording_failed", cause=event.cause)
-            return [step, *self.hang_up(event.at)] if self.state is State.ROUTING else [step]
-        ready = self._ready(event.at, name, kind)
-        commands: list[c.Command] = [ready]
-        if kind == "voicemail":
+        kind, commands = stopped
+        if kind == "voicemail" and isinstance(event, e.RecordingFinished):
             self.left_message = True
             commands.append(self.callback_fact(event.at, "voicemail"))
         if self.state is State.ROUTING:
             commands += self.hang_up(event.at)
         return commands
-
-    def _ready(self, at: datetime, name: str, kind: str) -> c.RecordingReady:
-        purpose = self.record_rule.purpose_id if (kind == "call" and self.record_rule) else None
-        return c.RecordingReady(
-            self.channel_id, call_key=self.key, at=at, name=name, fmt=s.RECORDING_FORMAT, kind=kind, purpose_id=purpose
-        )
 
     def _on_command_failed(self, event: e.CommandFailed) -> list[c.Command]:
         step = self.fact(event.at, "command_failed", command=event.command, error=event.error)
@@ -490,9 +440,4 @@ class Call:
             self.channel_id, call_key=self.key, at=event.at, outcome=self.outcome, cause=cause,
             cause_text=text, hung_up_by=self.hung_up_by,
         )  # fmt: skip
-        commands: list[c.Command] = [*leaving, *legs, *cleanup, ended]
-        if self.recording is not None:
-            name, kind = self.recording
-            self.recording = None
-            commands.append(self._ready(event.at, name, kind))
-        return commands
+        return [*leaving, *legs, *cleanup, ended, *self.recorder.hand_over(event.at)]

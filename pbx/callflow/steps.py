@@ -73,13 +73,13 @@ class RecordingNoticeStep(Step):
             start, self.timer = call.timer("notice", self.window_seconds)
             return [start]
         if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
-            call.objected = True
+            call.recorder.objected = True
             stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
             objection = call.fact(event.at, "recording_objection", rule=self.rule.name, key=event.digit)
             return [*stop, objection, *call.goto(self.then, event.at, noticed=True)]
         if isinstance(event, e.TimerFired) and event.name == self.timer:
             self.timer = ""
-            call.record_rule = self.rule
+            call.recorder.rule = self.rule
             return call.goto(self.then, event.at, noticed=True)
         return []
 
@@ -141,13 +141,13 @@ class VoicemailStep(Step):
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         commands = [*call.answer_caller(), call.fact(at, "voicemail", seconds=self.dest.max_seconds)]
         if not self.dest.prompt:
-            return [*commands, call.record("voicemail", self.dest.max_seconds, self.dest.beep)]
+            return [*commands, call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
         play, self.playback = call.play(self.dest.prompt)
         return [*commands, play]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
-            return [call.record("voicemail", self.dest.max_seconds, self.dest.beep)]
+            return [call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
         return []
 
 
