@@ -248,6 +248,12 @@ class StasisApp:
                 await ari.resume_recording(name)
             case c.AddToBridge(bridge_id=bridge, channels=channels):
                 await ari.add_to_bridge(bridge, channels)
+            case c.TransferProgress(channel_id=channel, state=state):
+                await ari.transfer_progress(channel, state)
+            case c.StartBridgeMoh(bridge_id=bridge):
+                await ari.start_bridge_moh(bridge)
+            case c.StopBridgeMoh(bridge_id=bridge):
+                await ari.stop_bridge_moh(bridge)
             case c.DestroyBridge(bridge_id=bridge):
                 await ari.destroy_bridge(bridge)
             case _:

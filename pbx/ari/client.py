@@ -19,6 +19,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 # Downloads of long recordings may take longer than one control request.
 DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
 T = TypeVar("T")
+# Staff legs hand a phone's transfer (SIP REFER) to Stasis rather than to the dialplan.
+APP_TRANSFERS = {"PJSIP_TRANSFER_HANDLING()": "ari-only"}
 
 
 class AriError(Exception):
@@ -144,7 +146,11 @@ class AriClient:
         caller_id: str,
         timeout_seconds: int,
     ) -> None:
-        """Ring `endpoint` as channel `channel_id`; it enters Stasis `app` when answered."""
+        """Ring `endpoint` as channel `channel_id`; it enters Stasis `app` when answered.
+
+        A SIP REFER from the channel (a phone's transfer button) comes to `app` as a
+        ChannelTransfer event instead of Asterisk acting on it by itself.
+        """
         params = {
             "endpoint": endpoint,
             "app": app,
@@ -153,7 +159,21 @@ class AriClient:
             "callerId": caller_id,
             "timeout": timeout_seconds,
         }
-        await self._request("POST", "channels", params=params)
+        await self._request("POST", "channels", params=params, json={"variables": APP_TRANSFERS})
+
+    async def transfer_progress(self, channel_id: str, state: str) -> None:
+        await self._request("POST", f"channels/{_seg(channel_id)}/transfer_progress", params={"states": state})
+
+    async def start_bridge_moh(self, bridge_id: str) -> None:
+        await self._request("POST", f"bridges/{_seg(bridge_id)}/moh")
+
+    async def stop_bridge_moh(self, bridge_id: str) -> None:
+        await self._request("DELETE", f"bridges/{_seg(bridge_id)}/moh")
+
+    async def user_event(self, app: str, name: str, channel_id: str, variables: dict[str, str]) -> None:
+        """Send `app` a ChannelUserevent about `channel_id` (how the web reaches a live call)."""
+        params = {"application": app, "source": f"channel:{channel_id}"}
+        await self._request("POST", f"events/user/{_seg(name)}", params=params, json={"variables": variables})
 
     async def create_bridge(self, bridge_id: str) -> None:
         await self._request("POST", f"bridges/{_seg(bridge_id)}", params={"type": "mixing,dtmf_events"})

@@ -94,6 +94,7 @@ class Call:
         self.legs: dict[str, str] = {}  # leg channel id -> what it rings (extension or number)
         self.connected_leg: str | None = None
         self.bridge_id = f"{key}-bridge"
+        self.bridged = False
         self.answered = False  # the caller's channel is up
         self.answer_sent = False
         self.outcome = "in_progress"
@@ -133,6 +134,11 @@ class Call:
                 return self._on_end(event)
             case e.RecordingFinished() | e.RecordingFailed():
                 return self._on_recording(event)
+            case e.RecordingControl():
+                return self.recorder.control(event.action, by=event.by, at=event.at)
+            case e.TransferRequested():  # from the caller's side: not ours to act on
+                refused = self.fact(event.at, "transfer_refused", by=self.caller, to=event.destination)
+                return [refused, c.TransferProgress(self.channel_id, state="channel_declined")]
             case e.CommandFailed():
                 return self._on_command_failed(event)
             case e.PlaybackFinished() if self.state is State.REFUSING:
@@ -287,6 +293,7 @@ class Call:
         step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
         step.max_seconds = dest.max_wait_seconds
         step.hold_music = dest.music_on_hold
+        step.queue = dest.name
         return step
 
     def _ring_people(
@@ -321,6 +328,8 @@ class Call:
             return self._on_leg_answered(leg_id, event)
         if isinstance(event, e.ChannelDtmfReceived) and leg_id == self.connected_leg:
             return self.recorder.on_staff_key(self.legs[leg_id], event)
+        if isinstance(event, e.TransferRequested) and leg_id == self.connected_leg:
+            return self._on_transfer(leg_id, event)
         if not isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.CommandFailed | e.ChannelGone):
             return []
         if leg_id == self.connected_leg:
@@ -346,12 +355,33 @@ class Call:
             facts.append(
                 c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
             )
-        bridge: list[c.Command] = [
-            c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
-            c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
-        ]
+        bridge: list[c.Command] = [c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(leg_id,))]
+        if not self.bridged:  # the first person to answer; after a transfer, the caller is in it
+            self.bridged = True
+            bridge = [
+                c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
+                c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
+            ]
         recording = self.recorder.on_connected(self.legs[leg_id], event.at)
         return [*leaving, *facts, *self.answer_caller(), *bridge, *recording]
+
+    def _on_transfer(self, leg_id: str, event: e.TransferRequested) -> list[c.Command]:
+        """Blind transfer from a staff phone: the caller waits in the bridge (with hold music,
+        and the recording running) while the extension dialled rings; the phone that asked
+        leaves. Only the firm's own extensions are accepted: a transfer is not a way to dial
+        out through the trunk unchecked."""
+        who, to = self.legs[leg_id], event.destination
+        if to not in self.directory.people or to == who:
+            refused = self.fact(event.at, "transfer_refused", by=who, to=to)
+            return [refused, c.TransferProgress(leg_id, state="channel_declined")]
+        self.connected_leg = None
+        self.state = State.ROUTING
+        ring = RingStep(
+            kind="transfer", targets=(Target(f"PJSIP/{to}", to),), round_seconds=30, max_seconds=30,
+            caller_number=self.caller, music_in_bridge=self.bridge_id,
+        )  # fmt: skip
+        done = [c.TransferProgress(leg_id, state="channel_answered"), c.Hangup(leg_id, reason="normal")]
+        return [self.fact(event.at, "transferred", by=who, to=to), *done, *self._enter(ring, event.at)]
 
     # --- helpers for steps -------------------------------------------------------------------
 
@@ -395,7 +425,7 @@ class Call:
         if self.state is State.HANGING_UP:
             return []
         commands: list[c.Command] = [self.fact(event.at, "caller_hung_up", cause=event.cause)]
-        if isinstance(self.step, RingStep) and self.step.kind in ("extension", "queue", "plan_b"):
+        if isinstance(self.step, RingStep) and self.step.kind in ("extension", "queue", "plan_b", "transfer"):
             commands.append(self.callback_fact(event.at, "abandoned"))
         leaving = self._leave_step()
         if self.connected_leg:

@@ -63,6 +63,24 @@ class ResumeRecording(Command):
 
 
 @dataclass(frozen=True)
+class TransferProgress(Command):
+    """Tell the staff phone that asked for a transfer how it went (a SIP NOTIFY):
+    "channel_answered" (done: the phone hangs up) or "channel_declined"."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class StartBridgeMoh(Command):
+    bridge_id: str
+
+
+@dataclass(frozen=True)
+class StopBridgeMoh(Command):
+    bridge_id: str
+
+
+@dataclass(frozen=True)
 class Hangup(Command):
     reason: str = "normal"
 

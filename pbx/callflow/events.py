@@ -93,6 +93,23 @@ class RecordingFailed(Event):
 
 
 @dataclass(frozen=True)
+class RecordingControl(Event):
+    """Someone asked, through the API, to pause or resume this call's recording. The web sends
+    it to Asterisk as a user event named RECORDING_CONTROL on the caller's channel."""
+
+    action: str  # "pause" or "resume"
+    by: str
+
+
+@dataclass(frozen=True)
+class TransferRequested(Event):
+    """A staff phone sent a blind transfer (SIP REFER) while on a call. `channel_id` is the
+    phone's channel, the leg that leaves; `destination` is what the person dialled."""
+
+    destination: str
+
+
+@dataclass(frozen=True)
 class Unhandled(Event):
     type: str
 
@@ -125,6 +142,9 @@ class TimerFired(Event):
 @dataclass(frozen=True)
 class ChannelGone(Event):
     """After a reconnect, ARI no longer knows this channel: its end was missed."""
+
+
+RECORDING_CONTROL = "centrala-recording"
 
 
 class MalformedEvent(ValueError):
@@ -214,7 +234,25 @@ def _endpoint_state(m: Mapping[str, Any], at: datetime) -> Event:
     )
 
 
+def _user_event(m: Mapping[str, Any], at: datetime) -> Event:
+    data = m.get("userevent") or {}
+    if m["eventname"] != RECORDING_CONTROL or "channel" not in m:
+        return Unhandled(at=at, channel_id=_target_channel(m), type=f"ChannelUserevent:{m['eventname']}")
+    return RecordingControl(
+        at=at, channel_id=m["channel"]["id"], action=str(data.get("action", "")), by=str(data.get("by", ""))
+    )
+
+
+def _transfer(m: Mapping[str, Any], at: datetime) -> Event:
+    """Blind transfers only: an attended one names a SIP Call-ID instead of a destination."""
+    source = m["referred_by"]["source_channel"]["id"]
+    requested = m["refer_to"]["requested_destination"]
+    return TransferRequested(at=at, channel_id=source, destination=str(requested.get("destination", "")))
+
+
 _PARSERS = {
+    "ChannelUserevent": _user_event,
+    "ChannelTransfer": _transfer,
     "EndpointStateChange": _endpoint_state,
     "StasisStart": _stasis_start,
     "StasisEnd": lambda m, at: StasisEnd(at=at, channel_id=m["channel"]["id"]),

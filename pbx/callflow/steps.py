@@ -210,6 +210,8 @@ class RingStep(Step):
     round_seconds: int = 20
     max_seconds: int = 20
     hold_music: bool = False
+    music_in_bridge: str = ""  # the caller waits in this bridge (a transfer): music there
+    queue: str = ""  # the queue being rung, for the history
     then: s.DestId | None = None
     caller_number: str = ""
     caller_name: str = ""
@@ -222,10 +224,14 @@ class RingStep(Step):
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
         detail = {"targets": [t.label for t in self.targets], "strategy": self.strategy}
+        if self.queue:
+            detail["queue"] = self.queue
         commands: list[c.Command] = [call.fact(at, f"ring_{self.kind}", **detail)]
         if not self.targets:
             return [*commands, *self._give_up(call, at, "nobody_to_ring")]
-        if self.hold_music:
+        if self.music_in_bridge:
+            commands.append(c.StartBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
+        elif self.hold_music:
             commands += [*call.answer_caller(), c.StartMoh(call.channel_id)]
         elif not call.answered:
             commands.append(c.Ring(call.channel_id))
@@ -278,7 +284,7 @@ class RingStep(Step):
 
     def _give_up(self, call: Call, at: datetime, why: str) -> list[c.Command]:
         commands: list[c.Command] = [call.fact(at, "not_answered", why=why)]
-        if self.then is None and self.kind in ("extension", "queue"):
+        if self.then is None and self.kind in ("extension", "queue", "transfer"):
             commands.append(call.callback_fact(at, "no_answer"))
         return [*commands, *call.goto(self.then, at)]
 
@@ -288,7 +294,9 @@ class RingStep(Step):
             if name:
                 commands.append(c.CancelTimer(call.channel_id, name))
         self.round_timer = self.deadline_timer = ""
-        if self.hold_music:
+        if self.music_in_bridge:
+            commands.append(c.StopBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
+        elif self.hold_music:
             commands.append(c.StopMoh(call.channel_id))
         return commands
 

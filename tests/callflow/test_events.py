@@ -131,3 +131,22 @@ def test_events_we_do_not_act_on_become_unhandled_not_errors():
 def test_malformed_events_raise_malformed_event(message: dict):
     with pytest.raises(e.MalformedEvent):
         e.parse_event(message)
+
+
+def test_our_user_event_becomes_a_recording_control_and_others_stay_unhandled():
+    message = {"type": "ChannelUserevent", "timestamp": TS, "eventname": e.RECORDING_CONTROL,
+               "channel": channel(), "userevent": {"action": "pause", "by": "anna"}}  # fmt: skip
+    event = e.parse_event(message)
+    assert event == e.RecordingControl(at=event.at, channel_id="1700000000.7", action="pause", by="anna")
+    other = e.parse_event({**message, "eventname": "SomethingElse"})
+    assert other == e.Unhandled(at=other.at, channel_id="1700000000.7", type="ChannelUserevent:SomethingElse")
+
+
+def test_a_blind_transfer_names_the_phone_that_asked_and_what_it_dialled():
+    message = {
+        "type": "ChannelTransfer", "timestamp": TS, "state": "",
+        "refer_to": {"requested_destination": {"destination": "101"}},
+        "referred_by": {"source_channel": channel(), "bridge": {"id": "b1"}},
+    }  # fmt: skip
+    event = e.parse_event(message)
+    assert event == e.TransferRequested(at=event.at, channel_id="1700000000.7", destination="101")

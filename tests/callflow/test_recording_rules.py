@@ -150,3 +150,28 @@ def test_keys_without_a_recording_or_out_of_sequence_do_nothing():
     to_sales(unrecorded)
     unrecorded.answer_leg("102", at(6))
     assert staff_presses(unrecorded, "*1", 8) == []
+
+
+def control(d: Driver, action: str, t: float, by: str = "anna") -> list[c.Command]:
+    from pbx.callflow import events as e
+
+    return d.send(e.RecordingControl(at=at(t), channel_id=CHANNEL, action=action, by=by))
+
+
+def test_the_api_pauses_and_resumes_the_same_recording_as_the_keys():
+    d = connected_and_recorded()
+    assert control(d, "pause", 20) == [
+        c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind="recording_paused", detail={"by": "anna"}),
+        c.PauseRecording(CHANNEL, name=f"{KEY}-call"),
+    ]
+    assert staff_presses(d, "*1", 21) == []  # already paused, whoever asked
+    assert control(d, "resume", 30)[-1] == c.ResumeRecording(CHANNEL, name=f"{KEY}-call")
+    assert control(d, "resume", 31) == [] and control(d, "stop", 32) == []
+
+
+def test_api_control_of_a_call_that_is_not_recorded_does_nothing():
+    d = Driver(with_rules())
+    d.start(T0)
+    to_sales(d)
+    d.answer_leg("102", at(6))
+    assert control(d, "pause", 8) == []

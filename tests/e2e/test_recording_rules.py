@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from compliance.models import ProcessingPurpose
-from pbx.models import Call, Prompt
+from pbx.models import Call, Destination, Prompt
 from pbx.sandbox import copy_scenarios, sipp_call
 from recordings.models import Recording, RecordingRule
 
@@ -97,3 +97,34 @@ def test_a_paused_span_holds_no_audio(staff, rule):  # noqa: F811
     assert 3.5 <= paused <= 6.0, paused
     # The file lacks the paused span: it is as long as the talk minus the pause, not the whole talk.
     assert abs(recording.duration_seconds - (talked - paused)) <= 1.5, (recording.duration_seconds, talked, paused)
+
+
+def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):  # noqa: F811
+    piotr = Destination.objects.create(name="Piotr", kind="extension", extension=staff["102"][0], seconds=20)
+    office(piotr)
+    with (
+        phone("101", staff["101"][1], answers=True, registered=registered),
+        sipp_agent("agent_transfers.xml", "102", staff["102"][1], registered) as agent,
+        running_stasis(),
+    ):
+        result = sipp_call(
+            "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5095,
+            timeout_s=60,
+        )  # fmt: skip
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
+        agent.wait(20)
+        assert agent.returncode == 0, agent.stdout.read()[-3000:] if agent.stdout else ""
+    call = recording.call
+    kinds = [kind for kind, _ in steps(call)]
+    assert ("transferred", {"by": "102", "to": "101"}) in steps(call)
+    assert [detail for kind, detail in steps(call) if kind == "connected"] == [{"target": "102"}, {"target": "101"}]
+    assert kinds.count("recording") == 1 and Recording.objects.count() == 1
+    at = {event.kind: event.at for event in reversed(call.events.all())}  # each kind's first time
+    transferred_at = (at["transferred"] - at["connected"]).total_seconds()
+    talked = (call.ended_at - at["connected"]).total_seconds()
+    # One file from Piotr's answer to the caller's hang-up, through the transfer (about 4 s in):
+    # far longer than the part before the transfer.
+    assert 3.0 <= transferred_at <= 6.0, transferred_at
+    assert abs(recording.duration_seconds - talked) <= 2.0, (recording.duration_seconds, talked)
+    assert recording.duration_seconds > transferred_at + 8
