@@ -1,9 +1,14 @@
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
+from compliance.dsar import ErasureReport, do_erase_subject, do_export
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 
 
@@ -45,7 +50,43 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     list_display = ["received_on", "kind", "number", "requester", "due", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["number", "requester"]
+    actions = ["export_zip", "carry_out_erasure"]
+
+    @admin.action(description=_("Export everything about the number (ZIP)"), permissions=["change"])
+    def export_zip(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> HttpResponseBase | None:
+        if queryset.count() != 1:
+            messages.error(request, _("Choose exactly one request to export."))
+            return None
+        subject = queryset.get()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"dsar-{subject.number.lstrip('+')}.zip"
+            findings = do_export(subject.number, path, actor=request.user.get_username())
+            archive = path.open("rb")  # stays readable once the folder is gone
+        messages.success(request, _("Exported %(calls)d calls and %(recordings)d recordings.")
+                         % {"calls": len(findings.calls), "recordings": len(findings.recordings)})  # fmt: skip
+        return FileResponse(archive, as_attachment=True, filename=path.name, content_type="application/zip")
+
+    @admin.action(description=_("Carry out erasure (recordings under legal hold are kept)"), permissions=["change"])
+    def carry_out_erasure(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
+        for subject in queryset:
+            if subject.kind != DataSubjectRequest.Kind.ERASURE or subject.status != DataSubjectRequest.Status.OPEN:
+                messages.error(request, _("%(r)s: only open erasure requests can be carried out.") % {"r": subject})
+                continue
+            report = do_erase_subject(subject.number, actor=request.user.get_username())
+            subject.outcome = erasure_outcome(report)
+            subject.status = DataSubjectRequest.Status.DONE
+            subject.save(update_fields=["outcome", "status"])
+            messages.success(request, f"{subject}: {subject.outcome}")
 
     @admin.display(description=_("due"))
     def due(self, obj: DataSubjectRequest) -> str:
         return f"{obj.due_on:%Y-%m-%d}"
+
+
+def erasure_outcome(report: ErasureReport) -> str:
+    """What was done and why, for the request's record and the answer to the person."""
+    text = _("%(n)d recording(s) erased by key destruction. Call metadata kept (accounting, art. 17(3)(b)).") % {
+        "n": report.erased
+    }
+    kept = "; ".join(f"{recording}: {why}" for recording, why in report.kept)
+    return f"{text} {_('Kept')}: {kept}" if kept else str(text)

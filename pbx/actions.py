@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from pbx.callflow import commands as c
-from pbx.models import Call, CallbackTask, CallEvent, Extension
+from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
 
 SIP_REALM = "centrala"
 
@@ -33,6 +33,8 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
     )
     if created:
         _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
+        if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
+            call.staff.add(*Extension.objects.filter(number=fact.caller))
     return call
 
 
@@ -43,7 +45,16 @@ def do_record_call_answered(fact: c.CallAnswered) -> None:
 
 
 def do_record_call_step(fact: c.CallStep) -> None:
+    """A step on the call's timeline. Two also say who may see the call later: the queue it
+    went through, and each extension that talked on it."""
     _event(fact.call_key, fact.at, fact.kind, **fact.detail)
+    if fact.kind.startswith("ring_") and fact.detail.get("queue"):
+        Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
+    elif fact.kind == "connected":
+        extensions = Extension.objects.filter(number=fact.detail.get("target", ""))
+        Call.staff.through.objects.bulk_create(
+            [Call.staff.through(call_id=fact.call_key, extension=x) for x in extensions], ignore_conflicts=True
+        )
 
 
 def do_record_call_ended(fact: c.CallEnded) -> None:

@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compliance.retention import HoldError, do_release_legal_hold, do_set_legal_hold
+from recordings.access import log_refusal, recordings_visible_to
 from recordings.models import Recording, RecordingRule
 
 
@@ -27,7 +29,8 @@ class RecordingAdmin(admin.ModelAdmin):
     """Recordings arrive only from calls; nobody adds or edits them by hand."""
 
     list_display = ["created_at", "call", "kind", "purpose", "duration_seconds", "expires_at", "hold_reason", "player"]
-    list_filter = ["kind", "purpose"]
+    list_filter = ["kind", "purpose", ("call__queue", admin.RelatedOnlyFieldListFilter),
+                   ("call__staff", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
     actions = ["place_hold", "release_hold"]
     action_form = HoldActionForm
 
@@ -42,7 +45,8 @@ class RecordingAdmin(admin.ModelAdmin):
                 return
         messages.success(request, _("%(n)d recording(s) placed on legal hold.") % {"n": queryset.count()})
 
-    search_fields = ["call__caller", "call__called", "asterisk_name", "sha256"]
+    search_fields = ["call__caller", "call__called", "call__staff__number", "call__queue__name", "asterisk_name",
+                     "sha256"]  # fmt: skip
     date_hierarchy = "created_at"
     exclude = ["file"]
 
@@ -62,11 +66,31 @@ class RecordingAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, _("Hold released: %(r)s") % {"r": recording})
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
+        return recordings_visible_to(request.user).select_related("call", "purpose")
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Recording | None:
+        """Out of the person's scope: the admin says it does not exist, and the log says who tried."""
+        found = super().get_object(request, object_id, from_field)
+        if found is None and _is_uuid(object_id):
+            other = Recording.objects.filter(pk=object_id).first()
+            if other is not None:
+                log_refusal(request.user, other, source=request.META.get("REMOTE_ADDR", ""))
+        return found
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @admin.register(RecordingRule)

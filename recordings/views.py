@@ -1,22 +1,21 @@
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from compliance.audit import do_audit
+from recordings.access import check_can_listen
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
 
 
 @staff_member_required
 def audio(request: HttpRequest, pk: str) -> HttpResponse:
-    """Decrypt and send a recording to a signed-in user allowed to view recordings.
+    """Decrypt and send a recording to a signed-in user allowed to listen to it.
 
-    Every play and download is written to the audit log (who, when, which, from where).
+    Every play, download and refusal is written to the audit log (who, when, which, from where).
     """
-    if not request.user.has_perm("recordings.view_recording"):
-        raise PermissionDenied
     recording = get_object_or_404(Recording, pk=pk)
+    check_can_listen(request.user, recording, source=request.META.get("REMOTE_ADDR", ""))
     download = request.GET.get("download") == "1"
     try:
         data = recording.audio()

@@ -1,19 +1,8 @@
 """Create the four roles (groups) with their permissions."""
 
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from compliance.roles import sync_roles
-
-    # Permissions are normally created after all migrations; the roles need them now.
-    for config in global_apps.get_app_configs():
-        config.models_module = True
-        create_permissions(config, verbosity=0, apps=apps)
-        config.models_module = None
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from compliance.migrations._roles import create_roles
 
 
 def remove_roles(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -1,10 +1,12 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from pbx.access import calls_visible_to
 from pbx.models import Call, CallEvent
 from recordings.models import Recording
 
@@ -33,6 +35,11 @@ class RecordingInline(admin.TabularInline):
 
         return audio_player(obj)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
+        from recordings.access import recordings_visible_to
+
+        return recordings_visible_to(request.user)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -41,9 +48,16 @@ class RecordingInline(admin.TabularInline):
 class CallAdmin(admin.ModelAdmin):
     """Call history: written only by the Stasis app, so read-only here."""
 
-    list_display = ["started_at", "direction", "caller", "called", "outcome_badge", "duration", "hangup_cause_text"]
-    list_filter = ["direction", "outcome", "started_at"]
-    search_fields = ["caller", "called", "channel_id", "sip_call_id"]
+    list_display = ["started_at", "direction", "caller", "called", "queue", "outcome_badge", "duration",
+                    "hangup_cause_text"]  # fmt: skip
+    list_filter = ["direction", "outcome", "started_at", ("queue", admin.RelatedOnlyFieldListFilter),
+                   ("staff", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
+    search_fields = ["caller", "called", "channel_id", "sip_call_id", "staff__number"]
+    readonly_fields = ["staff"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Call]:
+        return calls_visible_to(request.user).select_related("queue")
+
     date_hierarchy = "started_at"
     inlines = [RecordingInline, CallEventInline]
 

@@ -39,11 +39,19 @@ class Call(models.Model):
         blank=True,
         choices=[("caller", _("caller")), ("centrala", _("Centrala")), ("", _("unknown"))],
     )
+    # Who may see the call and its recordings follows from these two (see pbx/access.py).
+    queue = models.ForeignKey(
+        "pbx.Queue", verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    staff = models.ManyToManyField(
+        "pbx.Extension", verbose_name=_("staff on the call"), blank=True, related_name="calls"
+    )
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("call")
         verbose_name_plural = _("calls")
+        permissions = [("view_all_calls", _("Can see every call, not only own or own team's"))]
 
     def __str__(self) -> str:
         return f"{self.caller or '?'} → {self.called or '?'} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -2,6 +2,7 @@
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -110,6 +111,13 @@ class Queue(models.Model):
     member_ring_seconds = models.PositiveSmallIntegerField(_("ring each phone for (s)"), default=15)
     max_wait_seconds = models.PositiveSmallIntegerField(_("maximum wait (s)"), default=60)
     music_on_hold = models.BooleanField(_("music on hold while waiting"), default=True)
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team supervisors"),
+        blank=True,
+        related_name="supervised_queues",
+        help_text=_("They see this queue's calls and, with the supervisor role, listen to its recordings."),
+    )
 
     class Meta:
         ordering = ["name"]

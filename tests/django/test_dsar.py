@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from compliance.dsar import add_months, do_erase_subject
@@ -103,3 +104,55 @@ def test_erasure_destroys_keys_keeps_held_recordings_and_says_why(history):
     assert Recording.objects.get(pk=held.pk).audio() == history["plain"][0]
     assert CallbackTask.objects.get().status == "cancelled"
     assert AuditEntry.objects.filter(action="dsar.erase").get().detail == {"erased": 1, "kept": [str(held.pk)]}
+
+
+def dpo_client() -> Client:
+    from django.contrib.auth.models import Group
+
+    iod = User.objects.create_user("iod-admin", password="Iod-Long-Password-1", is_staff=True)
+    iod.groups.add(Group.objects.get(name="Data protection officer"))
+    client = Client()
+    client.force_login(iod)
+    return client
+
+
+def test_the_dpo_exports_a_request_from_the_admin_as_a_zip(history):
+    request = DataSubjectRequest.objects.create(kind="access", number=JAN, requester="Jan Kowalski",
+                                                received_on=date(2026, 11, 20))  # fmt: skip
+    response = dpo_client().post("/admin/compliance/datasubjectrequest/",
+                                 {"action": "export_zip", "_selected_action": [request.pk]})  # fmt: skip
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="dsar-48601234567.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    recordings = sorted(n for n in archive.namelist() if n.startswith("recordings/"))
+    assert [archive.read(n) for n in recordings] == history["plain"]
+    assert AuditEntry.objects.get(action="dsar.export").actor == "iod-admin"
+
+
+def test_the_dpo_carries_out_an_erasure_from_the_admin_and_the_request_records_why(history):
+    held, erasable = history["recordings"]
+    do_set_legal_hold(held, User.objects.create_user("prawnik", password="Long-Password-123"), "spór sądowy")
+    request = DataSubjectRequest.objects.create(kind="erasure", number=JAN, requester="Jan Kowalski",
+                                                received_on=date(2026, 11, 20))  # fmt: skip
+    access = DataSubjectRequest.objects.create(kind="access", number=JAN, requester="Jan",
+                                               received_on=date(2026, 11, 20))  # fmt: skip
+    dpo_client().post("/admin/compliance/datasubjectrequest/",
+                      {"action": "carry_out_erasure", "_selected_action": [request.pk, access.pk]})  # fmt: skip
+    request.refresh_from_db()
+    assert request.status == "done"
+    assert request.outcome.startswith("1 recording(s) erased by key destruction.")
+    assert f"{held.pk}: legal hold: spór sądowy (art. 17(3)(e))" in request.outcome
+    assert DataSubjectRequest.objects.get(pk=access.pk).status == "open"  # not an erasure: untouched
+    with pytest.raises(RecordingUnreadable):
+        Recording.objects.get(pk=erasable.pk).audio()
+    assert AuditEntry.objects.filter(action="dsar.erase").count() == 1
+
+
+def test_the_office_manager_has_no_request_actions():
+    from django.contrib.auth.models import Group
+
+    ola = User.objects.create_user("ola", password="Long-Password-123", is_staff=True)
+    ola.groups.add(Group.objects.get(name="Office manager"))
+    client = Client()
+    client.force_login(ola)
+    assert client.get("/admin/compliance/datasubjectrequest/").status_code == 403

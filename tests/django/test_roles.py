@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
+from compliance.models import AuditEntry
 from compliance.roles import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +40,22 @@ def test_an_agent_works_callbacks_only():
     assert agent.has_perm("pbx.change_callbacktask") and not agent.has_perm("recordings.view_recording")
 
 
-def test_a_recording_link_refuses_an_office_manager(tmp_path):
-    from django.utils import timezone
-
-    from pbx.models import Call
-    from recordings.actions import do_ingest_recording
-    from tests.django.test_recordings import make_wav
-
-    call = Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now())
-    rec = do_ingest_recording(str(call.pk), "k", "wav", make_wav(tmp_path / "r.wav", 1))
+def test_a_recording_link_refuses_an_office_manager_and_logs_it(tmp_path):
+    rec = recording_in_queue(tmp_path, "Sprzedaż")
     client = Client()
     client.force_login(member_of("Office manager"))
     assert client.get(f"/recordings/{rec.pk}/audio").status_code == 403
-    client.force_login(member_of("Team supervisor"))
-    assert client.get(f"/recordings/{rec.pk}/audio").status_code == 200
+    assert AuditEntry.objects.filter(action="recording.refused", actor="office-manager", target=str(rec.pk)).exists()
+    assert not AuditEntry.objects.filter(action="recording.play").exists()
+
+
+def recording_in_queue(tmp_path, queue: str):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from pbx.models import Call, Queue
+    from recordings.actions import do_ingest_recording
+    from tests.django.test_recordings import make_wav
+
+    call = Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now(),
+                               queue=Queue.objects.create(name=queue))  # fmt: skip
+    return do_ingest_recording(str(call.pk), "k", "wav", make_wav(tmp_path / "r.wav", 1))

@@ -1,0 +1,41 @@
+"""Who may listen to which recording, and the log of refusals.
+
+A person needs the view_recording permission, and then:
+- with view_all_recordings (data-protection officer): every recording;
+- otherwise (team supervisor): recordings of calls through the queues they supervise.
+A purpose that names who may listen (ProcessingPurpose.listeners, as roles) narrows this
+further: only members of those roles hear its recordings. Superusers see everything.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from compliance.audit import do_audit
+from pbx.access import User
+from recordings.models import Recording
+
+
+def recordings_visible_to(user: User) -> QuerySet[Recording]:
+    if user.is_superuser:  # type: ignore[union-attr]
+        return Recording.objects.all()
+    if not user.has_perm("recordings.view_recording"):  # type: ignore[union-attr]
+        return Recording.objects.none()
+    visible = Recording.objects.all()
+    if not user.has_perm("recordings.view_all_recordings"):  # type: ignore[union-attr]
+        visible = visible.filter(call__queue__supervisors=user.pk)
+    groups = user.groups.all()  # type: ignore[union-attr]
+    narrowed = Recording.objects.filter(purpose__listeners__isnull=False).exclude(purpose__listeners__in=groups)
+    return visible.exclude(pk__in=narrowed.values("pk")).distinct()
+
+
+def check_can_listen(user: User, recording: Recording, source: str) -> None:
+    """Raise PermissionDenied, after writing the refused attempt to the audit log, unless
+    `user` may listen to `recording`."""
+    if recordings_visible_to(user).filter(pk=recording.pk).exists():
+        return
+    log_refusal(user, recording, source)
+    raise PermissionDenied("You may not listen to this recording.")
+
+
+def log_refusal(user: User, recording: Recording, source: str) -> None:
+    do_audit(user.get_username(), "recording.refused", str(recording.pk), source=source, call=str(recording.call_id))
