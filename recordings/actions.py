@@ -4,6 +4,7 @@ import hashlib
 import wave
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -86,3 +87,51 @@ def do_erase_recording(recording: Recording, actor: str, reason: str) -> None:
     recording.wrapped_key = b""
     if recording.file and default_storage.exists(recording.file.name):
         default_storage.delete(recording.file.name)
+
+
+class RecordingControlRefused(Exception):
+    """Pausing or resuming cannot be asked for: `status` is the HTTP status that fits."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+CONTROL_ACTIONS = ("pause", "resume")
+
+
+def may_control_recording(user: Any, call: Any) -> bool:
+    """The staff on the call and the supervisors of its queue; nobody else, however senior."""
+    if user.is_superuser:
+        return True
+    on_call = call.staff.filter(user=user.pk).exists()
+    return on_call or (call.queue_id is not None and call.queue.supervisors.filter(pk=user.pk).exists())
+
+
+def do_control_recording(user: Any, call: Any, action: str, source: str = "") -> None:
+    """Ask the Stasis app to pause or resume `call`'s recording (card payments, PCI DSS).
+
+    It reaches the live call as an ARI user event on the caller's channel, and the call treats
+    it exactly as the *1/*2 keys: a call not being recorded, or already in that state, is left
+    as it is, and the call's timeline shows who did it. The request is written to the audit log.
+    Raises RecordingControlRefused (unknown action, not allowed, call over, Asterisk down).
+    """
+    from compliance.audit import do_audit
+    from pbx.ari.client import AriError, AriNotFound, run_with_ari
+    from pbx.callflow.events import RECORDING_CONTROL
+
+    if action not in CONTROL_ACTIONS:
+        raise RecordingControlRefused(f"Unknown action {action!r}: use one of {', '.join(CONTROL_ACTIONS)}.", 400)
+    if not may_control_recording(user, call):
+        raise RecordingControlRefused("Only the staff on the call or its queue's supervisors can do this.", 403)
+    if call.ended_at is not None:
+        raise RecordingControlRefused("The call has ended.", 409)
+    who = user.get_username()
+    variables = {"action": action, "by": who}
+    try:
+        run_with_ari(lambda ari: ari.user_event(settings.ARI_APP, RECORDING_CONTROL, call.channel_id, variables))
+    except AriNotFound as exc:
+        raise RecordingControlRefused("The call has ended.", 409) from exc
+    except AriError as exc:
+        raise RecordingControlRefused(f"Asterisk cannot be reached: {exc}", 503) from exc
+    do_audit(who, f"recording.{action}", str(call.pk), source=source)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
 import wave
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 
-from compliance.models import ProcessingPurpose
-from pbx.models import Call, Destination, Prompt
+from compliance.models import AuditEntry, ProcessingPurpose
+from pbx.models import Call, Destination, Extension, Prompt
 from pbx.sandbox import copy_scenarios, sipp_call
 from recordings.models import Recording, RecordingRule
 
@@ -128,3 +130,40 @@ def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):
     assert 3.0 <= transferred_at <= 6.0, transferred_at
     assert abs(recording.duration_seconds - talked) <= 2.0, (recording.duration_seconds, talked)
     assert recording.duration_seconds > transferred_at + 8
+
+
+def test_the_api_pauses_and_resumes_a_live_recording(staff, rule):  # noqa: F811
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    piotr = User.objects.create_user("piotr", password="Piotr-Long-Password-1")
+    Extension.objects.filter(number="102").update(user=piotr)
+    office(queue("ring_all"))
+    api = APIClient()
+    api.force_authenticate(piotr)
+    with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
+        caller = ThreadPoolExecutor(1).submit(
+            sipp_call, "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5097, timeout_s=60,
+        )  # fmt: skip
+        live = wait_for(lambda: Call.objects.filter(events__kind="recording", staff__number="102").first(), timeout=30)
+        time.sleep(2)
+        paused = api.post(f"/api/calls/{live.pk}/recording/pause")
+        time.sleep(5)
+        resumed = api.post(f"/api/calls/{live.pk}/recording/resume")
+        result = caller.result(timeout=60)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
+    assert (paused.status_code, resumed.status_code) == (202, 202), (paused.content, resumed.content)
+    events = {event.kind: event for event in recording.call.events.all()}
+    assert events["recording_paused"].detail == {"by": "piotr"} == events["recording_resumed"].detail
+    talked = (recording.call.ended_at - events["connected"].at).total_seconds()
+    gap = (events["recording_resumed"].at - events["recording_paused"].at).total_seconds()
+    assert 4.0 <= gap <= 7.0, gap
+    assert abs(recording.duration_seconds - (talked - gap)) <= 1.5, (recording.duration_seconds, talked, gap)
+    actions = list(AuditEntry.objects.filter(actor="piotr").order_by("seq").values_list("action", flat=True))
+    assert actions == ["recording.pause", "recording.resume"]
+    # After the call, asking again is refused with the reason, and nothing is logged.
+    late = api.post(f"/api/calls/{recording.call.pk}/recording/pause")
+    assert (late.status_code, late.json()) == (409, {"error": "The call has ended."})
+    assert AuditEntry.objects.filter(actor="piotr").count() == 2
