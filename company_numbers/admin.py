@@ -5,11 +5,12 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from company_numbers.models import CompanyNumber
+from compliance.admin_audit import AuditedModelAdmin
 from pbx.admin.config import apply_config_and_report, report_problems
 
 
 @admin.register(CompanyNumber)
-class CompanyNumberAdmin(admin.ModelAdmin):
+class CompanyNumberAdmin(AuditedModelAdmin):
     list_display = ["e164", "label", "scenario", "is_main"]
     search_fields = ["e164", "label"]
 

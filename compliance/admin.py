@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
+from compliance.admin_audit import AuditedModelAdmin
 from compliance.dsar import ErasureReport, do_erase_subject, do_export
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 
@@ -32,7 +33,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcessingPurpose)
-class ProcessingPurposeAdmin(admin.ModelAdmin):
+class ProcessingPurposeAdmin(AuditedModelAdmin):
     list_display = ["name", "legal_basis", "retention_days", "announcement"]
     filter_horizontal = ["listeners"]
 
@@ -46,7 +47,7 @@ class RecordingTombstoneAdmin(AuditEntryAdmin):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(AuditedModelAdmin):
     list_display = ["received_on", "kind", "number", "requester", "due", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["number", "requester"]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from compliance.admin_audit import AuditedModelAdmin
 from compliance.retention import HoldError, do_release_legal_hold, do_set_legal_hold
 from recordings.access import log_refusal, recordings_visible_to
 from recordings.models import Recording, RecordingRule
@@ -94,7 +95,7 @@ def _is_uuid(value: str) -> bool:
 
 
 @admin.register(RecordingRule)
-class RecordingRuleAdmin(admin.ModelAdmin):
+class RecordingRuleAdmin(AuditedModelAdmin):
     list_display = ["priority", "name", "direction", "company_number", "destination", "extension", "mode", "purpose"]
     list_editable = ["priority"]
     list_display_links = ["name"]

@@ -5,13 +5,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from compliance.admin_audit import AuditedModelAdmin
 from pbx.ari.client import AriError
 from pbx.callbacks import CallbackError, do_start_callback
 from pbx.models import CallbackTask
 
 
 @admin.register(CallbackTask)
-class CallbackTaskAdmin(admin.ModelAdmin):
+class CallbackTaskAdmin(AuditedModelAdmin):
     list_display = ["requested_at", "number", "reason", "assigned_to", "status", "done_at", "call"]
     list_filter = ["status", "reason", "assigned_to"]
     search_fields = ["number"]

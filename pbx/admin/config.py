@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from compliance.admin_audit import AuditedModelAdmin
 from pbx.actions import do_create_extension
 from pbx.ari.client import AriError
 from pbx.asterisk_config import ConfigError, apply_config
@@ -45,7 +46,7 @@ def report_problems(request: HttpRequest) -> None:
         messages.error(request, f"{problem.where}: {problem.message}")
 
 
-class CallLogicAdmin(admin.ModelAdmin):
+class CallLogicAdmin(AuditedModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: report_problems(request))
@@ -58,7 +59,7 @@ class ExtensionAddForm(forms.ModelForm):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
+class ExtensionAdmin(AuditedModelAdmin):
     list_display = ["number", "display_name", "kind", "mobile", "caller_id"]
     search_fields = ["number", "display_name", "mobile"]
     fields = ["number", "display_name", "kind", "mobile", "caller_id", "user"]
@@ -90,7 +91,7 @@ class ExtensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(AuditedModelAdmin):
     list_display = ["name", "sound"]
 
 
@@ -105,7 +106,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(AuditedModelAdmin):
     list_display = ["name", "timezone", "public_holidays", "override", "override_until"]
     inlines = [OpeningIntervalInline, ClosureInline]
 
@@ -146,12 +147,12 @@ class ScenarioAdmin(CallLogicAdmin):
 
 
 @admin.register(WeeklyDuty)
-class WeeklyDutyAdmin(admin.ModelAdmin):
+class WeeklyDutyAdmin(AuditedModelAdmin):
     list_display = ["weekday", "starts", "ends", "extension"]
     list_filter = ["weekday", "extension"]
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(AuditedModelAdmin):
     list_display = ["starts_at", "ends_at", "extension"]
     list_filter = ["extension"]

@@ -88,3 +88,25 @@ def test_the_admin_cannot_add_change_or_delete(manager):
     assert client.get("/admin/compliance/auditentry/add/").status_code == 403
     assert client.post(f"/admin/compliance/auditentry/{entry.pk}/delete/").status_code == 403
     assert AuditEntry.objects.count() == 1
+
+
+def test_configuration_changes_in_the_admin_are_in_the_audit_log():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from pbx.models import Prompt
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
+    url = "/admin/pbx/prompt/"
+    assert client.post(f"{url}add/", {"name": "Powitanie", "sound": "hello-world"}).status_code == 302
+    prompt = Prompt.objects.get()
+    client.post(f"{url}{prompt.pk}/change/", {"name": "Powitanie", "sound": "vm-goodbye"})
+    client.post(f"{url}{prompt.pk}/delete/", {"post": "yes"}, REMOTE_ADDR="10.0.0.9")
+    log = [(e.actor, e.action, e.target) for e in AuditEntry.objects.order_by("seq")]
+    target = f"pbx.prompt:{prompt.pk}"
+    assert log == [("ola", "config.add", target), ("ola", "config.change", target), ("ola", "config.delete", target)]
+    change = AuditEntry.objects.get(action="config.change")
+    assert change.detail == {"object": str(prompt), "change": [{"changed": {"fields": ["Sound"]}}]}
+    assert AuditEntry.objects.get(action="config.delete").source == "10.0.0.9"
+    assert verify_chain() is None
