@@ -14,7 +14,7 @@ from pbx.models import Destination, DutyShift, Extension, Menu, Queue, Scenario,
 def load_directory(today: date | None = None) -> s.Directory:
     """Everything the call flow needs, as frozen values. Runs a fixed number of queries."""
     today = today or date.today()
-    numbers = list(CompanyNumber.objects.select_related("scenario"))
+    numbers = [n for n in CompanyNumber.objects.select_related("scenario") if n.routable]
     main = next((n.e164 for n in numbers if n.is_main), numbers[0].e164 if numbers else "")
     schedules = {
         sc.pk: schedule_snapshot(sc, today) for sc in Schedule.objects.prefetch_related("intervals", "closures")

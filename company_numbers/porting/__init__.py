@@ -1,0 +1,1 @@
+"""Number porting into Centrala: the rules, the checks and the request's life."""

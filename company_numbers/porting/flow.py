@@ -1,0 +1,183 @@
+"""A porting request's life. Theory of operation:
+
+    draft --validate--> validated --submit--> submitted --accept--> accepted --schedule--> scheduled
+      ^                     |                    |                                            |
+      +------- edit --------+      reject (reason) --> rejected --edit--> draft          complete
+    any open state --withdraw (until the cut-off)--> withdrawn                                v
+                                                                                          completed
+Every move is a do_* function here: it checks the move is allowed, writes the request, its
+numbers' status and the audit log in one transaction, and raises PortingError naming what is
+wrong otherwise. Completion makes the numbers active (routable) and re-renders Asterisk's config.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from company_numbers.models import CompanyNumber, PortingRequest
+from company_numbers.porting.calendar import add_working_days, is_working_day, next_working_day
+from company_numbers.porting.checks import identifier_problems, name_warnings
+from company_numbers.porting.rules import porting_rules
+from compliance.audit import do_audit
+
+S = PortingRequest.State
+MOVES: dict[str, set[str]] = {
+    S.DRAFT: {S.VALIDATED, S.WITHDRAWN},
+    S.VALIDATED: {S.SUBMITTED, S.DRAFT, S.WITHDRAWN},
+    S.SUBMITTED: {S.ACCEPTED, S.REJECTED, S.WITHDRAWN},
+    S.ACCEPTED: {S.SCHEDULED, S.WITHDRAWN},
+    S.REJECTED: {S.DRAFT},
+    S.SCHEDULED: {S.COMPLETED, S.WITHDRAWN},
+    S.COMPLETED: set(),
+    S.WITHDRAWN: set(),
+}
+OPEN = {S.DRAFT, S.VALIDATED, S.SUBMITTED, S.ACCEPTED, S.SCHEDULED, S.REJECTED}
+ADVICE = [
+    "Do not terminate your contract with the current operator yourself: the port ends it. "
+    "A contract ended first can make the port impossible.",
+    "Keep a recent invoice from the current operator: the name and identifiers must match it exactly.",
+]
+
+
+class PortingError(Exception):
+    """A move that is not allowed now, with the reason."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    problems: list[str]  # stop the request
+    warnings: list[str]  # for a person to look at
+
+
+@dataclass(frozen=True)
+class Deadline:
+    what: str
+    due: date
+    note: str = ""
+
+
+def check(request: PortingRequest, today: date) -> Findings:
+    """Everything wrong with the request, at once."""
+    values = {f: getattr(request, f) for f in ("pesel", "nip", "regon", "register_number", "id_document")}
+    problems = identifier_problems(request.subscriber_type, values)
+    if not request.numbers.exists():
+        problems.append("The request names no number to port.")
+    for ported in request.numbers.select_related("number"):
+        if ported.number.status == CompanyNumber.Status.ACTIVE:
+            problems.append(f"{ported.number.e164} is already active here: nothing to port.")
+    if request.requested_date <= today:
+        problems.append(f"The requested porting date {request.requested_date} is not in the future.")
+    elif not is_working_day(request.requested_date):
+        problems.append(f"The requested porting date {request.requested_date} is not a working day; the next one is "
+                        f"{next_working_day(request.requested_date)}.")  # fmt: skip
+    if request.subscriber_type != PortingRequest.SubscriberType.PERSON and not request.address:
+        problems.append("The registered seat's address is missing.")
+    warnings = name_warnings(request.subscriber_name, request.name_on_record)
+    end = request.contract_end_date
+    if end and end < today:
+        months = porting_rules().months_to_port_after_contract_end
+        warnings.append(f"The old contract ended on {end}: a number can be ported for about {months} month(s) "
+                        "after that, if the operator keeps it.")  # fmt: skip
+    if end and request.requested_date < end and request.notice == PortingRequest.Notice.WITH_NOTICE:
+        warnings.append(f"The port is asked for before the contract ends ({end}) with notice: the operator will "
+                        "port on the contract's end, or the subscriber pays for ending it early.")  # fmt: skip
+    return Findings(problems, warnings)
+
+
+def deadlines(request: PortingRequest) -> list[Deadline]:
+    """What is due when, from the request's dates and the rules in porting/rules.py."""
+    rules, out = porting_rules(), []
+    if request.submitted_on and request.state == S.SUBMITTED:
+        mobile = request.numbers.filter(number__kind=CompanyNumber.Kind.MOBILE).exists()
+        days = rules.decision_working_days_mobile if mobile else rules.decision_working_days_fixed
+        out.append(Deadline("operator decides", add_working_days(request.submitted_on, days),
+                            f"{days} working days from submission"))  # fmt: skip
+    port = request.port_date or request.requested_date
+    if request.state in OPEN and request.state != S.REJECTED:
+        cutoff = port - timedelta(days=rules.withdrawal_days_before)
+        out.append(Deadline("last day to withdraw", cutoff, f"{rules.withdrawal_days_before} days before porting"))
+        out.append(Deadline("porting date", port, "the old contract ends that day"))
+        out.append(Deadline("number working here", add_working_days(port, rules.activation_working_days),
+                            f"{rules.activation_working_days} working day(s) after the porting date"))  # fmt: skip
+    return out
+
+
+def do_create_request(fields: dict[str, object], numbers: list[str], actor: str) -> PortingRequest:
+    """A draft with its numbers (E.164 or as people write them). The numbers are reserved as
+    'porting in'. Raises PortingError, writing nothing, on a bad number or a number in use."""
+    from pbx.phone import InvalidPhoneNumber, to_e164
+
+    try:
+        e164s = list(dict.fromkeys(to_e164(str(n)) for n in numbers))
+    except InvalidPhoneNumber as exc:
+        raise PortingError(str(exc)) from exc
+    if not e164s:
+        raise PortingError("Name at least one number to port.")
+    with transaction.atomic():
+        request = PortingRequest(**fields)
+        request.full_clean(exclude=["state"])
+        request.save()
+        for e164 in e164s:
+            number, created = CompanyNumber.objects.get_or_create(
+                e164=e164, defaults={"status": CompanyNumber.Status.PORTING_IN, "label": "porting in"}
+            )
+            if not created and number.status == CompanyNumber.Status.ACTIVE:
+                raise PortingError(f"{e164} is already an active company number here.")
+            request.numbers.create(number=number)
+        do_audit(actor, "porting.create", f"porting:{request.pk}", numbers=e164s)
+    return request
+
+
+def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason: str = "",
+            port_date: date | None = None) -> PortingRequest:  # fmt: skip
+    """Move the request to state `to`. Raises PortingError with every reason it cannot."""
+    if to not in MOVES:
+        raise PortingError(f"Unknown state {to!r}: one of {', '.join(MOVES)}.")
+    if to not in MOVES[request.state]:
+        allowed = ", ".join(sorted(MOVES[request.state])) or "none (it is final)"
+        raise PortingError(f"A {request.state} request cannot become {to}; allowed: {allowed}.")
+    _check_move(request, to, today, reason, port_date)
+    with transaction.atomic():
+        _apply_move(request, to, today, reason, port_date)
+        request.save()
+        do_audit(actor, f"porting.{to}", f"porting:{request.pk}", reason=reason, port_date=str(port_date or ""))
+    if to == S.COMPLETED:
+        from pbx.asterisk_config import apply_config
+
+        transaction.on_commit(lambda: apply_config(reload=True))
+    return request
+
+
+def _check_move(request: PortingRequest, to: str, today: date, reason: str, port_date: date | None) -> None:
+    if to == S.VALIDATED and (problems := check(request, today).problems):
+        raise PortingError("The request is not ready:\n- " + "\n- ".join(problems))
+    if to in (S.REJECTED, S.WITHDRAWN) and not reason.strip():
+        raise PortingError(f"Say why the request is {to} (reason).")
+    if to == S.SCHEDULED:
+        if port_date is None:
+            raise PortingError("Give the porting date the operator confirmed.")
+        if not is_working_day(port_date):
+            raise PortingError(f"{port_date} is not a working day.")
+    if to == S.WITHDRAWN:
+        cutoff = (request.port_date or request.requested_date) - timedelta(days=porting_rules().withdrawal_days_before)
+        if today > cutoff:
+            raise PortingError(f"Too late to withdraw: the last day was {cutoff}.")
+    if to == S.COMPLETED and today < (request.port_date or today):
+        raise PortingError(f"The porting date {request.port_date} has not come yet.")
+
+
+def _apply_move(request: PortingRequest, to: str, today: date, reason: str, port_date: date | None) -> None:
+    request.state = to
+    if to == S.SUBMITTED:
+        request.submitted_on = today
+    if to in (S.REJECTED, S.WITHDRAWN):
+        request.reason = reason.strip()
+    if to == S.SCHEDULED:
+        request.port_date = port_date
+    numbers = CompanyNumber.objects.filter(ports__request=request)
+    if to == S.COMPLETED:
+        numbers.update(status=CompanyNumber.Status.ACTIVE)
+    if to == S.WITHDRAWN:
+        # Numbers that only existed for this port go; others go back to how they were.
+        numbers.filter(status=CompanyNumber.Status.PORTING_IN).update(status=CompanyNumber.Status.RESERVED)
