@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,6 +18,8 @@ from pbx.phone import InvalidPhoneNumber, to_e164
 TODAY = date(2026, 11, 23)  # a Monday
 CHECKSUM = "The number's checksum or check digit is invalid."
 BAD_PART = "One of the parts of the number are invalid or unknown."
+# The command and the admin use the real today: give them a date that stays in the future.
+IN_A_MONTH = next_working_day(date.today() + timedelta(days=30))
 ACME = {"subscriber_type": "company", "subscriber_name": "ACME sp. z o.o.", "nip": "5261040828",
         "address": "ul. Prosta 1, 00-001 Warszawa", "current_operator": "Orange",
         "requested_date": date(2026, 12, 15)}  # fmt: skip
@@ -202,7 +204,7 @@ class TestTheRequestsLife:
 def test_the_command_creates_validates_advances_and_lists(tmp_path, capsys):
     path = tmp_path / "ports.json"
     path.write_text(json.dumps([{"type": "company", "name": "ACME sp. z o.o.", "nip": "5261040828",
-                                 "address": "ul. Prosta 1", "operator": "Orange", "date": "2026-12-15",
+                                 "address": "ul. Prosta 1", "operator": "Orange", "date": IN_A_MONTH.isoformat(),
                                  "numbers": ["22 123 45 67"]}]))  # fmt: skip
     call_command("porting", "create", "--file", str(path))
     out = capsys.readouterr().out
@@ -241,3 +243,23 @@ def test_validate_exits_non_zero_from_the_shell():
     result = subprocess.run([sys.executable, "manage.py", "porting", "validate", "abc"], capture_output=True,
                             text=True, check=False)  # fmt: skip
     assert result.returncode == 2 and "invalid int value: 'abc'" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_office_manager_moves_a_request_in_the_admin_and_sees_what_is_wrong():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
+    request = do_create_request({**ACME, "nip": "8567346216", "requested_date": IN_A_MONTH}, ["22 123 45 67"],
+                                actor="it")  # fmt: skip
+    page = client.get(f"/admin/numbers/portingrequest/{request.pk}/change/").content.decode()
+    assert "NIP &#x27;8567346216&#x27; is not valid" in page and "Do not terminate your contract" in page
+    url = "/admin/numbers/portingrequest/"
+    client.post(url, {"action": "validate", "_selected_action": [request.pk]})
+    assert PortingRequest.objects.get().state == "draft"
+    client.post(url, {"action": "withdraw", "_selected_action": [request.pk], "reason": ""})
+    assert PortingRequest.objects.get().state == "draft"  # no reason, no withdrawal
+    client.post(url, {"action": "withdraw", "_selected_action": [request.pk], "reason": "rezygnacja"})
+    assert (PortingRequest.objects.get().state, PortingRequest.objects.get().reason) == ("withdrawn", "rezygnacja")
