@@ -10,6 +10,7 @@ numbers' status and the audit log in one transaction, and raises PortingError na
 wrong otherwise. Completion makes the numbers active (routable) and re-renders Asterisk's config.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from company_numbers.porting.checks import identifier_problems, name_warnings
 from company_numbers.porting.rules import porting_rules
 from compliance.audit import do_audit
 
+log = logging.getLogger(__name__)
 S = PortingRequest.State
 MOVES: dict[str, set[str]] = {
     S.DRAFT: {S.VALIDATED, S.WITHDRAWN},
@@ -143,10 +145,18 @@ def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason
         request.save()
         do_audit(actor, f"porting.{to}", f"porting:{request.pk}", reason=reason, port_date=str(port_date or ""))
     if to == S.COMPLETED:
-        from pbx.asterisk_config import apply_config
-
-        transaction.on_commit(lambda: apply_config(reload=True))
+        transaction.on_commit(_apply_config)
     return request
+
+
+def _apply_config() -> None:
+    """The numbers route through the Stasis app already; Asterisk's files follow, best effort."""
+    from pbx.asterisk_config import apply_config
+
+    try:
+        apply_config(reload=True)
+    except Exception:
+        log.exception("porting completed, but the Asterisk configuration could not be applied")
 
 
 def _check_move(request: PortingRequest, to: str, today: date, reason: str, port_date: date | None) -> None:

@@ -85,7 +85,7 @@ def test_ring_all_the_second_agent_answers_and_the_first_stops_ringing(staff):
         call = the_call()
     assert call.outcome == Call.Outcome.ANSWERED and call.hung_up_by == "caller", "\n".join(map(str, steps(call)))
     assert ("connected", {"target": "102"}) in steps(call)
-    assert ("ring_queue", {"targets": ["101", "102"], "strategy": "ring_all"}) in steps(call)
+    assert ("ring_queue", {"targets": ["101", "102"], "strategy": "ring_all", "queue": "Sprzedaż"}) in steps(call)
     assert not ari(lambda client: client._request("GET", "channels")).json()  # 101 stopped ringing
 
 
@@ -146,7 +146,7 @@ def test_plan_b_rings_the_on_duty_mobile_through_the_trunk_with_the_callers_numb
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = the_call()
         received = trunk.received()
-    assert ("ring_plan_b", {"targets": ["+48601000102"], "strategy": "ring_all"}) in steps(call)
+    assert ("ring_plan_b", {"targets": ["+48601000102"], "strategy": "ring_all", "queue": "Sprzedaż"}) in steps(call)
     assert ("connected", {"target": "+48601000102"}) in steps(call)
     assert "INVITE sip:+48601000102@127.0.0.2:15090" in received
     assert f"From: <sip:{CUSTOMER}@" in received or f"<sip:{CUSTOMER}@" in received
