@@ -69,8 +69,10 @@ def test_a_badly_written_company_number_is_refused_and_nothing_saved(client_for:
 
 
 def test_a_polish_number_is_stored_in_e164(client_for: Client, greeting):
-    client_for.post("/admin/numbers/companynumber/add/", {"e164": "0048 22 123-45-67", "label": "Biuro"})
-    assert CompanyNumber.objects.get().e164 == "+48221234567"
+    client_for.post("/admin/numbers/companynumber/add/",
+                    {"e164": "0048 22 123-45-67", "label": "Biuro", "status": "active"})  # fmt: skip
+    number = CompanyNumber.objects.get()
+    assert (number.e164, number.kind, number.status) == ("+48221234567", "geographic", "active")
 
 
 def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client):
