@@ -102,10 +102,9 @@ CONTROL_ACTIONS = ("pause", "resume")
 
 def may_control_recording(user: Any, call: Any) -> bool:
     """The staff on the call and the supervisors of its queue; nobody else, however senior."""
-    if user.is_superuser:
-        return True
-    on_call = call.staff.filter(user=user.pk).exists()
-    return on_call or (call.queue_id is not None and call.queue.supervisors.filter(pk=user.pk).exists())
+    from pbx.access import calls_of_own_or_team
+
+    return bool(user.is_superuser) or calls_of_own_or_team(user).filter(pk=call.pk).exists()
 
 
 def do_control_recording(user: Any, call: Any, action: str, source: str = "") -> None:

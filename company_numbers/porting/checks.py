@@ -29,7 +29,6 @@ NOT_FOR: dict[str, tuple[str, ...]] = {
 LABELS = {"pesel": "PESEL", "nip": "NIP", "regon": "REGON", "register_number": "register number (KRS/CEIDG)",
           "id_document": "identity document"}  # fmt: skip
 
-NORMALISATIONS: list[tuple[str, Callable[[str], str]]] = []  # filled below, in this order
 LEGAL_FORMS = [
     (r"sp(ółka|\.)\s*z\s*o(graniczoną|\.)\s*o(dpowiedzialnością|\.)?", "sp. z o.o."),
     (r"sp(ółka|\.)\s*j(awna|\.)", "sp.j."),
@@ -92,7 +91,8 @@ def _strip_diacritics(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-NORMALISATIONS += [
+# The ways a name can differ and still be the same name to a person, mildest first.
+NORMALISATIONS: list[tuple[str, Callable[[str], str]]] = [
     ("spacing", lambda s: " ".join(s.split())),
     ("quotation marks", lambda s: re.sub(r"[\"'„”“«»`]", '"', s)),
     ("letter case", str.casefold),

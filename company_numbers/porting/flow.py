@@ -34,7 +34,7 @@ MOVES: dict[str, set[str]] = {
     S.COMPLETED: set(),
     S.WITHDRAWN: set(),
 }
-OPEN = {S.DRAFT, S.VALIDATED, S.SUBMITTED, S.ACCEPTED, S.SCHEDULED, S.REJECTED}
+OPEN = {state for state, moves in MOVES.items() if moves}  # not yet completed or withdrawn
 ADVICE = [
     "Do not terminate your contract with the current operator yourself: the port ends it. "
     "A contract ended first can make the port impossible.",
@@ -189,5 +189,5 @@ def _apply_move(request: PortingRequest, to: str, today: date, reason: str, port
     if to == S.COMPLETED:
         numbers.update(status=CompanyNumber.Status.ACTIVE)
     if to == S.WITHDRAWN:
-        # Numbers that only existed for this port go; others go back to how they were.
+        # Numbers still waiting for this port are kept aside, not routed, until someone decides.
         numbers.filter(status=CompanyNumber.Status.PORTING_IN).update(status=CompanyNumber.Status.RESERVED)

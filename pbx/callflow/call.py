@@ -94,7 +94,6 @@ class Call:
         self.legs: dict[str, str] = {}  # leg channel id -> what it rings (extension or number)
         self.connected_leg: str | None = None
         self.bridge_id = f"{key}-bridge"
-        self.bridged = False
         self.answered = False  # the caller's channel is up
         self.answer_sent = False
         self.outcome = "in_progress"
@@ -137,8 +136,7 @@ class Call:
             case e.RecordingControl():
                 return self.recorder.control(event.action, by=event.by, at=event.at)
             case e.TransferRequested():  # from the caller's side: not ours to act on
-                refused = self.fact(event.at, "transfer_refused", by=self.caller, to=event.destination)
-                return [refused, c.TransferProgress(self.channel_id, state="channel_declined")]
+                return self._decline_transfer(self.channel_id, self.caller, event)
             case e.CommandFailed():
                 return self._on_command_failed(event)
             case e.PlaybackFinished() if self.state is State.REFUSING:
@@ -347,6 +345,7 @@ class Call:
             return [c.Hangup(leg_id, reason="normal")]  # answered too late: someone else has the call
         step.ringing.discard(leg_id)
         leaving = self._leave_step()
+        first_person = not self.talked  # after a transfer, the bridge and the caller in it exist
         self.state = State.CONNECTED
         self.talked = True
         self.connected_leg = leg_id
@@ -356,8 +355,7 @@ class Call:
                 c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
             )
         bridge: list[c.Command] = [c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(leg_id,))]
-        if not self.bridged:  # the first person to answer; after a transfer, the caller is in it
-            self.bridged = True
+        if first_person:
             bridge = [
                 c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
                 c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
@@ -372,8 +370,7 @@ class Call:
         out through the trunk unchecked."""
         who, to = self.legs[leg_id], event.destination
         if to not in self.directory.people or to == who:
-            refused = self.fact(event.at, "transfer_refused", by=who, to=to)
-            return [refused, c.TransferProgress(leg_id, state="channel_declined")]
+            return self._decline_transfer(leg_id, who, event)
         self.connected_leg = None
         self.state = State.ROUTING
         ring = RingStep(
@@ -382,6 +379,10 @@ class Call:
         )  # fmt: skip
         done = [c.TransferProgress(leg_id, state="channel_answered"), c.Hangup(leg_id, reason="normal")]
         return [self.fact(event.at, "transferred", by=who, to=to), *done, *self._enter(ring, event.at)]
+
+    def _decline_transfer(self, channel_id: str, who: str, event: e.TransferRequested) -> list[c.Command]:
+        refused = self.fact(event.at, "transfer_refused", by=who, to=event.destination)
+        return [refused, c.TransferProgress(channel_id, state="channel_declined")]
 
     # --- helpers for steps -------------------------------------------------------------------
 

@@ -38,10 +38,6 @@ class Recorder:
     current: tuple[str, str] | None = None  # (name, kind) awaiting RecordingFinished
     staff_keys: str = ""  # the last key staff pressed, for two-key codes
 
-    @property
-    def recording_call(self) -> bool:
-        return self.current is not None and self.current[1] == "call"
-
     def record_channel(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
         """Record the caller alone (voicemail)."""
         call = self.call
@@ -75,7 +71,7 @@ class Recorder:
 
     def control(self, action: str, by: str, at: datetime) -> list[c.Command]:
         """Pause or resume the call's recording; anything else, or a repeat, does nothing."""
-        if not self.recording_call or self.current is None:
+        if self.current is None or self.current[1] != "call":
             return []
         name, call = self.current[0], self.call
         if action == "pause" and not self.paused:
