@@ -36,10 +36,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pbx",
     "company_numbers",
     "recordings",
     "compliance",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +104,29 @@ STORAGES = {
 RECORDING_MASTER_KEY = os.environ.get("RECORDING_MASTER_KEY", "")
 # How long recordings without a processing purpose (voicemail) are kept.
 DEFAULT_RETENTION_DAYS = int(os.environ.get("DEFAULT_RETENTION_DAYS", "30"))
+
+# --- REST API (docs/api.md) -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.ScopedPermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Centrala API",
+    "DESCRIPTION": "Company numbers, porting, calls and recordings of a Centrala PBX. "
+    "Authenticate with 'Authorization: Bearer <token>' (manage.py api_token create).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Asterisk and ARI -----------------------------------------------------------------
 # ARI credentials never live in the repository: ARI_PASSWORD comes from the environment

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pbx import views as pbx_views
-from recordings.api import RecordingControlView
 
 admin.site.site_header = "Centrala"
 admin.site.site_title = "Centrala"
@@ -12,7 +11,7 @@ urlpatterns = [
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
     path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
     path("admin/", admin.site.urls),
-    path("api/calls/<uuid:pk>/recording/<str:action>", RecordingControlView.as_view(), name="recording-control"),
+    path("api/", include("api.urls")),
     # Recordings are never served as static media: every request is checked.
     path("recordings/", include("recordings.urls")),
 ]

@@ -6,6 +6,7 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 """
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pbx.actions import SIP_REALM
 from pbx.ari.client import AriClient, run_with_ari
 from pbx.models import Extension
 
+log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
 CONFIG_FILES = (
     "modules.conf",
@@ -172,6 +174,15 @@ def apply_config(directory: Path | None = None, *, reload: bool = True) -> Rende
         modules = result.modules_to_reload
         run_with_ari(lambda ari: _reload_modules(ari, modules))
     return result
+
+
+def apply_config_best_effort(why: str) -> None:
+    """apply_config for changes that already take effect through the Stasis app (it reads the
+    database): a failure is logged, never raised, so the change itself stands."""
+    try:
+        apply_config(reload=True)
+    except Exception:
+        log.exception("%s, but the Asterisk configuration could not be applied", why)
 
 
 async def _reload_modules(ari: AriClient, modules: list[str]) -> None:

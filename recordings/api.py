@@ -1,10 +1,10 @@
-"""The recordings part of the REST API. Issue 7 adds the rest (tokens, OpenAPI, history)."""
+"""The recordings part of the REST API."""
 
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,8 +17,15 @@ class RecordingControlView(APIView):
     """POST /api/calls/{id}/recording/pause (or /resume): pause the live call's recording for
     card details, or resume it. 202: asked; the call's timeline shows when it happened."""
 
-    permission_classes = [IsAuthenticated]
+    scope_area = "recordings"  # POST: recordings:write; who may is do_control_recording's rule
+    serializer_class = None
 
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["pause", "resume"])],
+        responses={202: inline_serializer("RecordingControlAccepted", {"call": serializers.UUIDField(),
+                                                                       "requested": serializers.CharField()})},
+    )  # fmt: skip
     def post(self, request: Request, pk: str, action: str) -> Response:
         call = get_object_or_404(Call, pk=pk)
         try:

@@ -10,7 +10,6 @@ numbers' status and the audit log in one transaction, and raises PortingError na
 wrong otherwise. Completion makes the numbers active (routable) and re-renders Asterisk's config.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,8 +20,8 @@ from company_numbers.porting.calendar import add_working_days, is_working_day, n
 from company_numbers.porting.checks import identifier_problems, name_warnings
 from company_numbers.porting.rules import porting_rules
 from compliance.audit import do_audit
+from pbx.asterisk_config import apply_config_best_effort
 
-log = logging.getLogger(__name__)
 S = PortingRequest.State
 MOVES: dict[str, set[str]] = {
     S.DRAFT: {S.VALIDATED, S.WITHDRAWN},
@@ -131,6 +130,20 @@ def do_create_request(fields: dict[str, object], numbers: list[str], actor: str)
     return request
 
 
+def do_edit_request(request: PortingRequest, changes: dict[str, object], actor: str) -> PortingRequest:
+    """Change a draft's fields (not its numbers). A request past draft is moved back to draft
+    first, so a submitted request is never changed under the operator's feet."""
+    if request.state != S.DRAFT:
+        raise PortingError(f"Only a draft can be edited; this request is {request.state}.")
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(request, field, value)
+        request.full_clean(exclude=["state"])
+        request.save()
+        do_audit(actor, "porting.edit", f"porting:{request.pk}", fields=sorted(changes))
+    return request
+
+
 def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason: str = "",
             port_date: date | None = None) -> PortingRequest:  # fmt: skip
     """Move the request to state `to`. Raises PortingError with every reason it cannot."""
@@ -145,18 +158,9 @@ def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason
         request.save()
         do_audit(actor, f"porting.{to}", f"porting:{request.pk}", reason=reason, port_date=str(port_date or ""))
     if to == S.COMPLETED:
-        transaction.on_commit(_apply_config)
+        # The numbers route through the Stasis app already; Asterisk's files follow.
+        transaction.on_commit(lambda: apply_config_best_effort("porting completed"))
     return request
-
-
-def _apply_config() -> None:
-    """The numbers route through the Stasis app already; Asterisk's files follow, best effort."""
-    from pbx.asterisk_config import apply_config
-
-    try:
-        apply_config(reload=True)
-    except Exception:
-        log.exception("porting completed, but the Asterisk configuration could not be applied")
 
 
 def _check_move(request: PortingRequest, to: str, today: date, reason: str, port_date: date | None) -> None:

@@ -35,8 +35,10 @@ def client_for(username: str) -> APIClient:
 
 
 def test_anonymous_requests_are_refused():
-    response = APIClient().post("/api/calls/6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f/recording/pause")
-    assert response.status_code == 403
+    response = APIClient().post("/api/calls/6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f/recording/pause",
+                                HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, 'Bearer realm="centrala"')
+    assert response.json() == {"error": "Authentication credentials were not provided."}
 
 
 def test_an_unknown_action_is_named_in_the_error(live_call):
@@ -70,3 +72,16 @@ def test_asterisk_down_is_a_503_with_the_reason(live_call, settings):
 def test_get_is_not_allowed_and_an_unknown_call_is_404(live_call):
     assert client_for("anna").get(f"/api/calls/{live_call.pk}/recording/pause").status_code == 405
     assert client_for("anna").post("/api/calls/6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f/recording/pause").status_code == 404
+
+
+def test_an_integration_token_needs_the_recordings_scope(live_call):
+    from api.actions import do_create_token
+
+    anna = User.objects.get(username="anna")
+    _, token = do_create_token("softphone", anna, ["numbers:read"], actor="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(f"/api/calls/{live_call.pk}/recording/pause")
+    assert (response.status_code, response.json()) == (403, {"error": "This token does not have the scope "
+                                                                      "recordings:write."})  # fmt: skip
+    assert not AuditEntry.objects.filter(action="recording.pause").exists()
