@@ -1,6 +1,5 @@
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -8,28 +7,19 @@ from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
-from compliance.admin_audit import AuditedModelAdmin
+from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from compliance.dsar import ErasureReport, do_erase_subject, do_export
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the log is evidence."""
 
     list_display = ["seq", "at", "actor", "action", "target", "source"]
     list_filter = ["action"]
     search_fields = ["actor", "target"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ProcessingPurpose)

@@ -28,3 +28,16 @@ def _audit(request: HttpRequest, action: str, obj: Any, **detail: Any) -> None:
     target = f"{obj._meta.label_lower}:{obj.pk}"
     do_audit(request.user.get_username(), action, target, source=request.META.get("REMOTE_ADDR", ""),
              object=str(obj), **detail)  # fmt: skip
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only by Centrala itself (logs, alerts): nobody adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -7,7 +7,9 @@ ROLES: dict[str, list[str]] = {
         "pbx.*extension", "pbx.*prompt", "pbx.*schedule", "pbx.*openinginterval", "pbx.*closure", "pbx.*queue",
         "pbx.*queuemember", "pbx.*menu", "pbx.*menuoption", "pbx.*destination", "pbx.*scenario",
         "pbx.*weeklyduty", "pbx.*dutyshift", "pbx.*callbacktask", "pbx.view_call", "pbx.view_all_calls",
-        "numbers.*companynumber", "numbers.*portingrequest",
+        "numbers.*companynumber", "numbers.*portingrequest", "pbx.*callingpolicy", "security.view_sipauthfailure",
+        "security.*sipban", "security.*allowednetwork", "security.view_tollfraudalert",
+        "security.change_tollfraudalert", "api.view_apitoken",
     ],
     # Calls and recordings of the queues they supervise (Queue.supervisors), and their own.
     "Team supervisor": ["pbx.view_call", "pbx.view_callbacktask", "recordings.view_recording"],

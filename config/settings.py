@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "recordings",
     "compliance",
     "api",
+    "security",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -52,8 +56,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "security.twofactor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +90,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Admin hardening (docs/security.md) ------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: 5 failed logins lock that username and that address out for 15 minutes
+# (manage.py axes_reset_username / axes_reset_ip to lift it early).
+AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("ADMIN_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) or None
+# Sessions end after 30 idle minutes (every request renews them) and with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Centrala")
+if not DEBUG:
+    # Outside development the admin is served over HTTPS only (behind a proxy: set
+    # TRUSTED_PROXY_COUNT and the proxy's X-Forwarded-Proto).
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    if int(os.environ.get("TRUSTED_PROXY_COUNT", "0")):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+# HSTS preload is a decision for whoever owns the domain (it binds every subdomain for good).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
@@ -150,6 +194,37 @@ TRUNK_CONTACT = os.environ.get("TRUNK_CONTACT", "sip:127.0.0.2:5090")
 TRUNK_USERNAME = os.environ.get("TRUNK_USERNAME", "")
 TRUNK_PASSWORD = os.environ.get("TRUNK_PASSWORD", "")
 TRUNK_REGISTRAR = os.environ.get("TRUNK_REGISTRAR", "")  # e.g. sip:sip.operator.example
+
+# --- SIP security (docs/security.md) ------------------------------------------------------
+# Staff phones use SIP over TLS and SRTP. Without TLS_CERT_FILE, development renders a CA and
+# certificate of its own (asterisk-etc/keys/); outside development the certificate is required.
+ASTERISK_TLS_PORT = int(os.environ.get("ASTERISK_TLS_PORT", "5061"))
+TLS_CERT_FILE = os.environ.get("TLS_CERT_FILE", "")  # as Asterisk sees it, e.g. fullchain.pem
+TLS_KEY_FILE = os.environ.get("TLS_KEY_FILE", "")
+TLS_DEVELOPMENT_CERTIFICATES = env_bool("TLS_DEVELOPMENT_CERTIFICATES", DEBUG)
+# When Asterisk runs in a chroot (the sandbox), paths it reads are given relative to it.
+ASTERISK_CHROOT = os.environ.get("ASTERISK_CHROOT", "")
+# Plain SIP (no TLS, no SRTP) is accepted only for extensions marked so, and only from here.
+SIP_PLAIN_NETWORKS = [n for n in os.environ.get("SIP_PLAIN_NETWORKS", "127.0.0.0/8").split(",") if n]
+# Failed-login bans: SIP_BAN_AFTER failures within SIP_BAN_WINDOW_MINUTES ban a source for
+# SIP_BAN_MINUTES; SIP_NEVER_BAN (and the carrier, and the admin's list) are never banned.
+SIP_BAN_AFTER = int(os.environ.get("SIP_BAN_AFTER", "5"))
+SIP_BAN_WINDOW_MINUTES = int(os.environ.get("SIP_BAN_WINDOW_MINUTES", "10"))
+SIP_BAN_MINUTES = int(os.environ.get("SIP_BAN_MINUTES", "60"))
+SIP_NEVER_BAN = [n for n in os.environ.get("SIP_NEVER_BAN", "127.0.0.1/32,::1/128").split(",") if n]
+ASTERISK_SECURITY_LOG = os.environ.get("ASTERISK_SECURITY_LOG", "")  # default: beside the config dir
+# Toll-fraud and ban alerts by e-mail (comma separated); empty: office managers with an address.
+SECURITY_ALERT_EMAILS = [a for a in os.environ.get("SECURITY_ALERT_EMAILS", "").split(",") if a]
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "centrala@localhost")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from config.settings import *  # noqa: F403
 # The "test" sandbox instance runs beside the "dev" one (make run) without clashing.
 ASTERISK_HTTP_PORT = 18088
 ASTERISK_SIP_PORT = 15060
+ASTERISK_TLS_PORT = 15061
 ASTERISK_RTP_START = 12000
 ASTERISK_RTP_END = 12999
 TRUNK_CONTACT = "sip:127.0.0.2:15090"  # the SIPp carrier of the e2e tests
@@ -23,6 +24,9 @@ ARI_USER = "centrala-test"
 ARI_PASSWORD = os.environ.setdefault("CENTRALA_TEST_ARI_PASSWORD", secrets.token_hex(16))
 ARI_APP = "centrala-test"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
+# Rendered config (and the development TLS keys) go here unless a test names the sandbox's.
+ASTERISK_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="centrala-test-asterisk-etc-"))
+TLS_DEVELOPMENT_CERTIFICATES = True
 RECORDING_MASTER_KEY = os.environ.setdefault(
     "CENTRALA_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()
 )

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pbx import views as pbx_views
+from security.twofactor import two_factor
 
 admin.site.site_header = "Centrala"
 admin.site.site_title = "Centrala"
@@ -10,6 +11,7 @@ urlpatterns = [
     path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
     path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
+    path("admin/2fa/", two_factor, name="two-factor"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # Recordings are never served as static media: every request is checked.

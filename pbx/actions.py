@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
 
@@ -48,7 +49,11 @@ def do_record_call_step(fact: c.CallStep) -> None:
     """A step on the call's timeline. Two also say who may see the call later: the queue it
     went through, and each extension that talked on it."""
     _event(fact.call_key, fact.at, fact.kind, **fact.detail)
-    if fact.kind.startswith("ring_") and fact.detail.get("queue"):
+    if fact.kind == "toll_alert":
+        from security.actions import do_raise_toll_alert
+
+        do_raise_toll_alert(fact.call_key, fact.at, fact.detail)
+    elif fact.kind.startswith("ring_") and fact.detail.get("queue"):
         Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
     elif fact.kind == "connected":
         extensions = Extension.objects.filter(number=fact.detail.get("target", ""))
@@ -117,7 +122,15 @@ def do_complete_callback(fact: c.CallbackConnected) -> None:
     CallbackTask.objects.filter(pk=fact.task_id).update(status=CallbackTask.Status.DONE, done_at=fact.at)
 
 
+def do_note_encryption(fact: c.PhoneEncryption) -> None:
+    Extension.objects.filter(number=fact.extension).update(
+        last_call_at=fact.at, last_call_tls=fact.tls, last_call_srtp=fact.srtp
+    )
+    _event(fact.call_key, fact.at, "encryption", extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
+
+
 _APPLY = {
+    c.PhoneEncryption: do_note_encryption,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_complete_callback,
     c.CallStarted: do_record_call_started,
@@ -149,6 +162,42 @@ def generate_sip_password() -> str:
     """24 characters from an alphabet phones accept; about 140 bits."""
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+MIN_SIP_PASSWORD = 16
+
+
+def sip_password_problems(password: str, number: str) -> list[str]:
+    """Why a SIP password typed by hand is too weak; empty when it is strong enough. Phones'
+    passwords are guessed online by scanners all day (svcrack): length and variety matter."""
+    problems = []
+    if len(password) < MIN_SIP_PASSWORD:
+        problems.append(f"at least {MIN_SIP_PASSWORD} characters (this one has {len(password)})")
+    classes = sum(any(f(ch) for ch in password) for f in (str.islower, str.isupper, str.isdigit))
+    if classes < 3:
+        problems.append("lower-case letters, capitals and digits together")
+    if number and number in password:
+        problems.append("not the extension number inside it")
+    if len(set(password)) < len(password) // 2:
+        problems.append("not so many repeated characters")
+    if any(ch in password for ch in ";\n\r\t \"'"):
+        problems.append("no spaces, quotes or ';'")
+    return problems
+
+
+def do_set_sip_password(extension: Extension, password: str | None, actor: str) -> str:
+    """A new SIP password for `extension`: the one given (refused with ValueError naming every
+    weakness) or a generated one. Returns it; only its digest is kept."""
+    generated = password is None
+    if password is None:
+        password = generate_sip_password()
+    elif problems := sip_password_problems(password, extension.number):
+        raise ValueError("The SIP password is too weak; it needs " + "; ".join(problems) + ".")
+    extension.sip_ha1 = sip_ha1(extension.number, SIP_REALM, password)
+    with transaction.atomic():
+        extension.save(update_fields=["sip_ha1"])
+        do_audit(actor, "config.sip_password", f"pbx.extension:{extension.pk}", generated=generated)
+    return password
 
 
 def do_create_extension(number: str, display_name: str) -> tuple[Extension, str]:

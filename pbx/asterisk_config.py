@@ -6,6 +6,7 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 """
 
 import hashlib
+import ipaddress
 import logging
 import os
 import tempfile
@@ -19,6 +20,8 @@ from company_numbers.models import CompanyNumber
 from pbx.actions import SIP_REALM
 from pbx.ari.client import AriClient, run_with_ari
 from pbx.models import Extension
+from pbx.tls import development_certificates
+from security.actions import active_ban_sources
 
 log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
@@ -77,7 +80,7 @@ def _engine() -> Engine:
     return Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
 
 
-def _context() -> dict[str, object]:
+def _context(directory: Path) -> dict[str, object]:
     if not settings.ARI_PASSWORD:
         raise ConfigError("ARI_PASSWORD is not set; Asterisk's ARI would have no password")
     if any(ch in settings.ARI_PASSWORD for ch in ";\n\r\t ") or len(settings.ARI_PASSWORD) < 16:
@@ -96,6 +99,9 @@ def _context() -> dict[str, object]:
         "trunk": _trunk_registration(),
         "realm": SIP_REALM,
         "extensions": list(Extension.objects.order_by("number")),
+        "tls": _tls(directory),
+        "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
+        "banned": active_ban_sources(),
         "company_numbers": list(CompanyNumber.objects.order_by("e164")),
     }
 
@@ -119,9 +125,42 @@ def _trunk_registration() -> dict[str, str] | None:
     return {**values, "client_uri": f"sip:{values['username']}@{host}"}
 
 
-def render_all() -> dict[str, str]:
-    """Return {file name: text} for every config file Centrala owns."""
-    engine, context = _engine(), Context(_context())
+def _tls(directory: Path) -> dict[str, object]:
+    """The TLS transport's files, as Asterisk sees them."""
+    cert, key = settings.TLS_CERT_FILE, settings.TLS_KEY_FILE
+    if bool(cert) != bool(key):
+        raise ConfigError("TLS_CERT_FILE and TLS_KEY_FILE go together: set both")
+    if not cert:
+        if not settings.TLS_DEVELOPMENT_CERTIFICATES:
+            raise ConfigError("TLS_CERT_FILE and TLS_KEY_FILE must be set outside development: staff phones "
+                              "connect over SIP TLS")  # fmt: skip
+        files = development_certificates(directory / "keys")
+        cert, key = asterisk_path(files.cert), asterisk_path(files.key)
+    for value in (cert, key):
+        if any(ch in value for ch in ";\n\r\t "):
+            raise ConfigError(f"TLS certificate paths must not contain spaces, ';' or line breaks: {value!r}")
+    return {"port": settings.ASTERISK_TLS_PORT, "cert": cert, "key": key}
+
+
+def asterisk_path(path: Path) -> str:
+    """`path` (on this host) as Asterisk sees it: inside ASTERISK_CHROOT when it runs in one."""
+    root = settings.ASTERISK_CHROOT
+    if root and path.is_relative_to(root):
+        return "/" + str(path.relative_to(root))
+    return str(path)
+
+
+def _networks(values: list[str], name: str) -> list[str]:
+    try:
+        return [str(ipaddress.ip_network(v.strip(), strict=False)) for v in values]
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+
+
+def render_all(directory: Path | None = None) -> dict[str, str]:
+    """Return {file name: text} for every config file Centrala owns (for `directory`, the
+    config folder Asterisk reads; ASTERISK_CONFIG_DIR by default)."""
+    engine, context = _engine(), Context(_context(directory or Path(settings.ASTERISK_CONFIG_DIR)))
     return {name: engine.get_template(name).render(context) for name in CONFIG_FILES}
 
 
@@ -169,7 +208,8 @@ def apply_config(directory: Path | None = None, *, reload: bool = True) -> Rende
     Raises ConfigError for bad settings and pbx.ari.client.AriError when Asterisk could not
     reload; the files are written either way, so the next start picks them up.
     """
-    result = write_config(directory or Path(settings.ASTERISK_CONFIG_DIR), render_all())
+    directory = directory or Path(settings.ASTERISK_CONFIG_DIR)
+    result = write_config(directory, render_all(directory))
     if reload and result.modules_to_reload:
         modules = result.modules_to_reload
         run_with_ari(lambda ari: _reload_modules(ari, modules))

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, datetime
 
 import holidays
+from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.callflow import scenario as s
-from pbx.models import Destination, DutyShift, Extension, Menu, Queue, Scenario, Schedule, WeeklyDuty
+from pbx.callflow.tollfraud import CallingPolicy as CallingRules
+from pbx.callflow.tollfraud import OutboundHistory
+from pbx.models import (
+    Call,
+    CallingPolicy,
+    Destination,
+    DutyShift,
+    Extension,
+    Menu,
+    Queue,
+    Scenario,
+    Schedule,
+    WeeklyDuty,
+)
+from pbx.models.policies import parse_countries
 
 
 def load_directory(today: date | None = None) -> s.Directory:
@@ -26,6 +42,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         rota=_rota(),
         main_number=main,
         recording_rules=_recording_rules(),
+        days_off=_days_off(today),
     )
 
 
@@ -123,15 +140,33 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
 
 
 def _people(main: str) -> dict[str, s.Person]:
+    extensions = Extension.objects.select_related("caller_id", "calling_policy__blocked_prompt")
     return {
         x.number: s.Person(
             extension=x.number,
             name=x.display_name,
             mobile=x.mobile,
             caller_id=x.caller_id.e164 if x.caller_id else main,
+            policy=_policy(x.calling_policy) if x.calling_policy else s.DEFAULT_POLICY,
+            plain_sip=x.plain_sip,
         )
-        for x in Extension.objects.select_related("caller_id")
+        for x in extensions
     }
+
+
+def _policy(p: CallingPolicy) -> CallingRules:
+    return CallingRules(
+        name=p.name, mobile=p.allow_mobile, freephone=p.allow_freephone, shared_cost=p.allow_shared_cost,
+        premium=p.allow_premium, countries=frozenset(parse_countries(p.countries)),
+        international_from=p.international_from, international_until=p.international_until,
+        international_any_time=p.international_any_time, max_concurrent=p.max_concurrent,
+        max_daily_minutes=p.max_daily_minutes,
+        blocked_message=p.blocked_prompt.media_uri if p.blocked_prompt else s.DEFAULT_POLICY.blocked_message,
+    )  # fmt: skip
+
+
+def _days_off(today: date) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("PL", years=[today.year, today.year + 1]))
 
 
 def _rota() -> s.Rota:
@@ -143,3 +178,19 @@ def _rota() -> s.Rota:
         s.Shift(d.extension.number, d.starts_at, d.ends_at) for d in DutyShift.objects.select_related("extension")
     )
     return s.Rota(weekly=weekly, shifts=shifts)
+
+
+def load_outbound_history(now: datetime | None = None) -> OutboundHistory:
+    """Today's outside minutes per extension and the countries called before: what the
+    toll-fraud guard needs from the history. Two queries; run off the event path."""
+    from security.models import TollFraudAlert
+
+    now = now or timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    minutes: dict[str, float] = defaultdict(float)
+    talked = Call.objects.filter(direction="outbound", answered_at__isnull=False, started_at__gte=midnight)
+    for caller, answered, ended in talked.values_list("caller", "answered_at", "ended_at"):
+        if answered is not None:
+            minutes[caller] += max(((ended or now) - answered).total_seconds(), 0) / 60
+    countries = TollFraudAlert.objects.filter(kind=TollFraudAlert.Kind.NEW_COUNTRY).values_list("country", flat=True)
+    return OutboundHistory(minutes_today=dict(minutes), known_countries=frozenset(countries))

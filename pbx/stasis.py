@@ -25,10 +25,12 @@ from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
+from pbx.callflow.tollfraud import OutboundHistory, Usage
 
 log = logging.getLogger(__name__)
 
 DirectoryLoader = Callable[[], Awaitable[Directory]]
+HistoryLoader = Callable[[], Awaitable[OutboundHistory]]
 # Events no call needs: dropping them in Asterisk saves a JSON encode, a socket write and a
 # parse per event (ChannelVarset alone comes several times per call).
 UNWANTED_EVENTS = ["ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine"]
@@ -77,6 +79,7 @@ class CallWorker:
         for command in self.call.receive(event):
             if isinstance(command, c.Fact):
                 self.app.store.submit(command)
+                self.app.note(self.call, command)
             elif (command.channel_id not in failed or isinstance(command, c.Hangup | c.CancelTimer)) and not (
                 await self.app.execute(self, command)
             ):
@@ -97,6 +100,7 @@ class StasisApp:
         load_directory: DirectoryLoader,
         *,
         refresh_seconds: float = 10.0,
+        load_history: HistoryLoader | None = None,
     ) -> None:
         self.app_name = app_name
         self.ari = ari
@@ -104,6 +108,9 @@ class StasisApp:
         self.store = store
         self.load_directory = load_directory
         self.refresh_seconds = refresh_seconds
+        self.load_history = load_history
+        self.history = OutboundHistory()
+        self._probes: set[asyncio.Future[None]] = set()
         self.directory = Directory()
         self.workers: dict[str, CallWorker] = {}  # caller and leg channel ids -> their call
         self.presence: dict[str, bool] = {}  # extension -> phone reachable
@@ -115,6 +122,7 @@ class StasisApp:
     async def run(self) -> None:
         """Serve calls until `stop()`."""
         self.directory = await self.load_directory()
+        await self._load_history()
         background = [
             asyncio.create_task(self.store.run(), name="call-store"),
             asyncio.create_task(self._refresh_directory(), name="directory"),
@@ -161,7 +169,8 @@ class StasisApp:
         worker.feed(event)
 
     def _start_call(self, channel_id: str) -> CallWorker:
-        worker = CallWorker(Call(str(uuid.uuid4()), channel_id, self.directory, self.presence), self)
+        call = Call(str(uuid.uuid4()), channel_id, self.directory, self.presence, usage=self.outbound_usage)
+        worker = CallWorker(call, self)
         self.workers[channel_id] = worker
         task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
         self._tasks[task] = worker
@@ -296,6 +305,52 @@ class StasisApp:
                 self.directory = await self.load_directory()
             except Exception:
                 log.exception("could not reload the configuration; keeping the previous one")
+            await self._load_history()
+
+    async def _load_history(self) -> None:
+        if self.load_history is None:
+            return
+        try:
+            self.history = await self.load_history()
+        except Exception:
+            log.exception("could not read today's outside calls; keeping the previous figures")
+
+    def note(self, call: Call, fact: c.Fact) -> None:
+        """Facts the pump itself acts on: a staff phone on a call gets its encryption checked."""
+        if isinstance(fact, c.CallStarted) and fact.direction in ("outbound", "internal"):
+            self._probe(fact.channel_id, call.key, fact.caller)
+        elif isinstance(fact, c.CallStep) and fact.kind == "connected" and call.connected_leg:
+            target = str(fact.detail.get("target", ""))
+            if target in self.directory.people:
+                self._probe(call.connected_leg, call.key, target)
+
+    def _probe(self, channel_id: str, call_key: str, extension: str) -> None:
+        task = asyncio.ensure_future(self._probe_encryption(channel_id, call_key, extension))
+        self._probes.add(task)
+        task.add_done_callback(self._probes.discard)
+
+    async def _probe_encryption(self, channel_id: str, call_key: str, extension: str) -> None:
+        """Ask Asterisk (never assume from the configuration) whether the phone's signalling
+        came over TLS and its audio is SRTP. Off the call's own path; a failure only logs."""
+        try:
+            tls = await self.ari.get_variable(channel_id, "CHANNEL(pjsip,secure)")
+            srtp = await self.ari.get_variable(channel_id, "CHANNEL(rtp,secure)")
+        except AriError as exc:
+            log.info("could not check encryption of %s (%s): %s", extension, channel_id, exc)
+            return
+        self.store.submit(c.PhoneEncryption(channel_id, call_key=call_key, at=_now(), extension=extension,
+                                            tls=tls == "1", srtp=srtp == "1"))  # fmt: skip
+
+    def outbound_usage(self, extension: str) -> Usage:
+        """For the toll-fraud guard, at the start of an outside call: in memory, no I/O."""
+        calls = {id(w.call): w.call for w in self.workers.values()}.values()
+        live = sum(1 for call in calls if call.dialling_out and call.caller == extension and not call.finished)
+        return Usage(live, self.history.minutes_today.get(extension, 0.0), self.known_countries())
+
+    def known_countries(self) -> frozenset[str]:
+        # Countries alerted on since the last refresh count as known, so a burst alerts once.
+        fresh = {w.call.alerted_country for w in self.workers.values() if w.call.alerted_country}
+        return self.history.known_countries | fresh
 
 
 def _now() -> datetime:

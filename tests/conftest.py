@@ -33,3 +33,22 @@ def message_line(greeting: Prompt) -> CompanyNumber:
     hello = Destination.objects.create(name="Powitanie", kind="announcement", prompt=greeting, then=record)
     scenario = Scenario.objects.create(name="Linia wiadomości", when_open=hello)
     return CompanyNumber.objects.create(e164="+48221234567", label="Biuro", scenario=scenario, is_main=True)
+
+
+def signed_in(client, user: User):  # type: ignore[no-untyped-def]
+    """Log `client` in as `user` the way a person gets through: with the second step done when
+    their role needs one (tests/django/test_security_admin.py tests that step itself)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from security.twofactor import needs_two_factor
+
+    client.force_login(user)
+    if needs_two_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test authenticator", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

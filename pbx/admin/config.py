@@ -11,11 +11,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
-from pbx.actions import do_create_extension
+from pbx.actions import do_create_extension, do_set_sip_password, sip_password_problems
 from pbx.ari.client import AriError
 from pbx.asterisk_config import ConfigError, apply_config
 from pbx.configuration import configuration_problems
 from pbx.models import (
+    CallingPolicy,
     Closure,
     Destination,
     DutyShift,
@@ -52,29 +53,78 @@ class CallLogicAdmin(AuditedModelAdmin):
         transaction.on_commit(lambda: report_problems(request))
 
 
+ADD_FIELDS = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
+
+
 class ExtensionAddForm(forms.ModelForm):
     class Meta:
         model = Extension
-        fields = ["number", "display_name", "kind", "mobile", "caller_id", "user"]
+        fields = ADD_FIELDS
+
+
+class ExtensionChangeForm(forms.ModelForm):
+    new_sip_password = forms.CharField(
+        label=_("new SIP password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Empty: keep the current one (or use the action 'Generate new SIP passwords'). At least 16 "
+                    "characters with lower-case letters, capitals and digits."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Extension
+        fields = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
+
+    def clean_new_sip_password(self) -> str:
+        password = self.cleaned_data["new_sip_password"]
+        if password and (problems := sip_password_problems(password, self.instance.number)):
+            raise forms.ValidationError(_("Too weak; it needs %(p)s.") % {"p": "; ".join(problems)})
+        return password
 
 
 @admin.register(Extension)
 class ExtensionAdmin(AuditedModelAdmin):
-    list_display = ["number", "display_name", "kind", "mobile", "caller_id"]
+    list_display = ["number", "display_name", "kind", "calling_policy", "encryption", "last_call_at"]
     search_fields = ["number", "display_name", "mobile"]
-    fields = ["number", "display_name", "kind", "mobile", "caller_id", "user"]
+    fields = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip",
+              "new_sip_password", "last_call_at", "last_call_tls", "last_call_srtp"]  # fmt: skip
+    readonly_fields = ["last_call_at", "last_call_tls", "last_call_srtp"]
+    form = ExtensionChangeForm
+    actions = ["new_passwords"]
+
+    @admin.display(description=_("last call encrypted"))
+    def encryption(self, obj: Extension) -> str:
+        if obj.last_call_at is None:
+            return "-"
+        if obj.last_call_tls and obj.last_call_srtp:
+            return str(_("yes (TLS + SRTP)"))
+        missing = [name for name, ok in (("TLS", obj.last_call_tls), ("SRTP", obj.last_call_srtp)) if not ok]
+        return str(_("NO: without %(what)s") % {"what": " and ".join(missing)})
+
+    @admin.action(description=_("Generate new SIP passwords"))
+    def new_passwords(self, request: HttpRequest, queryset: Any) -> None:
+        for extension in queryset:
+            password = do_set_sip_password(extension, None, request.user.get_username())
+            messages.warning(request, _("New SIP password for %(n)s, shown only now: %(p)s")
+                             % {"n": extension.number, "p": password})  # fmt: skip
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
             kwargs["form"] = ExtensionAddForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if obj else ADD_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj else []
+
     def save_model(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if password := form.cleaned_data.get("new_sip_password"):
+                do_set_sip_password(obj, password, request.user.get_username())
         else:
             created, password = do_create_extension(obj.number, obj.display_name)
-            for field in ("kind", "mobile", "caller_id", "user"):
+            for field in ("kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"):
                 setattr(created, field, getattr(obj, field))
             created.save()
             obj.pk = created.pk
@@ -144,6 +194,22 @@ class DestinationAdmin(CallLogicAdmin):
 @admin.register(Scenario)
 class ScenarioAdmin(CallLogicAdmin):
     list_display = ["name", "schedule", "when_open", "when_closed", "on_holiday"]
+
+
+@admin.register(CallingPolicy)
+class CallingPolicyAdmin(AuditedModelAdmin):
+    """The toll-fraud guard's allow-lists; changes reach live calls within seconds."""
+
+    list_display = ["name", "countries", "allow_premium", "international_any_time", "max_concurrent",
+                    "max_daily_minutes"]  # fmt: skip
+    fieldsets = [
+        (_("Domestic"), {"fields": ["name", "allow_mobile", "allow_freephone", "allow_shared_cost", "allow_premium"]}),
+        (
+            _("International"),
+            {"fields": ["countries", "international_from", "international_until", "international_any_time"]},
+        ),
+        (_("Limits"), {"fields": ["max_concurrent", "max_daily_minutes", "blocked_prompt"]}),
+    ]
 
 
 @admin.register(WeeklyDuty)

@@ -30,6 +30,7 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from itertools import count
+from zoneinfo import ZoneInfo
 
 from pbx.phone import InvalidPhoneNumber, caller_to_e164, to_e164
 
@@ -47,6 +48,7 @@ from .steps import (
     Target,
     VoicemailStep,
 )  # fmt: skip
+from .tollfraud import Usage, UsageLookup, Verdict, classify, decide
 
 MAX_HOPS = 25
 TRUNK = "carrier"
@@ -83,9 +85,12 @@ class Call:
     """
 
     def __init__(
-        self, key: str, channel_id: str, directory: s.Directory, presence: Mapping[str, bool] | None = None
-    ) -> None:
+        self, key: str, channel_id: str, directory: s.Directory, presence: Mapping[str, bool] | None = None,
+        usage: UsageLookup | None = None,
+    ) -> None:  # fmt: skip
         self.key = key
+        self.usage = usage or (lambda extension: Usage())
+        self.refusal = "unallocated"  # the hangup reason after a refusal's message
         self.channel_id = channel_id
         self.directory = directory
         self.presence = presence if presence is not None else {}
@@ -107,6 +112,8 @@ class Call:
         self.caller = ""
         self.callback_task = ""
         self.hops = 0
+        self.dialling_out = False  # an outside call the toll-fraud guard let through (counts toward caps)
+        self.alerted_country = ""  # the new country this call alerted on
         self._ids = count(1)
 
     @property
@@ -139,9 +146,12 @@ class Call:
                 return self._decline_transfer(self.channel_id, self.caller, event)
             case e.CommandFailed():
                 return self._on_command_failed(event)
+            case e.TimerFired(name=name) if name.startswith("daily-cap"):
+                # The day's outside minutes ran out during this call: a stolen account stops here.
+                return [self.fact(event.at, "outbound_cut", reason="daily minutes used up"), *self.hang_up(event.at)]
             case e.PlaybackFinished() if self.state is State.REFUSING:
                 self.outcome = "rejected"
-                return self.hang_up(event.at, reason="unallocated")
+                return self.hang_up(event.at, reason=self.refusal)
         if self.state is State.ROUTING and self.step is not None:
             return self.step.on_event(self, event)
         return []
@@ -153,7 +163,7 @@ class Call:
         if kind == "inbound":
             return self._start_inbound(event, rest[0] if rest else event.channel.exten)
         if kind == "internal":
-            return self._start_from_phone(event, rest[0] if rest else event.channel.exten)
+            return self._start_from_phone(event, rest[0] if rest else event.channel.exten, rest[1:2] == ["0"])
         if kind == "callback" and len(rest) >= 3:
             return self._start_callback(event, task_id=rest[0], number=rest[1], staff=rest[2])
         self.state = State.HANGING_UP
@@ -178,10 +188,19 @@ class Call:
         hours = self.fact(event.at, "hours", state=state, why=why)
         return [started, hours, *self.goto(entry, event.at)]
 
-    def _start_from_phone(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
+    def _start_from_phone(self, event: e.StasisStart, dialled: str, insecure: bool = False) -> list[c.Command]:
         extension = event.channel.caller_number
         person = self.directory.people.get(extension)
         self.state = State.ROUTING
+        if insecure and person is not None and not person.plain_sip:
+            # A TLS phone's password used over plain SIP: someone else has it, or the phone is
+            # misconfigured. Either way no call, internal or outside.
+            self.state, self.refusal = State.REFUSING, "rejected"
+            play, _ = self.play(person.policy.blocked_message)
+            blocked = self.fact(
+                event.at, "outbound_blocked", number=dialled, reason="the phone did not connect over TLS"
+            )
+            return [self._started(event, "internal", extension, dialled), blocked, play]
         if dialled in self.directory.people:
             started = self._started(event, "internal", extension, dialled)
             ring = self._ring_people("extension", (dialled,), ring_seconds=30, then=None, at=event.at)
@@ -192,23 +211,53 @@ class Call:
             started = self._started(event, "outbound", extension, dialled)
             return [started, *self._refuse(event, dialled)]
         started = self._started(event, "outbound", extension, number)
+        guard, allowed = self._toll_guard(event, extension, number)
+        if not allowed:
+            return [started, *guard]
         shown = (person.caller_id if person else "") or self.directory.main_number
         outward = RingStep(
             kind="outbound", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),), round_seconds=60,
             max_seconds=60, caller_number=shown, caller_name="",
         )  # fmt: skip
-        return [started, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
+        return [started, *guard, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
+
+    def _toll_guard(self, event: e.StasisStart, extension: str, number: str) -> tuple[list[c.Command], bool]:
+        """The toll-fraud guard before any outside call from staff: (commands, allowed). Allowed
+        calls get a timer for what is left of the day's minutes; refused ones hear why (early
+        media) and end 'rejected'. An alert for the office manager goes into the history."""
+        person = self.directory.people.get(extension)
+        policy = person.policy if person else s.DEFAULT_POLICY
+        local = event.at.astimezone(ZoneInfo(self.directory.timezone))
+        if person is None:  # a device that is no extension of ours has no business dialing out
+            verdict = Verdict(False, "not a staff extension", classify(number))
+        else:
+            verdict = decide(policy, number, local, self.directory.is_day_off(local), self.usage(extension))
+        alerts = [self.fact(event.at, "toll_alert", alert_kind=verdict.alert_kind, alert=verdict.alert,
+                            extension=extension, number=number, country=verdict.destination.country),
+                  ] if verdict.alert else []  # fmt: skip
+        if not verdict.allowed:
+            self.state, self.refusal = State.REFUSING, "rejected"
+            play, _ = self.play(policy.blocked_message)
+            return [*alerts, self.fact(event.at, "outbound_blocked", number=number, reason=verdict.reason), play], False
+        self.dialling_out = True
+        self.alerted_country = verdict.destination.country if verdict.alert_kind == "new_country" else ""
+        cap, _ = self.timer("daily-cap", verdict.max_seconds)
+        return [*alerts, cap], True
 
     def _start_callback(self, event: e.StasisStart, task_id: str, number: str, staff: str) -> list[c.Command]:
         """Click-to-call: the staff phone (extension `staff`) has answered; now ring the customer."""
         self.callback_task = task_id
-        started = self._started(event, "outbound", staff, caller_to_e164(number))
+        e164 = caller_to_e164(number)
+        started = self._started(event, "outbound", staff, e164)
         self.state = State.ROUTING
+        guard, allowed = self._toll_guard(event, staff, e164)
+        if not allowed:
+            return [started, *guard]
         outward = RingStep(
-            kind="external", targets=(Target(f"PJSIP/{caller_to_e164(number)}@{TRUNK}", number),),
+            kind="external", targets=(Target(f"PJSIP/{e164}@{TRUNK}", number),),
             round_seconds=45, max_seconds=45, caller_number=self.directory.main_number,
         )  # fmt: skip
-        return [started, *self._enter(outward, event.at)]
+        return [started, *guard, *self._enter(outward, event.at)]
 
     def _refuse(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
         self.state = State.REFUSING

@@ -186,6 +186,16 @@ class CallEnded(Fact):
 
 
 @dataclass(frozen=True)
+class PhoneEncryption(Fact):
+    """What Asterisk says of a staff phone's call: signalling over TLS, audio over SRTP.
+    Made by the pump (it asks Asterisk), not by the call flow."""
+
+    extension: str
+    tls: bool
+    srtp: bool
+
+
+@dataclass(frozen=True)
 class RecordingReady(Fact):
     """Asterisk finished a recording; it is to be fetched, stored and deleted there."""
 

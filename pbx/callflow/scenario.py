@@ -19,6 +19,10 @@ from zoneinfo import ZoneInfo
 
 from pbx.phone import caller_to_e164
 
+from .tollfraud import CallingPolicy
+
+DEFAULT_POLICY = CallingPolicy()
+
 RECORDING_FORMAT = "wav"
 DestId = int
 
@@ -187,6 +191,8 @@ class Person:
     name: str
     mobile: str = ""  # E.164, for plan B
     caller_id: str = ""  # company number shown on this person's outbound calls (E.164)
+    policy: CallingPolicy = DEFAULT_POLICY  # what they may dial outside (toll-fraud guard)
+    plain_sip: bool = False  # a loopback test phone allowed without TLS
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,11 @@ class Directory:
     recording_rules: tuple[RecordingRule, ...] = ()  # in priority order
     # Played (as early media, unanswered) when the dialled number is not ours.
     not_in_service: str = "sound:ss-noservice"
+    timezone: str = "Europe/Warsaw"  # the firm's: for the toll-fraud guard's hours
+    days_off: frozenset[date] = frozenset()  # public holidays (weekends count anyway)
+
+    def is_day_off(self, local: datetime) -> bool:
+        return local.weekday() >= 5 or local.date() in self.days_off
 
     def plan_for(self, dialled: str) -> NumberPlan | None:
         return self.numbers.get(caller_to_e164(dialled))

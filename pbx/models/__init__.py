@@ -1,6 +1,7 @@
 from .callbacks import CallbackTask
 from .calls import Call, CallEvent
 from .people import DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
+from .policies import CallingPolicy
 from .scenarios import (
     Closure,
     Destination,
@@ -18,6 +19,7 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallbackTask",
+    "CallingPolicy",
     "Closure",
     "Destination",
     "DutyShift",

@@ -47,6 +47,20 @@ class Extension(models.Model):
         help_text=_("Empty: the firm's main number. Private numbers are never shown."),
         related_name="+",
     )
+    calling_policy = models.ForeignKey(
+        "pbx.CallingPolicy", verbose_name=_("calling policy"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="extensions",
+        help_text=_("What this phone may dial outside. Empty: domestic fixed, mobile and freephone only."),
+    )  # fmt: skip
+    plain_sip = models.BooleanField(
+        _("plain SIP (no TLS, no SRTP)"), default=False,
+        help_text=_("Only for test phones on this machine: plain SIP is accepted from SIP_PLAIN_NETWORKS "
+                    "(loopback) only. Every other phone uses TLS and SRTP."),
+    )  # fmt: skip
+    # Whether its last call was encrypted, as Asterisk saw it (not as configured).
+    last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
+    last_call_tls = models.BooleanField(_("last call over TLS"), null=True, editable=False)
+    last_call_srtp = models.BooleanField(_("last call's audio encrypted (SRTP)"), null=True, editable=False)
     # PJSIP md5 credential: md5("<number>:<realm>:<password>"), so the password itself is
     # shown once when generated and then exists only on the phone.
     sip_ha1 = models.CharField(_("SIP credential digest"), max_length=32, editable=False)

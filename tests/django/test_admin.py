@@ -13,6 +13,7 @@ from django.utils import timezone
 from company_numbers.models import CompanyNumber
 from pbx.actions import sip_ha1
 from pbx.models import Call, CallEvent, Extension
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def client_for(manager: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(manager)
+    signed_in(client, manager)
     return client
 
 

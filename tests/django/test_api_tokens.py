@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from api.actions import TokenError, do_create_token, do_revoke_token
 from api.models import ApiToken, token_digest
 from compliance.models import AuditEntry
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 REFUSED = {"error": "Invalid or revoked token."}
@@ -107,7 +108,7 @@ def test_list_and_revoke_from_the_command(manager, capsys):
 
 
 def test_the_admin_creates_a_token_and_shows_it_once(manager, client):
-    client.force_login(manager)
+    signed_in(client, manager)
     response = client.post("/admin/api/apitoken/add/", {"name": "crm", "user": manager.pk,
                                                         "scopes": ["numbers:read"]}, follow=True)  # fmt: skip
     shown = [str(m) for m in response.context["messages"]]
@@ -117,7 +118,7 @@ def test_the_admin_creates_a_token_and_shows_it_once(manager, client):
 
 
 def test_the_schema_and_docs_page_are_served_without_outside_network(manager, client):
-    client.force_login(manager)
+    signed_in(client, manager)
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     paths = schema.json()["paths"]
     assert {"/api/numbers/", "/api/porting-requests/{id}/move/", "/api/calls/{id}/recording/{action}"} <= set(paths)

@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 
 from compliance.audit import GENESIS, do_audit, verify_chain
 from compliance.models import AuditEntry, AuditLogIsAppendOnly
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_the_admin_cannot_add_change_or_delete(manager):
 
     do_audit("ola", "recording.play", "rec-1")
     client = Client()
-    client.force_login(manager)
+    signed_in(client, manager)
     entry = AuditEntry.objects.get()
     assert client.get("/admin/compliance/auditentry/").status_code == 200
     assert client.get("/admin/compliance/auditentry/add/").status_code == 403
@@ -97,7 +98,7 @@ def test_configuration_changes_in_the_admin_are_in_the_audit_log():
     from pbx.models import Prompt
 
     client = Client()
-    client.force_login(User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
+    signed_in(client, User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
     url = "/admin/pbx/prompt/"
     assert client.post(f"{url}add/", {"name": "Powitanie", "sound": "hello-world"}).status_code == 302
     prompt = Prompt.objects.get()

@@ -23,6 +23,7 @@ from pbx.models import Call, CallbackTask, Prompt
 from recordings.actions import do_ingest_recording
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
+from tests.conftest import signed_in
 from tests.django.test_recordings import make_wav
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def dpo_client() -> Client:
     iod = User.objects.create_user("iod-admin", password="Iod-Long-Password-1", is_staff=True)
     iod.groups.add(Group.objects.get(name="Data protection officer"))
     client = Client()
-    client.force_login(iod)
+    signed_in(client, iod)
     return client
 
 
@@ -154,5 +155,5 @@ def test_the_office_manager_has_no_request_actions():
     ola = User.objects.create_user("ola", password="Long-Password-123", is_staff=True)
     ola.groups.add(Group.objects.get(name="Office manager"))
     client = Client()
-    client.force_login(ola)
+    signed_in(client, ola)
     assert client.get("/admin/compliance/datasubjectrequest/").status_code == 403

@@ -14,6 +14,7 @@ from company_numbers.porting.checks import identifier_problems, name_warnings
 from company_numbers.porting.flow import PortingError, check, deadlines, do_create_request, do_move
 from compliance.models import AuditEntry
 from pbx.phone import InvalidPhoneNumber, to_e164
+from tests.conftest import signed_in
 
 TODAY = date(2026, 11, 23)  # a Monday
 CHECKSUM = "The number's checksum or check digit is invalid."
@@ -251,7 +252,7 @@ def test_the_office_manager_moves_a_request_in_the_admin_and_sees_what_is_wrong(
     from django.test import Client
 
     client = Client()
-    client.force_login(User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
+    signed_in(client, User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
     request = do_create_request({**ACME, "nip": "8567346216", "requested_date": IN_A_MONTH}, ["22 123 45 67"],
                                 actor="it")  # fmt: skip
     page = client.get(f"/admin/numbers/portingrequest/{request.pk}/change/").content.decode()

@@ -18,6 +18,7 @@ from pbx.models import Call
 from recordings.actions import RecordingRejected, do_erase_recording, do_ingest_recording
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -110,13 +111,13 @@ def test_audio_is_served_only_to_signed_in_users_allowed_to_view(call: Call, tmp
 
     staff_without_permission = User.objects.create_user("jan", password="Jan-Long-Password-1", is_staff=True)
     client = Client()
-    client.force_login(staff_without_permission)
+    signed_in(client, staff_without_permission)
     assert client.get(url).status_code == 403
 
     refused = [(e.actor, e.action, e.target) for e in AuditEntry.objects.all()]
     assert refused == [("jan", "recording.refused", str(recording.pk))]  # logged, and nothing played
 
-    client.force_login(manager)
+    signed_in(client, manager)
     response = client.get(url, REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav" and response["Cache-Control"] == "private, no-store"
@@ -132,12 +133,12 @@ def test_an_erased_recording_answers_gone(call: Call, tmp_path: Path, manager: U
     recording = do_ingest_recording(str(call.pk), "k-caller", "wav", make_wav(tmp_path / "r.wav", 1))
     do_erase_recording(recording, actor="iod", reason="art. 17")
     client = Client()
-    client.force_login(manager)
+    signed_in(client, manager)
     assert client.get(f"/recordings/{recording.pk}/audio").status_code == 410
 
 
 def test_media_files_are_not_served_statically(call: Call, tmp_path: Path, manager: User):
     recording = do_ingest_recording(str(call.pk), "k-caller", "wav", make_wav(tmp_path / "r.wav", 1))
     client = Client()
-    client.force_login(manager)
+    signed_in(client, manager)
     assert client.get(f"/media/{recording.file.name}").status_code == 404

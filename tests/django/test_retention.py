@@ -18,6 +18,7 @@ from compliance.retention import HoldError, do_apply_retention, do_release_legal
 from pbx.models import Call, Prompt
 from recordings.actions import do_ingest_recording
 from recordings.models import Recording
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -134,8 +135,8 @@ def test_the_recordings_admin_places_and_releases_holds_with_two_people(tmp_path
         user.save()
         user.groups.add(Group.objects.get(name="Data protection officer"))
     first, second = Client(HTTP_ACCEPT_LANGUAGE="en"), Client(HTTP_ACCEPT_LANGUAGE="en")
-    first.force_login(iod)
-    second.force_login(szef)
+    signed_in(first, iod)
+    signed_in(second, szef)
     url = "/admin/recordings/recording/"
     page = first.post(url, {"action": "place_hold", "_selected_action": [rec.pk], "reason": ""}, follow=True)
     assert "needs a reason" in page.content.decode() and not Recording.objects.get().on_hold

@@ -8,6 +8,7 @@ from django.test import Client
 
 from compliance.models import AuditEntry
 from compliance.roles import ROLES
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_an_agent_works_callbacks_only():
 def test_a_recording_link_refuses_an_office_manager_and_logs_it(tmp_path):
     rec = recording_in_queue(tmp_path, "Sprzedaż")
     client = Client()
-    client.force_login(member_of("Office manager"))
+    signed_in(client, member_of("Office manager"))
     assert client.get(f"/recordings/{rec.pk}/audio").status_code == 403
     assert AuditEntry.objects.filter(action="recording.refused", actor="office-manager", target=str(rec.pk)).exists()
     assert not AuditEntry.objects.filter(action="recording.play").exists()

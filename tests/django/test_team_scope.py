@@ -19,6 +19,7 @@ from pbx.models import Call, Prompt, Queue
 from recordings.access import recordings_visible_to
 from recordings.actions import do_ingest_recording
 from recordings.models import Recording
+from tests.conftest import signed_in
 from tests.django.test_recordings import make_wav
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_supervisors_see_their_own_queues_calls_and_recordings_only(firm):
 
 def test_a_supervisor_cannot_open_another_teams_recording_and_the_attempt_is_logged(firm):
     client = Client()
-    client.force_login(firm["ewa"])
+    signed_in(client, firm["ewa"])
     theirs, ours = firm["rec"]["service"], firm["rec"]["sales"]
     response = client.get(f"/recordings/{theirs.pk}/audio", REMOTE_ADDR="10.0.0.7")
     assert response.status_code == 403 and b"RIFF" not in response.content
@@ -90,7 +91,7 @@ def test_a_supervisor_cannot_open_another_teams_recording_and_the_attempt_is_log
 
 def test_the_admin_lists_only_the_supervisors_recordings_and_logs_a_peek_at_others(firm):
     client = Client()
-    client.force_login(firm["ewa"])
+    signed_in(client, firm["ewa"])
     listing = client.get("/admin/recordings/recording/")
     assert listing.status_code == 200
     assert str(firm["rec"]["sales"].pk) in listing.content.decode()
@@ -102,7 +103,7 @@ def test_the_admin_lists_only_the_supervisors_recordings_and_logs_a_peek_at_othe
 
 def test_recordings_can_be_searched_by_queue_and_extension(firm):
     client = Client()
-    client.force_login(User.objects.create_superuser("root", password="Long-Password-123"))
+    signed_in(client, User.objects.create_superuser("root", password="Long-Password-123"))
     sales_queue = Queue.objects.get(name="Sprzedaż")
     by_queue = client.get(f"/admin/recordings/recording/?call__queue__id__exact={sales_queue.pk}").content.decode()
     assert str(firm["rec"]["sales"].pk) in by_queue and str(firm["rec"]["service"].pk) not in by_queue

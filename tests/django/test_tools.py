@@ -6,13 +6,15 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from tests.conftest import signed_in
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client_for(manager) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(manager)
+    signed_in(client, manager)
     return client
 
 

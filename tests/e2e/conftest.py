@@ -21,7 +21,7 @@ from pbx.ari.client import AriClient
 from pbx.ari.stream import Backoff, EventStream, events_url
 from pbx.asterisk_config import apply_config
 from pbx.call_store import CallStore
-from pbx.directory import load_directory
+from pbx.directory import load_directory, load_outbound_history
 from pbx.sandbox import SandboxError, sandbox
 from pbx.stasis import StasisApp
 
@@ -51,6 +51,7 @@ def asterisk(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) ->
         if not (root / "usr" / "sbin" / "asterisk").exists():
             pytest.fail(f"no Asterisk sandbox at {root}: run `bin/asterisk-sandbox provision` (make test does)")
         etc = Path(sandbox("etc-dir", "test"))
+        settings.ASTERISK_CHROOT = str(root)
         with django_db_blocker.unblock():  # type: ignore[attr-defined]
             apply_config(etc, reload=False)
         sandbox("stop", "test")
@@ -80,7 +81,14 @@ class StasisThread:
             backoff=Backoff(initial=0.05, maximum=0.5),
         )
         store = CallStore(ari, retry_delay=lambda n: 0.2)
-        self.app = StasisApp(settings.ARI_APP, ari, stream, store, lambda: store.db.run(load_directory))
+        self.app = StasisApp(
+            settings.ARI_APP,
+            ari,
+            stream,
+            store,
+            lambda: store.db.run(load_directory),
+            load_history=lambda: store.db.run(load_outbound_history),
+        )
         watcher = asyncio.create_task(self._signal_ready())
         try:
             await self.app.run()

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pbx.ari.client import AriClient
 from pbx.ari.stream import EventStream, events_url
 from pbx.call_store import CallStore
-from pbx.directory import load_directory
+from pbx.directory import load_directory, load_outbound_history
 from pbx.stasis import StasisApp
 
 log = logging.getLogger("pbx.stasis")
@@ -30,7 +30,14 @@ async def serve() -> None:
     ari = AriClient.from_settings()
     stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
     store = CallStore(ari)
-    app = StasisApp(settings.ARI_APP, ari, stream, store, lambda: store.db.run(load_directory))
+    app = StasisApp(
+        settings.ARI_APP,
+        ari,
+        stream,
+        store,
+        lambda: store.db.run(load_directory),
+        load_history=lambda: store.db.run(load_outbound_history),
+    )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

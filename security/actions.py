@@ -1,0 +1,133 @@
+"""Every change on the security side goes through here: toll-fraud alerts, failed SIP logins,
+bans and their lifting. Bans reach Asterisk as a pjsip ACL, re-rendered and reloaded live."""
+
+import ipaddress
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from compliance.audit import do_audit
+from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
+from security.seclog import SecurityEvent
+
+log = logging.getLogger(__name__)
+
+
+# --- toll fraud -------------------------------------------------------------------------------
+
+
+def do_raise_toll_alert(call_id: Any, at: datetime, detail: dict[str, Any]) -> TollFraudAlert:
+    """Store the alert the call flow raised and tell the office manager by e-mail."""
+    alert = TollFraudAlert.objects.create(
+        at=at, kind=detail.get("alert_kind", ""), extension=detail.get("extension", ""),
+        number=detail.get("number", ""), country=detail.get("country", ""), message=detail.get("alert", ""),
+        call_id=call_id,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _notify(f"Centrala: {alert.message} (extension {alert.extension})",
+                                          f"{alert.at:%Y-%m-%d %H:%M} extension {alert.extension} dialled "
+                                          f"{alert.number}: {alert.message}."))  # fmt: skip
+    return alert
+
+
+def alert_recipients() -> list[str]:
+    """SECURITY_ALERT_EMAILS, else every office manager and superuser with an e-mail address."""
+    if settings.SECURITY_ALERT_EMAILS:
+        return list(settings.SECURITY_ALERT_EMAILS)
+    people = User.objects.filter(is_active=True).exclude(email="")
+    managers = people.filter(groups__name="Office manager") | people.filter(is_superuser=True)
+    return sorted(set(managers.values_list("email", flat=True)))
+
+
+def _notify(subject: str, body: str) -> None:
+    recipients = alert_recipients()
+    if not recipients:
+        log.warning("security alert with nobody to e-mail: %s", subject)
+        return
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        log.exception("could not e-mail the security alert %r", subject)
+
+
+# --- failed logins and bans ---------------------------------------------------------------------
+
+
+def never_banned(source: str) -> bool:
+    """The allow-list: SIP_NEVER_BAN (settings), the carrier's address and AllowedNetwork rows."""
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return False
+    networks = [
+        *settings.SIP_NEVER_BAN,
+        settings.TRUNK_MATCH,
+        *AllowedNetwork.objects.values_list("network", flat=True),
+    ]
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks if n)
+
+
+def do_record_failures(events: Iterable[SecurityEvent], now: datetime | None = None) -> list[SipBan]:
+    """Store failed logins and ban each source that failed SIP_BAN_AFTER times within
+    SIP_BAN_WINDOW_MINUTES, unless it is allow-listed or already banned. Returns new bans."""
+    now = now or timezone.now()
+    rows = [SipAuthFailure(at=ev.at, source=ev.source, event=ev.event, account=ev.account[:80],
+                           service=ev.service, transport=ev.transport) for ev in events if ev.failure]  # fmt: skip
+    if not rows:
+        return []
+    SipAuthFailure.objects.bulk_create(rows)
+    window = now - timedelta(minutes=settings.SIP_BAN_WINDOW_MINUTES)
+    counts = (SipAuthFailure.objects.filter(source__in={r.source for r in rows}, at__gte=window)
+              .values("source").annotate(n=Count("id")))  # fmt: skip
+    banned = set(SipBan.objects.active(now).values_list("source", flat=True))
+    new = []
+    for row in counts:
+        if row["n"] >= settings.SIP_BAN_AFTER and row["source"] not in banned and not never_banned(row["source"]):
+            reason = f"{row['n']} failed logins in {settings.SIP_BAN_WINDOW_MINUTES} min"
+            new.append(do_ban(row["source"], reason, "automatic", minutes=settings.SIP_BAN_MINUTES, now=now))
+    return new
+
+
+def do_ban(source: str, reason: str, actor: str, minutes: int | None = None, now: datetime | None = None) -> SipBan:
+    """Refuse `source` from now on (None minutes: until lifted). Raises ValueError for an
+    allow-listed or malformed address: banning the office itself is never what anyone meant."""
+    ipaddress.ip_address(source)  # ValueError names the bad address
+    if never_banned(source):
+        raise ValueError(f"{source} is on the never-ban list.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        ban = SipBan.objects.create(source=source, reason=reason, banned_at=now, banned_by=actor,
+                                    until=now + timedelta(minutes=minutes) if minutes else None)  # fmt: skip
+        do_audit(actor, "security.ban", f"sip:{source}", reason=reason, until=str(ban.until or ""))
+        transaction.on_commit(apply_bans)
+    log.warning("banned SIP source %s: %s", source, reason)
+    return ban
+
+
+def do_lift_ban(ban: SipBan, actor: str) -> None:
+    if ban.lifted_at:
+        return
+    with transaction.atomic():
+        ban.lifted_at, ban.lifted_by = timezone.now(), actor
+        ban.save(update_fields=["lifted_at", "lifted_by"])
+        do_audit(actor, "security.unban", f"sip:{ban.source}")
+        transaction.on_commit(apply_bans)
+
+
+def active_ban_sources(now: datetime | None = None) -> list[str]:
+    return sorted(set(SipBan.objects.active(now).values_list("source", flat=True)))
+
+
+def apply_bans() -> None:
+    """Render pjsip.conf with the active bans and reload it through ARI (best effort: the next
+    render carries them anyway)."""
+    from pbx.asterisk_config import apply_config_best_effort
+
+    apply_config_best_effort("the SIP ban list changed")

@@ -1,0 +1,97 @@
+"""The office manager's security screens: failed logins with the top offenders, bans (made
+automatically or by hand, lifted by hand), the never-ban list, and toll-fraud alerts."""
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
+from security.actions import do_ban, do_lift_ban
+from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
+
+
+@admin.register(SipAuthFailure)
+class SipAuthFailureAdmin(ReadOnlyAdmin):
+    list_display = ["at", "source", "event", "account", "service", "transport"]
+    list_filter = ["event", "service"]
+    search_fields = ["source", "account"]
+    date_hierarchy = "at"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """Above the list: who tried most in the last 7 days, and whether they are banned now."""
+        since = timezone.now() - timedelta(days=7)
+        top = (SipAuthFailure.objects.filter(at__gte=since).values("source")
+               .annotate(attempts=Count("id"), last=Max("at")).order_by("-attempts")[:10])  # fmt: skip
+        banned = set(SipBan.objects.active().values_list("source", flat=True))
+        offenders = [{**row, "banned": row["source"] in banned} for row in top]
+        return super().changelist_view(request, {**(extra_context or {}), "offenders": offenders})
+
+
+class BanForm(forms.ModelForm):
+    minutes = forms.IntegerField(label=_("for how many minutes"), required=False, min_value=1,
+                                 help_text=_("Empty: until lifted by hand."))  # fmt: skip
+
+    class Meta:
+        model = SipBan
+        fields = ["source", "reason"]
+
+
+@admin.register(SipBan)
+class SipBanAdmin(admin.ModelAdmin):
+    list_display = ["source", "reason", "banned_at", "until", "banned_by", "is_active", "lifted_at", "lifted_by"]
+    list_filter = ["banned_by"]
+    search_fields = ["source", "reason"]
+    actions = ["lift"]
+    form = BanForm
+
+    @admin.display(boolean=True, description=_("active"))
+    def is_active(self, obj: SipBan) -> bool:
+        return obj.active
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # lift instead: the history of bans stays
+
+    def save_model(self, request: HttpRequest, obj: SipBan, form: Any, change: bool) -> None:
+        try:
+            ban = do_ban(obj.source, obj.reason, request.user.get_username(), minutes=form.cleaned_data["minutes"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return
+        obj.pk = ban.pk
+
+    @admin.action(description=_("Lift the selected bans"))
+    def lift(self, request: HttpRequest, queryset: QuerySet[SipBan]) -> None:
+        for ban in queryset:
+            do_lift_ban(ban, request.user.get_username())
+        messages.success(request, _("%(n)d ban(s) lifted.") % {"n": len(queryset)})
+
+
+@admin.register(AllowedNetwork)
+class AllowedNetworkAdmin(AuditedModelAdmin):
+    list_display = ["network", "note"]
+
+
+@admin.register(TollFraudAlert)
+class TollFraudAlertAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "extension", "number", "country", "message", "seen_by"]
+    list_filter = ["kind", "country"]
+    search_fields = ["extension", "number"]
+    actions = ["mark_seen"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("security.change_tollfraudalert")
+
+    @admin.action(description=_("Mark as seen"))
+    def mark_seen(self, request: HttpRequest, queryset: QuerySet[TollFraudAlert]) -> TemplateResponse | None:
+        queryset.filter(seen_by="").update(seen_by=request.user.get_username())
+        return None

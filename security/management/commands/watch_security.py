@@ -1,0 +1,52 @@
+"""Failed-login monitoring: `python manage.py watch_security`.
+
+Follows Asterisk's security log, stores each failed SIP login with its source, bans a source
+that fails too often (unless it is on the never-ban list) and re-renders the ban list into
+Asterisk when a ban is made or runs out. Runs beside `manage.py stasis`; SIGTERM stops it.
+"""
+
+import logging
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from security.actions import active_ban_sources, apply_bans, do_record_failures
+from security.seclog import LogFollower, parse_line, security_log_path
+
+log = logging.getLogger("security.watch")
+
+
+class Command(BaseCommand):
+    help = "Follow Asterisk's security log: record failed SIP logins and ban sources that keep failing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between reads (default 1)")
+        parser.add_argument("--from-start", action="store_true", help="also read what the log holds already")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = security_log_path()
+        follower = LogFollower(path, from_start=options["from_start"])
+        self.running = True
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "running", False))
+        log.info("watching %s", path)
+        applied = active_ban_sources()
+        apply_bans()  # whatever changed while nobody watched (bans that ran out) reaches Asterisk
+        while self.running:
+            applied = watch_once(follower, applied)
+            time.sleep(options["interval"])
+        log.info("stopped")
+
+
+def watch_once(follower: LogFollower, applied: list[str]) -> list[str]:
+    """One round: record what the log gained, then re-render if the active bans changed
+    (a new ban, or one that ran out). Returns the ban list now in Asterisk."""
+    events = [event for line in follower.read_lines() if (event := parse_line(line))]
+    if events:
+        do_record_failures(events)
+    current = active_ban_sources(timezone.now())
+    if current != applied:
+        apply_bans()
+    return current

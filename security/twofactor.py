@@ -1,0 +1,97 @@
+"""Two-factor login (TOTP) for everyone who can listen to recordings.
+
+Such a person, signed in with a password only, reaches nothing but the two-factor page: first
+visit, it shows a QR code to scan into an authenticator app and asks for a code to confirm it;
+later visits ask for the current code. A verified session (django-otp) lasts as long as the
+session. Everyone else is unaffected.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import segno
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from compliance.audit import do_audit
+
+EXEMPT_PREFIXES = ("/admin/2fa/", "/admin/logout/", "/admin/login/", "/static/", "/admin/jsi18n/")
+
+
+def needs_two_factor(user: Any) -> bool:
+    """Whoever can listen to any recording (superusers included)."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("recordings.view_recording"))
+
+
+class TwoFactorRequiredMiddleware:
+    """After django_otp's OTPMiddleware: sends an unverified listener to the two-factor page
+    (an API call made with the session gets 403 saying so; token calls have no session user
+    here and are judged by their token)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            needs_two_factor(user)
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": "Finish two-factor login in the admin first."}, status=403)
+            return HttpResponseRedirect(f"{reverse('two-factor')}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("6-digit code"), max_length=8, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))  # fmt: skip
+
+
+@login_required(login_url="/admin/login/")
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    setting_up = device is None
+    if setting_up:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=False
+        )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                do_audit(user.get_username(), "security.2fa_enrolled", f"user:{user.pk}",
+                         source=request.META.get("REMOTE_ADDR", ""))  # fmt: skip
+            otp_login(request, device)
+            return HttpResponseRedirect(_safe_next(request))
+        form.add_error("code", _("That code is not right (or has expired). Try the current one."))
+    context: dict[str, Any] = {"form": form, "setting_up": setting_up, "title": _("Two-factor login")}
+    if setting_up:
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=5)
+        context["secret"] = _base32(device.bin_key)
+    return render(request, "security/two_factor.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/admin/"
+
+
+def _base32(key: bytes) -> str:
+    from base64 import b32encode
+
+    text = b32encode(key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))

@@ -1,0 +1,196 @@
+"""The toll-fraud guard: destination classes, the allow-list, hours, caps and alerts, and what
+a staff phone hears when a call is refused. No Asterisk, no database."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from pbx.callflow import commands as c
+from pbx.callflow import scenario as s
+from pbx.callflow.call import Call, State
+from pbx.callflow.tollfraud import CallingPolicy, Destination, Usage, classify, decide
+from tests.callflow.fixtures import CHANNEL, KEY, Driver, at, directory
+
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0)  # local (Warsaw) times for decide()
+MONDAY_NIGHT = datetime(2026, 11, 23, 22, 30)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Warsaw
+GERMANY = "+4930901820"
+TRAVEL = CallingPolicy(name="travel", countries=frozenset({"DE"}))
+
+
+@pytest.mark.parametrize(("number", "expected"), [
+    ("+48221234567", Destination("fixed", "PL")),
+    ("+48601234567", Destination("mobile", "PL")),
+    ("+48800123456", Destination("freephone", "PL")),
+    ("+48801123456", Destination("shared_cost", "PL")),
+    ("+48701234567", Destination("premium", "PL", premium=True)),
+    ("+48708123456", Destination("premium", "PL", premium=True)),
+    (GERMANY, Destination("international", "DE")),
+    ("+5352345678", Destination("international", "CU")),
+    ("+881631234567", Destination("international", "001")),  # Iridium satellite
+    ("12", Destination("other", "")),
+])  # fmt: skip
+def test_destinations_are_classified(number, expected):
+    assert classify(number) == expected
+
+
+@pytest.mark.parametrize(("policy", "number", "when", "day_off", "reason"), [
+    (CallingPolicy(), "+48221234567", MONDAY_NIGHT, True, ""),
+    (CallingPolicy(), "+48601234567", MONDAY_NIGHT, False, ""),
+    (CallingPolicy(), "+48701234567", MONDAY_NOON, False, "premium-rate numbers are blocked"),
+    (CallingPolicy(premium=True), "+48701234567", MONDAY_NOON, False, ""),
+    (CallingPolicy(), "+48801123456", MONDAY_NOON, False, "shared cost numbers are blocked"),
+    (CallingPolicy(mobile=False), "+48601234567", MONDAY_NOON, False, "mobile numbers are blocked"),
+    (CallingPolicy(), GERMANY, MONDAY_NOON, False, "calls to DE are not allowed"),
+    (TRAVEL, GERMANY, MONDAY_NOON, False, ""),
+    (TRAVEL, "+5352345678", MONDAY_NOON, False, "calls to CU are not allowed"),
+    (TRAVEL, GERMANY, MONDAY_NIGHT, False, "international calls are not allowed at night, at weekends or on holidays"),
+    (TRAVEL, GERMANY, MONDAY_NOON, True, "international calls are not allowed at night, at weekends or on holidays"),
+    (dataclasses.replace(TRAVEL, international_any_time=True), GERMANY, MONDAY_NIGHT, True, ""),
+    (TRAVEL, "+881631234567", MONDAY_NOON, False, "calls to 001 are not allowed"),
+])  # fmt: skip
+def test_the_allow_list_and_hours(policy, number, when, day_off, reason):
+    verdict = decide(policy, number, when, day_off, Usage(known_countries=frozenset({"DE"})))
+    assert (verdict.allowed, verdict.reason) == (not reason, reason)
+
+
+def test_a_premium_number_abroad_is_blocked_even_in_an_allowed_country():
+    verdict = decide(CallingPolicy(countries=frozenset({"GB"})), "+449098790000", MONDAY_NOON, False, Usage())
+    assert (verdict.allowed, verdict.reason) == (False, "premium-rate numbers are blocked")
+
+
+def test_caps_refuse_and_alert():
+    policy = CallingPolicy(max_concurrent=2, max_daily_minutes=60)
+    busy = decide(policy, "+48221234567", MONDAY_NOON, False, Usage(live_outbound=2))
+    assert (busy.allowed, busy.reason, busy.alert_kind) == (
+        False,
+        "already 2 outside call(s) at once (limit 2)",
+        "concurrent",
+    )
+    spent = decide(policy, "+48221234567", MONDAY_NOON, False, Usage(minutes_today=60.0))
+    assert (spent.allowed, spent.alert_kind) == (False, "daily_minutes")
+    left = decide(policy, "+48221234567", MONDAY_NOON, False, Usage(minutes_today=45.5))
+    assert (left.allowed, left.max_seconds, left.alert) == (True, 14.5 * 60, "")
+
+
+def test_the_first_call_to_a_country_alerts_and_later_ones_do_not():
+    first = decide(TRAVEL, GERMANY, MONDAY_NOON, False, Usage())
+    assert (first.allowed, first.alert, first.alert_kind) == (True, "first call to DE", "new_country")
+    again = decide(TRAVEL, GERMANY, MONDAY_NOON, False, Usage(known_countries=frozenset({"DE"})))
+    assert (again.allowed, again.alert) == (True, "")
+
+
+# --- in a call ------------------------------------------------------------------------------------
+
+
+def office(policy: CallingPolicy = s.DEFAULT_POLICY, **overrides: object) -> s.Directory:
+    people = {"101": s.Person("101", "Anna", caller_id="+48221234567", policy=policy)}
+    return directory(people=people, **overrides)
+
+
+def test_a_blocked_call_hears_the_message_never_reaches_the_carrier_and_ends_rejected():
+    d = Driver(office())
+    d.start(T0, dialled="0701 234 567", kind="internal", caller="101")
+    assert d.originated() == []
+    assert d.last_play().media == "sound:cannot-complete-as-dialed"
+    assert c.Answer(CHANNEL) not in d.out  # early media: nothing is billed
+    [blocked] = [f for f in d.facts(c.CallStep) if f.kind == "outbound_blocked"]
+    assert blocked.detail == {"number": "+48701234567", "reason": "premium-rate numbers are blocked"}
+    d.finish_playback(at(4))
+    assert d.out[-1] == c.Hangup(CHANNEL, reason="rejected")
+    assert d.call.outcome == "rejected"
+
+
+def test_the_policy_s_own_message_is_played():
+    d = Driver(office(CallingPolicy(blocked_message="sound:custom/zablokowane")))
+    d.start(T0, dialled="+4930901820", kind="internal", caller="101")
+    assert d.last_play().media == "sound:custom/zablokowane"
+
+
+def test_international_on_a_holiday_is_refused():
+    d = Driver(office(TRAVEL, days_off=frozenset({date(2026, 11, 23)})))
+    d.start(T0, dialled=GERMANY, kind="internal", caller="101")
+    assert d.steps() == ["outbound_blocked"] and d.originated() == []
+    assert d.facts(c.CallStep)[0].detail["reason"] == (
+        "international calls are not allowed at night, at weekends or on holidays"
+    )
+
+
+def test_a_third_call_at_once_is_refused_with_an_alert():
+    call = Call(KEY, CHANNEL, office(), usage=lambda ext: Usage(live_outbound=2))
+    out = call.receive(_start_event("0 22 123 45 68"))
+    assert [x.kind for x in out if isinstance(x, c.CallStep)] == ["toll_alert", "outbound_blocked"]
+    assert out[1].detail["alert_kind"] == "concurrent" and call.state is State.REFUSING
+    assert not call.dialling_out
+
+
+def test_an_allowed_call_to_a_new_country_alerts_and_is_cut_when_the_day_s_minutes_run_out():
+    call = Call(KEY, CHANNEL, office(TRAVEL), usage=lambda ext: Usage(minutes_today=239.0))
+    out = call.receive(_start_event(GERMANY))
+    [alert] = [x for x in out if isinstance(x, c.CallStep) and x.kind == "toll_alert"]
+    assert alert.detail == {"alert_kind": "new_country", "alert": "first call to DE", "extension": "101",
+                            "number": GERMANY, "country": "DE"}  # fmt: skip
+    [cap] = [x for x in out if isinstance(x, c.StartTimer) and x.name.startswith("daily-cap")]
+    assert cap.seconds == 60.0
+    assert call.dialling_out and call.alerted_country == "DE"
+    from pbx.callflow import events as e
+
+    cut = call.receive(e.TimerFired(at=at(60), channel_id=CHANNEL, name=cap.name))
+    assert c.Hangup(CHANNEL, reason="normal") in cut
+    assert next(x.kind for x in cut if isinstance(x, c.CallStep)) == "outbound_cut"
+
+
+def test_click_to_call_is_guarded_too():
+    from pbx.callflow import events as e
+
+    call = Call(KEY, CHANNEL, office())
+    out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, args=("callback", "task-1", "+48701234567", "101"),
+                                     channel=e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Up", caller_number="101",
+                                                       caller_name="", exten="", sip_call_id="")))  # fmt: skip
+    assert not [x for x in out if isinstance(x, c.Originate)]
+    assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep) and x.kind == "outbound_blocked"] == [
+        "premium-rate numbers are blocked"
+    ]
+
+
+def test_a_device_that_is_no_extension_cannot_dial_out():
+    call = Call(KEY, CHANNEL, office())
+    out = call.receive(_start_event("+48221234568", caller="999"))
+    assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep) and x.kind == "outbound_blocked"] == [
+        "not a staff extension"
+    ]
+
+
+def test_a_tls_phone_that_came_over_plain_sip_cannot_call_at_all():
+    from pbx.callflow import events as e
+    from tests.callflow.fixtures import channel
+
+    call = Call(KEY, CHANNEL, office())
+    out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "102"),
+                                     args=("internal", "102", "0")))  # fmt: skip
+    assert not [x for x in out if isinstance(x, c.Originate)]
+    assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep)] == ["the phone did not connect over TLS"]
+    plain = dataclasses.replace(office(), people={"101": s.Person("101", "Test", plain_sip=True)})
+    start = e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "0221234568"),
+                          args=("internal", "0221234568", "0"))  # fmt: skip
+    ok = Call(KEY, CHANNEL, plain).receive(start)
+    assert [x.endpoint for x in ok if isinstance(x, c.Originate)] == ["PJSIP/+48221234568@carrier"]
+
+
+def _start_event(dialled: str, caller: str = "101"):  # type: ignore[no-untyped-def]
+    from pbx.callflow import events as e
+    from tests.callflow.fixtures import channel
+
+    return e.StasisStart(
+        at=T0, channel_id=CHANNEL, channel=channel(caller, "Ring", dialled), args=("internal", dialled)
+    )
+
+
+def test_the_day_off_calendar_counts_weekends_and_holidays():
+    d = s.Directory(days_off=frozenset({date(2026, 12, 24)}))
+    assert d.is_day_off(datetime(2026, 12, 24, 10, 0)) and d.is_day_off(datetime(2026, 11, 28, 10, 0))
+    assert not d.is_day_off(datetime(2026, 11, 23, 10, 0))
+    assert CallingPolicy().international_from == time(7)
