@@ -25,7 +25,9 @@ ARI_PASSWORD = os.environ.setdefault("CENTRALA_TEST_ARI_PASSWORD", secrets.token
 ARI_APP = "centrala-test"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
 # Rendered config (and the development TLS keys) go here unless a test names the sandbox's.
-ASTERISK_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="centrala-test-asterisk-etc-"))
+ASTERISK_CONFIG_DIR = Path(
+    os.environ.get("ASTERISK_CONFIG_DIR") or tempfile.mkdtemp(prefix="centrala-test-asterisk-etc-")
+)
 TLS_DEVELOPMENT_CERTIFICATES = True
 RECORDING_MASTER_KEY = os.environ.setdefault(
     "CENTRALA_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()

@@ -65,7 +65,7 @@ CAUSE_TEXT = {
     34: "No circuit available",
 }
 # The Q.850 cause Asterisk sends for each hangup reason Centrala uses.
-REASON_CAUSE = {"normal": 16, "unallocated": 1, "busy": 17, "congestion": 34}
+REASON_CAUSE = {"normal": 16, "unallocated": 1, "busy": 17, "rejected": 21, "congestion": 34}
 
 
 class State(enum.Enum):

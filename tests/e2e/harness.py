@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from pbx.asterisk_config import apply_config, asterisk_path
+from pbx.models import Extension
 from pbx.sandbox import SCRIPT, copy_scenarios, sandbox
 
 CARRIER_PORT = 15090  # TRUNK_CONTACT in config.test_settings
@@ -25,9 +27,17 @@ def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-unty
     raise AssertionError(f"{what} within {timeout} s")
 
 
+def allow_plain_sip(extension: str) -> None:
+    """Mark `extension` as a plain-SIP test phone (SIPp has no SRTP), as an admin would, and
+    reload Asterisk: it may then register and call without TLS, from loopback only."""
+    Extension.objects.filter(number=extension).update(plain_sip=True)
+    apply_config(Path(settings.ASTERISK_CONFIG_DIR), reload=True)
+
+
 @contextmanager
 def phone(extension: str, password: str, *, answers: bool, registered: callable) -> Iterator[None]:  # type: ignore[valid-type]
-    """A baresip phone registered as `extension`; it answers at once, or only rings."""
+    """A baresip phone registered as `extension` over SIP TLS with SRTP (as every staff phone
+    is); it answers at once, or only rings. It trusts the sandbox's development CA."""
     root = Path(sandbox("root"))
     home = root / "srv" / "centrala" / "phones" / extension
     home.mkdir(parents=True, exist_ok=True)
@@ -35,6 +45,7 @@ def phone(extension: str, password: str, *, answers: bool, registered: callable)
     settings_lines = [
         "poll_method epoll",
         f"sip_listen 127.0.0.1:{port}",
+        f"sip_cafile {asterisk_path(Path(settings.ASTERISK_CONFIG_DIR) / 'keys' / 'ca.crt')}",
         "audio_player aufile,/dev/null",
         # A continuous tone: aufile sources end the call at end of file; ausine needs 48 kHz.
         "audio_source ausine,440",
@@ -43,6 +54,7 @@ def phone(extension: str, password: str, *, answers: bool, registered: callable)
         "audio_alert aufile,/dev/null",
         "module_path /usr/lib/baresip/modules",
         "module g711.so",
+        "module srtp.so",
         "module aufile.so",
         "module ausine.so",
         "module_app account.so",
@@ -51,8 +63,8 @@ def phone(extension: str, password: str, *, answers: bool, registered: callable)
     (home / "config").write_text("\n".join(settings_lines) + "\n")
     mode = "auto" if answers else "manual"
     (home / "accounts").write_text(
-        f"<sip:{extension}@127.0.0.1:{settings.ASTERISK_SIP_PORT};transport=udp>;auth_pass={password};"
-        f"answermode={mode};regint=60;audio_codecs=PCMA,PCMU\n"
+        f"<sip:{extension}@127.0.0.1:{settings.ASTERISK_TLS_PORT};transport=tls>;auth_pass={password};"
+        f"answermode={mode};regint=60;audio_codecs=PCMA,PCMU;mediaenc=srtp-mand\n"
     )
     proc = subprocess.Popen(
         [str(SCRIPT), "exec", "baresip", "-f", f"/srv/centrala/phones/{extension}"],
@@ -106,7 +118,9 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
 
 @contextmanager
 def sipp_agent(scenario: str, extension: str, password: str, registered: callable) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg,valid-type]
-    """A SIPp staff phone at 127.0.0.4:5096: registers `extension`, then answers and plays `scenario`."""
+    """A SIPp staff phone at 127.0.0.4:5096: registers `extension`, then answers and plays `scenario`.
+    SIPp speaks plain SIP and RTP, so the extension is made a plain-SIP test phone first."""
+    allow_plain_sip(extension)
     copy_scenarios()
     base = [str(SCRIPT), "exec", "sipp", f"127.0.0.1:{settings.ASTERISK_SIP_PORT}", "-i", "127.0.0.4",
             "-mi", "127.0.0.4", "-m", "1", "-set", "ext", extension, "-nostdin"]  # fmt: skip

@@ -31,7 +31,7 @@ from pbx.models import (
 from pbx.sandbox import sipp_call
 
 from .conftest import Asterisk, running_stasis
-from .harness import carrier, phone
+from .harness import allow_plain_sip, carrier, phone
 from .test_first_call import CUSTOMER, OFFICE, ari, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -154,6 +154,7 @@ def test_plan_b_rings_the_on_duty_mobile_through_the_trunk_with_the_callers_numb
 
 def test_an_outbound_call_shows_the_company_number_at_the_carrier(staff):
     office(queue("ring_all"))
+    allow_plain_sip("101")  # SIPp plays the phone
     with carrier() as trunk, running_stasis():
         result = sipp_call(
             "phone_dials_out.xml", "0600111222", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5086,
