@@ -110,7 +110,10 @@ def test_the_watcher_records_failures_and_re_renders_when_the_ban_list_changes(t
     log = tmp_path / "security.log"
     log.write_text("")
     follower = LogFollower(log)
-    log.write_text("\n".join([LINE.replace("127.0.0.66", "198.51.100.7")] * 5) + "\n")
+    fresh = LINE.replace("127.0.0.66", "198.51.100.7").replace(
+        "2026-11-24T05:10:11.123+0100", timezone.now().isoformat()
+    )
+    log.write_text("\n".join([fresh] * 5) + "\n")
     now_banned = watch_once(follower, applied=[])
     assert now_banned == ["198.51.100.7"] and applied == [True]
     assert watch_once(follower, applied=now_banned) == now_banned and applied == [True]  # nothing new
@@ -218,3 +221,25 @@ def test_today_s_outside_minutes_per_extension():
                         answered_at=now - timedelta(minutes=5), ended_at=now)  # fmt: skip
     minutes = load_outbound_history(now).minutes_today
     assert list(minutes) == ["101"] and minutes["101"] == pytest.approx(12.0)
+
+
+def test_the_shipped_fail2ban_filter_matches_failures_and_only_them():
+    """The filter's regex (as fail2ban reads it: <HOST> is the address) against security-log
+    lines as Asterisk 22 writes them."""
+    import configparser
+    import re
+
+    from django.conf import settings
+
+    parser = configparser.RawConfigParser()
+    parser.read(Path(settings.BASE_DIR) / "asterisk-conf" / "fail2ban" / "filter.d" / "centrala-asterisk.conf")
+    failregex = re.compile(parser["Definition"]["failregex"].replace("<HOST>", r"(?P<host>[\d.:a-fA-F]+)"))
+    jail = configparser.RawConfigParser()
+    jail.read(Path(settings.BASE_DIR) / "asterisk-conf" / "fail2ban" / "jail.d" / "centrala-asterisk.conf")
+    assert jail["centrala-asterisk"]["filter"] == "centrala-asterisk"
+    assert jail["centrala-asterisk"]["logpath"] == "/var/log/asterisk/security.log"
+    attempt = LINE.replace("InvalidAccountID", "ChallengeResponseFailed")
+    assert failregex.search(attempt).group("host") == "127.0.0.66"
+    assert failregex.search(LINE.replace("IPV4/UDP/127.0.0.66", "IPV6/TLS/2001:db8::7")).group("host") == "2001:db8::7"
+    for normal in ("ChallengeSent", "SuccessfulAuth"):
+        assert failregex.search(LINE.replace("InvalidAccountID", normal)) is None
