@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
-from security.actions import do_ban, do_lift_ban
+from security.actions import do_ban, do_lift_ban, never_banned
 from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
 
 
@@ -41,6 +41,12 @@ class BanForm(forms.ModelForm):
     class Meta:
         model = SipBan
         fields = ["source", "reason"]
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data["source"]
+        if never_banned(source):
+            raise forms.ValidationError(_("%(s)s is on the never-ban list.") % {"s": source})
+        return source
 
 
 @admin.register(SipBan)

@@ -243,3 +243,37 @@ def test_the_shipped_fail2ban_filter_matches_failures_and_only_them():
     assert failregex.search(LINE.replace("IPV4/UDP/127.0.0.66", "IPV6/TLS/2001:db8::7")).group("host") == "2001:db8::7"
     for normal in ("ChallengeSent", "SuccessfulAuth"):
         assert failregex.search(LINE.replace("InvalidAccountID", normal)) is None
+
+
+def test_the_office_manager_sees_offenders_bans_and_encryption_in_the_admin(client):
+    from django.contrib.auth.models import Group, User
+
+    from tests.conftest import signed_in
+
+    basia = User.objects.create_user("basia", password="Basia-Long-Password-1", is_staff=True)
+    basia.groups.add(Group.objects.get(name="Office manager"))
+    signed_in(client, basia)
+    do_record_failures(failures("198.51.100.9", 6, at=timezone.now()))
+    do_record_failures(failures("198.51.100.20", 2, at=timezone.now()))
+    page = client.get("/admin/security/sipauthfailure/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = page[page.index('id="top-offenders"') :]
+    assert table.index("198.51.100.9") < table.index("198.51.100.20")
+    assert "<td>198.51.100.9</td><td>6</td>" in table.replace("\n", "")
+    # A ban by hand, for 30 minutes, then lifted with the action.
+    response = client.post("/admin/security/sipban/add/", {"source": "203.0.113.66", "reason": "scanner",
+                                                            "minutes": "30"}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 302
+    ban = SipBan.objects.get(source="203.0.113.66")
+    assert (ban.banned_by, round((ban.until - ban.banned_at).total_seconds())) == ("basia", 1800)
+    client.post("/admin/security/sipban/", {"action": "lift", "_selected_action": [ban.pk]})
+    ban.refresh_from_db()
+    assert ban.lifted_by == "basia" and not ban.active
+    refused = client.post("/admin/security/sipban/add/", {"source": "127.0.0.1", "reason": "x"},
+                          HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert refused.status_code == 200 and "127.0.0.1 is on the never-ban list." in refused.content.decode()
+    assert not SipBan.objects.filter(source="127.0.0.1").exists()
+    # Encryption as Asterisk reported the last call.
+    anna, _ = do_create_extension("101", "Anna")
+    Extension.objects.filter(pk=anna.pk).update(last_call_at=timezone.now(), last_call_tls=True, last_call_srtp=False)
+    extensions = client.get("/admin/pbx/extension/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "NO: without SRTP" in extensions
