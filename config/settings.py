@@ -232,5 +232,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "websockets": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "websockets": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
