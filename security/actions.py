@@ -5,6 +5,7 @@ import ipaddress
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from compliance.audit import do_audit
+from pbx.models import Extension
 from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
 from security.seclog import SecurityEvent
 
@@ -92,6 +94,25 @@ def do_record_failures(events: Iterable[SecurityEvent], now: datetime | None = N
         if row["n"] >= settings.SIP_BAN_AFTER and row["source"] not in banned and not never_banned(row["source"]):
             reason = f"{row['n']} failed logins in {settings.SIP_BAN_WINDOW_MINUTES} min"
             new.append(do_ban(row["source"], reason, "automatic", minutes=settings.SIP_BAN_MINUTES, now=now))
+    return new
+
+
+def do_catch_leaked_passwords(events: Iterable[SecurityEvent], now: datetime | None = None) -> list[SipBan]:
+    """A TLS phone's password that authenticates over plain SIP has leaked: its phone never
+    does that. Ban the source at once (unless never-banned) and alert the office manager."""
+    suspects = [ev for ev in events if ev.event == "SuccessfulAuth" and ev.transport not in ("tls", "wss")]
+    tls_only = set(Extension.objects.filter(number__in={ev.account for ev in suspects}, plain_sip=False)
+                   .values_list("number", flat=True))  # fmt: skip
+    banned = set(SipBan.objects.active(now).values_list("source", flat=True))
+    new = []
+    for ev in suspects:
+        if ev.account not in tls_only or ev.source in banned or never_banned(ev.source):
+            continue
+        reason = f"extension {ev.account}'s password used over plain SIP ({ev.transport})"
+        new.append(do_ban(ev.source, reason, "automatic", minutes=settings.SIP_BAN_MINUTES, now=now))
+        banned.add(ev.source)
+        body = f"{reason}, from {ev.source}. The source is banned; give the extension a new SIP password."
+        transaction.on_commit(partial(_notify, f"Centrala: {reason}", body))
     return new
 
 

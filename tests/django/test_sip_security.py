@@ -277,3 +277,20 @@ def test_the_office_manager_sees_offenders_bans_and_encryption_in_the_admin(clie
     Extension.objects.filter(pk=anna.pk).update(last_call_at=timezone.now(), last_call_tls=True, last_call_srtp=False)
     extensions = client.get("/admin/pbx/extension/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "NO: without SRTP" in extensions
+
+
+def test_a_tls_phone_s_password_over_plain_sip_bans_the_source_and_alerts(django_capture_on_commit_callbacks, settings):
+    from security.actions import do_catch_leaked_passwords
+
+    settings.SECURITY_ALERT_EMAILS = ["biuro@firma.test"]
+    do_create_extension("101", "Anna")
+    tester, _ = do_create_extension("102", "Tester")
+    Extension.objects.filter(pk=tester.pk).update(plain_sip=True)
+    ok = [SecurityEvent(NOW, "SuccessfulAuth", "198.51.100.5", "101", "PJSIP", "tls"),
+          SecurityEvent(NOW, "SuccessfulAuth", "127.0.0.1", "102", "PJSIP", "udp")]  # fmt: skip
+    leaked = SecurityEvent(NOW, "SuccessfulAuth", "198.51.100.6", "101", "PJSIP", "udp")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert do_catch_leaked_passwords(ok, now=NOW) == []
+        [ban] = do_catch_leaked_passwords([leaked, leaked], now=NOW)
+    assert (ban.source, ban.reason) == ("198.51.100.6", "extension 101's password used over plain SIP (udp)")
+    assert [m.subject for m in mail.outbox] == ["Centrala: extension 101's password used over plain SIP (udp)"]

@@ -1,8 +1,9 @@
 """Failed-login monitoring: `python manage.py watch_security`.
 
 Follows Asterisk's security log, stores each failed SIP login with its source, bans a source
-that fails too often (unless it is on the never-ban list) and re-renders the ban list into
-Asterisk when a ban is made or runs out. Runs beside `manage.py stasis`; SIGTERM stops it.
+that fails too often or that uses a TLS phone's password over plain SIP (unless it is on the
+never-ban list) and re-renders the ban list into Asterisk when a ban is made or runs out.
+Runs beside `manage.py stasis`; SIGTERM stops it.
 """
 
 import logging
@@ -13,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from security.actions import active_ban_sources, apply_bans, do_record_failures
+from security.actions import active_ban_sources, apply_bans, do_catch_leaked_passwords, do_record_failures
 from security.seclog import LogFollower, parse_line, security_log_path
 
 log = logging.getLogger("security.watch")
@@ -46,6 +47,7 @@ def watch_once(follower: LogFollower, applied: list[str]) -> list[str]:
     events = [event for line in follower.read_lines() if (event := parse_line(line))]
     if events:
         do_record_failures(events)
+        do_catch_leaked_passwords(events)
     current = active_ban_sources(timezone.now())
     if current != applied:
         apply_bans()
