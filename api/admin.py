@@ -7,8 +7,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from api.actions import TokenError, do_create_token, do_revoke_token
-from api.models import ApiToken
+from api.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from api.scopes import SCOPES
+from api.webhooks import EVENTS, do_resend
+from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 
 
 class NewTokenForm(forms.ModelForm):
@@ -63,3 +65,47 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             do_revoke_token(token, request.user.get_username())
         messages.success(request, _("%(n)d token(s) revoked.") % {"n": len(queryset)})
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"), choices=[(e, f"{e}: {what}") for e, what in EVENTS.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "events", "active", "secret"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(AuditedModelAdmin):
+    list_display = ["name", "url", "active", "failed"]
+    form = WebhookEndpointForm
+
+    @admin.display(description=_("failed deliveries"))
+    def failed(self, obj: WebhookEndpoint) -> int:
+        return obj.deliveries.filter(status=WebhookDelivery.Status.FAILED).count()
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """What was sent where and how it went; failed ones can be sent again once the receiver works."""
+
+    list_display = ["created_at", "event", "endpoint", "status", "attempts", "response_code", "last_error",
+                    "next_attempt_at"]  # fmt: skip
+    list_filter = ["status", "event", "endpoint"]
+    readonly_fields = ["endpoint", "event", "payload", "status", "attempts", "next_attempt_at", "last_attempt_at",
+                       "response_code", "last_error", "created_at"]  # fmt: skip
+    actions = ["resend"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("api.view_webhookdelivery")
+
+    @admin.action(description=_("Send again"), permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = do_resend(queryset)
+        messages.success(request, _("%(n)d deliveries will be sent again.") % {"n": count})
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("api.change_webhookdelivery")

@@ -46,6 +46,12 @@ class TokenAuthentication(BaseAuthentication):
         return 'Bearer realm="centrala"'
 
 
+def actor(request: Request) -> str:
+    """Who did it, for the audit log: the user, and the integration when a token was used."""
+    name = request.user.get_username()
+    return f"{name} (token {request.auth})" if isinstance(request.auth, ApiToken) else name
+
+
 def _find(token: str) -> ApiToken | None:
     if not token.startswith(PREFIX) or "_" not in token[len(PREFIX) :]:
         return None

@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import secrets
+import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +48,64 @@ class ApiToken(models.Model):
 
     def matches(self, token: str) -> bool:
         return hmac.compare_digest(self.digest, token_digest(token))
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class HttpsURLField(models.URLField):
+    """An address typed without a scheme means https (Django 6's default, chosen now)."""
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+class WebhookEndpoint(models.Model):
+    """A CRM or helpdesk address that wants to hear about calls."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    url = HttpsURLField(_("address (https://...)"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=100, default=new_webhook_secret,
+        help_text=_("Deliveries are signed with HMAC-SHA256 of this secret; give it to the receiver."),
+    )  # fmt: skip
+    events = models.JSONField(_("events"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed (gave up)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("webhook"), on_delete=models.CASCADE,
+                                 related_name="deliveries")  # fmt: skip
+    event = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    response_code = models.PositiveSmallIntegerField(_("answer (HTTP)"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint} ({self.get_status_display()})"

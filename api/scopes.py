@@ -7,7 +7,14 @@ SCOPES: dict[str, str] = {
     "numbers:write": "add, change and delete company numbers",
     "porting:read": "porting requests, their problems and deadlines",
     "porting:write": "create, edit and move porting requests",
+    "calls:read": "the call history with timelines and notes (as far as the user's role sees)",
+    "calls:write": "add notes to calls",
+    "callbacks:read": "callbacks owed",
+    "callbacks:write": "create and complete callbacks, click-to-call",
+    "recordings:read": "recordings' details and audio (each fetch is logged; the user's listening rights apply)",
     "recordings:write": "pause and resume a live call's recording (staff on the call, supervisors)",
+    "dsar:read": "data-subject requests and their exports",
+    "dsar:write": "record data-subject requests and carry out erasures",
 }
 
 

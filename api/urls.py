@@ -6,15 +6,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from company_numbers.api import CompanyNumberViewSet, PortingRequestViewSet
-from recordings.api import RecordingControlView
+from compliance.api import DataSubjectRequestViewSet
+from pbx.api import CallbackViewSet, CallViewSet, ClickToCallView
+from recordings.api import RecordingControlView, RecordingViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("numbers", CompanyNumberViewSet, basename="number")
 router.register("porting-requests", PortingRequestViewSet, basename="porting-request")
+router.register("calls", CallViewSet, basename="call")
+router.register("callbacks", CallbackViewSet, basename="callback")
+router.register("recordings", RecordingViewSet, basename="recording")
+router.register("data-subject-requests", DataSubjectRequestViewSet, basename="data-subject-request")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("calls/<uuid:pk>/recording/<str:action>", RecordingControlView.as_view(), name="recording-control"),
+    path("click-to-call", ClickToCallView.as_view(), name="click-to-call"),
     path("", include(router.urls)),
 ]

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from api.auth import actor
 from api.errors import Conflict
 from company_numbers.actions import do_delete_number, do_save_number
 from company_numbers.models import CompanyNumber, PortingRequest
@@ -22,10 +23,7 @@ from pbx.phone import InvalidPhoneNumber, to_e164
 
 
 def _who(request: Request) -> tuple[str, str]:
-    actor = request.user.get_username()
-    if request.auth is not None:
-        actor = f"{actor} (token {request.auth})"
-    return actor, request.META.get("REMOTE_ADDR", "")
+    return actor(request), request.META.get("REMOTE_ADDR", "")
 
 
 class CompanyNumberViewSet(viewsets.ModelViewSet):

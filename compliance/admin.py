@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
-from compliance.dsar import ErasureReport, do_erase_subject, do_export
+from compliance.dsar import RequestNotOpen, do_carry_out_erasure, do_export
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 
 
@@ -60,24 +60,13 @@ class DataSubjectRequestAdmin(AuditedModelAdmin):
     @admin.action(description=_("Carry out erasure (recordings under legal hold are kept)"), permissions=["change"])
     def carry_out_erasure(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
         for subject in queryset:
-            if subject.kind != DataSubjectRequest.Kind.ERASURE or subject.status != DataSubjectRequest.Status.OPEN:
+            try:
+                do_carry_out_erasure(subject, actor=request.user.get_username())
+            except RequestNotOpen:
                 messages.error(request, _("%(r)s: only open erasure requests can be carried out.") % {"r": subject})
                 continue
-            report = do_erase_subject(subject.number, actor=request.user.get_username())
-            subject.outcome = erasure_outcome(report)
-            subject.status = DataSubjectRequest.Status.DONE
-            subject.save(update_fields=["outcome", "status"])
             messages.success(request, f"{subject}: {subject.outcome}")
 
     @admin.display(description=_("due"))
     def due(self, obj: DataSubjectRequest) -> str:
         return f"{obj.due_on:%Y-%m-%d}"
-
-
-def erasure_outcome(report: ErasureReport) -> str:
-    """What was done and why, for the request's record and the answer to the person."""
-    text = _("%(n)d recording(s) erased by key destruction. Call metadata kept (accounting, art. 17(3)(b)).") % {
-        "n": report.erased
-    }
-    kept = "; ".join(f"{recording}: {why}" for recording, why in report.kept)
-    return f"{text} {_('Kept')}: {kept}" if kept else str(text)

@@ -9,12 +9,17 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
-from pbx.models import Call, CallbackTask
+
+if TYPE_CHECKING:
+    from compliance.models import DataSubjectRequest
+from pbx.models import Call, CallbackTask, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.actions import do_erase_recording
 from recordings.crypto import RecordingUnreadable
@@ -73,7 +78,8 @@ def do_export(raw_number: str, output: Path, actor: str) -> Findings:
 
 
 def _documents(findings: Findings) -> list[tuple[str, bytes]]:
-    documents = [("calls.csv", _calls_csv(findings)), ("callbacks.csv", _callbacks_csv(findings))]
+    documents = [("calls.csv", _calls_csv(findings)), ("notes.csv", _notes_csv(findings)),
+                 ("callbacks.csv", _callbacks_csv(findings))]  # fmt: skip
     purposes = {}
     for recording in findings.recordings:
         try:
@@ -102,6 +108,13 @@ def _calls_csv(findings: Findings) -> bytes:
         [[c.pk, c.direction, c.caller, c.called, c.started_at.isoformat(), c.answered_at or "", c.ended_at or "",
           c.outcome, sum(1 for r in findings.recordings if r.call_id == c.pk)] for c in findings.calls],
     )  # fmt: skip
+
+
+def _notes_csv(findings: Findings) -> bytes:
+    """What staff wrote about the calls: personal data about the caller as much as the call."""
+    notes = CallNote.objects.filter(call__in=findings.calls).order_by("created_at")
+    return _csv(["call", "written", "author", "note"],
+                [[n.call_id, n.created_at.isoformat(), n.author_name, n.text] for n in notes])  # fmt: skip
 
 
 def _callbacks_csv(findings: Findings) -> bytes:
@@ -135,6 +148,33 @@ def do_erase_subject(raw_number: str, actor: str) -> ErasureReport:
         )
         do_audit(actor, "dsar.erase", findings.number, erased=erased, kept=[k for k, _ in kept])
     return ErasureReport(erased=erased, kept=kept)
+
+
+class RequestNotOpen(Exception):
+    """The request is not an open erasure request."""
+
+
+def do_carry_out_erasure(subject: "DataSubjectRequest", actor: str) -> ErasureReport:
+    """Carry out an open erasure request: erase, then record on the request what was done and
+    why anything was kept, and close it. Raises RequestNotOpen otherwise."""
+    from compliance.models import DataSubjectRequest
+
+    if subject.kind != DataSubjectRequest.Kind.ERASURE or subject.status != DataSubjectRequest.Status.OPEN:
+        raise RequestNotOpen(f"{subject}: only open erasure requests can be carried out.")
+    report = do_erase_subject(subject.number, actor)
+    subject.outcome = erasure_outcome(report)
+    subject.status = DataSubjectRequest.Status.DONE
+    subject.save(update_fields=["outcome", "status"])
+    return report
+
+
+def erasure_outcome(report: ErasureReport) -> str:
+    """What was done and why, for the request's record and the answer to the person."""
+    text = _("%(n)d recording(s) erased by key destruction. Call metadata kept (accounting, art. 17(3)(b)).") % {
+        "n": report.erased
+    }
+    kept = "; ".join(f"{recording}: {why}" for recording, why in report.kept)
+    return f"{text} {_('Kept')}: {kept}" if kept else str(text)
 
 
 __all__ = ["InvalidPhoneNumber", "add_months", "do_erase_subject", "do_export", "find_everything"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
@@ -34,6 +35,7 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
     )
     if created:
         _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
+        do_enqueue("call.started", call_summary(call), fact.at)
         if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
             call.staff.add(*Extension.objects.filter(number=fact.caller))
     return call
@@ -43,6 +45,7 @@ def do_record_call_answered(fact: c.CallAnswered) -> None:
     updated = Call.objects.filter(pk=fact.call_key, answered_at__isnull=True).update(answered_at=fact.at)
     if updated:
         _event(fact.call_key, fact.at, "answered")
+        do_enqueue("call.answered", call_summary(Call.objects.get(pk=fact.call_key)), fact.at)
 
 
 def do_record_call_step(fact: c.CallStep) -> None:
@@ -80,6 +83,17 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
             cause_text=fact.cause_text,
             hung_up_by=fact.hung_up_by,
         )
+        summary = call_summary(Call.objects.get(pk=fact.call_key))
+        do_enqueue("call.ended", summary, fact.at)
+        if fact.outcome == Call.Outcome.MISSED:
+            do_enqueue("call.missed", summary, fact.at)
+
+
+def call_summary(call: Call) -> dict[str, Any]:
+    """A call as webhooks carry it (the API's /api/calls/{id}/ has the rest)."""
+    return {"call": str(call.pk), "direction": call.direction, "caller": call.caller, "called": call.called,
+            "started_at": call.started_at.isoformat(), "answered_at": call.answered_at and call.answered_at.isoformat(),
+            "ended_at": call.ended_at and call.ended_at.isoformat(), "outcome": call.outcome}  # fmt: skip
 
 
 def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
@@ -105,7 +119,7 @@ def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
     """
     if not fact.number.startswith("+"):
         return None
-    task, _ = CallbackTask.objects.get_or_create(
+    task, created = CallbackTask.objects.get_or_create(
         call_id=fact.call_key,
         reason=fact.reason,
         defaults={
@@ -115,6 +129,9 @@ def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
         },
     )
     _event(fact.call_key, fact.at, "callback_task", reason=fact.reason, assigned_to=fact.assign_to)
+    if created:
+        do_enqueue("callback.requested", {"callback": str(task.pk), "call": fact.call_key, "number": task.number,
+                                          "reason": task.reason, "assigned_to": fact.assign_to}, fact.at)  # fmt: skip
     return task
 
 
@@ -142,7 +159,7 @@ _APPLY = {
 
 def do_apply_facts(facts: Iterable[c.Fact]) -> None:
     """Write a batch of facts from the call-flow core, in order, in one transaction."""
-    with transaction.atomic():
+    with transaction.atomic(), one_read_of_endpoints():
         for fact in facts:
             apply = _APPLY.get(type(fact))
             if apply is not None:

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from api.webhooks import do_enqueue
 from recordings.crypto import encrypt
 from recordings.models import Recording
 
@@ -60,6 +61,9 @@ def do_ingest_recording(
     try:
         with transaction.atomic():
             recording.save()
+            do_enqueue("recording.ready", {"recording": str(recording.pk), "call": str(call_id), "kind": kind,
+                                           "duration_seconds": duration,
+                                           "audio": f"/api/recordings/{recording.pk}/audio/"})  # fmt: skip
     except Exception:
         default_storage.delete(recording.file.name)
         raise

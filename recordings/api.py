@@ -2,15 +2,26 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.auth import actor
+from compliance.audit import do_audit
 from pbx.models import Call
+from recordings.access import check_can_listen, recordings_visible_to
 from recordings.actions import RecordingControlRefused, do_control_recording
+from recordings.crypto import RecordingUnreadable
+from recordings.models import Recording
 
 
 class RecordingControlView(APIView):
@@ -39,3 +50,53 @@ class RecordingControlView(APIView):
 
     def http_method_not_allowed(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         return Response({"error": f"Use POST, not {request.method}."}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    purpose = serializers.CharField(source="purpose.name", default=None, read_only=True)
+    erased = serializers.SerializerMethodField()
+    audio = serializers.SerializerMethodField(help_text="Where to fetch the decrypted audio (logged).")
+
+    class Meta:
+        model = Recording
+        fields = ["id", "call", "kind", "format", "duration_seconds", "size_bytes", "sha256", "purpose", "created_at",
+                  "expires_at", "hold_reason", "erased", "audio"]  # fmt: skip
+
+    def get_erased(self, recording: Recording) -> bool:
+        return not recording.wrapped_key
+
+    def get_audio(self, recording: Recording) -> str:
+        return f"/api/recordings/{recording.pk}/audio/"
+
+
+class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recordings you may listen to (your role, your teams, the purpose's listeners): metadata
+    here, the audio at /audio with every fetch in the audit log."""
+
+    model = Recording
+    scope_area = "recordings"
+    serializer_class = RecordingSerializer
+    permission_action: str | None = None
+
+    def get_queryset(self) -> QuerySet[Recording]:
+        return recordings_visible_to(self.request.user).select_related("purpose")
+
+    @extend_schema(responses={(200, "audio/wav"): OpenApiTypes.BINARY, 410: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def audio(self, request: Request, pk: str) -> HttpResponse:
+        """The decrypted audio. A refusal is logged too; 410 once the recording was erased."""
+        recording = get_object_or_404(Recording, pk=pk)
+        source = request.META.get("REMOTE_ADDR", "")
+        try:
+            check_can_listen(request.user, recording, source=source)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        try:
+            data = recording.audio()
+        except RecordingUnreadable:
+            return Response({"error": "This recording was erased."}, status=status.HTTP_410_GONE)
+        do_audit(actor(request), "recording.download", str(recording.pk), source=source, call=str(recording.call_id))
+        response = HttpResponse(data, content_type=f"audio/{recording.format}")
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = f'attachment; filename="{recording.pk}.{recording.format}"'
+        return response

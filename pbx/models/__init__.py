@@ -1,5 +1,5 @@
 from .callbacks import CallbackTask
-from .calls import Call, CallEvent
+from .calls import Call, CallEvent, CallNote
 from .people import DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
 from .policies import CallingPolicy
 from .scenarios import (
@@ -18,6 +18,7 @@ from .scenarios import (
 __all__ = [
     "Call",
     "CallEvent",
+    "CallNote",
     "CallbackTask",
     "CallingPolicy",
     "Closure",

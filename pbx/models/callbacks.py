@@ -17,6 +17,7 @@ class CallbackTask(models.Model):
         VOICEMAIL = "voicemail", _("left a message")
         ABANDONED = "abandoned", _("hung up while waiting")
         NO_ANSWER = "no_answer", _("nobody answered")
+        CLICK_TO_CALL = "click", _("click-to-call (CRM)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("to call back")

@@ -78,3 +78,23 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class CallNote(models.Model):
+    """What was agreed on a call, written by the staff. Part of the caller's data (DSAR export)."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "auth.User", verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(_("author"), max_length=150, editable=False)
+    text = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("call note")
+        verbose_name_plural = _("call notes")
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.text[:60]}"

@@ -64,7 +64,7 @@ def test_the_export_holds_decrypted_recordings_calls_callbacks_purposes_and_a_ma
     archive = zipfile.ZipFile(out)
     recordings = history["recordings"]
     names = sorted(archive.namelist())
-    assert names == sorted(["calls.csv", "callbacks.csv", "purposes.json", "manifest.json",
+    assert names == sorted(["calls.csv", "notes.csv", "callbacks.csv", "purposes.json", "manifest.json",
                             f"recordings/{recordings[0].pk}.wav", f"recordings/{recordings[1].pk}.wav"])  # fmt: skip
     assert archive.read(f"recordings/{recordings[0].pk}.wav") == history["plain"][0]
     manifest = json.loads(archive.read("manifest.json"))

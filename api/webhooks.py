@@ -1,0 +1,130 @@
+"""Webhooks to a CRM: events are queued in the database with the change that caused them
+(an outbox), then delivered by `manage.py deliver_webhooks`, signed, retried with backoff.
+
+Signature: header `Centrala-Signature: t=<unix time>,v1=<hex>` where v1 is
+HMAC-SHA256(endpoint secret, "<t>.<raw body>"). Receivers recompute it and reject a t older
+than a few minutes (replays). Every attempt is logged on the delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from api.models import WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+EVENTS = {
+    "call.started": "a call started (inbound, outbound or internal)",
+    "call.answered": "a person answered",
+    "call.ended": "a call ended (any outcome)",
+    "call.missed": "a call ended with nobody talking to the caller",
+    "recording.ready": "a recording is stored and can be fetched",
+    "callback.requested": "a caller is owed a callback",
+}
+MAX_ATTEMPTS = 8
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... at most 6 hours between tries."""
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+
+
+def do_enqueue(event: str, data: dict[str, Any], at: datetime | None = None) -> int:
+    """Queue `event` for every active endpoint that wants it, inside the transaction that made
+    the change, so an event exists exactly when its change does."""
+    at = at or timezone.now()
+    payload = {"event": event, "at": at.isoformat(), "data": data}
+    with transaction.atomic():
+        endpoints = [e for e in _active_endpoints() if event in e.events]
+        WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=at) for e in endpoints]
+        )
+    return len(endpoints)
+
+
+_batch: ContextVar[dict[str, list[WebhookEndpoint]] | None] = ContextVar("webhook_endpoints", default=None)
+
+
+@contextmanager
+def one_read_of_endpoints() -> Iterator[None]:
+    """Within this block (the call store applying a batch of facts in one transaction) the
+    endpoints are read once, not once per event."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _active_endpoints() -> list[WebhookEndpoint]:
+    """The active endpoints, locked against deletion until the transaction ends: a delivery
+    must never point at an endpoint deleted meanwhile, or the whole batch of call history
+    written with it would fail at commit."""
+    batch = _batch.get()
+    if batch is not None and "endpoints" in batch:
+        return batch["endpoints"]
+    endpoints = list(WebhookEndpoint.objects.filter(active=True).select_for_update(no_key=True))
+    if batch is not None:
+        batch["endpoints"] = endpoints
+    return endpoints
+
+
+def deliver_due(client: httpx.Client, now: datetime | None = None, limit: int = 50) -> int:
+    """Try every delivery that is due; returns how many were tried."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
+                   .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at")[:limit])  # fmt: skip
+        for delivery in due:
+            _attempt(client, delivery, now)
+    return len(due)
+
+
+def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime) -> None:
+    body = json.dumps({"id": str(delivery.pk), **delivery.payload}, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "Centrala-Webhooks/1",
+               "Centrala-Event": delivery.event, "Centrala-Delivery": str(delivery.pk),
+               "Centrala-Signature": sign(delivery.endpoint.secret, int(time.time()), body)}  # fmt: skip
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    try:
+        response = client.post(delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT)
+        delivery.response_code, delivery.last_error = response.status_code, ""
+        ok = 200 <= response.status_code < 300
+        if not ok:
+            delivery.last_error = f"HTTP {response.status_code}: {response.text[:200]}"
+    except httpx.HTTPError as exc:
+        ok, delivery.response_code, delivery.last_error = False, None, f"{type(exc).__name__}: {exc}"[:300]
+    if ok:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        log.warning("webhook %s to %s failed for good: %s", delivery.event, delivery.endpoint.url, delivery.last_error)
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save()
+
+
+def do_resend(deliveries: Any) -> int:
+    """Send these again now (after the receiver was fixed), whatever happened before."""
+    return int(deliveries.update(status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0))

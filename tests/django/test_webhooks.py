@@ -1,0 +1,152 @@
+"""Webhooks: events queued with the change that caused them, signed deliveries a receiver can
+verify, retries with backoff, giving up, and sending again from the admin."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from django.core.management import call_command
+
+from api import webhooks
+from api.models import WebhookDelivery, WebhookEndpoint
+from api.webhooks import MAX_ATTEMPTS, deliver_due, do_resend, retry_delay, sign
+from pbx.actions import do_apply_facts
+from pbx.callflow import commands as c
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e01"
+
+
+@pytest.fixture
+def crm() -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.create(name="CRM", url="https://crm.firma.test/hooks/centrala",
+                                              events=["call.started", "call.missed", "callback.requested"])  # fmt: skip
+    return endpoint
+
+
+def a_missed_call() -> None:
+    do_apply_facts([
+        c.CallStarted(KEY, call_key=KEY, at=T0, direction="inbound", caller="+48601234567", called="+48221234567",
+                      sip_call_id=""),
+        c.CallbackRequested(KEY, call_key=KEY, at=T0 + timedelta(seconds=30), number="+48601234567",
+                            reason="no_answer", assign_to=""),
+        c.CallEnded(KEY, call_key=KEY, at=T0 + timedelta(seconds=31), outcome="missed", cause=16, cause_text="x"),
+    ])  # fmt: skip
+
+
+def test_events_are_queued_only_for_what_the_endpoint_wants(crm):
+    WebhookEndpoint.objects.create(name="Off", url="https://off.test/", events=["call.started"], active=False)
+    a_missed_call()
+    queued = list(WebhookDelivery.objects.order_by("next_attempt_at", "event").values_list("event", flat=True))
+    assert queued == ["call.started", "callback.requested", "call.missed"]
+    started = WebhookDelivery.objects.get(event="call.started").payload
+    assert started == {
+        "event": "call.started",
+        "at": T0.isoformat(),
+        "data": {
+            "call": KEY,
+            "direction": "inbound",
+            "caller": "+48601234567",
+            "called": "+48221234567",
+            "started_at": T0.isoformat(),
+            "answered_at": None,
+            "ended_at": None,
+            "outcome": "in_progress",
+        },
+    }
+
+
+def test_a_delivery_is_signed_so_the_receiver_can_verify_it(crm):
+    a_missed_call()
+    seen: list[httpx.Request] = []
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(204)))
+    assert deliver_due(client, now=T0 + timedelta(minutes=1)) == 3
+    request = seen[0]
+    timestamp, mac = (part.split("=", 1)[1] for part in request.headers["Centrala-Signature"].split(","))
+    expected = hmac.new(crm.secret.encode(), f"{timestamp}.".encode() + request.content, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(mac, expected)
+    body = json.loads(request.content)
+    assert body["event"] == request.headers["Centrala-Event"] and body["id"] == request.headers["Centrala-Delivery"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert sign("s", 1, b"{}") == "t=1,v1=" + hmac.new(b"s", b"1.{}", hashlib.sha256).hexdigest()
+
+
+def test_failures_are_retried_with_backoff_then_given_up_and_can_be_sent_again(crm):
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500, text="CRM is down")))
+    now = T0
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_due(client, now=now) == 1
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.attempts, delivery.response_code, delivery.last_error) == (
+            attempt,
+            500,
+            "HTTP 500: CRM is down",
+        )
+        if attempt < MAX_ATTEMPTS:
+            assert delivery.next_attempt_at == now + retry_delay(attempt)
+            assert deliver_due(client, now=now + retry_delay(attempt) - timedelta(seconds=1)) == 0  # not yet
+            now = delivery.next_attempt_at
+    assert delivery.status == "failed"
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 12)] == [30, 60, 120, 6 * 3600]
+    assert do_resend(WebhookDelivery.objects.all()) == 1
+    ok = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    assert deliver_due(ok) == 1
+    assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_an_unreachable_receiver_is_an_error_on_the_delivery(crm):
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    deliver_due(httpx.Client(transport=httpx.MockTransport(refuse)), now=T0)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_code, delivery.last_error) == (
+        "pending",
+        None,
+        "ConnectError: connection refused",
+    )
+
+
+def test_the_admin_shows_failed_deliveries_and_resends_them(crm, manager, client):
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+    WebhookDelivery.objects.update(status="failed", attempts=MAX_ATTEMPTS, last_error="HTTP 500: down")
+    signed_in(client, manager)
+    page = client.get("/admin/api/webhookdelivery/?status__exact=failed", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "HTTP 500: down" in page
+    endpoints = client.get("/admin/api/webhookendpoint/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "CRM" in endpoints
+    delivery = WebhookDelivery.objects.get()
+    client.post("/admin/api/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]})
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+
+
+def test_the_command_sends_what_is_due(crm, monkeypatch, capsys):
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+    monkeypatch.setattr(webhooks, "TIMEOUT", httpx.Timeout(0.5))
+    WebhookEndpoint.objects.update(url="http://127.0.0.1:9/nothing-listens-here")
+    call_command("deliver_webhooks", "--once")
+    assert capsys.readouterr().out.strip() == "1 deliveries tried"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1 and delivery.last_error.startswith("ConnectError")
+
+
+def test_a_deleted_endpoint_never_breaks_the_call_history(crm):
+    from pbx.models import Call
+
+    a_missed_call()
+    crm.delete()  # in the admin, between two batches of the call store
+    other = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e09"
+    do_apply_facts([c.CallStarted(other, call_key=other, at=T0, direction="inbound", caller="+48601234568",
+                                  called="+48221234567", sip_call_id="")])  # fmt: skip
+    assert Call.objects.count() == 2 and not WebhookDelivery.objects.exists()
