@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from compliance.audit import do_audit
 from pbx.access import calls_visible_to
-from pbx.models import Call, CallEvent
+from pbx.models import Call, CallEvent, CallNote
 from recordings.models import Recording
 
 
@@ -44,6 +45,22 @@ class RecordingInline(admin.TabularInline):
         return False
 
 
+class CallNoteInline(admin.TabularInline):
+    """Staff write what was agreed. Notes are kept as written: added, never edited or deleted."""
+
+    model = CallNote
+    extra = 1
+    can_delete = False
+    fields = ("text", "author_name", "created_at")
+    readonly_fields = ("author_name", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("pbx.view_call")
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     """Call history: written only by the Stasis app, so read-only here."""
@@ -59,13 +76,31 @@ class CallAdmin(admin.ModelAdmin):
         return calls_visible_to(request.user).select_related("queue")
 
     date_hierarchy = "started_at"
-    inlines = [RecordingInline, CallEventInline]
+    inlines = [CallNoteInline, RecordingInline, CallEventInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        # Only so that notes can be added to a call one may see; the call itself stays read-only.
+        return obj is not None and request.user.has_perm("pbx.view_call")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Call._meta.concrete_fields] + ["staff"]
+
+    def save_model(self, request: HttpRequest, obj: Call, form: Any, change: bool) -> None:
+        pass  # nothing of the call itself is ever changed here
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        notes = [note for note in formset.save(commit=False) if note.pk is None]
+        for note in notes:
+            note.author, note.author_name = request.user, request.user.get_username()
+            note.save()
+            do_audit(request.user.get_username(), "call.note", f"call:{note.call_id}",
+                     source=request.META.get("REMOTE_ADDR", ""))  # fmt: skip
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # the note and its audit entry are the record
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

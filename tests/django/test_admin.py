@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
+from compliance.models import AuditEntry
 from pbx.actions import sip_ha1
 from pbx.models import Call, CallEvent, Extension
 from tests.conftest import signed_in
@@ -83,7 +84,26 @@ def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client
     page = client_for.get(f"/admin/pbx/call/{call.pk}/change/").content.decode()
     assert "+48601234567" in page and "greeting" in page and "sound:hello-world" in page
     assert client_for.get("/admin/pbx/call/add/").status_code == 403
-    assert 'name="_save"' not in page
+    assert 'name="caller"' not in page and 'name="outcome"' not in page  # no field of the call is editable
     client_for.post(f"/admin/pbx/call/{call.pk}/change/", {"caller": "+48000000000"})
     call.refresh_from_db()
     assert call.caller == "+48601234567"
+
+
+def test_staff_add_a_note_to_a_call_in_the_admin_and_cannot_edit_it_later(client_for: Client):
+    call = Call.objects.create(channel_id="1.2", direction="inbound", caller="+48601234567",
+                               called="+48221234567", started_at=timezone.now())  # fmt: skip
+    url = f"/admin/pbx/call/{call.pk}/change/"
+    form = {"notes-TOTAL_FORMS": "1", "notes-INITIAL_FORMS": "0", "notes-MIN_NUM_FORMS": "0",
+            "notes-MAX_NUM_FORMS": "1000", "notes-0-text": "Oddzwonić w poniedziałek z wyceną.",
+            "notes-0-call": str(call.pk), "_continue": "1"}  # fmt: skip
+    for inline in ("recordings", "events"):  # the read-only inlines' management forms, as the page sends them
+        form |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0", f"{inline}-MIN_NUM_FORMS": "0",
+                 f"{inline}-MAX_NUM_FORMS": "0"}  # fmt: skip
+    response = client_for.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    note = call.notes.get()
+    assert (note.text, note.author_name) == ("Oddzwonić w poniedziałek z wyceną.", "ola")
+    assert AuditEntry.objects.filter(action="call.note", target=f"call:{call.pk}").exists()
+    page = client_for.get(url).content.decode()
+    assert "Oddzwonić w poniedziałek z wyceną." in page and 'name="notes-0-text"' not in page
