@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
     path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
     path("admin/2fa/", two_factor, name="two-factor"),
+    path("admin/", admin.site.admin_view(pbx_views.admin_home), name="admin-home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # Recordings are never served as static media: every request is checked.

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from company_numbers.models import CompanyNumber
+from pbx import dashboard
 from pbx.ari.client import AriClient, AriError
 from pbx.callflow.simulate import Line, Situation, simulate
 from pbx.directory import load_directory
@@ -130,3 +131,20 @@ def compliance_checklist(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     context = {**admin.site.each_context(request), "title": _("Compliance checklist"), "checks": run_checks()}
     return render(request, "pbx/checklist.html", context)
+
+
+def admin_home(request: HttpRequest) -> HttpResponse:
+    """The admin's home page with today's dashboard above the usual list of screens."""
+    extra: dict[str, object] = {}
+    if request.user.is_active and request.user.has_perm("pbx.view_call"):
+        day = dashboard.today(request.user)
+        extra = {
+            "dashboard": day,
+            "calls_per_hour": dashboard.bar_chart(day.per_hour, [f"{h}" for h in range(24)], str(_("Calls per hour"))),
+            "outcomes_chart": dashboard.bar_chart(
+                [day.answered, day.missed, day.voicemail, day.other],
+                [str(_("answered")), str(_("missed")), str(_("left a message")), str(_("other"))],
+                str(_("Answered and missed")), width=320,
+            ),
+        }  # fmt: skip
+    return admin.site.index(request, extra_context=extra)  # type: ignore[return-value]
