@@ -1,0 +1,51 @@
+"""Polish is the admin's default language: every string Centrala marks for translation has a
+Polish translation in locale/, and the compiled catalogue is the one in use."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from tests.conftest import signed_in
+
+PO = Path(settings.BASE_DIR) / "locale" / "pl" / "LC_MESSAGES" / "django.po"
+
+
+def test_every_string_has_a_polish_translation_with_the_same_placeholders():
+    catalogue = polib.pofile(str(PO))
+    missing = [e.msgid for e in catalogue if not e.msgstr or "fuzzy" in e.flags]
+    assert missing == []
+    assert catalogue.percent_translated() == 100
+
+
+def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path, settings):
+    """makemessages on a copy: a new string without a Polish translation fails here."""
+    copy = tmp_path / "locale"
+    shutil.copytree(PO.parents[2], copy)
+    settings.LOCALE_PATHS = [copy]
+    call_command("makemessages", "-l", "pl", "--ignore=.venv", "--ignore=var", "--ignore=tests", "--ignore=docker",
+                 verbosity=0)  # fmt: skip
+    found = {e.msgid for e in polib.pofile(str(copy / "pl" / "LC_MESSAGES" / "django.po")) if not e.obsolete}
+    known = {e.msgid for e in polib.pofile(str(PO))}
+    assert sorted(found - known) == []
+
+
+def test_the_compiled_catalogue_is_in_use():
+    with translation.override("pl"):
+        assert translation.gettext("Two-factor login") == "Logowanie dwuskładnikowe"
+        assert translation.gettext("Calls per hour") == "Połączenia na godzinę"
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_polish_by_default_and_english_on_request(manager):
+    polish = signed_in(Client(), manager).get("/admin/").content.decode()
+    assert "Dzisiaj" in polish and "Połączenia na godzinę" in polish and "Telefonia" in polish
+    english = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager).get("/admin/").content.decode()
+    assert "Today" in english and "Calls per hour" in english
