@@ -1,0 +1,137 @@
+"""The admin as a person uses it, in a real browser: Debian's Chromium driven by Playwright
+(no browser download). Log in with the second step, see the dashboard, play a recording and
+find the play in the access log, simulate a call."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import wave
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from compliance.models import AuditEntry
+from pbx.actions import do_apply_facts
+from pbx.callflow import commands as c
+from recordings.actions import do_ingest_recording
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "Iod-Long-Password-1"
+KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e0b"
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    """Playwright's sync API keeps an event loop in this thread; Django then refuses ORM calls
+    here unless told it is deliberate (its documented switch for this case), for this module's
+    tests only."""
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package", pytrace=False)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        flags = ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="pl-PL")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def recorded_call(tmp_path: Path) -> str:
+    now = timezone.now()
+    do_apply_facts([
+        c.CallStarted(KEY, call_key=KEY, at=now - timedelta(minutes=5), direction="inbound", caller="+48601234567",
+                      called="+48221234567", sip_call_id=""),
+        c.CallEnded(KEY, call_key=KEY, at=now - timedelta(minutes=4), outcome="answered", cause=16, cause_text=""),
+    ])  # fmt: skip
+    path = tmp_path / "r.wav"
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\x00\x10" * 8000 * 2)
+    return str(do_ingest_recording(KEY, "browser-test", "wav", path).pk)
+
+
+def log_in_with_second_step(page: Page, base: str, user: User) -> None:
+    page.goto(f"{base}/admin/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/2fa/**")
+    assert page.locator("#totp-qr svg").count() == 1  # first login: the QR code to scan
+    device = TOTPDevice.objects.get(user=user)
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    page.fill("#id_code", f"{code:06d}")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
+def test_a_dpo_logs_in_plays_a_recording_and_the_play_is_logged(live_server, page, recorded_call, tmp_path):
+    dpo = User.objects.create_superuser("iod", "iod@firma.test", PASSWORD)
+    base = live_server.url
+    log_in_with_second_step(page, base, dpo)
+    # The dashboard, in Polish, with its charts drawn in the page.
+    assert page.locator("#dashboard h2").inner_text().startswith("Dzisiaj")
+    assert page.locator("#calls-per-hour svg rect").count() == 24
+    assert page.locator("#calls-today").inner_text() == "1"
+    # The recording's page: its player fetches the audio, which the browser can decode.
+    page.goto(f"{base}/admin/recordings/recording/{recorded_call}/change/")
+    with page.expect_response(lambda r: f"/recordings/{recorded_call}/audio" in r.url) as fetched:
+        page.eval_on_selector("audio", "a => { a.muted = true; return a.play(); }")
+    assert fetched.value.status == 200
+    page.wait_for_function("() => document.querySelector('audio').duration > 1.5")
+    page.screenshot(path=str(tmp_path / "recording.png"))
+    play = AuditEntry.objects.filter(action="recording.play", actor="iod", target=recorded_call)
+    assert play.count() >= 1
+    # The access log in the admin shows it too.
+    page.goto(f"{base}/admin/compliance/auditentry/?action=recording.play")
+    assert recorded_call in page.content()
+
+
+def test_the_simulate_a_call_page_walks_a_call(live_server, page):
+    from company_numbers.models import CompanyNumber
+    from pbx.models import Destination, Prompt, Scenario
+
+    hello = Destination.objects.create(name="Powitanie", kind="announcement",
+                                       prompt=Prompt.objects.create(name="Powitanie", sound="hello-world"))  # fmt: skip
+    CompanyNumber.objects.create(e164="+48221234567", label="Biuro", scenario=Scenario.objects.create(
+        name="Biuro", when_open=hello), is_main=True)  # fmt: skip
+    from django.contrib.auth.models import Group, Permission
+
+    from compliance.roles import sync_roles
+
+    sync_roles(Group, Permission)  # a transactional test starts from an empty database
+    manager = User.objects.create_user("basia", password=PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Office manager"))
+    base = live_server.url
+    page.goto(f"{base}/admin/login/?next=/admin/simulate/")
+    page.fill("#id_username", "basia")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/simulate/")
+    page.select_option("#id_number", label="+48221234567 Biuro")
+    page.fill("#id_when", "2026-11-24T10:00")
+    page.click("#content form input[type=submit]")
+    page.wait_for_url("**/admin/simulate/?number=*")
+    steps = page.inner_text("#content")
+    assert "Odtwarza komunikat (sound:hello-world)" in steps, steps
