@@ -90,7 +90,7 @@ class PortingRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_advice(self, obj: PortingRequest) -> list[str]:
-        return ADVICE
+        return [str(advice) for advice in ADVICE]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and "numbers" in attrs:

@@ -138,7 +138,8 @@ def do_erase_subject(raw_number: str, actor: str) -> ErasureReport:
     kept, erased = [], 0
     for recording in findings.recordings:
         if recording.on_hold:
-            kept.append((str(recording.pk), f"legal hold: {recording.hold_reason} (art. 17(3)(e))"))
+            why = _("legal hold: %(reason)s (art. 17(3)(e))") % {"reason": recording.hold_reason}
+            kept.append((str(recording.pk), why))
         elif recording.wrapped_key:
             do_erase_recording(recording, actor, reason=f"erasure request for {findings.number}")
             erased += 1
@@ -174,7 +175,7 @@ def erasure_outcome(report: ErasureReport) -> str:
         "n": report.erased
     }
     kept = "; ".join(f"{recording}: {why}" for recording, why in report.kept)
-    return f"{text} {_('Kept')}: {kept}" if kept else str(text)
+    return _("%(erased)s Kept: %(kept)s") % {"erased": text, "kept": kept} if kept else str(text)
 
 
 __all__ = ["InvalidPhoneNumber", "add_months", "do_erase_subject", "do_export", "find_everything"]

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
@@ -189,16 +190,18 @@ def sip_password_problems(password: str, number: str) -> list[str]:
     passwords are guessed online by scanners all day (svcrack): length and variety matter."""
     problems = []
     if len(password) < MIN_SIP_PASSWORD:
-        problems.append(f"at least {MIN_SIP_PASSWORD} characters (this one has {len(password)})")
+        problems.append(
+            _("at least %(min)d characters (this one has %(n)d)") % {"min": MIN_SIP_PASSWORD, "n": len(password)}
+        )
     classes = sum(any(f(ch) for ch in password) for f in (str.islower, str.isupper, str.isdigit))
     if classes < 3:
-        problems.append("lower-case letters, capitals and digits together")
+        problems.append(_("lower-case letters, capitals and digits together"))
     if number and number in password:
-        problems.append("not the extension number inside it")
+        problems.append(_("not the extension number inside it"))
     if len(set(password)) < len(password) // 2:
-        problems.append("not so many repeated characters")
+        problems.append(_("not so many repeated characters"))
     if any(ch in password for ch in ";\n\r\t \"'"):
-        problems.append("no spaces, quotes or ';'")
+        problems.append(_("no spaces, quotes or ';'"))
     return problems
 
 
@@ -209,7 +212,7 @@ def do_set_sip_password(extension: Extension, password: str | None, actor: str) 
     if password is None:
         password = generate_sip_password()
     elif problems := sip_password_problems(password, extension.number):
-        raise ValueError("The SIP password is too weak; it needs " + "; ".join(problems) + ".")
+        raise ValueError(_("The SIP password is too weak; it needs %(p)s.") % {"p": "; ".join(problems)})
     extension.sip_ha1 = sip_ha1(extension.number, SIP_REALM, password)
     with transaction.atomic():
         extension.save(update_fields=["sip_ha1"])

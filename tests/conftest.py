@@ -52,3 +52,14 @@ def signed_in(client, user: User):  # type: ignore[no-untyped-def]
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Messages built in Python (problems, checks, errors) are asserted in English; the Polish
+    default is tested where it is used (tests/django/test_translations.py, and every request
+    follows its Accept-Language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

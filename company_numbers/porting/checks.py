@@ -10,9 +10,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pl import nip, pesel, regon
 
+StrOrPromise = str | Promise
 IDENTIFIERS = {"pesel": pesel, "nip": nip, "regon": regon}
 
 # Which identifiers each subscriber type needs (one of each inner tuple) and may not carry.
@@ -26,8 +30,14 @@ NOT_FOR: dict[str, tuple[str, ...]] = {
     "sole_trader": (),
     "company": ("pesel",),
 }
-LABELS = {"pesel": "PESEL", "nip": "NIP", "regon": "REGON", "register_number": "register number (KRS/CEIDG)",
-          "id_document": "identity document"}  # fmt: skip
+LABELS = {"pesel": "PESEL", "nip": "NIP", "regon": "REGON",
+          "register_number": gettext_lazy("register number (KRS/CEIDG)"),
+          "id_document": gettext_lazy("identity document")}  # fmt: skip
+KIND_NAMES = {
+    "person": gettext_lazy("person"),
+    "sole_trader": gettext_lazy("sole trader"),
+    "company": gettext_lazy("company"),
+}
 
 LEGAL_FORMS = [
     (r"sp(ółka|\.)\s*z\s*o(graniczoną|\.)\s*o(dpowiedzialnością|\.)?", "sp. z o.o."),
@@ -45,13 +55,16 @@ def identifier_problems(kind: str, values: dict[str, str]) -> list[str]:
             try:
                 module.validate(value)
             except StdnumError as exc:
-                problems.append(f"{LABELS[name]} {value!r} is not valid: {exc}")
+                problems.append(_("%(label)s %(value)r is not valid: %(why)s") % {"label": LABELS[name], "value": value,
+                                                                                 "why": exc})  # fmt: skip
     for group in NEEDS.get(kind, []):
         if not any(values.get(name) for name in group):
-            problems.append(f"A {kind.replace('_', ' ')} needs {' or '.join(LABELS[n] for n in group)}.")
+            needed = str(_(" or ")).join(str(LABELS[n]) for n in group)
+            problems.append(_("A %(kind)s needs %(ids)s.") % {"kind": KIND_NAMES.get(kind, kind), "ids": needed})
     for name in NOT_FOR.get(kind, ()):
         if values.get(name):
-            problems.append(f"{LABELS[name]} does not belong to a {kind.replace('_', ' ')}: check the subscriber type.")
+            problems.append(_("%(label)s does not belong to a %(kind)s: check the subscriber type.")
+                            % {"label": LABELS[name], "kind": KIND_NAMES.get(kind, kind)})  # fmt: skip
     return problems
 
 
@@ -71,9 +84,11 @@ def name_warnings(entered: str, on_record: str) -> list[str]:
         if a == b:
             break
     if a != b:
-        return [f"The name {entered!r} is not the name the operator has on record ({on_record!r})."]
-    return [f"The name differs from the operator's record ({on_record!r}) in {', '.join(kinds)}: use it "
-            "exactly as on the operator's invoice, or the port will be rejected."]  # fmt: skip
+        return [_("The name %(entered)r is not the name the operator has on record (%(record)r).")
+                % {"entered": entered, "record": on_record}]  # fmt: skip
+    return [_("The name differs from the operator's record (%(record)r) in %(kinds)s: use it exactly as on the "
+              "operator's invoice, or the port will be rejected.")
+            % {"record": on_record, "kinds": ", ".join(str(k) for k in kinds)}]  # fmt: skip
 
 
 def _likeness(a: str, b: str) -> float:
@@ -92,10 +107,10 @@ def _strip_diacritics(text: str) -> str:
 
 
 # The ways a name can differ and still be the same name to a person, mildest first.
-NORMALISATIONS: list[tuple[str, Callable[[str], str]]] = [
-    ("spacing", lambda s: " ".join(s.split())),
-    ("quotation marks", lambda s: re.sub(r"[\"'„”“«»`]", '"', s)),
-    ("letter case", str.casefold),
-    ("legal-form abbreviation", _legal_form),
-    ("Polish letters (diacritics)", _strip_diacritics),
+NORMALISATIONS: list[tuple[StrOrPromise, Callable[[str], str]]] = [
+    (gettext_lazy("spacing"), lambda s: " ".join(s.split())),
+    (gettext_lazy("quotation marks"), lambda s: re.sub(r"[\"'„”“«»`]", '"', s)),
+    (gettext_lazy("letter case"), str.casefold),
+    (gettext_lazy("legal-form abbreviation"), _legal_form),
+    (gettext_lazy("Polish letters (diacritics)"), _strip_diacritics),
 ]

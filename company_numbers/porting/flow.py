@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from company_numbers.models import CompanyNumber, PortingRequest
 from company_numbers.porting.calendar import add_working_days, is_working_day, next_working_day
@@ -35,9 +37,11 @@ MOVES: dict[str, set[str]] = {
 }
 OPEN = {state for state, moves in MOVES.items() if moves}  # not yet completed or withdrawn
 ADVICE = [
-    "Do not terminate your contract with the current operator yourself: the port ends it. "
-    "A contract ended first can make the port impossible.",
-    "Keep a recent invoice from the current operator: the name and identifiers must match it exactly.",
+    gettext_lazy(
+        "Do not terminate your contract with the current operator yourself: the port ends it. "
+        "A contract ended first can make the port impossible."
+    ),
+    gettext_lazy("Keep a recent invoice from the current operator: the name and identifiers must match it exactly."),
 ]
 
 
@@ -63,26 +67,28 @@ def check(request: PortingRequest, today: date) -> Findings:
     values = {f: getattr(request, f) for f in ("pesel", "nip", "regon", "register_number", "id_document")}
     problems = identifier_problems(request.subscriber_type, values)
     if not request.numbers.exists():
-        problems.append("The request names no number to port.")
+        problems.append(_("The request names no number to port."))
     for ported in request.numbers.select_related("number"):
         if ported.number.status == CompanyNumber.Status.ACTIVE:
-            problems.append(f"{ported.number.e164} is already active here: nothing to port.")
-    if request.requested_date <= today:
-        problems.append(f"The requested porting date {request.requested_date} is not in the future.")
-    elif not is_working_day(request.requested_date):
-        problems.append(f"The requested porting date {request.requested_date} is not a working day; the next one is "
-                        f"{next_working_day(request.requested_date)}.")  # fmt: skip
+            problems.append(_("%(number)s is already active here: nothing to port.") % {"number": ported.number.e164})
+    day = request.requested_date
+    if day <= today:
+        problems.append(_("The requested porting date %(date)s is not in the future.") % {"date": day})
+    elif not is_working_day(day):
+        problems.append(_("The requested porting date %(date)s is not a working day; the next one is %(next)s.")
+                        % {"date": day, "next": next_working_day(day)})  # fmt: skip
     if request.subscriber_type != PortingRequest.SubscriberType.PERSON and not request.address:
-        problems.append("The registered seat's address is missing.")
+        problems.append(_("The registered seat's address is missing."))
     warnings = name_warnings(request.subscriber_name, request.name_on_record)
     end = request.contract_end_date
     if end and end < today:
         months = porting_rules().months_to_port_after_contract_end
-        warnings.append(f"The old contract ended on {end}: a number can be ported for about {months} month(s) "
-                        "after that, if the operator keeps it.")  # fmt: skip
+        warnings.append(_("The old contract ended on %(end)s: a number can be ported for about %(months)s month(s) "
+                          "after that, if the operator keeps it.") % {"end": end, "months": months})  # fmt: skip
     if end and request.requested_date < end and request.notice == PortingRequest.Notice.WITH_NOTICE:
-        warnings.append(f"The port is asked for before the contract ends ({end}) with notice: the operator will "
-                        "port on the contract's end, or the subscriber pays for ending it early.")  # fmt: skip
+        warnings.append(_("The port is asked for before the contract ends (%(end)s) with notice: the operator will "
+                          "port on the contract's end, or the subscriber pays for ending it early.")
+                        % {"end": end})  # fmt: skip
     return Findings(problems, warnings)
 
 
@@ -92,15 +98,17 @@ def deadlines(request: PortingRequest) -> list[Deadline]:
     if request.submitted_on and request.state == S.SUBMITTED:
         mobile = request.numbers.filter(number__kind=CompanyNumber.Kind.MOBILE).exists()
         days = rules.decision_working_days_mobile if mobile else rules.decision_working_days_fixed
-        out.append(Deadline("operator decides", add_working_days(request.submitted_on, days),
-                            f"{days} working days from submission"))  # fmt: skip
+        out.append(Deadline(_("operator decides"), add_working_days(request.submitted_on, days),
+                            _("%(n)s working days from submission") % {"n": days}))  # fmt: skip
     port = request.port_date or request.requested_date
     if request.state in OPEN and request.state != S.REJECTED:
         cutoff = port - timedelta(days=rules.withdrawal_days_before)
-        out.append(Deadline("last day to withdraw", cutoff, f"{rules.withdrawal_days_before} days before porting"))
-        out.append(Deadline("porting date", port, "the old contract ends that day"))
-        out.append(Deadline("number working here", add_working_days(port, rules.activation_working_days),
-                            f"{rules.activation_working_days} working day(s) after the porting date"))  # fmt: skip
+        out.append(Deadline(_("last day to withdraw"), cutoff,
+                            _("%(n)s days before porting") % {"n": rules.withdrawal_days_before}))  # fmt: skip
+        out.append(Deadline(_("porting date"), port, _("the old contract ends that day")))
+        days = rules.activation_working_days
+        out.append(Deadline(_("number working here"), add_working_days(port, days),
+                            _("%(n)s working day(s) after the porting date") % {"n": days}))  # fmt: skip
     return out
 
 
@@ -114,7 +122,7 @@ def do_create_request(fields: dict[str, object], numbers: list[str], actor: str)
     except InvalidPhoneNumber as exc:
         raise PortingError(str(exc)) from exc
     if not e164s:
-        raise PortingError("Name at least one number to port.")
+        raise PortingError(_("Name at least one number to port."))
     with transaction.atomic():
         request = PortingRequest(**fields)
         request.full_clean(exclude=["state"])
@@ -124,7 +132,7 @@ def do_create_request(fields: dict[str, object], numbers: list[str], actor: str)
                 e164=e164, defaults={"status": CompanyNumber.Status.PORTING_IN, "label": "porting in"}
             )
             if not created and number.status == CompanyNumber.Status.ACTIVE:
-                raise PortingError(f"{e164} is already an active company number here.")
+                raise PortingError(_("%(number)s is already an active company number here.") % {"number": e164})
             request.numbers.create(number=number)
         do_audit(actor, "porting.create", f"porting:{request.pk}", numbers=e164s)
     return request
@@ -134,7 +142,7 @@ def do_edit_request(request: PortingRequest, changes: dict[str, object], actor: 
     """Change a draft's fields (not its numbers). A request past draft is moved back to draft
     first, so a submitted request is never changed under the operator's feet."""
     if request.state != S.DRAFT:
-        raise PortingError(f"Only a draft can be edited; this request is {request.state}.")
+        raise PortingError(_("Only a draft can be edited; this request is %(state)s.") % {"state": request.state})
     with transaction.atomic():
         for field, value in changes.items():
             setattr(request, field, value)
@@ -148,10 +156,13 @@ def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason
             port_date: date | None = None) -> PortingRequest:  # fmt: skip
     """Move the request to state `to`. Raises PortingError with every reason it cannot."""
     if to not in MOVES:
-        raise PortingError(f"Unknown state {to!r}: one of {', '.join(MOVES)}.")
+        raise PortingError(_("Unknown state %(state)r: one of %(states)s.") % {"state": to, "states": ", ".join(MOVES)})
     if to not in MOVES[request.state]:
-        allowed = ", ".join(sorted(MOVES[request.state])) or "none (it is final)"
-        raise PortingError(f"A {request.state} request cannot become {to}; allowed: {allowed}.")
+        allowed = ", ".join(sorted(MOVES[request.state])) or _("none (it is final)")
+        raise PortingError(
+            _("A %(state)s request cannot become %(to)s; allowed: %(allowed)s.")
+            % {"state": request.state, "to": to, "allowed": allowed}
+        )
     _check_move(request, to, today, reason, port_date)
     with transaction.atomic():
         _apply_move(request, to, today, reason, port_date)
@@ -167,18 +178,18 @@ def _check_move(request: PortingRequest, to: str, today: date, reason: str, port
     if to == S.VALIDATED and (problems := check(request, today).problems):
         raise PortingError("The request is not ready:\n- " + "\n- ".join(problems))
     if to in (S.REJECTED, S.WITHDRAWN) and not reason.strip():
-        raise PortingError(f"Say why the request is {to} (reason).")
+        raise PortingError(_("Say why the request is %(to)s (reason).") % {"to": to})
     if to == S.SCHEDULED:
         if port_date is None:
-            raise PortingError("Give the porting date the operator confirmed.")
+            raise PortingError(_("Give the porting date the operator confirmed."))
         if not is_working_day(port_date):
-            raise PortingError(f"{port_date} is not a working day.")
+            raise PortingError(_("%(date)s is not a working day.") % {"date": port_date})
     if to == S.WITHDRAWN:
         cutoff = (request.port_date or request.requested_date) - timedelta(days=porting_rules().withdrawal_days_before)
         if today > cutoff:
-            raise PortingError(f"Too late to withdraw: the last day was {cutoff}.")
+            raise PortingError(_("Too late to withdraw: the last day was %(date)s.") % {"date": cutoff})
     if to == S.COMPLETED and today < (request.port_date or today):
-        raise PortingError(f"The porting date {request.port_date} has not come yet.")
+        raise PortingError(_("The porting date %(date)s has not come yet.") % {"date": request.port_date})
 
 
 def _apply_move(request: PortingRequest, to: str, today: date, reason: str, port_date: date | None) -> None:

@@ -256,7 +256,8 @@ def test_the_office_manager_moves_a_request_in_the_admin_and_sees_what_is_wrong(
     request = do_create_request({**ACME, "nip": "8567346216", "requested_date": IN_A_MONTH}, ["22 123 45 67"],
                                 actor="it")  # fmt: skip
     page = client.get(f"/admin/numbers/portingrequest/{request.pk}/change/").content.decode()
-    assert "NIP &#x27;8567346216&#x27; is not valid" in page and "Do not terminate your contract" in page
+    # The office manager reads the findings in the admin's language, Polish by default.
+    assert "NIP &#x27;8567346216&#x27; jest niepoprawny" in page and "Nie wypowiadaj sam umowy" in page
     url = "/admin/numbers/portingrequest/"
     client.post(url, {"action": "validate", "_selected_action": [request.pk]})
     assert PortingRequest.objects.get().state == "draft"
