@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SANDBOX := bin/asterisk-sandbox
 
-.PHONY: run test call check lint typecheck sandbox browser venv clean-sandbox
+.PHONY: run test call check lint typecheck sandbox test-tools venv clean-sandbox
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,13 @@ venv: $(VENV)/.installed
 sandbox:
 	$(SANDBOX) provision
 
-# The browser tests drive Debian's Chromium with Playwright (no browser download).
-browser:
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests use: Chromium for the browser tests (driven by Playwright, no
+# browser download) and docker-compose to validate docker/compose.yaml.
+test-tools:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then echo "installing$$missing for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 run: venv sandbox
 	bin/run-dev
@@ -28,7 +31,7 @@ run: venv sandbox
 call: venv
 	. bin/dev-env && $(PY) manage.py place_demo_call
 
-test: venv sandbox browser lint typecheck
+test: venv sandbox test-tools lint typecheck
 	$(PY) -m pytest
 
 lint: venv

@@ -112,6 +112,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Centrala")
 if not DEBUG:
+    # Static files (the admin's CSS and JS) served by the app itself, compressed and cached.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     # Outside development the admin is served over HTTPS only (behind a proxy: set
     # TRUSTED_PROXY_COUNT and the proxy's X-Forwarded-Proto).
     SESSION_COOKIE_SECURE = True
@@ -183,7 +185,9 @@ ARI_APP = os.environ.get("ARI_APP", "centrala")
 ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", VAR_DIR / "asterisk-etc"))
 ASTERISK_HTTP_PORT = int(os.environ.get("ASTERISK_HTTP_PORT", "8088"))
 ASTERISK_SIP_PORT = int(os.environ.get("ASTERISK_SIP_PORT", "5060"))
-ASTERISK_BIND_ADDRESS = os.environ.get("ASTERISK_BIND_ADDRESS", "127.0.0.1")
+ASTERISK_BIND_ADDRESS = os.environ.get("ASTERISK_BIND_ADDRESS", "127.0.0.1")  # SIP (UDP, TLS)
+# ARI and Asterisk's HTTP server: loopback unless Asterisk runs on another host (then firewall it).
+ASTERISK_HTTP_BIND_ADDRESS = os.environ.get("ASTERISK_HTTP_BIND_ADDRESS", "127.0.0.1")
 ASTERISK_RTP_START = int(os.environ.get("ASTERISK_RTP_START", "10000"))
 ASTERISK_RTP_END = int(os.environ.get("ASTERISK_RTP_END", "10999"))
 # The carrier (SIP trunk) is identified by its source address; in the sandbox SIPp plays it.

@@ -90,6 +90,7 @@ def _context(directory: Path) -> dict[str, object]:
         "ari_user": settings.ARI_USER,
         "ari_password": settings.ARI_PASSWORD,
         "bind_address": settings.ASTERISK_BIND_ADDRESS,
+        "http_bind_address": settings.ASTERISK_HTTP_BIND_ADDRESS,
         "http_port": settings.ASTERISK_HTTP_PORT,
         "sip_port": settings.ASTERISK_SIP_PORT,
         "rtp_start": settings.ASTERISK_RTP_START,

@@ -1,0 +1,22 @@
+#!/bin/sh
+# One image, several roles. `web` migrates and renders Asterisk's configuration first.
+set -eu
+role=${1:-web}
+case "$role" in
+    web)
+        python manage.py migrate --noinput
+        python manage.py render_asterisk_config
+        exec gunicorn config.wsgi:application --bind "${WEB_BIND:-127.0.0.1:8000}" \
+            --workers "${WEB_WORKERS:-3}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
+    stasis) exec python manage.py stasis ;;
+    security) exec python manage.py watch_security ;;
+    webhooks) exec python manage.py deliver_webhooks ;;
+    scheduler)
+        # Daily jobs: retention (recordings past their purpose's period), then wait a day.
+        while true; do
+            python manage.py apply_retention --apply || echo "retention run failed; trying again tomorrow" >&2
+            sleep "${SCHEDULER_INTERVAL_SECONDS:-86400}"
+        done ;;
+    manage) shift; exec python manage.py "$@" ;;
+    *) echo "unknown role $role: web|stasis|security|webhooks|scheduler|manage ..." >&2; exit 2 ;;
+esac

@@ -1,0 +1,43 @@
+"""Health checks for containers and monitoring: `python manage.py healthcheck web|stasis|asterisk`.
+Exit code 0 when healthy, 1 with the reason otherwise."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from pbx.ari.client import AriError, AriNotFound, run_with_ari
+
+
+class Command(BaseCommand):
+    help = "Exit 0 when the named part is healthy: web (database), asterisk (ARI answers), stasis (app connected)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("part", choices=["web", "asterisk", "stasis"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['part']}")()
+        self.stdout.write("ok")
+
+    def _web(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception as exc:
+            raise CommandError(f"the database does not answer: {exc}") from exc
+
+    def _asterisk(self) -> None:
+        try:
+            run_with_ari(lambda ari: ari.ping())
+        except AriError as exc:
+            raise CommandError(f"Asterisk's ARI does not answer: {exc}") from exc
+
+    def _stasis(self) -> None:
+        """The app is registered in Asterisk only while its websocket is connected."""
+        try:
+            run_with_ari(lambda ari: ari.application(settings.ARI_APP))
+        except AriNotFound as exc:
+            raise CommandError(f"the Stasis app {settings.ARI_APP!r} is not connected to Asterisk") from exc
+        except AriError as exc:
+            raise CommandError(f"Asterisk's ARI does not answer: {exc}") from exc
