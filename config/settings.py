@@ -181,6 +181,9 @@ ARI_URL = os.environ.get("ARI_URL", "http://127.0.0.1:8088/ari")
 ARI_USER = os.environ.get("ARI_USER", "centrala")
 ARI_PASSWORD = os.environ.get("ARI_PASSWORD", "")
 ARI_APP = os.environ.get("ARI_APP", "centrala")
+# How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
+# finished while it was away (after a crash or restart); also done on every reconnect.
+STASIS_SWEEP_SECONDS = float(os.environ.get("STASIS_SWEEP_SECONDS", "30"))
 # Where render_asterisk_config writes; the sandbox instance's etc/ or a shared volume.
 ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", VAR_DIR / "asterisk-etc"))
 ASTERISK_HTTP_PORT = int(os.environ.get("ASTERISK_HTTP_PORT", "8088"))

@@ -23,7 +23,7 @@ ARI_USER = "centrala-test"
 # `manage.py stasis` started by a test connects with the same password.
 ARI_PASSWORD = os.environ.setdefault("CENTRALA_TEST_ARI_PASSWORD", secrets.token_hex(16))
 ARI_APP = "centrala-test"
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="centrala-test-media-"))
+MEDIA_ROOT = Path(os.environ.get("CENTRALA_MEDIA_ROOT") or tempfile.mkdtemp(prefix="centrala-test-media-"))
 # Rendered config (and the development TLS keys) go here unless a test names the sandbox's.
 ASTERISK_CONFIG_DIR = Path(
     os.environ.get("ASTERISK_CONFIG_DIR") or tempfile.mkdtemp(prefix="centrala-test-asterisk-etc-")

@@ -5,6 +5,7 @@ reconnect does no harm).
 """
 
 import hashlib
+import re
 import secrets
 import string
 from collections.abc import Iterable
@@ -97,10 +98,14 @@ def call_summary(call: Call) -> dict[str, Any]:
             "ended_at": call.ended_at and call.ended_at.isoformat(), "outcome": call.outcome}  # fmt: skip
 
 
+LOST_WHY = "the call ended while the app was not following it"
+
+
 def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     """Close calls still open in the history whose channel Asterisk no longer has.
 
-    Called after every (re)connect to ARI: their end happened while nobody listened.
+    Called after every (re)connect to ARI and periodically: their end happened while nobody
+    listened (the app was down, or the call was from before its restart).
     Returns how many were closed.
     """
     lost = Call.objects.filter(ended_at__isnull=True).exclude(channel_id__in=list(live_channel_ids))
@@ -108,9 +113,42 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     with transaction.atomic():
         Call.objects.filter(pk__in=ids).update(ended_at=at, outcome=Call.Outcome.LOST)
         CallEvent.objects.bulk_create(
-            [CallEvent(call_id=pk, at=at, kind="lost", detail={"why": "channel gone after reconnect"}) for pk in ids]
+            [
+                CallEvent(
+                    call_id=pk, at=at, kind="lost", detail={"why": "the call ended while the app was not following it"}
+                )
+                for pk in ids
+            ]
         )
     return len(ids)
+
+
+RECORDING_NAME = re.compile(
+    r"^(?P<call>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(?P<kind>call|voicemail)$"
+)
+
+
+def find_orphan_recordings(stored: list[dict[str, str]]) -> list[c.RecordingReady]:
+    """Recordings Asterisk finished while no Stasis app listened (it was down or restarted):
+    files named after a call of ours that has ended, and not stored yet. As RecordingReady
+    facts, ready for the usual ingest; the purpose comes from the rule the call recorded under."""
+    from recordings.models import Recording, RecordingRule
+
+    named = {m["call"]: (entry, m["kind"]) for entry in stored if (m := RECORDING_NAME.match(entry.get("name", "")))}
+    calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
+    known = set(Recording.objects.filter(asterisk_name__in=[e["name"] for e, _ in named.values()])
+                .values_list("asterisk_name", flat=True))  # fmt: skip
+    out = []
+    for call in calls:
+        entry, kind = named[str(call.pk)]
+        if entry["name"] in known:
+            continue
+        rule = CallEvent.objects.filter(call=call, kind="recording").values_list("detail__rule", flat=True).first()
+        purpose = RecordingRule.objects.filter(name=rule).values_list("purpose_id", flat=True).first() if rule else None
+        out.append(c.RecordingReady(call.channel_id, call_key=str(call.pk), at=call.ended_at or call.started_at,
+                                    name=entry["name"],
+                                    fmt=entry.get("format", "wav"), kind=kind, purpose_id=purpose))  # fmt: skip
+    return out
 
 
 def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:

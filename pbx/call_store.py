@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from django.db import close_old_connections, connections
 
-from pbx.actions import do_apply_facts, do_close_lost_calls
+from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
 from recordings.actions import RecordingRejected, do_ingest_recording
@@ -102,7 +102,27 @@ class CallStore:
                 log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
 
     async def close_lost_calls(self, live_channel_ids: set[str], at: datetime) -> int:
+        # Facts already queued (a CallEnded among them) are written first, so a call that ended
+        # a moment ago is closed with its real outcome, never as lost.
+        await self.settled()
         return await self.db.run(do_close_lost_calls, live_channel_ids, at)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until every fact queued so far is written (or `timeout` passes)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("%d call facts still queued after %.0f s", self._queue.qsize(), timeout)
+
+    async def recover_recordings(self) -> int:
+        """Store the recordings Asterisk finished while no app listened; returns how many."""
+        stored = await self.ari.stored_recordings()
+        orphans = await self.db.run(find_orphan_recordings, stored)
+        orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
+        for fact in orphans:
+            log.warning("recovering recording %s, finished while the app was away", fact.name)
+            self._start_ingest(fact)
+        return len(orphans)
 
     # --- recordings ------------------------------------------------------------------
 

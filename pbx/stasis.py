@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.ari.stream import EventStream
@@ -33,6 +35,7 @@ DirectoryLoader = Callable[[], Awaitable[Directory]]
 HistoryLoader = Callable[[], Awaitable[OutboundHistory]]
 # Events no call needs: dropping them in Asterisk saves a JSON encode, a socket write and a
 # parse per event (ChannelVarset alone comes several times per call).
+OUR_BRIDGE = re.compile(r"^[0-9a-f-]{36}-bridge$")  # Call.bridge_id
 UNWANTED_EVENTS = ["ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine"]
 
 
@@ -101,6 +104,7 @@ class StasisApp:
         *,
         refresh_seconds: float = 10.0,
         load_history: HistoryLoader | None = None,
+        sweep_seconds: float = 30.0,
     ) -> None:
         self.app_name = app_name
         self.ari = ari
@@ -109,6 +113,7 @@ class StasisApp:
         self.load_directory = load_directory
         self.refresh_seconds = refresh_seconds
         self.load_history = load_history
+        self.sweep_seconds = sweep_seconds
         self.history = OutboundHistory()
         self._probes: set[asyncio.Future[None]] = set()
         self.directory = Directory()
@@ -126,6 +131,7 @@ class StasisApp:
         background = [
             asyncio.create_task(self.store.run(), name="call-store"),
             asyncio.create_task(self._refresh_directory(), name="directory"),
+            asyncio.create_task(self._sweep_periodically(), name="sweep"),
         ]
         try:
             await self.stream.run(self.dispatch, on_connected=self.reconcile)
@@ -275,22 +281,66 @@ class StasisApp:
         try:
             await self.ari.set_event_filter(self.app_name, UNWANTED_EVENTS)
             await self._load_presence()
-            live = set((await self.ari.application(self.app_name)).get("channel_ids", []))
+            app = await self.ari.application(self.app_name)
         except AriError as exc:
             log.warning("could not reconcile with ARI: %s", exc)
             return
+        live = set(app.get("channel_ids", []))
         now = _now()
         for channel_id, worker in list(self.workers.items()):
             if channel_id not in live:
                 worker.feed(e.ChannelGone(at=now, channel_id=channel_id))
+        if await self._sweep(app):
+            self.reconciled.set()
+
+    async def _sweep(self, app: dict[str, Any]) -> bool:
+        """Close the calls whose end nobody saw (the app was down, or they are from before a
+        restart and ended since), close the bridges they left (which ends their recordings),
+        then store the recordings Asterisk finished meanwhile."""
+        live = set(app.get("channel_ids", []))
         try:
-            closed = await self.store.close_lost_calls(live | set(self.workers), now)
+            closed = await self.store.close_lost_calls(live | set(self.workers), _now())
         except Exception:
             log.exception("could not close lost calls in the history")
-            return
+            return False
         if closed:
-            log.warning("closed %d calls whose end was missed while disconnected", closed)
-        self.reconciled.set()
+            log.warning("closed %d calls whose end was missed", closed)
+        try:
+            await self._close_abandoned_bridges()
+            await self.store.recover_recordings()
+        except Exception:
+            log.exception("could not look for recordings finished while the app was away; next sweep tries again")
+        return True
+
+    async def _close_abandoned_bridges(self) -> None:
+        """A bridge outlives the app that made it (ours are named "<call>-bridge"). When no call
+        of this app owns it and fewer than two people are left in it, the conversation is over:
+        whoever is left (staff still on the line after the caller hung up while the app was
+        away) is hung up, and the bridge destroyed, which makes Asterisk finish its recording."""
+        for bridge in await self.ari.bridges():
+            bridge_id, left = bridge.get("id", ""), bridge.get("channels", [])
+            if not OUR_BRIDGE.match(bridge_id) or len(left) > 1 or f"bridge:{bridge_id}" in self.workers:
+                continue
+            try:
+                for channel in left:
+                    await self.ari.hangup(channel)
+                await self.ari.destroy_bridge(bridge_id)
+            except AriNotFound:
+                continue
+            log.warning("closed bridge %s (and %d channel(s) left in it) of a call the app lost track of",
+                        bridge_id, len(left))  # fmt: skip
+
+    async def _sweep_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            if not self.reconciled.is_set():
+                continue  # not connected: the reconcile on connect does this
+            try:
+                app = await self.ari.application(self.app_name)
+            except AriError as exc:
+                log.info("sweep skipped: %s", exc)
+                continue
+            await self._sweep(app)
 
     async def _load_presence(self) -> None:
         """Which phones are reachable now; EndpointStateChange events keep it current."""

@@ -184,6 +184,18 @@ class AriClient:
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._request("DELETE", f"bridges/{_seg(bridge_id)}")
 
+    async def bridges(self) -> list[dict[str, Any]]:
+        """Every bridge in Asterisk, with its channels."""
+        return await self._json("GET", "bridges")  # type: ignore[no-any-return]
+
+    async def recording_is_live(self, name: str) -> bool:
+        """True while Asterisk is still writing recording `name`."""
+        try:
+            await self._request("GET", f"recordings/live/{_seg(name)}")
+        except AriNotFound:
+            return False
+        return True
+
     async def endpoints(self, technology: str = "PJSIP") -> list[dict[str, Any]]:
         return await self._json("GET", f"endpoints/{_seg(technology)}")  # type: ignore[no-any-return]
 
@@ -246,6 +258,10 @@ class AriClient:
             raise AriTimeout(f"GET {path}: download timed out") from exc
         except httpx.TransportError as exc:
             raise AriUnavailable(f"GET {path}: cannot reach Asterisk ({exc})") from exc
+
+    async def stored_recordings(self) -> list[dict[str, Any]]:
+        """Finished recordings Asterisk keeps: [{"name": ..., "format": ...}, ...]."""
+        return await self._json("GET", "recordings/stored")  # type: ignore[no-any-return]
 
     async def delete_stored_recording(self, name: str) -> None:
         await self._request("DELETE", f"recordings/stored/{_seg(name)}")

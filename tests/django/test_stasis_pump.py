@@ -48,6 +48,7 @@ class FakeAsterisk:
         self.live = live_channels
         self.missing = missing
         self.endpoints = endpoints or []
+        self.stored: list[dict] = []  # finished recordings Asterisk keeps
         self.log: list[tuple[float, str, str]] = []  # successful call actions, with time
         self.requests: list[str] = []  # every call action asked for
 
@@ -59,6 +60,10 @@ class FakeAsterisk:
             return httpx.Response(200, json={})
         if path == "endpoints/PJSIP":
             return httpx.Response(200, json=self.endpoints)
+        if path == "recordings/stored":
+            return httpx.Response(200, json=self.stored)
+        if path == "bridges" and request.method == "GET":
+            return httpx.Response(200, json=[])
         if path.startswith("channels/slow") and path.endswith("/answer"):
             await asyncio.sleep(1.0)
         parts = path.split("/")
@@ -217,3 +222,33 @@ def test_ringing_legs_are_routed_to_their_call_and_timers_fire():
 
     asyncio.run(scenario_runner(fake, scenario))
     assert any(kind == "not_answered" for kind in Call.objects.get().events.values_list("kind", flat=True))
+
+
+@pytest.mark.django_db
+def test_recordings_finished_while_the_app_was_away_are_found_for_ended_calls_only(tmp_path):
+    from compliance.models import ProcessingPurpose
+    from pbx.actions import do_apply_facts, find_orphan_recordings
+    from pbx.callflow import commands as c
+    from pbx.models import Prompt
+    from recordings.actions import do_ingest_recording
+    from recordings.models import RecordingRule
+    from tests.django.test_recordings import make_wav
+
+    purpose = ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=30,
+                                               announcement=Prompt.objects.create(name="n", sound="x"))  # fmt: skip
+    RecordingRule.objects.create(name="Wszystkie", mode="always", purpose=purpose)
+    ended, live, stored = (f"6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e0{n}" for n in (1, 2, 3))
+    for key in (ended, live, stored):
+        do_apply_facts([
+            c.CallStarted(key, call_key=key, at=now(), direction="inbound", caller="+48601234567",
+                          called=OFFICE, sip_call_id=""),
+            c.CallStep(key, call_key=key, at=now(), kind="recording", detail={"rule": "Wszystkie"}),
+        ])  # fmt: skip
+    do_apply_facts([c.CallEnded(k, call_key=k, at=now(), outcome="answered", cause=16, cause_text="")
+                    for k in (ended, stored)])  # fmt: skip
+    do_ingest_recording(stored, f"{stored}-call", "wav", make_wav(tmp_path / "s.wav", 1))
+    asterisk_has = [{"name": f"{k}-call", "format": "wav"} for k in (ended, live, stored)]
+    asterisk_has += [{"name": "somebody-elses-file", "format": "wav"}]
+    [orphan] = find_orphan_recordings(asterisk_has)
+    assert (orphan.call_key, orphan.name, orphan.kind, orphan.purpose_id) == (ended, f"{ended}-call", "call",
+                                                                              purpose.pk)  # fmt: skip

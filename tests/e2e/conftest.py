@@ -88,6 +88,7 @@ class StasisThread:
             store,
             lambda: store.db.run(load_directory),
             load_history=lambda: store.db.run(load_outbound_history),
+            sweep_seconds=settings.STASIS_SWEEP_SECONDS,
         )
         watcher = asyncio.create_task(self._signal_ready())
         try:

@@ -37,6 +37,7 @@ async def serve() -> None:
         store,
         lambda: store.db.run(load_directory),
         load_history=lambda: store.db.run(load_outbound_history),
+        sweep_seconds=settings.STASIS_SWEEP_SECONDS,
     )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
