@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SANDBOX := bin/asterisk-sandbox
 
-.PHONY: run test call check lint typecheck sandbox test-tools venv clean-sandbox
+.PHONY: run test call check bench lint typecheck sandbox test-tools venv clean-sandbox
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 check: test
+
+# Figures, not tests (docs/benchmark.md): calls through Centrala against plain dialplan, then a
+# million calls in PostgreSQL. Needs PostgreSQL like the tests; bounded in calls and time.
+bench: venv sandbox
+	$(PY) bench/calls.py
+	$(PY) bench/data_scale.py
 
 clean-sandbox:
 	$(SANDBOX) stop dev || true

@@ -1,0 +1,183 @@
+"""How Centrala behaves with years of history: a million calls (and their recordings' rows)
+in PostgreSQL, then the three things that must stay fast:
+
+- finding everything about one phone number (a data-subject request),
+- the retention run (dry run over everything, then deleting a batch of expired recordings),
+- the call-history page of the admin (first page, and a search by number).
+
+    python bench/data_scale.py [--calls 1000000] [--database centrala_bench]
+
+Uses its own database (created if missing; refilled when the count differs). Prints figures;
+it asserts nothing: figures go into docs/benchmark.md, never into tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--database", default="centrala_bench")
+    parser.add_argument("--expired", type=int, default=2_000, help="recordings past retention to delete")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    create_database(args.database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    fill(args.calls, args.expired)
+    measure()
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+SUBJECT = "+48601000042"  # the number whose data is asked for: 20 calls among the million
+
+
+def fill(calls: int, expired: int) -> None:
+    """COPY rows straight into the tables: a million ORM saves would measure the loader."""
+    from django.db import connection
+
+    from pbx.models import Call
+
+    if Call.objects.count() == calls:
+        print(f"reusing {calls:,} calls already in the database")
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE recordings_recording, pbx_callevent, pbx_call_staff, pbx_call CASCADE")
+        pg = cursor.connection
+        now = datetime.now(UTC)
+        call_ids: list[tuple[str, datetime]] = []
+        with pg.cursor().copy(
+            "COPY pbx_call (id, channel_id, sip_call_id, direction, caller, called, started_at, "
+            "answered_at, ended_at, outcome, hung_up_by, hangup_cause_text) FROM STDIN"
+        ) as copy:
+            for n in range(calls):
+                key = uuid.uuid4()
+                started_at = now - timedelta(minutes=n * 0.5)  # about a year and a half of calls
+                caller = SUBJECT if n % (calls // 20) == 7 else f"+486{n % 90_000_000:08d}"
+                outcome = "answered" if n % 5 else "missed"
+                answered = started_at + timedelta(seconds=8) if outcome == "answered" else None
+                copy.write_row(
+                    (
+                        key,
+                        f"bench-{n}",
+                        "",
+                        "inbound",
+                        caller,
+                        "+48221234567",
+                        started_at,
+                        answered,
+                        started_at + timedelta(seconds=120),
+                        outcome,
+                        "caller",
+                        "Normal Clearing",
+                    )
+                )
+                if n % 3 == 0:
+                    call_ids.append((str(key), started_at))
+        with pg.cursor().copy(
+            "COPY recordings_recording (id, call_id, kind, asterisk_name, file, format, size_bytes, "
+            "duration_seconds, sha256, expires_at, hold_reason, wrapped_key, created_at) "
+            "FROM STDIN"
+        ) as copy:
+            for n, (key, at) in enumerate(call_ids):
+                expires = now - timedelta(days=1) if n < expired else at + timedelta(days=730)
+                copy.write_row(
+                    (
+                        uuid.uuid4(),
+                        key,
+                        "call",
+                        f"{key}-call",
+                        f"recordings/bench/{key}.wav.enc",
+                        "wav",
+                        1_920_044,
+                        120.0,
+                        "0" * 64,
+                        expires,
+                        "",
+                        b"",
+                        at,
+                    )
+                )
+        cursor.execute("ANALYZE")
+    print(f"filled {calls:,} calls and {len(call_ids):,} recordings in {time.perf_counter() - started:.0f} s")
+
+
+def timed(label: str, action, repeat: int = 5) -> None:  # type: ignore[no-untyped-def]
+    durations = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = action()
+        durations.append(time.perf_counter() - started)
+    durations.sort()
+    print(f"  {label:<58} median {durations[len(durations) // 2] * 1000:8.1f} ms   ({result})")
+
+
+def measure() -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from compliance.dsar import find_everything
+    from compliance.retention import do_apply_retention
+    from pbx.models import Call
+    from recordings.models import Recording
+
+    print(f"\n{Call.objects.count():,} calls, {Recording.objects.count():,} recordings in PostgreSQL")
+
+    def subject() -> str:
+        found = find_everything(SUBJECT)
+        return f"{len(found.calls)} calls, {len(found.recordings)} recordings"
+
+    timed("everything about one number (data-subject request)", subject)
+    timed("retention dry run (counts what is due)", lambda: do_apply_retention(apply=False).expired, repeat=3)
+    started = time.perf_counter()
+    deleted = do_apply_retention(apply=True).deleted
+    elapsed = time.perf_counter() - started
+    print(
+        f"  {'retention run deleting expired recordings':<58} {elapsed * 1000:8.0f} ms total "
+        f"({deleted} deleted, {elapsed / max(deleted, 1) * 1000:.1f} ms each, tombstones written)"
+    )
+    admin = User.objects.filter(username="bench").first() or User.objects.create_superuser("bench", "b@x.test", "x")
+    device = TOTPDevice.objects.filter(user=admin).first() or TOTPDevice.objects.create(user=admin, name="b")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    def page(url: str):  # type: ignore[no-untyped-def]
+        return lambda: f"HTTP {client.get(url).status_code}"
+
+    timed("admin call history, first page", page("/admin/pbx/call/"))
+    timed("admin call history, search by number", page(f"/admin/pbx/call/?q={SUBJECT.replace('+', '%2B')}"))
+    timed("admin call history, missed calls filter", page("/admin/pbx/call/?outcome__exact=missed"))
+
+
+if __name__ == "__main__":
+    main()
