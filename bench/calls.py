@@ -8,7 +8,7 @@ For rising call rates it prints calls that succeeded and failed, INVITE-to-200 t
 stored complete; then Centrala / plain dialplan as ratios. Bounded: each step is a fixed
 number of calls at one rate. Everything runs on loopback in a private "bench" instance.
 
-    python bench/calls.py [--rates 10,20,40] [--seconds 10] [--hold 5]
+    python bench/calls.py [--rates 10,40,100] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -98,17 +98,20 @@ def configure() -> str:
     agent, password = do_create_extension(AGENT, "Agent")
     Extension.objects.filter(pk=agent.pk).update(plain_sip=True)
     greeting = Prompt.objects.get_or_create(name="Powitanie", sound="hello-world")[0]
+    # One announcement, as in the baseline: the recording notice (the greeting), then the agent.
     ring = Destination.objects.create(name="Agent", kind="extension", extension=agent, seconds=20)
-    hello = Destination.objects.create(name="Powitanie", kind="announcement", prompt=greeting, then=ring)
-    CompanyNumber.objects.create(e164=CENTRALA_NUMBER, scenario=Scenario.objects.create(name="Biuro", when_open=hello))
+    CompanyNumber.objects.create(e164=CENTRALA_NUMBER, scenario=Scenario.objects.create(name="Biuro", when_open=ring))
     purpose = ProcessingPurpose.objects.get_or_create(name="Benchmark", defaults={
         "legal_basis": "6.1.f", "retention_days": 1, "announcement": greeting, "notice_text": "-"})[0]  # fmt: skip
     RecordingRule.objects.create(name="Wszystko", mode="always", purpose=purpose)
     etc = Path(os.environ["ASTERISK_CONFIG_DIR"])
     apply_config(etc, reload=False)
-    # The baseline goes into the rendered file for this run only: production never has it.
+    # The baseline goes into the rendered files for this run only: production never has it,
+    # nor the two dialplan applications it needs.
     with (etc / "extensions.conf").open("a") as rendered:
         rendered.write("\n" + BASELINE_DIALPLAN)
+    with (etc / "modules.conf").open("a") as rendered:
+        rendered.write("\nload = app_dial.so\nload = app_mixmonitor.so\n")
     return password
 
 
@@ -118,15 +121,36 @@ def sipp(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 
 
 def start_agent(password: str) -> subprocess.Popen[str]:
-    base = [f"127.0.0.1:{SIP}", "-i", AGENT_ADDRESS, "-mi", AGENT_ADDRESS, "-p", "5096", "-set", "ext", AGENT,
-            "-nostdin"]  # fmt: skip
-    registered = sipp(*base, "-sf", "/srv/centrala/sipp/agent_registers.xml", "-m", "1", "-au", AGENT, "-ap",
+    base = [f"127.0.0.1:{SIP}", "-i", AGENT_ADDRESS, "-mi", AGENT_ADDRESS, "-p", "5096", "-nostdin"]
+    registered = sipp(*base, "-sf", "/srv/centrala/sipp/agent_registers.xml", "-set", "ext", AGENT, "-m", "1",
+                      "-au", AGENT, "-ap",
                       password, "-timeout", "10s", "-timeout_error", timeout=30)  # fmt: skip
     if registered.returncode != 0:
-        raise SystemExit(f"the agent could not register:\n{registered.stdout[-2000:]}")
-    return subprocess.Popen([str(SANDBOX), "exec", "sipp", *base, "-sf", "/srv/centrala/bench/agent.xml",
-                             "-aa", "-m", "1000000", "-max_socket", "10000"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        raise SystemExit(f"the agent could not register:\n{registered.stdout[-3000:]}")
+    argv = [str(SANDBOX), "exec", "sipp", *base, "-sf", "/srv/centrala/bench/agent.xml", "-aa", "-m", "1000000"]
+    quiet = subprocess.DEVNULL
+    agent = subprocess.Popen(argv, stdin=quiet, stdout=quiet, stderr=quiet)
+    # Asterisk checks a new contact with OPTIONS; until the agent (-aa) answers one, up to a
+    # qualify period later, the extension counts as offline and calls would go to plan B.
+    if not _online(AGENT, timeout=40):
+        agent.terminate()
+        raise SystemExit(
+            "the agent registered but Asterisk does not see it online:\n"
+            + sandbox("cli", "bench", f"pjsip show aor {AGENT}")
+        )
+    return agent
+
+
+def _online(extension: str, timeout: float = 10) -> bool:
+    from pbx.ari.client import run_with_ari
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        endpoints = run_with_ari(lambda ari: ari.endpoints("PJSIP"))
+        if any(e["resource"] == extension and e.get("state") == "online" for e in endpoints):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def run_calls(path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
@@ -166,8 +190,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def check_recordings(expected: int, timeout: float = 120) -> tuple[int, int]:
-    """(stored, intact): intact means it decrypts to WAV audio at least 3 s long."""
+def check_recordings(expected: int, timeout: float = 120) -> tuple[int, int, float]:
+    """(stored, intact, median seconds): intact means it decrypts to a WAV file whose length
+    is what the header says, and holds more than two seconds of the conversation."""
     import io
     import wave
 
@@ -176,17 +201,21 @@ def check_recordings(expected: int, timeout: float = 120) -> tuple[int, int]:
     deadline = time.monotonic() + timeout
     while Recording.objects.count() < expected and time.monotonic() < deadline:
         time.sleep(1)
-    intact = 0
+    intact, lengths = 0, []
     for recording in Recording.objects.all():
-        with wave.open(io.BytesIO(recording.audio())) as audio:
-            intact += audio.getnframes() / audio.getframerate() >= 3
-    return Recording.objects.count(), intact
+        data = recording.audio()
+        with wave.open(io.BytesIO(data)) as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+            whole = len(data) >= 44 + audio.getnframes() * audio.getsampwidth() * audio.getnchannels()
+        lengths.append(seconds)
+        intact += whole and seconds > 2
+    return Recording.objects.count(), intact, statistics.median(lengths) if lengths else 0.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="10,20,40", help="calls per second, comma separated")
-    parser.add_argument("--seconds", type=int, default=10, help="seconds of calls at each rate")
+    parser.add_argument("--rates", default="10,40,100", help="calls per second, comma separated")
+    parser.add_argument("--seconds", type=int, default=8, help="seconds of calls at each rate")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     env = environment()
@@ -205,8 +234,11 @@ def main() -> None:
         (root / "srv" / "centrala" / "bench" / name).write_text((ROOT / "bench" / "sipp" / name).read_text())
     sandbox("stop", "bench")
     sandbox("start", "bench", env={**os.environ})
-    stasis = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=ROOT, env={**os.environ},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    stasis_log = Path(tempfile.mkstemp(prefix="centrala-bench-stasis-", suffix=".log")[1])
+    with stasis_log.open("w") as out:
+        env = {**os.environ, "LOG_LEVEL": "INFO"}
+        stasis = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
     steps: list[Step] = []
     try:
         time.sleep(3)
@@ -220,12 +252,16 @@ def main() -> None:
             finally:
                 agent.terminate()
                 agent.wait(10)
-        stored, intact = check_recordings(sum(s.ok for s in steps if s.path == "centrala"))
+        stored, intact, median_length = check_recordings(sum(s.ok for s in steps if s.path == "centrala"))
     finally:
         stasis.terminate()
         stasis.wait(30)
         sandbox("stop", "bench")
-    report(steps, stored, intact)
+    report(steps, stored, intact, median_length)
+    problems = [line for line in stasis_log.read_text().splitlines() if " ERROR " in line or " WARNING " in line]
+    print(f"Stasis app log: {stasis_log} ({len(problems)} warnings and errors)")
+    for line in problems[:5]:
+        print("  " + line[:200])
 
 
 def create_database(name: str) -> None:
@@ -236,7 +272,7 @@ def create_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def report(steps: list[Step], stored: int, intact: int) -> None:
+def report(steps: list[Step], stored: int, intact: int, median_length: float) -> None:
     print(f"\n{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}{'p95':>9}"
           f"{'Stasis CPU':>12}{'RSS':>8}")  # fmt: skip
     for s in steps:
@@ -253,7 +289,7 @@ def report(steps: list[Step], stored: int, intact: int) -> None:
               f"p95 setup {ours.p95_ms / base.p95_ms:.2f}x")  # fmt: skip
     print(
         f"\nrecordings through Centrala: {stored} stored, {intact} intact "
-        f"(of {sum(s.ok for s in steps if s.path == 'centrala')} successful calls)"
+        f"(of {sum(s.ok for s in steps if s.path == 'centrala')} successful calls), median length {median_length:.1f} s"
     )
 
 

@@ -5,6 +5,7 @@ reconnect does no harm).
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import string
@@ -12,14 +13,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
+from pbx.phone import InvalidPhoneNumber, to_e164
 
+log = logging.getLogger(__name__)
 SIP_REALM = "centrala"
 
 
@@ -154,9 +157,12 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> list[c.RecordingRead
 def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
     """Turn a missed, abandoned or requested call into a task, once per call and reason.
 
-    A caller with no number (withheld) cannot be called back: nothing is created.
+    A caller with no number (withheld) or a number that is no valid phone number (a carrier
+    sends what it likes) cannot be called back: nothing is created.
     """
-    if not fact.number.startswith("+"):
+    try:
+        to_e164(fact.number)
+    except InvalidPhoneNumber:
         return None
     task, created = CallbackTask.objects.get_or_create(
         call_id=fact.call_key,
@@ -197,7 +203,29 @@ _APPLY = {
 
 
 def do_apply_facts(facts: Iterable[c.Fact]) -> None:
-    """Write a batch of facts from the call-flow core, in order, in one transaction."""
+    """Write a batch of facts from the call-flow core, in order, in one transaction.
+
+    A fact that cannot be written (bad data from outside, a bug) must not cost the rest of the
+    batch: if the batch fails for any reason but the database being unreachable, the facts are
+    written one by one and only the bad one is dropped, with the reason in the log. Database
+    outages propagate, so the call store keeps the batch and tries again."""
+    facts = list(facts)
+    try:
+        _apply(facts)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        log.exception("a batch of %d call facts failed; writing them one by one", len(facts))
+        for fact in facts:
+            try:
+                _apply([fact])
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                log.exception("dropped a call fact that cannot be written: %r", fact)
+
+
+def _apply(facts: list[c.Fact]) -> None:
     with transaction.atomic(), one_read_of_endpoints():
         for fact in facts:
             apply = _APPLY.get(type(fact))

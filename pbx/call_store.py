@@ -28,6 +28,9 @@ from recordings.actions import RecordingRejected, do_ingest_recording
 log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 4
+# Recordings fetched from Asterisk at once: its HTTP server serves large files one by one, so
+# hundreds of parallel downloads after a busy minute only time out. The rest wait their turn.
+INGEST_AT_ONCE = 4
 T = TypeVar("T")
 
 
@@ -55,6 +58,8 @@ class CallStore:
         self.db = DatabaseThread()
         self._queue: asyncio.Queue[c.Fact] = asyncio.Queue()
         self._ingests: set[asyncio.Task[None]] = set()
+        self._ingest_slots = asyncio.Semaphore(INGEST_AT_ONCE)
+        self._ingesting: set[str] = set()  # names of recordings being stored
         self._retry_delay = retry_delay
         self._idle = asyncio.Event()
         self._idle.set()
@@ -127,14 +132,19 @@ class CallStore:
     # --- recordings ------------------------------------------------------------------
 
     def _start_ingest(self, fact: c.RecordingReady) -> None:
+        if fact.name in self._ingesting:
+            return  # already on its way (the sweep found a recording the call handed over too)
+        self._ingesting.add(fact.name)
         task = asyncio.ensure_future(self._ingest(fact))
         self._ingests.add(task)
         task.add_done_callback(self._ingests.discard)
+        task.add_done_callback(lambda _: self._ingesting.discard(fact.name))
 
     async def _ingest(self, fact: c.RecordingReady) -> None:
         for attempt in range(INGEST_ATTEMPTS):
             try:
-                await self._ingest_once(fact)
+                async with self._ingest_slots:
+                    await self._ingest_once(fact)
                 return
             except AriNotFound:
                 # A bridge recording is closed a moment after the bridge goes: look again.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError
 
 from pbx.actions import do_apply_facts, do_close_lost_calls, do_create_extension, sip_ha1
 from pbx.callflow import commands as c
-from pbx.models import Call, Extension
+from pbx.models import Call, CallbackTask, Extension
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -46,11 +46,22 @@ def test_facts_applied_twice_change_nothing():
     assert Call.objects.get().events.count() == 3
 
 
-def test_a_failing_batch_writes_nothing():
+def test_a_fact_that_cannot_be_written_costs_only_itself(caplog):
+    """Found by the benchmark: one bad fact used to fail its whole batch, and after the retries
+    the call store dropped the batch, calls and all. Each fact is now written on its own when
+    the batch fails; only the bad one is dropped, whole, and logged."""
+    other = "0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f"
     # Two calls claiming one Asterisk channel: the second breaks the unique constraint.
-    with pytest.raises(IntegrityError):
-        do_apply_facts([started(), started(key="0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", channel="1.1")])
-    assert not Call.objects.exists()
+    do_apply_facts([started(), started(key=other, channel="1.1"),
+                    c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=2))])  # fmt: skip
+    assert list(Call.objects.values_list("pk", "answered_at")) == [(uuid.UUID(KEY), T0 + timedelta(seconds=2))]
+    assert "dropped a call fact that cannot be written" in caplog.text
+
+
+def test_a_caller_number_that_is_no_phone_number_gets_no_callback_task():
+    do_apply_facts([started(), c.CallbackRequested("1.1", call_key=KEY, at=T0, number="+4860182", reason="no_answer",
+                                                   assign_to="")])  # fmt: skip
+    assert Call.objects.exists() and not CallbackTask.objects.exists()
 
 
 def test_lost_calls_are_closed_and_live_ones_kept():
