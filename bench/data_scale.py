@@ -165,7 +165,7 @@ def measure() -> None:
     )
     admin = User.objects.filter(username="bench").first() or User.objects.create_superuser("bench", "b@x.test", "x")
     device = TOTPDevice.objects.filter(user=admin).first() or TOTPDevice.objects.create(user=admin, name="b")
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_HOST="127.0.0.1")
     client.force_login(admin)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

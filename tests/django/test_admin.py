@@ -107,3 +107,14 @@ def test_staff_add_a_note_to_a_call_in_the_admin_and_cannot_edit_it_later(client
     assert AuditEntry.objects.filter(action="call.note", target=f"call:{call.pk}").exists()
     page = client_for.get(url).content.decode()
     assert "Oddzwonić w poniedziałek z wyceną." in page and 'name="notes-0-text"' not in page
+
+
+def test_the_call_history_finds_a_number_written_any_usual_way(client_for: Client):
+    mine = Call.objects.create(channel_id="2.1", direction="inbound", caller="+48601234567",
+                               called="+48221234567", started_at=timezone.now())  # fmt: skip
+    Call.objects.create(channel_id="2.2", direction="inbound", caller="+48601234568", called="+48221234567",
+                        started_at=timezone.now())  # fmt: skip
+    page = client_for.get("/admin/pbx/call/", {"q": "0048 601 234 567"}).content.decode()
+    assert f"/admin/pbx/call/{mine.pk}/change/" in page and "+48601234568" not in page
+    other = client_for.get("/admin/pbx/call/", {"q": "2.2"}).content.decode()  # not a number: the usual search
+    assert "+48601234568" in other
