@@ -17,6 +17,11 @@ class Conflict(exceptions.APIException):
     default_detail = "Not possible in the current state."
 
 
+def bad_query(field: str, message: str) -> exceptions.ValidationError:
+    """A query parameter that is not valid, named like a bad body field: 400 with "fields"."""
+    return exceptions.ValidationError({field: [message]})
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "message_dict") else exc.messages)

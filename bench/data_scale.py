@@ -34,6 +34,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    from bench.calls import create_database
+
     create_database(args.database)
     import django
 
@@ -43,14 +45,6 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     fill(args.calls, args.expired)
     measure()
-
-
-def create_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 SUBJECT = "+48601000042"  # the number whose data is asked for: 20 calls among the million

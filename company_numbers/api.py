@@ -8,13 +8,12 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.auth import actor
-from api.errors import Conflict
+from api.errors import Conflict, bad_query
 from company_numbers.actions import do_delete_number, do_save_number
 from company_numbers.models import CompanyNumber, PortingRequest
 from company_numbers.porting.flow import OPEN, PortingError, do_create_request, do_edit_request, do_move
@@ -48,10 +47,10 @@ class CompanyNumberViewSet(viewsets.ModelViewSet):
             try:
                 numbers = numbers.filter(e164=to_e164(raw))
             except InvalidPhoneNumber as exc:
-                raise _bad_query("number", str(exc)) from exc
+                raise bad_query("number", str(exc)) from exc
         if status := self.request.query_params.get("status"):
             if status not in CompanyNumber.Status.values:
-                raise _bad_query("status", f"One of {', '.join(CompanyNumber.Status.values)}.")
+                raise bad_query("status", f"One of {', '.join(CompanyNumber.Status.values)}.")
             numbers = numbers.filter(status=status)
         return numbers
 
@@ -93,7 +92,7 @@ class PortingRequestViewSet(
             return requests.filter(state__in=OPEN)
         if state:
             if state not in PortingRequest.State.values:
-                raise _bad_query("state", f"'open' or one of {', '.join(PortingRequest.State.values)}.")
+                raise bad_query("state", f"'open' or one of {', '.join(PortingRequest.State.values)}.")
             return requests.filter(state=state)
         return requests
 
@@ -126,7 +125,3 @@ class PortingRequestViewSet(
         except PortingError as exc:
             raise Conflict(str(exc)) from exc
         return Response(PortingRequestSerializer(porting).data)
-
-
-def _bad_query(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})

@@ -11,13 +11,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import actor
-from api.errors import Conflict
+from api.errors import Conflict, bad_query
 from compliance.audit import do_audit
 from pbx.access import calls_visible_to
 from pbx.ari.client import AriError
@@ -37,10 +37,6 @@ from pbx.serializers import (
 class AsteriskUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Asterisk cannot be reached; try again in a moment."
-
-
-def bad_query(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
 
 
 def _moment(raw: str, field: str, end_of_day: bool = False) -> datetime:

@@ -9,6 +9,7 @@ further: only members of those roles hear its recordings. Superusers see everyth
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpResponse
 
 from compliance.audit import do_audit
 from pbx.access import User
@@ -35,6 +36,25 @@ def check_can_listen(user: User, recording: Recording, source: str) -> None:
         return
     log_refusal(user, recording, source)
     raise PermissionDenied("You may not listen to this recording.")
+
+
+def do_fetch_audio(user: User, recording: Recording, source: str, actor: str, action: str) -> bytes:
+    """The decrypted audio for someone allowed to hear it, the fetch (`action`: recording.play
+    or recording.download) in the audit log. Raises PermissionDenied, the refusal logged, or
+    recordings.crypto.RecordingUnreadable once the recording was erased."""
+    check_can_listen(user, recording, source=source)
+    data = recording.audio()
+    do_audit(actor, action, str(recording.pk), source=source, call=str(recording.call_id))
+    return data
+
+
+def audio_response(recording: Recording, data: bytes, attachment_name: str = "") -> HttpResponse:
+    """The audio, never cached; saved as `attachment_name`.<format> when one is given."""
+    response = HttpResponse(data, content_type=f"audio/{recording.format}")
+    response["Cache-Control"] = "private, no-store"
+    if attachment_name:
+        response["Content-Disposition"] = f'attachment; filename="{attachment_name}.{recording.format}"'
+    return response
 
 
 def log_refusal(user: User, recording: Recording, source: str) -> None:

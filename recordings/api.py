@@ -16,9 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import actor
-from compliance.audit import do_audit
 from pbx.models import Call
-from recordings.access import check_can_listen, recordings_visible_to
+from recordings.access import audio_response, do_fetch_audio, recordings_visible_to
 from recordings.actions import RecordingControlRefused, do_control_recording
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
@@ -88,15 +87,9 @@ class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
         recording = get_object_or_404(Recording, pk=pk)
         source = request.META.get("REMOTE_ADDR", "")
         try:
-            check_can_listen(request.user, recording, source=source)
+            data = do_fetch_audio(request.user, recording, source, actor(request), "recording.download")
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        try:
-            data = recording.audio()
         except RecordingUnreadable:
             return Response({"error": "This recording was erased."}, status=status.HTTP_410_GONE)
-        do_audit(actor(request), "recording.download", str(recording.pk), source=source, call=str(recording.call_id))
-        response = HttpResponse(data, content_type=f"audio/{recording.format}")
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'attachment; filename="{recording.pk}.{recording.format}"'
-        return response
+        return audio_response(recording, data, str(recording.pk))

@@ -195,12 +195,8 @@ class Call:
         if insecure and person is not None and not person.plain_sip:
             # A TLS phone's password used over plain SIP: someone else has it, or the phone is
             # misconfigured. Either way no call, internal or outside.
-            self.state, self.refusal = State.REFUSING, "rejected"
-            play, _ = self.play(person.policy.blocked_message)
-            blocked = self.fact(
-                event.at, "outbound_blocked", number=dialled, reason="the phone did not connect over TLS"
-            )
-            return [self._started(event, "internal", extension, dialled), blocked, play]
+            started = self._started(event, "internal", extension, dialled)
+            return [started, *self._block(event, dialled, "the phone did not connect over TLS", person.policy)]
         if dialled in self.directory.people:
             started = self._started(event, "internal", extension, dialled)
             ring = self._ring_people("extension", (dialled,), ring_seconds=30, then=None, at=event.at)
@@ -236,13 +232,17 @@ class Call:
                             extension=extension, number=number, country=verdict.destination.country),
                   ] if verdict.alert else []  # fmt: skip
         if not verdict.allowed:
-            self.state, self.refusal = State.REFUSING, "rejected"
-            play, _ = self.play(policy.blocked_message)
-            return [*alerts, self.fact(event.at, "outbound_blocked", number=number, reason=verdict.reason), play], False
+            return [*alerts, *self._block(event, number, verdict.reason, policy)], False
         self.dialling_out = True
         self.alerted_country = verdict.destination.country if verdict.alert_kind == "new_country" else ""
         cap, _ = self.timer("daily-cap", verdict.max_seconds)
         return [*alerts, cap], True
+
+    def _block(self, event: e.StasisStart, number: str, reason: str, policy: s.CallingPolicy) -> list[c.Command]:
+        """Refuse a staff call: the phone hears why (as early media), then the call ends 'rejected'."""
+        self.state, self.refusal = State.REFUSING, "rejected"
+        play, _ = self.play(policy.blocked_message)
+        return [self.fact(event.at, "outbound_blocked", number=number, reason=reason), play]
 
     def _start_callback(self, event: e.StasisStart, task_id: str, number: str, staff: str) -> list[c.Command]:
         """Click-to-call: the staff phone (extension `staff`) has answered; now ring the customer."""
