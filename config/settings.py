@@ -82,6 +82,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'centrala.sqlite3'}", conn_max_age=60)}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable server (not a refusing one) must not hold the Stasis app's writer for
+    # the minutes a TCP connect can take: five seconds, then the facts wait in the spool.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,6 +188,9 @@ ARI_APP = os.environ.get("ARI_APP", "centrala")
 # How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
 # finished while it was away (after a crash or restart); also done on every reconnect.
 STASIS_SWEEP_SECONDS = float(os.environ.get("STASIS_SWEEP_SECONDS", "30"))
+# Where the Stasis app keeps call facts while PostgreSQL is unreachable, and the last
+# configuration it read (for a start during an outage). Local disk, one per app.
+STASIS_SPOOL_DIR = Path(os.environ.get("CENTRALA_SPOOL_DIR", VAR_DIR / "spool"))
 # Where render_asterisk_config writes; the sandbox instance's etc/ or a shared volume.
 ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", VAR_DIR / "asterisk-etc"))
 ASTERISK_HTTP_PORT = int(os.environ.get("ASTERISK_HTTP_PORT", "8088"))

@@ -18,16 +18,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
+from pbx.offline import FactSpool
 from recordings.actions import RecordingRejected, do_ingest_recording
 
 log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 4
+MAX_RETRY_SECONDS = 10.0  # the longest pause between two tries of an unreachable database
+FLUSH_CHUNK = 500  # spooled facts written per transaction once the database is back
 # Recordings fetched from Asterisk at once: its HTTP server serves large files one by one, so
 # hundreds of parallel downloads after a busy minute only time out. The rest wait their turn.
 INGEST_AT_ONCE = 4
@@ -53,16 +56,35 @@ class DatabaseThread:
 
 
 class CallStore:
-    def __init__(self, ari: AriClient, *, retry_delay: Callable[[int], float] = lambda n: 0.5 * 2**n) -> None:
+    """Writes facts in order. While the database cannot take them they wait, in order, in a
+    spool on disk (`FactSpool`), and new facts queue up behind them; the writer tries again
+    with a growing pause (at most `MAX_RETRY_SECONDS`) until everything is written."""
+
+    def __init__(
+        self,
+        ari: AriClient,
+        *,
+        spool: FactSpool | None = None,
+        retry_delay: Callable[[int], float] = lambda n: min(0.5 * 2**n, MAX_RETRY_SECONDS),
+    ) -> None:
         self.ari = ari
         self.db = DatabaseThread()
+        self.spool = spool or FactSpool(None)
         self._queue: asyncio.Queue[c.Fact] = asyncio.Queue()
         self._ingests: set[asyncio.Task[None]] = set()
         self._ingest_slots = asyncio.Semaphore(INGEST_AT_ONCE)
         self._ingesting: set[str] = set()  # names of recordings being stored
         self._retry_delay = retry_delay
+        self._pending: list[c.Fact] = self.spool.load()  # waiting for the database, oldest first
+        self._flushing = False
         self._idle = asyncio.Event()
-        self._idle.set()
+        if not self._pending:
+            self._idle.set()
+
+    @property
+    def waiting(self) -> int:
+        """Facts not yet in the database: spooled ones and queued ones."""
+        return len(self._pending) + self._queue.qsize()
 
     def submit(self, fact: c.Fact) -> None:
         """Queue a fact; never blocks, never touches the database."""
@@ -70,54 +92,107 @@ class CallStore:
         self._queue.put_nowait(fact)
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures, next_try = 0, loop.time()
         while True:
-            batch = [await self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._write(batch)
+            batch = await self._next_batch(max(0.0, next_try - loop.time()) if self._pending else None)
+            facts = [fact for fact in batch if not isinstance(fact, c.RecordingReady)]
+            if self._pending:
+                self._hold(facts)
+            elif facts and not await self._write(facts):
+                self._hold(facts)
+                failures, next_try = 0, loop.time() + self._retry_delay(0)
+            if self._pending and loop.time() >= next_try:
+                if await self._flush():
+                    failures = 0
+                else:
+                    failures += 1
+                    next_try = loop.time() + self._retry_delay(failures)
             for fact in batch:
                 if isinstance(fact, c.RecordingReady):
                     self._start_ingest(fact)
-            if self._queue.empty():
+            if self._queue.empty() and not self._pending:
                 self._idle.set()
 
-    async def _write(self, batch: list[c.Fact]) -> None:
-        facts = [fact for fact in batch if not isinstance(fact, c.RecordingReady)]
-        for attempt in range(INGEST_ATTEMPTS):
-            try:
-                await self.db.run(do_apply_facts, facts)
-                return
-            except Exception:  # database down or failing: keep the facts and try again
-                log.exception("writing %d call facts failed (attempt %d)", len(facts), attempt + 1)
-                await asyncio.sleep(self._retry_delay(attempt))
-        log.error("dropped %d call facts after %d attempts", len(facts), INGEST_ATTEMPTS)
+    async def _next_batch(self, timeout: float | None) -> list[c.Fact]:
+        """Everything queued, waiting for the first fact at most `timeout` seconds."""
+        try:
+            batch = [await asyncio.wait_for(self._queue.get(), timeout)]
+        except TimeoutError:
+            return []
+        while not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+    async def _write(self, facts: list[c.Fact]) -> bool:
+        try:
+            await self.db.run(do_apply_facts, facts)
+            return True
+        except Exception as exc:  # the database is down or failing: the facts wait in the spool
+            log.error("the database did not take %d call facts (%s); they wait in the spool", len(facts), exc)
+            return False
+
+    def _hold(self, facts: list[c.Fact]) -> None:
+        if facts:
+            self.spool.append(facts)
+            self._pending.extend(facts)
+
+    async def _flush(self) -> bool:
+        """Write the spooled facts, oldest first; True when none is left."""
+        self._flushing = True
+        try:
+            while self._pending:
+                chunk = self._pending[:FLUSH_CHUNK]
+                try:
+                    await self.db.run(do_apply_facts, chunk)
+                except Exception as exc:
+                    log.warning("%d call facts still wait for the database: %s", len(self._pending), exc)
+                    return False
+                self._pending = self._pending[len(chunk) :]
+                self.spool.replace(self._pending)
+                log.info("wrote %d spooled call facts; %d left", len(chunk), len(self._pending))
+            return True
+        finally:
+            self._flushing = False
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until queued facts are written and started ingests are done (for shutdown).
 
-        Gives up after `timeout` seconds with an error in the log, so a shutdown never hangs.
-        """
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
+        With the database unreachable, waits only until every fact is in the spool (the next
+        start writes them). Gives up after `timeout` seconds with an error in the log, so a
+        shutdown never hangs."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._idle.is_set() and loop.time() < deadline:
+            if self._pending and self._queue.empty() and not self._flushing:
+                log.error("stopping with %d call facts kept in %s for the next start", len(self._pending),
+                          self.spool.path or "memory (no spool configured: they are lost)")  # fmt: skip
+                break
+            await asyncio.sleep(0.05)
+        if not self._queue.empty():
             log.error("shutting down with %d call facts not written", self._queue.qsize())
         if self._ingests:
-            _, pending = await asyncio.wait(self._ingests, timeout=timeout)
+            remaining = max(0.1, deadline - loop.time())
+            _, pending = await asyncio.wait(self._ingests, timeout=remaining)
             if pending:
                 log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
 
-    async def close_lost_calls(self, live_channel_ids: set[str], at: datetime) -> int:
-        # Facts already queued (a CallEnded among them) are written first, so a call that ended
-        # a moment ago is closed with its real outcome, never as lost.
-        await self.settled()
+    async def close_lost_calls(self, live_channel_ids: set[str], at: datetime, timeout: float = 10.0) -> int | None:
+        """Close calls in the history whose channels are gone; None (nothing done) while facts
+        still wait to be written: a call that ended a moment ago, or during a database outage,
+        must be closed with its real outcome, never as lost."""
+        if not await self.settled(timeout):
+            return None
         return await self.db.run(do_close_lost_calls, live_channel_ids, at)
 
-    async def settled(self, timeout: float = 10.0) -> None:
-        """Wait until every fact queued so far is written (or `timeout` passes)."""
+    async def settled(self, timeout: float = 10.0) -> bool:
+        """Wait until every fact queued so far is written; False if `timeout` passes first."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
         except TimeoutError:
-            log.warning("%d call facts still queued after %.0f s", self._queue.qsize(), timeout)
+            log.warning("%d call facts not yet written after %.0f s", self.waiting, timeout)
+            return False
 
     async def recover_recordings(self) -> int:
         """Store the recordings Asterisk finished while no app listened; returns how many."""
@@ -154,6 +229,10 @@ class CallStore:
                 await asyncio.sleep(self._retry_delay(attempt))
             except RecordingRejected as exc:
                 log.error("recording %s kept on Asterisk: %s", fact.name, exc)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                # The sweep stores it once the database is back and its call is written.
+                log.warning("recording %s stays on Asterisk while the database is unreachable: %s", fact.name, exc)
                 return
             except Exception as exc:
                 log.warning("storing recording %s failed (attempt %d): %s", fact.name, attempt + 1, exc)

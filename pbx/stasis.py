@@ -122,7 +122,8 @@ class StasisApp:
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self.stopping = False
         self._stopped = asyncio.Event()
-        self.reconciled = asyncio.Event()
+        self.connected = False  # reconciled with ARI at least once
+        self.reconciled = asyncio.Event()  # and swept (that needs the database)
 
     async def run(self) -> None:
         """Serve calls until `stop()`."""
@@ -290,6 +291,7 @@ class StasisApp:
         for channel_id, worker in list(self.workers.items()):
             if channel_id not in live:
                 worker.feed(e.ChannelGone(at=now, channel_id=channel_id))
+        self.connected = True
         if await self._sweep(app):
             self.reconciled.set()
 
@@ -302,6 +304,9 @@ class StasisApp:
             closed = await self.store.close_lost_calls(live | set(self.workers), _now())
         except Exception:
             log.exception("could not close lost calls in the history")
+            return False
+        if closed is None:
+            log.info("sweep postponed: call facts still wait for the database")
             return False
         if closed:
             log.warning("closed %d calls whose end was missed", closed)
@@ -333,14 +338,15 @@ class StasisApp:
     async def _sweep_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_seconds)
-            if not self.reconciled.is_set():
-                continue  # not connected: the reconcile on connect does this
+            if not self.connected:
+                continue  # not connected yet: the reconcile on connect sweeps first
             try:
                 app = await self.ari.application(self.app_name)
             except AriError as exc:
                 log.info("sweep skipped: %s", exc)
                 continue
-            await self._sweep(app)
+            if await self._sweep(app):
+                self.reconciled.set()
 
     async def _load_presence(self) -> None:
         """Which phones are reachable now; EndpointStateChange events keep it current."""

@@ -3,7 +3,10 @@
 - kill -9 of `manage.py stasis` during a connected, recorded call: the call stays connected
   to its end, a new call meanwhile gets the dialplan's fallback (503, nothing answered), and
   the restarted app closes the call in the history and stores its recording;
-- Asterisk restarted under a running app: the app reconnects by itself and serves calls.
+- Asterisk restarted under a running app: the app reconnects by itself and serves calls;
+- PostgreSQL stopped during calls, and the app killed and started again meanwhile: every call
+  is still answered, bridged and recorded, and once the database is back the history and the
+  recordings are complete, with nothing closed as "lost".
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,6 +27,7 @@ from recordings.models import Recording
 
 from .conftest import running_stasis
 from .harness import phone
+from .private_postgres import private_postgres
 from .test_first_call import CUSTOMER, OFFICE, app_registered, wait_for
 from .test_recording_rules import rule  # noqa: F401
 from .test_scenarios import office, queue, registered, staff, steps  # noqa: F401
@@ -30,12 +35,14 @@ from .test_scenarios import office, queue, registered, staff, steps  # noqa: F40
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def start_stasis() -> subprocess.Popen[str]:
-    """`manage.py stasis` as deployed, on the test database, sweeping every second."""
+def start_stasis(database_url: str = "", spool: Path | None = None) -> subprocess.Popen[str]:
+    """`manage.py stasis` as deployed, on the test database (or the one given), sweeping every
+    second."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": database_url or f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
+        "CENTRALA_SPOOL_DIR": str(spool or Path(settings.MEDIA_ROOT).parent / "stasis-spool"),
         "ASTERISK_CONFIG_DIR": str(settings.ASTERISK_CONFIG_DIR),
         "STASIS_SWEEP_SECONDS": "1",
         "CENTRALA_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # recordings land where this test reads them
@@ -105,3 +112,64 @@ def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk): 
             assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
             call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
     assert call.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "102"}) in steps(call)
+
+
+def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_back(staff, rule, tmp_path):  # noqa: F811
+    office(queue("ring_all"))
+    spool = tmp_path / "spool"
+
+    def talk(port: int) -> None:
+        result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
+                           local_port=port, timeout_s=60)  # fmt: skip
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+
+    def ended_in_spool() -> int:
+        facts = spool / "call-facts.jsonl"
+        return facts.read_text().count('"fact":"CallEnded"') if facts.exists() else 0
+
+    def calls_and_recordings() -> list[tuple[str, str, int, float, str, int]]:
+        return pg.query(
+            "SELECT c.channel_id, c.outcome, count(r.id), coalesce(min(r.duration_seconds), 0), min(r.file),"
+            " min(r.purpose_id) FROM pbx_call c LEFT JOIN recordings_recording r ON r.call_id = c.id"
+            " GROUP BY c.id, c.channel_id, c.outcome ORDER BY min(c.started_at)"
+        )
+
+    with private_postgres(copy_of=settings.DATABASES["default"]["NAME"]) as pg, \
+            phone("102", staff["102"][1], answers=True, registered=registered):  # fmt: skip
+        first = start_stasis(pg.url, spool)
+        app: subprocess.Popen[str] | None = first
+        try:
+            talking = ThreadPoolExecutor(1).submit(talk, 5194)
+            # The database goes away while the first call is connected and recorded ...
+            wait_for(lambda: pg.query("SELECT 1 FROM pbx_callevent WHERE kind = 'recording'"), timeout=30)
+            pg.stop()
+            talking.result(timeout=60)
+            # ... a second call comes in during the outage ...
+            talk(5195)
+            # ... the app is killed and started again, still without a database, once the ends
+            # of both calls are in its spool (a kill before that is the test above): it serves
+            # a third call with the configuration it saved.
+            wait_for(lambda: ended_in_spool() == 2, timeout=10)
+            first.send_signal(signal.SIGKILL)
+            first.communicate(timeout=10)
+            app = start_stasis(pg.url, spool)
+            talk(5196)
+            pg.start()
+            done = _within(lambda: [row for row in calls_and_recordings() if row[2] == 1] == calls_and_recordings()
+                           and len(calls_and_recordings()) == 3, timeout=60)  # fmt: skip
+        finally:
+            app.send_signal(signal.SIGTERM)
+            output, _ = app.communicate(timeout=30)
+        rows = calls_and_recordings()
+        spooled_left = (spool / "call-facts.jsonl").exists()
+    assert done, f"history after the outage: {rows}\nthe app said:\n{output[-6000:]}"
+    assert [row[1] for row in rows] == ["answered"] * 3, rows
+    # Each recording holds its whole conversation (the caller talks 12 s from the answer, the
+    # announcement and the ringing come first): the outage cut none of them short.
+    durations = [row[3] for row in rows]
+    assert min(durations) > 5 and max(durations) - min(durations) < 1, rows
+    assert [row[5] for row in rows] == [rule.purpose_id] * 3, rows  # recorded under the rule's purpose
+    assert all((Path(settings.MEDIA_ROOT) / row[4]).stat().st_size > 5 * 8000 for row in rows), rows
+    assert not spooled_left
+    assert "serving calls with the configuration saved" in output
+    assert "wrote" in output and "spooled call facts" in output

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from pbx.ari.client import AriClient
 from pbx.ari.stream import EventStream, events_url
 from pbx.call_store import CallStore
+from pbx.callflow.scenario import Directory
 from pbx.directory import load_directory, load_outbound_history
+from pbx.offline import DirectorySnapshot, FactSpool
 from pbx.stasis import StasisApp
 
 log = logging.getLogger("pbx.stasis")
@@ -29,13 +32,14 @@ class Command(BaseCommand):
 async def serve() -> None:
     ari = AriClient.from_settings()
     stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
-    store = CallStore(ari)
+    store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"))
+    snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.pickle")
     app = StasisApp(
         settings.ARI_APP,
         ari,
         stream,
         store,
-        lambda: store.db.run(load_directory),
+        lambda: store.db.run(load_or_saved_directory, snapshot),
         load_history=lambda: store.db.run(load_outbound_history),
         sweep_seconds=settings.STASIS_SWEEP_SECONDS,
     )
@@ -51,4 +55,24 @@ async def serve() -> None:
     runner.cancel()
     await store.db.close()
     await ari.aclose()
+    if runner.done() and not runner.cancelled() and (failure := runner.exception()) is not None:
+        # e.g. no database and no saved configuration at the first start: exit non-zero so
+        # the supervisor restarts it; the dialplan's fallback answers calls meanwhile
+        raise CommandError(f"the Stasis app could not run: {failure}") from failure
     log.info("stopped")
+
+
+def load_or_saved_directory(snapshot: DirectorySnapshot) -> Directory:
+    """The configuration from the database, saved for later; while the database cannot be
+    reached, the one saved last (so an app started during an outage still serves calls)."""
+    try:
+        directory = load_directory()
+    except (OperationalError, InterfaceError) as exc:
+        saved = snapshot.load()
+        if saved is None:
+            raise
+        log.warning("the database is unreachable (%s); serving calls with the configuration saved at %s",
+                    exc, snapshot.saved_at())  # fmt: skip
+        return saved
+    snapshot.save(directory)
+    return directory

@@ -1,0 +1,141 @@
+"""What the Stasis app keeps on its own disk, so calls go on while PostgreSQL is away.
+
+- `FactSpool`: call facts the database could not take, in order, one JSON line each. They
+  are written to the database once it answers again, also by the next run of the app if
+  this one is killed meanwhile.
+- `DirectorySnapshot`: the last configuration read from the database. An app started while
+  the database is unreachable serves calls with it instead of refusing them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import pickle
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pbx.callflow import commands as c
+from pbx.callflow.scenario import Directory
+
+log = logging.getLogger(__name__)
+
+FACT_TYPES: dict[str, type[c.Fact]] = {
+    cls.__name__: cls
+    for cls in vars(c).values()
+    if isinstance(cls, type) and issubclass(cls, c.Fact) and cls is not c.Fact
+}
+
+
+def encode_fact(fact: c.Fact) -> str:
+    fields = {f.name: getattr(fact, f.name) for f in dataclasses.fields(fact)}
+    fields["at"] = fact.at.isoformat()
+    return json.dumps({"fact": type(fact).__name__, **fields}, separators=(",", ":"), sort_keys=True)
+
+
+def decode_fact(line: str) -> c.Fact:
+    """The fact a line of the spool holds; ValueError naming what is wrong with it."""
+    try:
+        data = json.loads(line)
+        cls = FACT_TYPES[data.pop("fact")]
+        data["at"] = datetime.fromisoformat(data["at"])
+        return cls(**data)
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a call fact ({type(exc).__name__}: {exc}): {line[:200]!r}") from exc
+
+
+class FactSpool:
+    """An append-only file of facts waiting for the database; with no path, memory only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def load(self) -> list[c.Fact]:
+        """The facts an earlier run left. A line that cannot be read (cut short when the
+        machine lost power mid-write) is moved to `<spool>.bad` with the reason, never dropped."""
+        if self.path is None or not self.path.exists():
+            return []
+        facts, bad = [], []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                facts.append(decode_fact(line))
+            except ValueError as exc:
+                log.error("call fact spool %s: %s", self.path, exc)
+                bad.append(line)
+        if bad:
+            with self.path.with_suffix(self.path.suffix + ".bad").open("a", encoding="utf-8") as out:
+                out.writelines(f"{line}\n" for line in bad)
+            self.replace(facts)
+        if facts:
+            log.warning("%d call facts from an earlier run wait in %s for the database", len(facts), self.path)
+        return facts
+
+    def append(self, facts: Iterable[c.Fact]) -> None:
+        if self.path is None:
+            return
+        lines = "".join(f"{encode_fact(fact)}\n" for fact in facts)
+        if not lines:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(lines)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def replace(self, facts: list[c.Fact]) -> None:
+        """Keep only `facts` (those still not written): a new file renamed over the old one,
+        so a crash leaves either the old list or the new one, never half of either."""
+        if self.path is None:
+            return
+        if not facts:
+            self.path.unlink(missing_ok=True)
+            return
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.writelines(f"{encode_fact(fact)}\n" for fact in facts)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(self.path)
+
+
+class DirectorySnapshot:
+    """The last configuration read from the database, kept for a start without it.
+
+    Pickle, because a Directory is a tree of frozen dataclasses; the file is written and read
+    only by this app, in its own directory. A snapshot an older version wrote that no longer
+    loads counts as no snapshot."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._saved: Directory | None = None
+
+    def save(self, directory: Directory) -> None:
+        if directory == self._saved:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(directory))
+        tmp.replace(self.path)
+        self._saved = directory
+
+    def load(self) -> Directory | None:
+        try:
+            data: Any = pickle.loads(self.path.read_bytes())  # our own file, see above
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            log.error("the saved configuration %s cannot be read: %s", self.path, exc)
+            return None
+        return data if isinstance(data, Directory) else None
+
+    def saved_at(self) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
+        except FileNotFoundError:
+            return None
