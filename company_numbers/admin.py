@@ -11,7 +11,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from company_numbers.models import CompanyNumber, PortedNumber, PortingRequest
+from company_numbers.models import CompanyNumber, PortedNumber, PortingReminder, PortingRequest
 from company_numbers.porting.flow import ADVICE, PortingError, check, deadlines, do_move
 from compliance.admin_audit import AuditedModelAdmin
 from pbx.admin.config import apply_config_and_report, report_problems
@@ -39,6 +39,22 @@ class PortedNumberInline(admin.TabularInline):
         return False
 
 
+class PortingReminderInline(admin.TabularInline):
+    """The e-mails the scheduler sent about this request's deadlines (read only)."""
+
+    model = PortingReminder
+    extra = 0
+    can_delete = False
+    fields = ("deadline", "due", "kind", "sent_at", "sent_to")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class MoveActionForm(ActionForm):
     reason = forms.CharField(label=_("reason"), required=False, max_length=300)
     port_date = forms.DateField(label=_("porting date"), required=False)
@@ -53,7 +69,7 @@ class PortingRequestAdmin(AuditedModelAdmin):
     list_filter = ["state", "subscriber_type"]
     search_fields = ["subscriber_name", "nip", "numbers__number__e164"]
     readonly_fields = ["state", "submitted_on", "port_date", "reason", "findings", "due"]
-    inlines = [PortedNumberInline]
+    inlines = [PortedNumberInline, PortingReminderInline]
     actions = ["validate", "submit", "accept", "schedule", "complete", "reject", "withdraw", "to_draft"]
     action_form = MoveActionForm
 

@@ -149,3 +149,36 @@ class PortedNumber(models.Model):
 
     def __str__(self) -> str:
         return self.number.e164
+
+
+class PortingReminder(models.Model):
+    """One e-mail about one deadline of a request: sent once, so the daily run never repeats
+    it (a new date, after a reschedule, is a new deadline)."""
+
+    class Kind(models.TextChoices):
+        SOON = "soon", _("coming up")
+        OVERDUE = "overdue", _("overdue")
+
+    class Deadline(models.TextChoices):  # the keys of company_numbers.porting.flow.Deadline
+        DECISION = "decision", _("operator decides")
+        WITHDRAWAL = "withdrawal", _("last day to withdraw")
+        PORTING = "porting", _("porting date")
+        ACTIVATION = "activation", _("number working here")
+
+    request = models.ForeignKey(PortingRequest, on_delete=models.CASCADE, related_name="reminders")
+    deadline = models.CharField(_("deadline"), max_length=20, choices=Deadline.choices)
+    due = models.DateField(_("due"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent"))
+    sent_to = models.TextField(_("sent to"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("porting reminder")
+        verbose_name_plural = _("porting reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "deadline", "due", "kind"], name="one_reminder_per_deadline")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.deadline} {self.due} ({self.kind})"

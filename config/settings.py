@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CENTRALA_VAR_DIR", BASE_DIR / "var"))
@@ -18,6 +19,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -102,14 +113,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 # django-axes: 5 failed logins lock that username and that address out for 15 minutes
 # (manage.py axes_reset_username / axes_reset_ip to lift it early).
-AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOCKOUT_FAILURES", "5"))
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = float(os.environ.get("ADMIN_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) or None
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
 # Sessions end after 30 idle minutes (every request renews them) and with the browser.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -123,11 +134,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
-    if int(os.environ.get("TRUSTED_PROXY_COUNT", "0")):
+    if env_int("TRUSTED_PROXY_COUNT", 0):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # HSTS preload is a decision for whoever owns the domain (it binds every subdomain for good).
@@ -153,7 +164,7 @@ STORAGES = {
 # (32 random bytes, base64). Development uses a per-machine key in var/ when unset.
 RECORDING_MASTER_KEY = os.environ.get("RECORDING_MASTER_KEY", "")
 # How long recordings without a processing purpose (voicemail) are kept.
-DEFAULT_RETENTION_DAYS = int(os.environ.get("DEFAULT_RETENTION_DAYS", "30"))
+DEFAULT_RETENTION_DAYS = env_int("DEFAULT_RETENTION_DAYS", 30)
 
 # --- REST API (docs/api.md) -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,13 +204,13 @@ STASIS_SWEEP_SECONDS = float(os.environ.get("STASIS_SWEEP_SECONDS", "30"))
 STASIS_SPOOL_DIR = Path(os.environ.get("CENTRALA_SPOOL_DIR", VAR_DIR / "spool"))
 # Where render_asterisk_config writes; the sandbox instance's etc/ or a shared volume.
 ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", VAR_DIR / "asterisk-etc"))
-ASTERISK_HTTP_PORT = int(os.environ.get("ASTERISK_HTTP_PORT", "8088"))
-ASTERISK_SIP_PORT = int(os.environ.get("ASTERISK_SIP_PORT", "5060"))
+ASTERISK_HTTP_PORT = env_int("ASTERISK_HTTP_PORT", 8088)
+ASTERISK_SIP_PORT = env_int("ASTERISK_SIP_PORT", 5060)
 ASTERISK_BIND_ADDRESS = os.environ.get("ASTERISK_BIND_ADDRESS", "127.0.0.1")  # SIP (UDP, TLS)
 # ARI and Asterisk's HTTP server: loopback unless Asterisk runs on another host (then firewall it).
 ASTERISK_HTTP_BIND_ADDRESS = os.environ.get("ASTERISK_HTTP_BIND_ADDRESS", "127.0.0.1")
-ASTERISK_RTP_START = int(os.environ.get("ASTERISK_RTP_START", "10000"))
-ASTERISK_RTP_END = int(os.environ.get("ASTERISK_RTP_END", "10999"))
+ASTERISK_RTP_START = env_int("ASTERISK_RTP_START", 10000)
+ASTERISK_RTP_END = env_int("ASTERISK_RTP_END", 10999)
 # The carrier (SIP trunk) is identified by its source address; in the sandbox SIPp plays it.
 TRUNK_MATCH = os.environ.get("TRUNK_MATCH", "127.0.0.2")
 # Where calls to the outside world go (the carrier's SIP URI); in the sandbox a SIPp carrier.
@@ -212,7 +223,7 @@ TRUNK_REGISTRAR = os.environ.get("TRUNK_REGISTRAR", "")  # e.g. sip:sip.operator
 # --- SIP security (docs/security.md) ------------------------------------------------------
 # Staff phones use SIP over TLS and SRTP. Without TLS_CERT_FILE, development renders a CA and
 # certificate of its own (asterisk-etc/keys/); outside development the certificate is required.
-ASTERISK_TLS_PORT = int(os.environ.get("ASTERISK_TLS_PORT", "5061"))
+ASTERISK_TLS_PORT = env_int("ASTERISK_TLS_PORT", 5061)
 TLS_CERT_FILE = os.environ.get("TLS_CERT_FILE", "")  # as Asterisk sees it, e.g. fullchain.pem
 TLS_KEY_FILE = os.environ.get("TLS_KEY_FILE", "")
 TLS_DEVELOPMENT_CERTIFICATES = env_bool("TLS_DEVELOPMENT_CERTIFICATES", DEBUG)
@@ -222,19 +233,23 @@ ASTERISK_CHROOT = os.environ.get("ASTERISK_CHROOT", "")
 SIP_PLAIN_NETWORKS = [n for n in os.environ.get("SIP_PLAIN_NETWORKS", "127.0.0.0/8").split(",") if n]
 # Failed-login bans: SIP_BAN_AFTER failures within SIP_BAN_WINDOW_MINUTES ban a source for
 # SIP_BAN_MINUTES; SIP_NEVER_BAN (and the carrier, and the admin's list) are never banned.
-SIP_BAN_AFTER = int(os.environ.get("SIP_BAN_AFTER", "5"))
-SIP_BAN_WINDOW_MINUTES = int(os.environ.get("SIP_BAN_WINDOW_MINUTES", "10"))
-SIP_BAN_MINUTES = int(os.environ.get("SIP_BAN_MINUTES", "60"))
+SIP_BAN_AFTER = env_int("SIP_BAN_AFTER", 5)
+SIP_BAN_WINDOW_MINUTES = env_int("SIP_BAN_WINDOW_MINUTES", 10)
+SIP_BAN_MINUTES = env_int("SIP_BAN_MINUTES", 60)
 SIP_NEVER_BAN = [n for n in os.environ.get("SIP_NEVER_BAN", "127.0.0.1/32,::1/128").split(",") if n]
 ASTERISK_SECURITY_LOG = os.environ.get("ASTERISK_SECURITY_LOG", "")  # default: beside the config dir
 # Toll-fraud and ban alerts by e-mail (comma separated); empty: office managers with an address.
 SECURITY_ALERT_EMAILS = [a for a in os.environ.get("SECURITY_ALERT_EMAILS", "").split(",") if a]
+# Porting deadlines by e-mail (manage.py porting remind, daily in the scheduler): to these
+# addresses, else to every office manager; a deadline is announced this many days ahead.
+PORTING_REMINDER_EMAILS = [a for a in os.environ.get("PORTING_REMINDER_EMAILS", "").split(",") if a]
+PORTING_REMINDER_DAYS = env_int("PORTING_REMINDER_DAYS", 3)
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)

@@ -43,6 +43,11 @@ def alert_recipients() -> list[str]:
     """SECURITY_ALERT_EMAILS, else every office manager and superuser with an e-mail address."""
     if settings.SECURITY_ALERT_EMAILS:
         return list(settings.SECURITY_ALERT_EMAILS)
+    return office_manager_emails()
+
+
+def office_manager_emails() -> list[str]:
+    """Every active office manager and superuser with an e-mail address."""
     people = User.objects.filter(is_active=True).exclude(email="")
     managers = people.filter(groups__name="Office manager") | people.filter(is_superuser=True)
     return sorted(set(managers.values_list("email", flat=True)))

@@ -60,6 +60,7 @@ class Deadline:
     what: str
     due: date
     note: str = ""
+    key: str = ""  # stable name: decision, withdrawal, porting, activation
 
 
 def check(request: PortingRequest, today: date) -> Findings:
@@ -99,16 +100,16 @@ def deadlines(request: PortingRequest) -> list[Deadline]:
         mobile = request.numbers.filter(number__kind=CompanyNumber.Kind.MOBILE).exists()
         days = rules.decision_working_days_mobile if mobile else rules.decision_working_days_fixed
         out.append(Deadline(_("operator decides"), add_working_days(request.submitted_on, days),
-                            _("%(n)s working days from submission") % {"n": days}))  # fmt: skip
+                            _("%(n)s working days from submission") % {"n": days}, "decision"))  # fmt: skip
     port = request.port_date or request.requested_date
     if request.state in OPEN and request.state != S.REJECTED:
         cutoff = port - timedelta(days=rules.withdrawal_days_before)
-        out.append(Deadline(_("last day to withdraw"), cutoff,
-                            _("%(n)s days before porting") % {"n": rules.withdrawal_days_before}))  # fmt: skip
-        out.append(Deadline(_("porting date"), port, _("the old contract ends that day")))
+        note = _("%(n)s days before porting") % {"n": rules.withdrawal_days_before}
+        out.append(Deadline(_("last day to withdraw"), cutoff, note, "withdrawal"))
+        out.append(Deadline(_("porting date"), port, _("the old contract ends that day"), "porting"))
         days = rules.activation_working_days
         out.append(Deadline(_("number working here"), add_working_days(port, days),
-                            _("%(n)s working day(s) after the porting date") % {"n": days}))  # fmt: skip
+                            _("%(n)s working day(s) after the porting date") % {"n": days}, "activation"))  # fmt: skip
     return out
 
 

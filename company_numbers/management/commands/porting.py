@@ -7,12 +7,15 @@
     manage.py porting status 7         state, numbers, warnings, deadlines
     manage.py porting advance 7 submitted | rejected --reason "..." | scheduled --date 2026-12-15 | completed
     manage.py porting list             open requests with what is due next
+    manage.py porting remind [--days 3] [--dry-run]    e-mail deadlines coming up or overdue, once each
 """
 
+import argparse
 import csv
 import json
 from datetime import date
 from pathlib import Path
+from smtplib import SMTPException
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +24,7 @@ from django.utils import timezone
 
 from company_numbers.models import PortingRequest
 from company_numbers.porting.flow import ADVICE, OPEN, PortingError, check, deadlines, do_create_request, do_move
+from company_numbers.porting.reminders import do_send_reminders
 
 FIELDS = {  # option -> model field
     "type": "subscriber_type", "name": "subscriber_name", "name_on_record": "name_on_record", "pesel": "pesel",
@@ -49,6 +53,10 @@ class Command(BaseCommand):
         advance.add_argument("--reason", default="")
         advance.add_argument("--date", type=date.fromisoformat, help="the porting date (for 'scheduled')")
         sub.add_parser("list", help="open requests and what is due")
+        remind = sub.add_parser("remind", help="e-mail the deadlines coming up or overdue (daily, by the scheduler)")
+        remind.add_argument("--days", type=int, default=None, help="how far ahead (PORTING_REMINDER_DAYS)")
+        remind.add_argument("--dry-run", action="store_true", help="print them; send and record nothing")
+        remind.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -93,6 +101,16 @@ class Command(BaseCommand):
         request = do_move(_get(options["id"]), options["state"], actor="manage.py", today=timezone.localdate(),
                           reason=options["reason"], port_date=options["date"])  # fmt: skip
         self.stdout.write(f"request #{request.pk} is now {request.state}")
+
+    def _remind(self, options: dict[str, Any]) -> None:
+        try:
+            texts = do_send_reminders(today=options["today"], horizon_days=options["days"], dry_run=options["dry_run"])
+        except (OSError, SMTPException) as exc:
+            raise CommandError(f"The reminders could not be e-mailed ({exc}); nothing is marked sent.") from exc
+        for text in texts:
+            self.stdout.write(f"- {text}")
+        verb = "would send" if options["dry_run"] else "sent"
+        self.stdout.write(f"{verb} {len(texts)} porting reminder(s)" if texts else "no porting deadline to remind of")
 
     def _list(self, options: dict[str, Any]) -> None:
         requests = PortingRequest.objects.filter(state__in=OPEN).prefetch_related("numbers__number")
