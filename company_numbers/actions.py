@@ -17,9 +17,7 @@ def do_save_number(number: CompanyNumber, changes: dict[str, Any], actor: str, s
     for field, value in changes.items():
         setattr(number, field, value)
     with transaction.atomic():
-        if number.is_main:
-            CompanyNumber.objects.filter(is_main=True).exclude(pk=number.pk).update(is_main=False)
-        number.save()
+        number.save()  # takes the main mark from another number when this one gets it
         do_audit(actor, "config.add" if created else "config.change", f"numbers.companynumber:{number.pk}",
                  source=source, object=str(number), fields=sorted(changes))  # fmt: skip
         transaction.on_commit(lambda: apply_config_best_effort("a company number changed"))

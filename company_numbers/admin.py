@@ -24,7 +24,11 @@ class CompanyNumberAdmin(AuditedModelAdmin):
     search_fields = ["e164", "label"]
 
     def save_model(self, request: HttpRequest, obj: CompanyNumber, form: Any, change: bool) -> None:
+        previous = CompanyNumber.objects.filter(is_main=True).exclude(pk=obj.pk).first() if obj.is_main else None
         super().save_model(request, obj, form, change)
+        if previous is not None:
+            text = _("%(old)s is no longer the main number: %(new)s is.") % {"old": previous, "new": obj}
+            messages.info(request, text)
         transaction.on_commit(lambda: apply_config_and_report(request))
         transaction.on_commit(lambda: report_problems(request))
 

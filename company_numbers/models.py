@@ -1,7 +1,9 @@
 """Company numbers: the public numbers callers dial, each routed to what the firm set up."""
 
+from collections.abc import Collection
+
 import phonenumbers
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from company_numbers.fields import E164Field
@@ -66,13 +68,25 @@ class CompanyNumber(models.Model):
         ordering = ["e164"]
         verbose_name = _("company number")
         verbose_name_plural = _("company numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["is_main"], condition=models.Q(is_main=True), name="one_main_number")
+        ]
 
     def __str__(self) -> str:
         return f"{self.e164} {self.label}".strip()
 
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # A new main number takes the mark (save() below), so "another is main" is no error.
+        super().validate_constraints(exclude={*(exclude or ()), "is_main"})
+
     def save(self, *args: object, **kwargs: object) -> None:
+        """Marking a number as the main one takes the mark from whichever number had it, however
+        it is saved (admin, API, command)."""
         self.kind = number_kind(self.e164)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        with transaction.atomic():
+            if self.is_main:
+                CompanyNumber.objects.filter(is_main=True).exclude(pk=self.pk).update(is_main=False)
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def routable(self) -> bool:

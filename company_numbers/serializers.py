@@ -33,6 +33,8 @@ class CompanyNumberSerializer(serializers.ModelSerializer):
         model = CompanyNumber
         fields = ["id", "e164", "label", "kind", "status", "scenario", "is_main", "routable"]
         read_only_fields = ["kind"]
+        # A new main number takes the mark (CompanyNumber.save), so "another is main" is no error.
+        extra_kwargs: dict[str, dict[str, list[object]]] = {"is_main": {"validators": []}}
 
     def validate_e164(self, value: str) -> str:
         taken = CompanyNumber.objects.filter(e164=value)

@@ -77,6 +77,26 @@ def test_a_polish_number_is_stored_in_e164(client_for: Client, greeting):
     assert (number.e164, number.kind, number.status) == ("+48221234567", "geographic", "active")
 
 
+def test_marking_a_main_number_in_the_admin_takes_the_mark_from_the_old_one(client_for: Client, greeting):
+    old = CompanyNumber.objects.create(e164="+48221234567", label="Biuro", is_main=True)
+    response = client_for.post("/admin/numbers/companynumber/add/",
+                               {"e164": "22 765 43 21", "label": "Nowy", "status": "active", "is_main": "on"},
+                               follow=True)  # fmt: skip
+    assert "+48221234567 Biuro is no longer the main number: +48227654321 Nowy is." in response.content.decode()
+    assert list(CompanyNumber.objects.filter(is_main=True).values_list("e164", flat=True)) == ["+48227654321"]
+    old.refresh_from_db()
+    assert old.is_main is False
+
+
+def test_the_database_itself_holds_one_main_number_at_most():
+    from django.db import IntegrityError, transaction
+
+    first = CompanyNumber.objects.create(e164="+48221234567", is_main=True)
+    CompanyNumber.objects.create(e164="+48227654321")
+    with pytest.raises(IntegrityError, match="one_main_number"), transaction.atomic():
+        CompanyNumber.objects.exclude(pk=first.pk).update(is_main=True)  # around save(), as raw SQL would
+
+
 def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client):
     call = Call.objects.create(channel_id="1.1", direction="inbound", caller="+48601234567",
                                called="+48221234567", started_at=timezone.now())  # fmt: skip
