@@ -199,6 +199,12 @@ ARI_APP = os.environ.get("ARI_APP", "centrala")
 # How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
 # finished while it was away (after a crash or restart); also done on every reconnect.
 STASIS_SWEEP_SECONDS = float(os.environ.get("STASIS_SWEEP_SECONDS", "30"))
+# Asterisk's recording directory (astspooldir/recording) as this host sees it, when Asterisk
+# runs here or shares it as a volume: finished recordings are read there instead of being
+# downloaded over ARI. Empty: download (Asterisk on another host).
+ASTERISK_RECORDING_DIR = (
+    Path(os.environ["ASTERISK_RECORDING_DIR"]) if os.environ.get("ASTERISK_RECORDING_DIR") else None
+)
 # Where the Stasis app keeps call facts while PostgreSQL is unreachable, and the last
 # configuration it read (for a start during an outage). Local disk, one per app.
 STASIS_SPOOL_DIR = Path(os.environ.get("CENTRALA_SPOOL_DIR", VAR_DIR / "spool"))

@@ -65,11 +65,13 @@ class CallStore:
         ari: AriClient,
         *,
         spool: FactSpool | None = None,
+        recordings_dir: Path | None = None,
         retry_delay: Callable[[int], float] = lambda n: min(0.5 * 2**n, MAX_RETRY_SECONDS),
     ) -> None:
         self.ari = ari
         self.db = DatabaseThread()
         self.spool = spool or FactSpool(None)
+        self.recordings_dir = recordings_dir  # Asterisk's recording directory, when shared with us
         self._queue: asyncio.Queue[c.Fact] = asyncio.Queue()
         self._ingests: set[asyncio.Task[None]] = set()
         self._ingest_slots = asyncio.Semaphore(INGEST_AT_ONCE)
@@ -240,16 +242,27 @@ class CallStore:
         log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
 
     async def _ingest_once(self, fact: c.RecordingReady) -> None:
-        with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
-            path = Path(tmp) / f"recording.{fact.fmt}"
-            with path.open("wb") as out:
-                async with self.ari.stored_recording_file(fact.name) as chunks:
-                    async for chunk in chunks:
-                        out.write(chunk)
+        shared = self.recordings_dir / f"{fact.name}.{fact.fmt}" if self.recordings_dir else None
+        if shared is not None and shared.is_file():
+            # Same host (or a shared volume): read Asterisk's file where it lies. Asterisk's
+            # HTTP server serves large files one at a time, so downloads are the slow way.
             recording = await self.db.run(
-                do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
+                do_ingest_recording, fact.call_key, fact.name, fact.fmt, shared, fact.kind, fact.purpose_id
             )
-        log.info("stored recording %s (%.1f s, %d bytes)", fact.name, recording.duration_seconds, recording.size_bytes)
+            source = "from the shared directory"
+        else:
+            with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
+                path = Path(tmp) / f"recording.{fact.fmt}"
+                with path.open("wb") as out:
+                    async with self.ari.stored_recording_file(fact.name) as chunks:
+                        async for chunk in chunks:
+                            out.write(chunk)
+                recording = await self.db.run(
+                    do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
+                )
+            source = "over ARI"
+        log.info("stored recording %s %s (%.1f s, %d bytes)", fact.name, source, recording.duration_seconds,
+                 recording.size_bytes)  # fmt: skip
         try:
             await self.ari.delete_stored_recording(fact.name)
         except AriNotFound:

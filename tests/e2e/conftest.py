@@ -80,7 +80,7 @@ class StasisThread:
             settings.ARI_PASSWORD,
             backoff=Backoff(initial=0.05, maximum=0.5),
         )
-        store = CallStore(ari, retry_delay=lambda n: 0.2)
+        store = CallStore(ari, recordings_dir=settings.ASTERISK_RECORDING_DIR, retry_delay=lambda n: 0.2)
         self.app = StasisApp(
             settings.ARI_APP,
             ari,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import signal
 import subprocess
@@ -93,6 +94,21 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk
     with pytest.raises(AriNotFound):
         ari(lambda client: client._request("GET", f"recordings/stored/{recording.asterisk_name}"))
     assert not list((asterisk.spool / "recording").glob(f"{recording.asterisk_name}*"))
+
+
+def test_with_asterisks_recording_directory_shared_the_file_is_read_there_not_downloaded(
+    asterisk: Asterisk, office_number: CompanyNumber, settings, caplog
+):
+    settings.ASTERISK_RECORDING_DIR = asterisk.spool / "recording"
+    caplog.set_level(logging.INFO, logger="pbx.call_store")
+    with running_stasis():
+        result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5072)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.first())
+    assert f"stored recording {recording.asterisk_name} from the shared directory" in caplog.text
+    data = recording.audio()
+    assert hashlib.sha256(data).hexdigest() == recording.sha256 and 3.0 <= recording.duration_seconds <= 4.1
+    assert not list((asterisk.spool / "recording").glob(f"{recording.asterisk_name}*"))  # and deleted there
 
 
 def test_a_number_that_is_not_ours_hears_not_in_service_and_is_refused(asterisk: Asterisk, office_number):

@@ -32,7 +32,8 @@ class Command(BaseCommand):
 async def serve() -> None:
     ari = AriClient.from_settings()
     stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
-    store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"))
+    store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
+                      recordings_dir=settings.ASTERISK_RECORDING_DIR)  # fmt: skip
     snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.pickle")
     app = StasisApp(
         settings.ARI_APP,
