@@ -97,6 +97,24 @@ def test_the_database_itself_holds_one_main_number_at_most():
         CompanyNumber.objects.exclude(pk=first.pk).update(is_main=True)  # around save(), as raw SQL would
 
 
+def test_the_call_historys_years_come_from_the_first_and_last_call_not_from_every_call(client_for: Client):
+    from datetime import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for year in (2024, 2026):
+        Call.objects.create(channel_id=f"y{year}", direction="inbound", caller="+48601234567", called="+48221234567",
+                            started_at=timezone.make_aware(datetime(year, 6, 1, 12)))  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        page = client_for.get("/admin/pbx/call/").content.decode()
+    years = re.findall(r"started_at__year=(\d{4})", page)
+    assert sorted(set(years)) == ["2024", "2025", "2026"]
+    assert not [q["sql"] for q in queries.captured_queries if "DATE_TRUNC" in q["sql"]]  # no scan of every call
+    months = client_for.get("/admin/pbx/call/?started_at__year=2026").content.decode()
+    assert "started_at__month=6" in months  # below a year, Django's own drill-down
+
+
 def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client):
     call = Call.objects.create(channel_id="1.1", direction="inbound", caller="+48601234567",
                                called="+48221234567", started_at=timezone.now())  # fmt: skip
