@@ -1,14 +1,20 @@
 """Calls per second through Centrala's Stasis app against the same call in plain dialplan,
 on one Asterisk in one run (`make bench`).
 
-Both paths do the same: answer, play a greeting, ring an answering agent (a SIPp phone),
-bridge, record the conversation, and end when the caller hangs up after a few seconds.
+Two calls, each on both paths:
+- full: answer, play a greeting, ring an answering agent (a SIPp phone), bridge, record the
+  conversation, and end when the caller hangs up after 10 s;
+- light: answer, play 3 s, hang up (the PBX hangs up). Beside it runs the reference call of
+  shared/research/sandbox-notes.md (Answer, MixMonitor, Wait(3), Hangup), the "400 calls/s
+  with no failure" bar.
 For rising call rates it prints calls that succeeded and failed, INVITE-to-200 time (median,
-95th percentile), the Stasis process's CPU and memory, and whether every recording was
-stored complete; then Centrala / plain dialplan as ratios. Bounded: each step is a fixed
-number of calls at one rate. Everything runs on loopback in a private "bench" instance.
+95th percentile), the Stasis process's CPU and memory, and for the full call how many
+recordings were stored complete; then Centrala / plain dialplan as ratios. Bounded: each step
+is a fixed number of calls at one rate. Everything runs on loopback in a private "bench"
+instance whose database nothing else writes, so the baseline dialplan added to its rendered
+configuration is never rendered away during the run.
 
-    python bench/calls.py [--rates 10,40,100] [--seconds 8]
+    python bench/calls.py [--rates 10,40,100] [--light-rates 100,200,400] [--seconds 8] [--over-ari]
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ sys.path.insert(0, str(ROOT))
 SANDBOX = ROOT / "bin" / "asterisk-sandbox"
 HTTP, SIP, TLS = 28088, 25060, 25061
 CENTRALA_NUMBER, BASELINE_NUMBER, AGENT = "+48221234567", "+48221234599", "200"
+LIGHT_NUMBER, LIGHT_BASELINE_NUMBER, NOTES_NUMBER = "+48221234568", "+48221234598", "+48221234597"
 CALLER, AGENT_ADDRESS = "127.0.0.2", "127.0.0.5"
 
 
 @dataclass
 class Step:
-    path: str
+    call: str  # "full" or "light"
+    path: str  # "centrala", "dialplan" or "notes" (the sandbox-notes reference)
     rate: int
     calls: int
     ok: int
@@ -45,6 +53,10 @@ class Step:
     p95_ms: float
     cpu_percent: float = 0.0
     rss_mb: float = 0.0
+    started: float = 0.0  # epoch seconds: the calls of this step began in [started, ended)
+    ended: float = 0.0
+    stored: int = 0  # full call through Centrala: recordings stored, and intact of them
+    intact: int = 0
 
 
 def sandbox(*args: str, env: dict[str, str] | None = None) -> str:
@@ -54,9 +66,11 @@ def sandbox(*args: str, env: dict[str, str] | None = None) -> str:
     return result.stdout.strip()
 
 
-def environment() -> dict[str, str]:
+def environment(over_ari: bool) -> dict[str, str]:
     root = sandbox("root")
+    shared = "" if over_ari else f"{root}/srv/centrala/bench/spool/recording"
     return {
+        "ASTERISK_RECORDING_DIR": shared,
         "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1", "LOG_LEVEL": "WARNING",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/centrala_bench_calls",
         "ARI_URL": f"http://127.0.0.1:{HTTP}/ari", "ARI_USER": "centrala-bench", "ARI_APP": "centrala-bench",
@@ -68,12 +82,19 @@ def environment() -> dict[str, str]:
     }  # fmt: skip
 
 
-BASELINE_DIALPLAN = f"""; Added by bench/calls.py: the benchmark's baseline, the same call in plain dialplan.
+BASELINE_DIALPLAN = f"""; Added by bench/calls.py: the benchmark's baseline, the same calls in plain dialplan.
 [from-trunk]
 exten => {BASELINE_NUMBER},1,Answer()
  same => n,Playback(hello-world)
  same => n,MixMonitor(bench-${{UNIQUEID}}.wav)
  same => n,Dial(PJSIP/{AGENT},20)
+ same => n,Hangup()
+exten => {LIGHT_BASELINE_NUMBER},1,Answer()
+ same => n,Playback(silence/3)
+ same => n,Hangup()
+exten => {NOTES_NUMBER},1,Answer()
+ same => n,MixMonitor(bench-notes-${{UNIQUEID}}.wav)
+ same => n,Wait(3)
  same => n,Hangup()
 """
 
@@ -100,10 +121,16 @@ def configure() -> str:
     greeting = Prompt.objects.get_or_create(name="Powitanie", sound="hello-world")[0]
     # One announcement, as in the baseline: the recording notice (the greeting), then the agent.
     ring = Destination.objects.create(name="Agent", kind="extension", extension=agent, seconds=20)
-    CompanyNumber.objects.create(e164=CENTRALA_NUMBER, scenario=Scenario.objects.create(name="Biuro", when_open=ring))
+    office = CompanyNumber.objects.create(e164=CENTRALA_NUMBER,
+                                          scenario=Scenario.objects.create(name="Biuro", when_open=ring))  # fmt: skip
     purpose = ProcessingPurpose.objects.get_or_create(name="Benchmark", defaults={
         "legal_basis": "6.1.f", "retention_days": 1, "announcement": greeting, "notice_text": "-"})[0]  # fmt: skip
-    RecordingRule.objects.create(name="Wszystko", mode="always", purpose=purpose)
+    RecordingRule.objects.create(name="Wszystko", mode="always", purpose=purpose, company_number=office)
+    # The light call: 3 s of announcement, then the PBX hangs up; nothing recorded.
+    silence = Prompt.objects.get_or_create(name="Trzy sekundy", sound="silence/3")[0]
+    bye = Destination.objects.create(name="Koniec", kind="hangup")
+    three = Destination.objects.create(name="Komunikat", kind="announcement", prompt=silence, then=bye)
+    CompanyNumber.objects.create(e164=LIGHT_NUMBER, scenario=Scenario.objects.create(name="Lekki", when_open=three))
     etc = Path(os.environ["ASTERISK_CONFIG_DIR"])
     apply_config(etc, reload=False)
     # The baseline goes into the rendered files for this run only: production never has it,
@@ -153,12 +180,13 @@ def _online(extension: str, timeout: float = 10) -> bool:
     return False
 
 
-def run_calls(path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
+def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
     calls = rate * seconds
     for old in glob.glob(str(root / "caller_*_rtt.csv")):
         os.unlink(old)
-    cpu_before, wall_before = cpu_seconds(stasis_pid), time.monotonic()
-    result = sipp(f"127.0.0.1:{SIP}", "-sf", "/srv/centrala/bench/caller.xml", "-s", number, "-i", CALLER,
+    cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
+    scenario = "caller.xml" if call == "full" else "caller_light.xml"
+    result = sipp(f"127.0.0.1:{SIP}", "-sf", f"/srv/centrala/bench/{scenario}", "-s", number, "-i", CALLER,
                   "-mi", CALLER, "-p", "5070", "-r", str(rate), "-m", str(calls), "-l", str(rate * 30),
                   "-timeout", f"{seconds + 60}s", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
                   timeout=seconds + 120)  # fmt: skip
@@ -168,7 +196,7 @@ def run_calls(path: str, number: str, rate: int, seconds: int, stasis_pid: int, 
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
     median = statistics.median(times) if times else float("nan")
     p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else (times[-1] if times else float("nan"))
-    return Step(path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid))
+    return Step(call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), started, time.time())
 
 
 def _count(output: str, label: str) -> int:
@@ -190,35 +218,41 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def check_recordings(expected: int, timeout: float = 120) -> tuple[int, int, float]:
-    """(stored, intact, median seconds): intact means it decrypts to a WAV file whose length
-    is what the header says, and holds more than two seconds of the conversation."""
+def check_recordings(steps: list[Step], timeout: float = 120) -> None:
+    """Fill in each full Centrala step's stored and intact recordings. Intact: it decrypts to
+    a WAV file whose length is what the header says, holding more than two seconds."""
     import io
     import wave
+    from datetime import UTC, datetime
 
     from recordings.models import Recording
 
+    ours = [s for s in steps if s.call == "full" and s.path == "centrala"]
     deadline = time.monotonic() + timeout
-    while Recording.objects.count() < expected and time.monotonic() < deadline:
+    while Recording.objects.count() < sum(s.ok for s in ours) and time.monotonic() < deadline:
         time.sleep(1)
-    intact, lengths = 0, []
-    for recording in Recording.objects.all():
-        data = recording.audio()
-        with wave.open(io.BytesIO(data)) as audio:
-            seconds = audio.getnframes() / audio.getframerate()
-            whole = len(data) >= 44 + audio.getnframes() * audio.getsampwidth() * audio.getnchannels()
-        lengths.append(seconds)
-        intact += whole and seconds > 2
-    return Recording.objects.count(), intact, statistics.median(lengths) if lengths else 0.0
+    for step in ours:
+        window = (datetime.fromtimestamp(step.started, UTC), datetime.fromtimestamp(step.ended, UTC))
+        for recording in Recording.objects.filter(call__started_at__range=window):
+            data = recording.audio()
+            with wave.open(io.BytesIO(data)) as audio:
+                seconds = audio.getnframes() / audio.getframerate()
+                whole = len(data) >= 44 + audio.getnframes() * audio.getsampwidth() * audio.getnchannels()
+            step.stored += 1
+            step.intact += whole and seconds > 2
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="10,40,100", help="calls per second, comma separated")
+    parser.add_argument("--rates", default="10,40,100", help="calls per second of the full call, comma separated")
+    parser.add_argument("--light-rates", default="100,200,400", help="calls per second of the light call")
     parser.add_argument("--seconds", type=int, default=8, help="seconds of calls at each rate")
+    parser.add_argument("--over-ari", action="store_true",
+                        help="download recordings over ARI instead of reading Asterisk's directory")  # fmt: skip
     args = parser.parse_args()
-    rates = [int(r) for r in args.rates.split(",")]
-    env = environment()
+    rates = [int(r) for r in args.rates.split(",") if r]
+    light_rates = [int(r) for r in args.light_rates.split(",") if r]
+    env = environment(args.over_ari)
     os.environ.update(env)
     create_database("centrala_bench_calls")
     import django
@@ -230,7 +264,7 @@ def main() -> None:
     copy_scenarios()
     root = Path(env["ASTERISK_CHROOT"])
     (root / "srv" / "centrala" / "bench").mkdir(parents=True, exist_ok=True)
-    for name in ("caller.xml", "agent.xml"):
+    for name in ("caller.xml", "caller_light.xml", "agent.xml"):
         (root / "srv" / "centrala" / "bench" / name).write_text((ROOT / "bench" / "sipp" / name).read_text())
     sandbox("stop", "bench")
     sandbox("start", "bench", env={**os.environ})
@@ -247,17 +281,22 @@ def main() -> None:
             time.sleep(2)
             try:
                 for path, number in (("centrala", CENTRALA_NUMBER), ("dialplan", BASELINE_NUMBER)):
-                    steps.append(run_calls(path, number, rate, args.seconds, stasis.pid, root))
+                    steps.append(run_calls("full", path, number, rate, args.seconds, stasis.pid, root))
                     time.sleep(2)
             finally:
                 agent.terminate()
                 agent.wait(10)
-        stored, intact, median_length = check_recordings(sum(s.ok for s in steps if s.path == "centrala"))
+        for rate in light_rates:
+            for path, number in (("centrala", LIGHT_NUMBER), ("dialplan", LIGHT_BASELINE_NUMBER),
+                                 ("notes", NOTES_NUMBER)):  # fmt: skip
+                steps.append(run_calls("light", path, number, rate, args.seconds, stasis.pid, root))
+                time.sleep(5)  # the last calls of the step hang up (3 s) before the next begins
+        check_recordings(steps)
     finally:
         stasis.terminate()
         stasis.wait(30)
         sandbox("stop", "bench")
-    report(steps, stored, intact, median_length)
+    report(steps, "shared directory" if env["ASTERISK_RECORDING_DIR"] else "ARI downloads")
     problems = [line for line in stasis_log.read_text().splitlines() if " ERROR " in line or " WARNING " in line]
     print(f"Stasis app log: {stasis_log} ({len(problems)} warnings and errors)")
     for line in problems[:5]:
@@ -272,25 +311,24 @@ def create_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def report(steps: list[Step], stored: int, intact: int, median_length: float) -> None:
-    print(f"\n{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}{'p95':>9}"
-          f"{'Stasis CPU':>12}{'RSS':>8}")  # fmt: skip
+def report(steps: list[Step], recordings_via: str) -> None:
+    print(f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
+          f"{'p95':>9}{'Stasis CPU':>12}{'RSS':>8}{'recordings':>12}")  # fmt: skip
     for s in steps:
-        cpu = f"{s.cpu_percent:.0f} %" if s.path == "centrala" else "-"
-        rss = f"{s.rss_mb:.0f} MB" if s.path == "centrala" else "-"
-        print(f"{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms{s.p95_ms:>6.0f} ms"
-              f"{cpu:>12}{rss:>8}")  # fmt: skip
+        ours = s.path == "centrala"
+        cpu = f"{s.cpu_percent:.0f} %" if ours else "-"
+        rss = f"{s.rss_mb:.0f} MB" if ours else "-"
+        kept = f"{s.intact}/{s.ok}" if ours and s.call == "full" else "-"
+        print(f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
+              f"{s.p95_ms:>6.0f} ms{cpu:>12}{rss:>8}{kept:>12}")  # fmt: skip
+    print(f"(recordings: intact / successful calls, stored through the {recordings_via})")
     print("\nCentrala / plain dialplan:")
-    for rate in sorted({s.rate for s in steps}):
-        ours = next(s for s in steps if s.rate == rate and s.path == "centrala")
-        base = next(s for s in steps if s.rate == rate and s.path == "dialplan")
+    for call, rate in sorted({(s.call, s.rate) for s in steps}):
+        ours = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "centrala"))
+        base = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "dialplan"))
         share = (ours.ok / base.ok) if base.ok else float("nan")
-        print(f"  {rate:>3}/s: successful calls {share:.2f}, median setup {ours.median_ms / base.median_ms:.2f}x, "
-              f"p95 setup {ours.p95_ms / base.p95_ms:.2f}x")  # fmt: skip
-    print(
-        f"\nrecordings through Centrala: {stored} stored, {intact} intact "
-        f"(of {sum(s.ok for s in steps if s.path == 'centrala')} successful calls), median length {median_length:.1f} s"
-    )
+        print(f"  {call:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
+              f"{ours.median_ms / base.median_ms:.2f}x, p95 setup {ours.p95_ms / base.p95_ms:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

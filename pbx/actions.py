@@ -154,6 +154,13 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> list[c.RecordingRead
     return out
 
 
+def recordings_stored_already(names: list[str]) -> set[str]:
+    """Which of these Asterisk recording names are stored here already."""
+    from recordings.models import Recording
+
+    return set(Recording.objects.filter(asterisk_name__in=names).values_list("asterisk_name", flat=True))
+
+
 def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
     """Turn a missed, abandoned or requested call into a task, once per call and reason.
 

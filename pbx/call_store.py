@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
+from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings, recordings_stored_already
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
 from pbx.offline import FactSpool
@@ -29,6 +29,7 @@ from recordings.actions import RecordingRejected, do_ingest_recording
 log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 4
+LOOK_FOR_FILE_ATTEMPTS = 8  # about 35 s for a finished recording's file to appear
 MAX_RETRY_SECONDS = 10.0  # the longest pause between two tries of an unreachable database
 FLUSH_CHUNK = 500  # spooled facts written per transaction once the database is back
 # Recordings fetched from Asterisk at once: its HTTP server serves large files one by one, so
@@ -197,13 +198,22 @@ class CallStore:
             return False
 
     async def recover_recordings(self) -> int:
-        """Store the recordings Asterisk finished while no app listened; returns how many."""
+        """Store the recordings Asterisk finished while no app listened (or whose storing gave
+        up), and delete from Asterisk those stored already whose deletion failed; returns how
+        many it started storing."""
         stored = await self.ari.stored_recordings()
         orphans = await self.db.run(find_orphan_recordings, stored)
         orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
         for fact in orphans:
             log.warning("recovering recording %s, finished while the app was away", fact.name)
             self._start_ingest(fact)
+        done = await self.db.run(recordings_stored_already, [entry.get("name", "") for entry in stored])
+        for name in sorted(done - self._ingesting):
+            try:
+                await self.ari.delete_stored_recording(name)
+                log.info("deleted recording %s from Asterisk (stored earlier)", name)
+            except AriError as exc:
+                log.info("recording %s is stored; deleting it from Asterisk failed again: %s", name, exc)
         return len(orphans)
 
     # --- recordings ------------------------------------------------------------------
@@ -218,17 +228,21 @@ class CallStore:
         task.add_done_callback(lambda _: self._ingesting.discard(fact.name))
 
     async def _ingest(self, fact: c.RecordingReady) -> None:
-        for attempt in range(INGEST_ATTEMPTS):
+        attempt = looked = 0
+        while attempt < INGEST_ATTEMPTS:
             try:
                 async with self._ingest_slots:
                     await self._ingest_once(fact)
                 return
             except AriNotFound:
-                # A bridge recording is closed a moment after the bridge goes: look again.
-                if attempt == INGEST_ATTEMPTS - 1:
-                    log.error("recording %s is not on Asterisk; nothing to store", fact.name)
+                # A bridge recording is closed a moment after the bridge goes, later under load:
+                # look again for a while; the sweep stores it if it comes later still.
+                looked += 1
+                if looked == LOOK_FOR_FILE_ATTEMPTS:
+                    log.error("recording %s is not on Asterisk (yet); left to the sweep", fact.name)
                     return
-                await asyncio.sleep(self._retry_delay(attempt))
+                await asyncio.sleep(self._retry_delay(looked - 1))
+                continue
             except RecordingRejected as exc:
                 log.error("recording %s kept on Asterisk: %s", fact.name, exc)
                 return
@@ -239,13 +253,17 @@ class CallStore:
             except Exception as exc:
                 log.warning("storing recording %s failed (attempt %d): %s", fact.name, attempt + 1, exc)
                 await asyncio.sleep(self._retry_delay(attempt))
+            attempt += 1
         log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
 
     async def _ingest_once(self, fact: c.RecordingReady) -> None:
-        shared = self.recordings_dir / f"{fact.name}.{fact.fmt}" if self.recordings_dir else None
-        if shared is not None and shared.is_file():
-            # Same host (or a shared volume): read Asterisk's file where it lies. Asterisk's
-            # HTTP server serves large files one at a time, so downloads are the slow way.
+        if self.recordings_dir is not None:
+            # Same host (or a shared volume): read Asterisk's file where it lies, never over
+            # ARI: Asterisk's HTTP server serves files one at a time, and a download stuck on a
+            # busy server holds up the calls' own requests behind it.
+            shared = self.recordings_dir / f"{fact.name}.{fact.fmt}"
+            if not shared.is_file():
+                raise AriNotFound(f"{shared} is not there")
             recording = await self.db.run(
                 do_ingest_recording, fact.call_key, fact.name, fact.fmt, shared, fact.kind, fact.purpose_id
             )

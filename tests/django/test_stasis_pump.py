@@ -252,3 +252,60 @@ def test_recordings_finished_while_the_app_was_away_are_found_for_ended_calls_on
     [orphan] = find_orphan_recordings(asterisk_has)
     assert (orphan.call_key, orphan.name, orphan.kind, orphan.purpose_id) == (ended, f"{ended}-call", "call",
                                                                               purpose.pk)  # fmt: skip
+
+
+def _call_ended(key: str) -> None:
+    from pbx.actions import do_apply_facts
+    from pbx.callflow import commands as c
+
+    do_apply_facts([
+        c.CallStarted(key, call_key=key, at=now(), direction="inbound", caller="+48601234567", called=OFFICE,
+                      sip_call_id=""),
+        c.CallEnded(key, call_key=key, at=now(), outcome="answered", cause=16, cause_text=""),
+    ])  # fmt: skip
+
+
+def test_the_sweep_deletes_from_asterisk_a_recording_stored_whose_deletion_failed(tmp_path):
+    from recordings.actions import do_ingest_recording
+    from tests.django.test_recordings import make_wav
+
+    key = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e11"
+    _call_ended(key)
+    do_ingest_recording(key, f"{key}-call", "wav", make_wav(tmp_path / "s.wav", 1))
+    fake = FakeAsterisk(live_channels=[])
+    fake.stored = [{"name": f"{key}-call", "format": "wav"}]
+
+    async def scenario(app: StasisApp) -> None:
+        fake.requests.clear()
+        assert await app.store.recover_recordings() == 0  # nothing to store again
+        assert fake.requests == [f"DELETE recordings/stored/{key}-call"]
+
+    asyncio.run(scenario_runner(fake, scenario))
+
+
+def test_with_a_shared_directory_a_recording_is_read_there_and_never_downloaded(tmp_path, monkeypatch):
+    from pbx.callflow import commands as c
+    from recordings.models import Recording
+    from tests.django.test_recordings import make_wav
+
+    present, late = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e21", "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e22"
+    for key in (present, late):
+        _call_ended(key)
+    make_wav(tmp_path / f"{present}-call.wav", 1)
+    fake = FakeAsterisk(live_channels=[])
+
+    async def scenario() -> None:
+        ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
+        store = CallStore(ari, recordings_dir=tmp_path, retry_delay=lambda n: 0.01)
+        runner = asyncio.create_task(store.run())
+        for key in (present, late):
+            store.submit(c.RecordingReady(key, call_key=key, at=now(), name=f"{key}-call", fmt="wav"))
+        await until(lambda: not store._ingests and len(fake.requests) >= 1)
+        runner.cancel()
+        await store.db.close()
+        await ari.aclose()
+
+    asyncio.run(scenario())
+    assert list(Recording.objects.values_list("asterisk_name", flat=True)) == [f"{present}-call"]
+    # The stored one is deleted through ARI; the one whose file never came is left to the sweep.
+    assert fake.requests == [f"DELETE recordings/stored/{present}-call"]
