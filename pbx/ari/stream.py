@@ -4,7 +4,9 @@ The reader only parses and hands each event to a synchronous, non-blocking callb
 slow consumer never stalls the socket (Asterisk drops a socket whose writes time out). On
 every (re)connect `on_connected` is scheduled as its own task, for reconciliation, while the
 reader keeps reading. Liveness is ours to check: Asterisk never pings inbound ARI sockets,
-so the client pings and gives up on a silent peer.
+so the client pings and gives up on a silent peer. Only a silent one: events arriving prove
+the peer alive, and under load Asterisk's pong waits behind thousands of queued events, so
+a plain ping timeout would cut a busy but healthy stream (and lose its events).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class EventStream:
         self._sleep = sleep
         self._stopping = False
         self._ws: ClientConnection | None = None
+        self._last_frame = 0.0  # loop time of the last frame received
         self.connections = 0  # successful connects so far, for health reporting and tests
 
     async def run(
@@ -81,8 +84,7 @@ class EventStream:
                 async with connect(
                     self.url,
                     additional_headers=self._headers,
-                    ping_interval=self.ping_interval,
-                    ping_timeout=self.ping_timeout,
+                    ping_interval=None,  # our own keepalive, below
                     max_queue=None,  # never push back on Asterisk: we drain into our own queue
                     open_timeout=5,
                 ) as ws:
@@ -92,7 +94,11 @@ class EventStream:
                     log.info("ARI event stream connected (%s)", self.url.split("?")[0])
                     if on_connected is not None:
                         _spawn(on_connected())
-                    await self._read(ws, on_event)
+                    keepalive = asyncio.create_task(self._keepalive(ws))
+                    try:
+                        await self._read(ws, on_event)
+                    finally:
+                        keepalive.cancel()
             except InvalidStatus as exc:
                 status = exc.response.status_code
                 hint = " (check ARI_USER/ARI_PASSWORD)" if status == 401 else ""
@@ -109,10 +115,34 @@ class EventStream:
             await self._sleep(delay)
 
     async def _read(self, ws: ClientConnection, on_event: Callable[[Event], None]) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_frame = loop.time()
         async for raw in ws:
+            self._last_frame = loop.time()
             event = _decode(raw)
             if event is not None:
                 on_event(event)
+
+    async def _keepalive(self, ws: ClientConnection) -> None:
+        """Every `ping_interval` of silence, ping; no pong within `ping_timeout`: the peer is
+        gone (a dead host sends no close), so close and let `run` reconnect."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            if loop.time() - self._last_frame < self.ping_interval:
+                continue  # events are arriving: alive
+            try:
+                pong = await ws.ping()
+                await asyncio.wait_for(pong, self.ping_timeout)
+            except TimeoutError:
+                if loop.time() - self._last_frame < self.ping_interval + self.ping_timeout:
+                    continue  # events came meanwhile; the pong is only queued behind them
+                log.warning("ARI sent nothing for %.0f s and did not answer a ping; reconnecting",
+                            loop.time() - self._last_frame)  # fmt: skip
+                ws.transport.abort()  # a silent peer would not answer a close handshake either
+                return
+            except WebSocketException:
+                return  # closed meanwhile; the reader sees it
 
     async def stop(self) -> None:
         self._stopping = True

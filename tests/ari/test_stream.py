@@ -99,6 +99,54 @@ def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
     assert connects == [1, 2]
 
 
+def test_a_silent_peer_that_answers_no_ping_is_dropped_and_the_stream_reconnects():
+    sessions = 0
+
+    async def handler(ws: ServerConnection) -> None:
+        nonlocal sessions
+        sessions += 1
+        if sessions == 1:
+            ws.transport.pause_reading()  # a hung host: reads nothing, so answers no ping
+            await asyncio.sleep(0.5)  # the client gives up after 0.2 s
+            ws.transport.resume_reading()  # and now sees the client gone
+        else:
+            await ws.send(json.dumps(END))
+            await asyncio.sleep(1)
+
+    async def main() -> tuple[list[e.Event], int]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
+                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
+            return await collect(stream, 1), stream.connections
+
+    received, connections = asyncio.run(main())
+    assert [type(event) for event in received] == [e.StasisEnd]
+    assert connections == 2
+
+
+def test_a_busy_peer_whose_pongs_lag_behind_its_events_is_kept():
+    async def handler(ws: ServerConnection) -> None:
+        ws.transport.pause_reading()  # pongs never come, as when they queue behind events
+        for _ in range(40):  # 0.8 s of events, many ping intervals
+            await ws.send(json.dumps(START))
+            await asyncio.sleep(0.02)
+        await ws.send(json.dumps(END))
+        ws.transport.resume_reading()  # so that the client's close is answered
+        await asyncio.sleep(1)
+
+    async def main() -> tuple[list[e.Event], int]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
+                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
+            return await collect(stream, 41), stream.connections
+
+    received, connections = asyncio.run(main())
+    assert len(received) == 41 and isinstance(received[-1], e.StasisEnd)
+    assert connections == 1  # never cut
+
+
 def test_a_refused_connection_is_retried_with_backoff():
     delays: list[float] = []
 
