@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+MAX_CONNECTIONS = 40
 # Downloads of long recordings may take longer than one control request.
 DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
 T = TypeVar("T")
@@ -66,8 +67,27 @@ class AriClient:
             timeout=timeout,
             transport=transport,
             # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
-            limits=httpx.Limits(max_connections=40, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=20),
         )
+        # Requests wait for a connection here, not in httpcore's pool: the pool scans every
+        # waiting request against every connection on each hand-out, which at a few hundred
+        # calls per second took two thirds of the Stasis app's CPU (py-spy, bench/calls.py).
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._slot_wait = timeout.pool if timeout.pool is not None else 2.0
+
+    @asynccontextmanager
+    async def _connection_slot(self, method: str, path: str) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self._slot_wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise AriTimeout(
+                f"{method} {path}: no free connection to Asterisk within {self._slot_wait:.0f} s"
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     @classmethod
     def from_settings(cls, **kwargs: Any) -> AriClient:
@@ -88,7 +108,8 @@ class AriClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self._http.request(method, path, **kwargs)
+            async with self._connection_slot(method, path):
+                response = await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
             raise AriTimeout(f"{method} {path}: no answer from Asterisk in time") from exc
         except httpx.TransportError as exc:
@@ -249,7 +270,10 @@ class AriClient:
         """Stream a stored recording's bytes: `async with ari.stored_recording_file(n) as chunks:`."""
         path = f"recordings/stored/{_seg(name)}/file"
         try:
-            async with self._http.stream("GET", path, timeout=DOWNLOAD_TIMEOUT) as response:
+            async with (
+                self._connection_slot("GET", path),
+                self._http.stream("GET", path, timeout=DOWNLOAD_TIMEOUT) as response,
+            ):
                 if response.status_code >= 400:
                     await response.aread()
                     _raise_for_status("GET", path, response)

@@ -127,3 +127,45 @@ def test_event_filter_disallows_the_given_types():
     [request] = seen.requests
     assert (request.method, request.url.path) == ("PUT", "/ari/applications/centrala/eventFilter")
     assert request.read() == b'{"allowed":[],"disallowed":[{"type":"ChannelVarset"}]}'
+
+
+def test_a_burst_of_requests_waits_for_a_connection_in_order_never_more_than_the_limit_at_once():
+    from pbx.ari.client import MAX_CONNECTIONS
+
+    in_flight, most = 0, 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(204)
+
+    async def go() -> None:
+        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(slow)) as ari:
+            await asyncio.gather(*(ari.answer(f"c{n}") for n in range(300)))
+
+    asyncio.run(go())
+    assert most == MAX_CONNECTIONS
+
+
+def test_no_free_connection_in_time_is_a_timeout_naming_the_request():
+    release = asyncio.Event()
+
+    async def stuck(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(204)
+
+    async def go() -> None:
+        timeout = httpx.Timeout(5.0, pool=0.2)
+        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(stuck),
+                             timeout=timeout) as ari:  # fmt: skip
+            busy = [asyncio.create_task(ari.answer(f"c{n}")) for n in range(40)]
+            await asyncio.sleep(0.05)
+            with pytest.raises(AriTimeout, match="POST channels/late/answer: no free connection to Asterisk"):
+                await ari.answer("late")
+            release.set()
+            await asyncio.gather(*busy)
+
+    asyncio.run(go())
