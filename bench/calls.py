@@ -53,6 +53,7 @@ class Step:
     p95_ms: float
     cpu_percent: float = 0.0
     rss_mb: float = 0.0
+    asterisk_cpu: float = 0.0  # Asterisk's CPU over the step, in % of one core
     started: float = 0.0  # epoch seconds: the calls of this step began in [started, ended)
     ended: float = 0.0
     stored: int = 0  # full call through Centrala: recordings stored, and intact of them
@@ -184,19 +185,32 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
     calls = rate * seconds
     for old in glob.glob(str(root / "caller_*_rtt.csv")):
         os.unlink(old)
+    asterisk = asterisk_pid()
     cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
+    asterisk_before = cpu_seconds(asterisk)
     scenario = "caller.xml" if call == "full" else "caller_light.xml"
     result = sipp(f"127.0.0.1:{SIP}", "-sf", f"/srv/centrala/bench/{scenario}", "-s", number, "-i", CALLER,
                   "-mi", CALLER, "-p", "5070", "-r", str(rate), "-m", str(calls), "-l", str(rate * 30),
                   "-timeout", f"{seconds + 60}s", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
                   timeout=seconds + 120)  # fmt: skip
-    cpu = (cpu_seconds(stasis_pid) - cpu_before) / (time.monotonic() - wall_before) * 100
+    wall = time.monotonic() - wall_before
+    cpu = (cpu_seconds(stasis_pid) - cpu_before) / wall * 100
+    asterisk_cpu = (cpu_seconds(asterisk) - asterisk_before) / wall * 100
     times = sorted(float(line.split(";")[1]) for f in glob.glob(str(root / "caller_*_rtt.csv"))
                    for line in Path(f).read_text().splitlines()[1:] if line.count(";") >= 2)  # fmt: skip
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
     median = statistics.median(times) if times else float("nan")
     p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else (times[-1] if times else float("nan"))
-    return Step(call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), started, time.time())
+    return Step(call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started,
+                time.time())  # fmt: skip
+
+
+def asterisk_pid() -> int:
+    found = subprocess.run(["pgrep", "-f", "srv/centrala/bench/etc/asterisk.conf"], capture_output=True, text=True,
+                           check=False).stdout.split()  # fmt: skip
+    if not found:
+        raise SystemExit("the bench instance's Asterisk is not running")
+    return int(found[0])
 
 
 def _count(output: str, label: str) -> int:
@@ -270,7 +284,8 @@ def main() -> None:
     sandbox("start", "bench", env={**os.environ})
     stasis_log = Path(tempfile.mkstemp(prefix="centrala-bench-stasis-", suffix=".log")[1])
     with stasis_log.open("w") as out:
-        env = {**os.environ, "LOG_LEVEL": "INFO"}
+        # As in production: DEBUG off (Django would otherwise time and keep every query).
+        env = {**os.environ, "LOG_LEVEL": "INFO", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
         stasis = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out,
                                   stderr=subprocess.STDOUT)  # fmt: skip
     steps: list[Step] = []
@@ -313,14 +328,14 @@ def create_database(name: str) -> None:
 
 def report(steps: list[Step], recordings_via: str) -> None:
     print(f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
-          f"{'p95':>9}{'Stasis CPU':>12}{'RSS':>8}{'recordings':>12}")  # fmt: skip
+          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'recordings':>12}")  # fmt: skip
     for s in steps:
         ours = s.path == "centrala"
         cpu = f"{s.cpu_percent:.0f} %" if ours else "-"
         rss = f"{s.rss_mb:.0f} MB" if ours else "-"
         kept = f"{s.intact}/{s.ok}" if ours and s.call == "full" else "-"
         print(f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
-              f"{s.p95_ms:>6.0f} ms{cpu:>12}{rss:>8}{kept:>12}")  # fmt: skip
+              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{kept:>12}")  # fmt: skip
     print(f"(recordings: intact / successful calls, stored through the {recordings_via})")
     print("\nCentrala / plain dialplan:")
     for call, rate in sorted({(s.call, s.rate) for s in steps}):

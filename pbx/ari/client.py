@@ -67,7 +67,7 @@ class AriClient:
             timeout=timeout,
             transport=transport,
             # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
         )
         # Requests wait for a connection here, not in httpcore's pool: the pool scans every
         # waiting request against every connection on each hand-out, which at a few hundred
