@@ -208,3 +208,12 @@ def test_an_app_started_during_an_outage_serves_calls_with_the_configuration_sav
         command.load_or_saved_directory(DirectorySnapshot(tmp_path / "none.pickle"))
     (tmp_path / "broken.pickle").write_bytes(b"not a pickle")
     assert DirectorySnapshot(tmp_path / "broken.pickle").load() is None
+
+
+def test_a_recording_directory_that_is_not_there_stops_the_app_at_start(settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.ARI_PASSWORD = "x" * 16
+    settings.ASTERISK_RECORDING_DIR = tmp_path / "nowhere"
+    with pytest.raises(CommandError, match=r"ASTERISK_RECORDING_DIR=.*nowhere is not a directory here"):
+        call_command("stasis")

@@ -26,6 +26,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.ARI_PASSWORD:
             raise CommandError("ARI_PASSWORD is not set; cannot connect to Asterisk")
+        shared = settings.ASTERISK_RECORDING_DIR
+        if shared is not None and not shared.is_dir():
+            # Every recording would wait there in vain: say so now, not one call at a time.
+            raise CommandError(
+                f"ASTERISK_RECORDING_DIR={shared} is not a directory here. Point it at Asterisk's "
+                "recording directory as this host sees it (astspooldir/recording), or leave it empty "
+                "to download recordings over ARI."
+            )
         asyncio.run(serve())
 
 
