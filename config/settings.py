@@ -5,6 +5,7 @@ SQLite by default so `make run` works anywhere; DATABASE_URL selects PostgreSQL
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -22,13 +23,21 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
+    return int(_env_number(name, default, int, "a whole number"))
+
+
+def env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name: str, default: float, parse: Callable[[str], float], what: str) -> float:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        return parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}") from None
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -114,7 +123,7 @@ AUTHENTICATION_BACKENDS = [
 # django-axes: 5 failed logins lock that username and that address out for 15 minutes
 # (manage.py axes_reset_username / axes_reset_ip to lift it early).
 AXES_FAILURE_LIMIT = env_int("ADMIN_LOCKOUT_FAILURES", 5)
-AXES_COOLOFF_TIME = float(os.environ.get("ADMIN_LOCKOUT_HOURS", "0.25"))
+AXES_COOLOFF_TIME = env_float("ADMIN_LOCKOUT_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
@@ -198,7 +207,7 @@ ARI_PASSWORD = os.environ.get("ARI_PASSWORD", "")
 ARI_APP = os.environ.get("ARI_APP", "centrala")
 # How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
 # finished while it was away (after a crash or restart); also done on every reconnect.
-STASIS_SWEEP_SECONDS = float(os.environ.get("STASIS_SWEEP_SECONDS", "30"))
+STASIS_SWEEP_SECONDS = env_float("STASIS_SWEEP_SECONDS", 30.0)
 # Asterisk's recording directory (astspooldir/recording) as this host sees it, when Asterisk
 # runs here or shares it as a volume: finished recordings are read there instead of being
 # downloaded over ARI. Empty: download (Asterisk on another host).

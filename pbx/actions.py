@@ -116,14 +116,8 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     ids = list(lost.values_list("pk", flat=True))
     with transaction.atomic():
         Call.objects.filter(pk__in=ids).update(ended_at=at, outcome=Call.Outcome.LOST)
-        CallEvent.objects.bulk_create(
-            [
-                CallEvent(
-                    call_id=pk, at=at, kind="lost", detail={"why": "the call ended while the app was not following it"}
-                )
-                for pk in ids
-            ]
-        )
+        lost_events = [CallEvent(call_id=pk, at=at, kind="lost", detail={"why": LOST_WHY}) for pk in ids]
+        CallEvent.objects.bulk_create(lost_events)
     return len(ids)
 
 
@@ -132,10 +126,13 @@ RECORDING_NAME = re.compile(
 )
 
 
-def find_orphan_recordings(stored: list[dict[str, str]]) -> list[c.RecordingReady]:
-    """Recordings Asterisk finished while no Stasis app listened (it was down or restarted):
-    files named after a call of ours that has ended, and not stored yet. As RecordingReady
-    facts, ready for the usual ingest; the purpose comes from the rule the call recorded under."""
+def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.RecordingReady], set[str]]:
+    """Sort Asterisk's finished recordings of our calls, from one look at what is stored here:
+
+    - orphans, finished while no Stasis app listened (it was down or restarted): files named
+      after a call of ours that has ended, and not stored yet. As RecordingReady facts, ready
+      for the usual ingest; the purpose comes from the rule the call recorded under;
+    - the names of those stored here already, whose deletion from Asterisk failed."""
     from recordings.models import Recording, RecordingRule
 
     named = {m["call"]: (entry, m["kind"]) for entry in stored if (m := RECORDING_NAME.match(entry.get("name", "")))}
@@ -152,14 +149,7 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> list[c.RecordingRead
         out.append(c.RecordingReady(call.channel_id, call_key=str(call.pk), at=call.ended_at or call.started_at,
                                     name=entry["name"],
                                     fmt=entry.get("format", "wav"), kind=kind, purpose_id=purpose))  # fmt: skip
-    return out
-
-
-def recordings_stored_already(names: list[str]) -> set[str]:
-    """Which of these Asterisk recording names are stored here already."""
-    from recordings.models import Recording
-
-    return set(Recording.objects.filter(asterisk_name__in=names).values_list("asterisk_name", flat=True))
+    return out, known
 
 
 def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:

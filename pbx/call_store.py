@@ -2,9 +2,11 @@
 
 The pump calls `submit()`, which only enqueues. One writer task drains whatever has queued
 up and applies it in one transaction in a worker thread, so a burst of calls costs a few
-database round trips instead of one per event, and order is kept. Recordings are fetched
-from Asterisk over ARI (so Asterisk may live on another host), stored through Django's
-storage API, and deleted from Asterisk only once stored.
+database round trips instead of one per event, and order is kept; while the database is away,
+facts wait in a spool on disk. Recordings are read from Asterisk's recording directory when it
+is shared with this host (`ASTERISK_RECORDING_DIR`), or else fetched over ARI (Asterisk on
+another host); they are stored through Django's storage API, and deleted from Asterisk only
+once stored.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings, recordings_stored_already
+from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
 from pbx.offline import FactSpool
@@ -201,13 +204,11 @@ class CallStore:
         """Store the recordings Asterisk finished while no app listened (or whose storing gave
         up), and delete from Asterisk those stored already whose deletion failed; returns how
         many it started storing."""
-        stored = await self.ari.stored_recordings()
-        orphans = await self.db.run(find_orphan_recordings, stored)
+        orphans, done = await self.db.run(find_orphan_recordings, await self.ari.stored_recordings())
         orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
         for fact in orphans:
             log.warning("recovering recording %s, finished while the app was away", fact.name)
             self._start_ingest(fact)
-        done = await self.db.run(recordings_stored_already, [entry.get("name", "") for entry in stored])
         for name in sorted(done - self._ingesting):
             try:
                 await self.ari.delete_stored_recording(name)
@@ -217,6 +218,27 @@ class CallStore:
         return len(orphans)
 
     # --- recordings ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _recording_file(self, fact: c.RecordingReady) -> AsyncIterator[tuple[Path, str]]:
+        """The finished recording as a local file, and where it came from. AriNotFound while
+        Asterisk does not have it (yet)."""
+        if self.recordings_dir is not None:
+            # Same host (or a shared volume): read Asterisk's file where it lies, never over
+            # ARI: Asterisk's HTTP server serves files one at a time, and a download stuck on a
+            # busy server holds up the calls' own requests behind it.
+            shared = self.recordings_dir / f"{fact.name}.{fact.fmt}"
+            if not shared.is_file():
+                raise AriNotFound(f"{shared} is not there")
+            yield shared, "from the shared directory"
+            return
+        with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
+            path = Path(tmp) / f"recording.{fact.fmt}"
+            with path.open("wb") as out:
+                async with self.ari.stored_recording_file(fact.name) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
+            yield path, "over ARI"
 
     def _start_ingest(self, fact: c.RecordingReady) -> None:
         if fact.name in self._ingesting:
@@ -257,28 +279,10 @@ class CallStore:
         log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
 
     async def _ingest_once(self, fact: c.RecordingReady) -> None:
-        if self.recordings_dir is not None:
-            # Same host (or a shared volume): read Asterisk's file where it lies, never over
-            # ARI: Asterisk's HTTP server serves files one at a time, and a download stuck on a
-            # busy server holds up the calls' own requests behind it.
-            shared = self.recordings_dir / f"{fact.name}.{fact.fmt}"
-            if not shared.is_file():
-                raise AriNotFound(f"{shared} is not there")
+        async with self._recording_file(fact) as (path, source):
             recording = await self.db.run(
-                do_ingest_recording, fact.call_key, fact.name, fact.fmt, shared, fact.kind, fact.purpose_id
+                do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
             )
-            source = "from the shared directory"
-        else:
-            with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
-                path = Path(tmp) / f"recording.{fact.fmt}"
-                with path.open("wb") as out:
-                    async with self.ari.stored_recording_file(fact.name) as chunks:
-                        async for chunk in chunks:
-                            out.write(chunk)
-                recording = await self.db.run(
-                    do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
-                )
-            source = "over ARI"
         log.info("stored recording %s %s (%.1f s, %d bytes)", fact.name, source, recording.duration_seconds,
                  recording.size_bytes)  # fmt: skip
         try:

@@ -96,12 +96,7 @@ class FactSpool:
         if not facts:
             self.path.unlink(missing_ok=True)
             return
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            out.writelines(f"{encode_fact(fact)}\n" for fact in facts)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(self.path)
+        _replace_file(self.path, "".join(f"{encode_fact(fact)}\n" for fact in facts).encode())
 
 
 class DirectorySnapshot:
@@ -119,9 +114,7 @@ class DirectorySnapshot:
         if directory == self._saved:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(directory))
-        tmp.replace(self.path)
+        _replace_file(self.path, pickle.dumps(directory))
         self._saved = directory
 
     def load(self) -> Directory | None:
@@ -139,3 +132,14 @@ class DirectorySnapshot:
             return datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
         except FileNotFoundError:
             return None
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to a new file and rename it over `path`: a crash leaves the old content or
+    the new, never half of either."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)

@@ -20,9 +20,12 @@ def call_date_hierarchy(cl: ChangeList) -> dict[str, Any] | None:
     if any(cl.params.get(f"{field}__{part}") for part in ("year", "month", "day")):
         return date_hierarchy(cl)
     span = cl.queryset.aggregate(first=Min(field), last=Max(field))
-    if span["first"] is None or timezone.localtime(span["first"]).year == timezone.localtime(span["last"]).year:
-        return date_hierarchy(cl)  # nothing, or one year: Django starts at its months
-    years = range(timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year + 1)
+    if span["first"] is None:
+        return date_hierarchy(cl)  # no calls
+    first, last = (timezone.localtime(span[end]).year for end in ("first", "last"))
+    if first == last:
+        return date_hierarchy(cl)  # one year: Django starts at its months
+    years = range(first, last + 1)
     return {
         "show": True,
         "back": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
@@ -99,6 +100,21 @@ def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
     assert connects == [1, 2]
 
 
+def pinging_stream_against(handler: Callable[[ServerConnection], Awaitable[None]],
+                           count: int) -> tuple[list[e.Event], int]:  # fmt: skip
+    """`count` events from a server running `handler`, read by a stream that pings after 0.1 s
+    of silence and waits 0.1 s for the pong; and how many times it connected."""
+
+    async def main() -> tuple[list[e.Event], int]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
+                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
+            return await collect(stream, count), stream.connections
+
+    return asyncio.run(main())
+
+
 def test_a_silent_peer_that_answers_no_ping_is_dropped_and_the_stream_reconnects():
     sessions = 0
 
@@ -113,14 +129,7 @@ def test_a_silent_peer_that_answers_no_ping_is_dropped_and_the_stream_reconnects
             await ws.send(json.dumps(END))
             await asyncio.sleep(1)
 
-    async def main() -> tuple[list[e.Event], int]:
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
-                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
-            return await collect(stream, 1), stream.connections
-
-    received, connections = asyncio.run(main())
+    received, connections = pinging_stream_against(handler, 1)
     assert [type(event) for event in received] == [e.StasisEnd]
     assert connections == 2
 
@@ -135,14 +144,7 @@ def test_a_busy_peer_whose_pongs_lag_behind_its_events_is_kept():
         ws.transport.resume_reading()  # so that the client's close is answered
         await asyncio.sleep(1)
 
-    async def main() -> tuple[list[e.Event], int]:
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
-                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
-            return await collect(stream, 41), stream.connections
-
-    received, connections = asyncio.run(main())
+    received, connections = pinging_stream_against(handler, 41)
     assert len(received) == 41 and isinstance(received[-1], e.StasisEnd)
     assert connections == 1  # never cut
 

@@ -123,10 +123,14 @@ def test_the_command_dry_run_prints_and_sends_nothing(english, acme, mailoutbox,
         call_command("porting", "remind", "--days", "-1")
 
 
-def test_a_number_setting_that_is_no_number_is_named_at_start():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PORTING_REMINDER_DAYS": "three"}
+@pytest.mark.parametrize(("name", "value", "what"), [
+    ("PORTING_REMINDER_DAYS", "three", "a whole number"),
+    ("STASIS_SWEEP_SECONDS", "soon", "a number"),
+])  # fmt: skip
+def test_a_number_setting_that_is_no_number_is_named_at_start(name, value, what):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", name: value}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run([sys.executable, "manage.py", "check"], cwd=django_settings.BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert proc.returncode != 0
-    assert "PORTING_REMINDER_DAYS must be a whole number, not 'three'" in proc.stderr
+    assert f"{name} must be {what}, not '{value}'" in proc.stderr

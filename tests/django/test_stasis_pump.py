@@ -249,7 +249,8 @@ def test_recordings_finished_while_the_app_was_away_are_found_for_ended_calls_on
     do_ingest_recording(stored, f"{stored}-call", "wav", make_wav(tmp_path / "s.wav", 1))
     asterisk_has = [{"name": f"{k}-call", "format": "wav"} for k in (ended, live, stored)]
     asterisk_has += [{"name": "somebody-elses-file", "format": "wav"}]
-    [orphan] = find_orphan_recordings(asterisk_has)
+    [orphan], stored_already = find_orphan_recordings(asterisk_has)
+    assert stored_already == {f"{stored}-call"}
     assert (orphan.call_key, orphan.name, orphan.kind, orphan.purpose_id) == (ended, f"{ended}-call", "call",
                                                                               purpose.pk)  # fmt: skip
 
