@@ -7,6 +7,9 @@ reader keeps reading. Liveness is ours to check: Asterisk never pings inbound AR
 so the client pings and gives up on a silent peer. Only a silent one: events arriving prove
 the peer alive, and under load Asterisk's pong waits behind thousands of queued events, so
 a plain ping timeout would cut a busy but healthy stream (and lose its events).
+
+With `requests`, the socket also carries the app's ARI requests: it is attached on connect,
+gets every RESTResponse, and is detached when the socket drops.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import urlencode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
 
+from pbx.ari.client import AriClient, SocketRequests
 from pbx.callflow.events import Event, MalformedEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,18 @@ class Backoff:
         return ceiling * (1 - self.jitter * rand())
 
 
+def app_connection(backoff: Backoff | None = None) -> tuple[AriClient, EventStream]:
+    """The Stasis app's client and event stream from settings. Unless
+    ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""
+    from django.conf import settings
+
+    requests = SocketRequests() if settings.ARI_REQUESTS_OVER_WEBSOCKET else None
+    ari = AriClient.from_settings(socket=requests)
+    url = events_url(settings.ARI_URL, settings.ARI_APP)
+    stream = EventStream(url, settings.ARI_USER, settings.ARI_PASSWORD, backoff=backoff, requests=requests)
+    return ari, stream
+
+
 def events_url(ari_url: str, app: str) -> str:
     base = ari_url.rstrip("/").replace("http://", "ws://", 1).replace("https://", "wss://", 1)
     return f"{base}/events?{urlencode({'app': app, 'subscribeAll': 'false'})}"
@@ -59,8 +75,10 @@ class EventStream:
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        requests: SocketRequests | None = None,
     ) -> None:
         self.url = url
+        self.requests = requests
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         self._headers = {"Authorization": f"Basic {token}"}
         self.backoff = backoff or Backoff()
@@ -92,6 +110,8 @@ class EventStream:
                     self.connections += 1
                     attempt = 0
                     log.info("ARI event stream connected (%s)", self.url.split("?")[0])
+                    if self.requests is not None:
+                        self.requests.attach(ws.send)
                     if on_connected is not None:
                         _spawn(on_connected())
                     keepalive = asyncio.create_task(self._keepalive(ws))
@@ -99,6 +119,8 @@ class EventStream:
                         await self._read(ws, on_event)
                     finally:
                         keepalive.cancel()
+                        if self.requests is not None:
+                            self.requests.detach("the event stream ended")
             except InvalidStatus as exc:
                 status = exc.response.status_code
                 hint = " (check ARI_USER/ARI_PASSWORD)" if status == 401 else ""
@@ -119,7 +141,14 @@ class EventStream:
         self._last_frame = loop.time()
         async for raw in ws:
             self._last_frame = loop.time()
-            event = _decode(raw)
+            message = _decode(raw)
+            if message is None:
+                continue
+            if message.get("type") == "RESTResponse":
+                if self.requests is not None:
+                    self.requests.resolve(message)
+                continue
+            event = _parse(message)
             if event is not None:
                 on_event(event)
 
@@ -150,13 +179,22 @@ class EventStream:
             await self._ws.close()
 
 
-def _decode(raw: str | bytes) -> Event | None:
+def _decode(raw: str | bytes) -> dict[str, Any] | None:
     try:
         message: Any = json.loads(raw)
-        if not isinstance(message, dict):
-            raise MalformedEvent("an event must be a JSON object")
+    except ValueError as exc:
+        log.warning("ignoring malformed ARI event: %s", exc)
+        return None
+    if not isinstance(message, dict):
+        log.warning("ignoring malformed ARI event: an event must be a JSON object")
+        return None
+    return message
+
+
+def _parse(message: dict[str, Any]) -> Event | None:
+    try:
         return parse_event(message)
-    except (ValueError, MalformedEvent) as exc:
+    except MalformedEvent as exc:
         log.warning("ignoring malformed ARI event: %s", exc)
         return None
 

@@ -126,8 +126,9 @@ def test_the_command_dry_run_prints_and_sends_nothing(english, acme, mailoutbox,
 @pytest.mark.parametrize(("name", "value", "what"), [
     ("PORTING_REMINDER_DAYS", "three", "a whole number"),
     ("STASIS_SWEEP_SECONDS", "soon", "a number"),
+    ("ARI_REQUESTS_OVER_WEBSOCKET", "maybe", "1/true/yes/on or 0/false/no/off"),
 ])  # fmt: skip
-def test_a_number_setting_that_is_no_number_is_named_at_start(name, value, what):
+def test_a_setting_of_the_wrong_kind_is_named_at_start(name, value, what):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", name: value}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run([sys.executable, "manage.py", "check"], cwd=django_settings.BASE_DIR, env=env,

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from pbx.ari.client import AriClient
-from pbx.ari.stream import Backoff, EventStream, events_url
+from pbx.ari.stream import Backoff, app_connection
 from pbx.asterisk_config import apply_config
 from pbx.call_store import CallStore
 from pbx.directory import load_directory, load_outbound_history
@@ -73,13 +72,7 @@ class StasisThread:
         self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._main(),), daemon=True)
 
     async def _main(self) -> None:
-        ari = AriClient.from_settings()
-        stream = EventStream(
-            events_url(settings.ARI_URL, settings.ARI_APP),
-            settings.ARI_USER,
-            settings.ARI_PASSWORD,
-            backoff=Backoff(initial=0.05, maximum=0.5),
-        )
+        ari, stream = app_connection(backoff=Backoff(initial=0.05, maximum=0.5))
         store = CallStore(ari, recordings_dir=settings.ASTERISK_RECORDING_DIR, retry_delay=lambda n: 0.2)
         self.app = StasisApp(
             settings.ARI_APP,

@@ -57,11 +57,22 @@ def office_number(message_line: CompanyNumber) -> CompanyNumber:
     return message_line
 
 
-def test_inbound_call_is_answered_greeted_recorded_and_stored(asterisk: Asterisk, office_number: CompanyNumber):
-    with running_stasis():
+@pytest.mark.parametrize("over_socket", [True, False], ids=["requests-over-websocket", "requests-over-http"])
+def test_inbound_call_is_answered_greeted_recorded_and_stored(
+    asterisk: Asterisk, office_number: CompanyNumber, over_socket: bool, settings
+):
+    settings.ARI_REQUESTS_OVER_WEBSOCKET = over_socket
+    with running_stasis() as pump:
         result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5071)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = wait_for(lambda: Recording.objects.select_related("call").first())
+    assert pump.app is not None
+    socket = pump.app.ari.socket
+    if over_socket:
+        # The answer, the announcement, the recording and the hang-up went over the socket.
+        assert socket is not None and socket.sent >= 4
+    else:
+        assert socket is None
 
     call = recording.call
     assert (call.direction, call.caller, call.called) == ("inbound", CUSTOMER, OFFICE)

@@ -9,8 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
-from pbx.ari.client import AriClient
-from pbx.ari.stream import EventStream, events_url
+from pbx.ari.stream import app_connection
 from pbx.call_store import CallStore
 from pbx.callflow.scenario import Directory
 from pbx.directory import load_directory, load_outbound_history
@@ -38,8 +37,7 @@ class Command(BaseCommand):
 
 
 async def serve() -> None:
-    ari = AriClient.from_settings()
-    stream = EventStream(events_url(settings.ARI_URL, settings.ARI_APP), settings.ARI_USER, settings.ARI_PASSWORD)
+    ari, stream = app_connection()
     store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
                       recordings_dir=settings.ASTERISK_RECORDING_DIR)  # fmt: skip
     snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.pickle")
