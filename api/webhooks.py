@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -48,16 +48,20 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
-def do_enqueue(event: str, data: dict[str, Any], at: datetime | None = None) -> int:
+def do_enqueue(event: str, data: dict[str, Any] | Callable[[], dict[str, Any]], at: datetime | None = None) -> int:
     """Queue `event` for every active endpoint that wants it, inside the transaction that made
-    the change, so an event exists exactly when its change does."""
+    the change, so an event exists exactly when its change does. `data` may be a function: it
+    is called only when some endpoint wants the event (the call history, written at hundreds
+    of calls per second, then reads nothing for webhooks nobody asked for)."""
     at = at or timezone.now()
-    payload = {"event": event, "at": at.isoformat(), "data": data}
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: nothing here is to be undone on its own.
+    with transaction.atomic(savepoint=False):
         endpoints = [e for e in _active_endpoints() if event in e.events]
-        WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=at) for e in endpoints]
-        )
+        if endpoints:
+            payload = {"event": event, "at": at.isoformat(), "data": data() if callable(data) else data}
+            WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=at) for e in endpoints]
+            )
     return len(endpoints)
 
 

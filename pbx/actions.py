@@ -28,22 +28,19 @@ SIP_REALM = "centrala"
 
 
 def do_record_call_started(fact: c.CallStarted) -> Call:
-    call, created = Call.objects.get_or_create(
-        id=fact.call_key,
-        defaults={
-            "channel_id": fact.channel_id,
-            "sip_call_id": fact.sip_call_id,
-            "direction": fact.direction,
-            "caller": fact.caller,
-            "called": fact.called,
-            "started_at": fact.at,
-        },
-    )
-    if created:
-        _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
-        do_enqueue("call.started", call_summary(call), fact.at)
-        if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
-            call.staff.add(*Extension.objects.filter(number=fact.caller))
+    """The call's row; written once (a fact written again, from the spool after an outage,
+    finds it). The call store is the only writer of call facts, so looking first and then
+    inserting needs no savepoint: get_or_create's cost two round trips more per call."""
+    existing = Call.objects.filter(pk=fact.call_key).first()
+    if existing is not None:
+        return existing
+    call = Call.objects.create(id=fact.call_key, channel_id=fact.channel_id, sip_call_id=fact.sip_call_id,
+                               direction=fact.direction, caller=fact.caller, called=fact.called,
+                               started_at=fact.at)  # fmt: skip
+    _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
+    do_enqueue("call.started", call_summary(call), fact.at)
+    if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
+        call.staff.add(*Extension.objects.filter(number=fact.caller))
     return call
 
 
@@ -51,7 +48,7 @@ def do_record_call_answered(fact: c.CallAnswered) -> None:
     updated = Call.objects.filter(pk=fact.call_key, answered_at__isnull=True).update(answered_at=fact.at)
     if updated:
         _event(fact.call_key, fact.at, "answered")
-        do_enqueue("call.answered", call_summary(Call.objects.get(pk=fact.call_key)), fact.at)
+        do_enqueue("call.answered", lambda: call_summary(Call.objects.get(pk=fact.call_key)), fact.at)
 
 
 def do_record_call_step(fact: c.CallStep) -> None:
@@ -89,7 +86,13 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
             cause_text=fact.cause_text,
             hung_up_by=fact.hung_up_by,
         )
-        summary = call_summary(Call.objects.get(pk=fact.call_key))
+        read: list[dict[str, Any]] = []
+
+        def summary() -> dict[str, Any]:  # read once, and only if a webhook wants it
+            if not read:
+                read.append(call_summary(Call.objects.get(pk=fact.call_key)))
+            return read[0]
+
         do_enqueue("call.ended", summary, fact.at)
         if fact.outcome == Call.Outcome.MISSED:
             do_enqueue("call.missed", summary, fact.at)
