@@ -8,8 +8,9 @@ Two calls, each on both paths:
   shared/research/sandbox-notes.md (Answer, MixMonitor, Wait(3), Hangup), the "400 calls/s
   with no failure" bar.
 For rising call rates it prints calls that succeeded and failed, INVITE-to-200 time (median,
-95th percentile), the Stasis process's CPU and memory, and for the full call how many
-recordings were stored complete; then Centrala / plain dialplan as ratios. Bounded: each step
+95th percentile), the Stasis process's CPU and memory, and for the full call how many callers
+the app connected to the agent, how many recordings were stored complete and how long after
+the step the last one was; then Centrala / plain dialplan as ratios. Bounded: each step
 is a fixed number of calls at one rate. Everything runs on loopback in a private "bench"
 instance whose database nothing else writes, so the baseline dialplan added to its rendered
 configuration is never rendered away during the run.
@@ -58,6 +59,8 @@ class Step:
     ended: float = 0.0
     stored: int = 0  # full call through Centrala: recordings stored, and intact of them
     intact: int = 0
+    bridged: int = 0  # full call through Centrala: callers the app connected to the agent
+    last_stored_after: float = float("nan")  # seconds from the step's end to its last recording stored
 
 
 def sandbox(*args: str, env: dict[str, str] | None = None) -> str:
@@ -233,20 +236,29 @@ def rss_mb(pid: int) -> float:
 
 
 def check_recordings(steps: list[Step], timeout: float = 120) -> None:
-    """Fill in each full Centrala step's stored and intact recordings. Intact: it decrypts to
-    a WAV file whose length is what the header says, holding more than two seconds."""
+    """Fill in each full Centrala step's bridged calls (SIPp's caller cannot tell: it hangs up
+    after its 10 s either way; the call history can) and its stored and intact recordings.
+    Intact: it decrypts to a WAV file whose length is what the header says, holding more than
+    two seconds. Waits up to `timeout` for a recording of every bridged call."""
     import io
     import wave
     from datetime import UTC, datetime
 
+    from pbx.models import Call
     from recordings.models import Recording
 
     ours = [s for s in steps if s.call == "full" and s.path == "centrala"]
+    windows = {id(s): (datetime.fromtimestamp(s.started, UTC), datetime.fromtimestamp(s.ended, UTC)) for s in ours}
+    for step in ours:
+        step.bridged = Call.objects.filter(started_at__range=windows[id(step)], events__kind="connected").count()
     deadline = time.monotonic() + timeout
-    while Recording.objects.count() < sum(s.ok for s in ours) and time.monotonic() < deadline:
+    while Recording.objects.count() < sum(s.bridged for s in ours) and time.monotonic() < deadline:
         time.sleep(1)
     for step in ours:
-        window = (datetime.fromtimestamp(step.started, UTC), datetime.fromtimestamp(step.ended, UTC))
+        window = windows[id(step)]
+        last = Recording.objects.filter(call__started_at__range=window).order_by("-created_at").first()
+        if last is not None:
+            step.last_stored_after = last.created_at.timestamp() - step.ended
         for recording in Recording.objects.filter(call__started_at__range=window):
             data = recording.audio()
             with wave.open(io.BytesIO(data)) as audio:
@@ -328,15 +340,24 @@ def create_database(name: str) -> None:
 
 def report(steps: list[Step], recordings_via: str) -> None:
     print(f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
-          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'recordings':>12}")  # fmt: skip
+          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'bridged':>9}{'recordings':>12}"
+          f"{'last stored':>13}")  # fmt: skip
     for s in steps:
         ours = s.path == "centrala"
+        full = ours and s.call == "full"
         cpu = f"{s.cpu_percent:.0f} %" if ours else "-"
         rss = f"{s.rss_mb:.0f} MB" if ours else "-"
-        kept = f"{s.intact}/{s.ok}" if ours and s.call == "full" else "-"
+        bridged = f"{s.bridged}/{s.ok}" if full else "-"
+        kept = f"{s.intact}/{s.bridged}" if full else "-"
+        last = f"+{s.last_stored_after:.0f} s" if full and s.last_stored_after == s.last_stored_after else "-"
         print(f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
-              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{kept:>12}")  # fmt: skip
-    print(f"(recordings: intact / successful calls, stored through the {recordings_via})")
+              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{bridged:>9}{kept:>12}"
+              f"{last:>13}")  # fmt: skip
+    print(
+        "(bridged: callers connected to the agent / successful calls, from the call history;\n recordings: intact /"
+        f" bridged calls, stored through the {recordings_via};\n last stored: seconds after the step's last call"
+        " ended)"
+    )
     print("\nCentrala / plain dialplan:")
     for call, rate in sorted({(s.call, s.rate) for s in steps}):
         ours = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "centrala"))
