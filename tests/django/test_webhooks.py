@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
@@ -150,3 +152,42 @@ def test_a_deleted_endpoint_never_breaks_the_call_history(crm):
     do_apply_facts([c.CallStarted(other, call_key=other, at=T0, direction="inbound", caller="+48601234568",
                                   called="+48221234567", sip_call_id="")])  # fmt: skip
     assert Call.objects.count() == 2 and not WebhookDelivery.objects.exists()
+
+
+def test_an_ended_call_is_read_once_for_both_of_its_events_and_carries_its_end():
+    WebhookEndpoint.objects.create(name="All", url="https://all.test/", events=["call.ended", "call.missed"])
+    with CaptureQueriesContext(connection) as seen:
+        a_missed_call()
+    reads = [q["sql"] for q in seen.captured_queries if q["sql"].startswith('SELECT "pbx_call"')]
+    assert len(reads) == 2  # is the call there yet (at its start), and its summary (at its end)
+    ended, missed = (WebhookDelivery.objects.get(event=kind).payload["data"] for kind in ("call.ended", "call.missed"))
+    assert ended == missed
+    assert (ended["outcome"], ended["ended_at"]) == ("missed", (T0 + timedelta(seconds=31)).isoformat())
+
+
+def test_with_no_webhook_a_calls_history_costs_one_statement_per_change():
+    """What the call store writes at hundreds of calls per second: per call one look and one
+    insert of its row, one update per answer and end, the endpoints read once per batch and the
+    timeline in one insert. No savepoints, no reads for webhooks nobody asked for."""
+    with CaptureQueriesContext(connection) as seen:
+        do_apply_facts([
+            c.CallStarted("1.1", call_key=KEY, at=T0, direction="inbound", caller="+48601234567",
+                          called="+48221234567", sip_call_id=""),
+            c.CallStep("1.1", call_key=KEY, at=T0, kind="announcement", detail={}),
+            c.CallAnswered("1.1", call_key=KEY, at=T0),
+            c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind="hangup", detail={}),
+            c.CallEnded("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), outcome="missed", cause=16,
+                        cause_text="Normal Clearing", hung_up_by="centrala"),
+        ])  # fmt: skip
+    statements = [" ".join(q["sql"].split()[:3]) for q in seen.captured_queries]
+    # (The batch's own transaction is a savepoint here only because the test runs in one.)
+    assert statements == [
+        "SAVEPOINT " + statements[0].split()[1],
+        'SELECT "pbx_call"."id", "pbx_call"."channel_id",',  # is the call there yet
+        'INSERT INTO "pbx_call"',
+        'SELECT "api_webhookendpoint"."id", "api_webhookendpoint"."name",',  # once per batch
+        'UPDATE "pbx_call" SET',  # answered
+        'UPDATE "pbx_call" SET',  # ended
+        'INSERT INTO "pbx_callevent"',  # the whole timeline
+        "RELEASE SAVEPOINT " + statements[0].split()[1],
+    ]
