@@ -8,8 +8,6 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 import hashlib
 import ipaddress
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from django.template import Context, Engine
 from company_numbers.models import CompanyNumber
 from pbx.actions import SIP_REALM
 from pbx.ari.client import AriClient, run_with_ari
+from pbx.files import replace_file
 from pbx.models import Extension
 from pbx.tls import development_certificates
 from security.actions import active_ban_sources
@@ -174,7 +173,7 @@ def write_config(directory: Path, files: dict[str, str]) -> RenderResult:
         if target.exists() and _digest(target.read_bytes()) == _digest(text.encode()):
             unchanged.append(name)
             continue
-        _atomic_write(target, text, mode=0o640 if name in SECRET_FILES else 0o644)
+        _write_config(target, text, mode=0o640 if name in SECRET_FILES else 0o644)
         changed.append(name)
     return RenderResult(changed=changed, unchanged=unchanged)
 
@@ -183,24 +182,8 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _atomic_write(target: Path, text: str, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        _copy_owner(target.parent, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _copy_owner(directory: Path, path: str) -> None:
-    # In the sandbox the folder belongs to the chroot's asterisk user, which must read the files.
-    stat = directory.stat()
-    if os.geteuid() == 0 and (stat.st_uid, stat.st_gid) != (0, 0):
-        os.chown(path, stat.st_uid, stat.st_gid)
+def _write_config(target: Path, text: str, mode: int) -> None:
+    replace_file(target, text.encode(), mode=mode, owner_from=target.parent)
 
 
 def apply_config(directory: Path | None = None, *, reload: bool = True) -> RenderResult:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pbx.callflow import commands as c
 from pbx.callflow.scenario import Directory
+from pbx.files import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class FactSpool:
         if not facts:
             self.path.unlink(missing_ok=True)
             return
-        _replace_file(self.path, "".join(f"{encode_fact(fact)}\n" for fact in facts).encode())
+        replace_file(self.path, "".join(f"{encode_fact(fact)}\n" for fact in facts).encode())
 
 
 class DirectorySnapshot:
@@ -114,7 +115,7 @@ class DirectorySnapshot:
         if directory == self._saved:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _replace_file(self.path, pickle.dumps(directory))
+        replace_file(self.path, pickle.dumps(directory))
         self._saved = directory
 
     def load(self) -> Directory | None:
@@ -132,14 +133,3 @@ class DirectorySnapshot:
             return datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
         except FileNotFoundError:
             return None
-
-
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write `data` to a new file and rename it over `path`: a crash leaves the old content or
-    the new, never half of either."""
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)

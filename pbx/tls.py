@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pbx.files import replace_file
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,5 @@ def _valid_for_a_month(path: Path) -> bool:
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    os.chmod(tmp, mode)
-    stat = path.parent.parent.stat()  # the config folder: in the sandbox, Asterisk's user owns it
-    if os.geteuid() == 0 and (stat.st_uid, stat.st_gid) != (0, 0):
-        os.chown(tmp, stat.st_uid, stat.st_gid)
-    os.replace(tmp, path)
+    # The config folder's owner: in the sandbox, Asterisk's user, which must read the files.
+    replace_file(path, data, mode=mode, owner_from=path.parent.parent)
