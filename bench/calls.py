@@ -59,6 +59,7 @@ class Step:
     ended: float = 0.0
     stored: int = 0  # full call through Centrala: recordings stored, and intact of them
     intact: int = 0
+    talk_median: float = float("nan")  # seconds of conversation in the recordings, median
     bridged: int = 0  # full call through Centrala: callers the app connected to the agent
     last_stored_after: float = float("nan")  # seconds from the step's end to its last recording stored
 
@@ -237,9 +238,10 @@ def rss_mb(pid: int) -> float:
 
 def check_recordings(steps: list[Step], timeout: float = 120) -> None:
     """Fill in each full Centrala step's bridged calls (SIPp's caller cannot tell: it hangs up
-    after its 10 s either way; the call history can) and its stored and intact recordings.
-    Intact: it decrypts to a WAV file whose length is what the header says, holding more than
-    two seconds. Waits up to `timeout` for a recording of every bridged call."""
+    after its 10 s either way; the call history can), its stored and intact recordings and
+    their median length (a caller bridged late, under load, has less of its 10 s left to talk).
+    Intact: it decrypts to a WAV file whose length is what the header says and as long as the
+    history says. Waits up to `timeout` for a recording of every bridged call."""
     import io
     import wave
     from datetime import UTC, datetime
@@ -250,7 +252,10 @@ def check_recordings(steps: list[Step], timeout: float = 120) -> None:
     ours = [s for s in steps if s.call == "full" and s.path == "centrala"]
     windows = {id(s): (datetime.fromtimestamp(s.started, UTC), datetime.fromtimestamp(s.ended, UTC)) for s in ours}
     for step in ours:
-        step.bridged = Call.objects.filter(started_at__range=windows[id(step)], events__kind="connected").count()
+        # "connected" is written when the agent answers; a call whose join to the bridge then
+        # failed ends "failed" (and is hung up), so it does not count.
+        connected = Call.objects.filter(started_at__range=windows[id(step)], events__kind="connected")
+        step.bridged = connected.exclude(outcome="failed").count()
     deadline = time.monotonic() + timeout
     while Recording.objects.count() < sum(s.bridged for s in ours) and time.monotonic() < deadline:
         time.sleep(1)
@@ -259,13 +264,17 @@ def check_recordings(steps: list[Step], timeout: float = 120) -> None:
         last = Recording.objects.filter(call__started_at__range=window).order_by("-created_at").first()
         if last is not None:
             step.last_stored_after = last.created_at.timestamp() - step.ended
+        lengths = []
         for recording in Recording.objects.filter(call__started_at__range=window):
             data = recording.audio()
             with wave.open(io.BytesIO(data)) as audio:
                 seconds = audio.getnframes() / audio.getframerate()
                 whole = len(data) >= 44 + audio.getnframes() * audio.getsampwidth() * audio.getnchannels()
             step.stored += 1
-            step.intact += whole and seconds > 2
+            step.intact += whole and abs(seconds - recording.duration_seconds) < 0.5
+            lengths.append(seconds)
+        if lengths:
+            step.talk_median = statistics.median(lengths)
 
 
 def main() -> None:
@@ -340,23 +349,25 @@ def create_database(name: str) -> None:
 
 def report(steps: list[Step], recordings_via: str) -> None:
     print(f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
-          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'bridged':>9}{'recordings':>12}"
-          f"{'last stored':>13}")  # fmt: skip
+          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'bridged':>9}{'stored':>9}{'intact':>8}"
+          f"{'talk':>7}{'last stored':>13}")  # fmt: skip
     for s in steps:
         ours = s.path == "centrala"
         full = ours and s.call == "full"
         cpu = f"{s.cpu_percent:.0f} %" if ours else "-"
         rss = f"{s.rss_mb:.0f} MB" if ours else "-"
-        bridged = f"{s.bridged}/{s.ok}" if full else "-"
-        kept = f"{s.intact}/{s.bridged}" if full else "-"
+        bridged = f"{s.bridged}/{s.calls}" if full else "-"
+        stored = f"{s.stored}/{s.bridged}" if full else "-"
+        intact = f"{s.intact}/{s.stored}" if full else "-"
+        talk = f"{s.talk_median:.1f} s" if full and s.talk_median == s.talk_median else "-"
         last = f"+{s.last_stored_after:.0f} s" if full and s.last_stored_after == s.last_stored_after else "-"
         print(f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
-              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{bridged:>9}{kept:>12}"
-              f"{last:>13}")  # fmt: skip
+              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{bridged:>9}{stored:>9}{intact:>8}"
+              f"{talk:>7}{last:>13}")  # fmt: skip
     print(
-        "(bridged: callers connected to the agent / successful calls, from the call history;\n recordings: intact /"
-        f" bridged calls, stored through the {recordings_via};\n last stored: seconds after the step's last call"
-        " ended)"
+        "(bridged: callers the app connected to the agent / calls, from the call history;\n stored: recordings"
+        f" stored / bridged calls, through the {recordings_via}; intact: whole WAV audio / stored;\n talk: median"
+        " length of the recordings (of the caller's 10 s); last stored: seconds after the step's last call ended)"
     )
     print("\nCentrala / plain dialplan:")
     for call, rate in sorted({(s.call, s.rate) for s in steps}):
