@@ -183,13 +183,20 @@ class CallStore:
             if pending:
                 log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
 
-    async def close_lost_calls(self, live_channel_ids: set[str], at: datetime, timeout: float = 10.0) -> int | None:
+    async def close_lost_calls(
+        self, live_channel_ids: Callable[[], set[str]], at: datetime, timeout: float = 10.0
+    ) -> int | None:
         """Close calls in the history whose channels are gone; None (nothing done) while facts
         still wait to be written: a call that ended a moment ago, or during a database outage,
-        must be closed with its real outcome, never as lost."""
+        must be closed with its real outcome, never as lost.
+
+        `live_channel_ids` is asked once the facts are written, just before the database is:
+        a call that began while they were being written is then followed by the app (or has
+        ended, and its end is written), so it is never taken for lost. (Asked before the wait,
+        as it was, under load every call that began during it was closed as "lost".)"""
         if not await self.settled(timeout):
             return None
-        return await self.db.run(do_close_lost_calls, live_channel_ids, at)
+        return await self.db.run(do_close_lost_calls, live_channel_ids(), at)
 
     async def settled(self, timeout: float = 10.0) -> bool:
         """Wait until every fact queued so far is written; False if `timeout` passes first."""

@@ -301,7 +301,9 @@ class StasisApp:
         then store the recordings Asterisk finished meanwhile."""
         live = set(app.get("channel_ids", []))
         try:
-            closed = await self.store.close_lost_calls(live | set(self.workers), _now())
+            # Our calls: those Asterisk had when asked, and those the app follows when the
+            # history is judged (calls that began since are missing from Asterisk's answer).
+            closed = await self.store.close_lost_calls(lambda: live | set(self.workers), _now())
         except Exception:
             log.exception("could not close lost calls in the history")
             return False

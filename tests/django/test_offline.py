@@ -124,7 +124,7 @@ def test_facts_wait_on_disk_during_an_outage_and_are_written_in_order_when_it_en
         assert spooled(path) == first + second
         await until(lambda: flaky.attempts >= 4)  # it keeps trying
         # The sweep must not close these calls as lost while their real end waits in the spool.
-        seen["sweep"] = await store.close_lost_calls(set(), datetime.now(UTC), timeout=0.2)
+        seen["sweep"] = await store.close_lost_calls(set, datetime.now(UTC), timeout=0.2)
         flaky.down = False
         await until(lambda: store.waiting == 0)
         seen["settled"] = await store.settled(timeout=1)

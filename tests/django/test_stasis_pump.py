@@ -4,6 +4,7 @@ isolated from each other, failures go back to their call, reconnects reconcile."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -173,6 +174,29 @@ def test_after_a_reconnect_calls_asterisk_no_longer_has_end_as_lost():
     asyncio.run(scenario_runner(fake, scenario))
     assert Call.objects.get(channel_id="dropped-1").outcome == Call.Outcome.LOST
     assert Call.objects.get(channel_id="kept-1").ended_at is None
+
+
+def test_a_call_that_begins_while_the_sweep_waits_for_the_history_is_not_taken_for_lost():
+    """The sweep asks Asterisk for its channels, then waits until the facts queued so far are
+    written. A call that begins meanwhile is missing from Asterisk's answer but alive: under
+    load this closed every call that began during the wait as "lost"."""
+    fake = FakeAsterisk(live_channels=["kept-1"])
+
+    async def scenario(app: StasisApp) -> None:
+        await app.reconciled.wait()
+        app.dispatch(stasis_start("kept-1"))
+        await until(lambda: app.store.waiting == 0)
+        slow_write = asyncio.ensure_future(app.store.db.run(time.sleep, 0.5))  # the database is busy
+        app.dispatch(stasis_start("kept-2"))  # facts wait: the sweep will wait for them
+        sweep = asyncio.ensure_future(app._sweep({"channel_ids": ["kept-1", "kept-2"]}))
+        await asyncio.sleep(0.1)
+        app.dispatch(stasis_start("new-1"))  # begins after Asterisk was asked
+        assert await sweep
+        await slow_write
+
+    asyncio.run(scenario_runner(fake, scenario))
+    assert not Call.objects.filter(outcome=Call.Outcome.LOST).exists()
+    assert Call.objects.get(channel_id="new-1").ended_at is None
 
 
 def test_events_for_channels_we_never_saw_start_are_ignored():
