@@ -43,10 +43,12 @@ typecheck: venv
 
 check: test
 
-# Figures, not tests (docs/benchmark.md): calls through Centrala against plain dialplan, then a
-# million calls in PostgreSQL. Needs PostgreSQL like the tests; bounded in calls and time.
+# Figures, not tests (docs/benchmark.md): calls through Centrala against plain dialplan, what
+# ARI's transport costs without Centrala, then a million calls in PostgreSQL. Needs PostgreSQL
+# like the tests; bounded in calls and time.
 bench: venv sandbox
 	$(PY) bench/calls.py
+	$(PY) bench/ari_transport.py
 	$(PY) bench/data_scale.py
 
 clean-sandbox:
