@@ -160,6 +160,7 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
         finally:
             app.send_signal(signal.SIGTERM)
             output, _ = app.communicate(timeout=30)
+            print(f"the app said:\n{output[-6000:]}")  # shown by pytest when the test fails
         rows = calls_and_recordings()
         spooled_left = (spool / "call-facts.jsonl").exists()
     assert done, f"history after the outage: {rows}\nthe app said:\n{output[-6000:]}"
