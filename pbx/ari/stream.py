@@ -90,6 +90,10 @@ class EventStream:
         self._last_frame = 0.0  # loop time of the last frame received
         self.connections = 0  # successful connects so far, for health reporting and tests
 
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None
+
     async def run(
         self,
         on_event: Callable[[Event], None],

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+
+from pbx.health import STALE_SECONDS, Report, health_file, problem, read_report, write_report
 
 DOCKER = Path(settings.BASE_DIR) / "docker"
 
@@ -60,6 +63,28 @@ def test_the_example_environment_names_every_secret_production_needs():
 def test_health_checks_pass_or_say_what_is_wrong(capsys):
     call_command("healthcheck", "web")
     assert capsys.readouterr().out.strip() == "ok"
-    # No Asterisk in this tier: the check fails and says so (the e2e tier sees it pass).
+    # No Asterisk in this tier: the check fails and says so.
     with pytest.raises(CommandError, match="Asterisk's ARI does not answer"):
+        call_command("healthcheck", "asterisk")
+
+
+def test_the_stasis_check_trusts_only_a_fresh_report_of_a_connected_app(settings, tmp_path, capsys):
+    """Asterisk keeps listing an app that subscribed to endpoints after its websocket is gone,
+    so the check reads the app's own report (the e2e tier runs it against a real app)."""
+    settings.STASIS_SPOOL_DIR = tmp_path
+    path = health_file(tmp_path)
+    with pytest.raises(CommandError, match="has not reported its health"):
+        call_command("healthcheck", "stasis")
+    write_report(path, connected=True)
+    call_command("healthcheck", "stasis")
+    assert capsys.readouterr().out.strip() == "ok"
+    write_report(path, connected=False)
+    with pytest.raises(CommandError, match="not connected to Asterisk's ARI"):
+        call_command("healthcheck", "stasis")
+    report = read_report(path)
+    assert report is not None
+    stale = report.at + timedelta(seconds=STALE_SECONDS + 1)
+    assert "hung or stopped" in problem(Report(report.pid, True, report.at), now=stale)
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="has not reported"):
         call_command("healthcheck", "stasis")

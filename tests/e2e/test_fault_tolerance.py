@@ -28,7 +28,7 @@ from recordings.models import Recording
 from .conftest import running_stasis
 from .harness import phone
 from .private_postgres import private_postgres
-from .test_first_call import CUSTOMER, OFFICE, app_registered, wait_for
+from .test_first_call import CUSTOMER, OFFICE, app_connected, wait_for
 from .test_recording_rules import rule  # noqa: F401
 from .test_scenarios import office, queue, registered, staff, steps  # noqa: F401
 
@@ -50,7 +50,7 @@ def start_stasis(database_url: str = "", spool: Path | None = None) -> subproces
     }
     proc = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=settings.BASE_DIR, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    wait_for(lambda: app_registered(settings.ARI_APP), timeout=20)
+    wait_for(lambda: app_connected(proc, Path(env["CENTRALA_SPOOL_DIR"])), timeout=20)
     return proc
 
 
@@ -104,8 +104,9 @@ def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk): 
            "ARI_PASSWORD": settings.ARI_PASSWORD}  # fmt: skip
     with running_stasis() as pump:
         sandbox("restart", "test", env=env)
-        wait_for(lambda: app_registered(settings.ARI_APP), timeout=30)
         assert pump.app is not None
+        stream = pump.app.stream
+        wait_for(lambda: stream.connections >= 2 and stream.connected, timeout=30)  # connected again
         with phone("102", staff["102"][1], answers=True, registered=registered):
             result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
                                local_port=5193)  # fmt: skip

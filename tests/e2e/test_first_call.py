@@ -13,15 +13,18 @@ import time
 import wave
 from array import array
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 
 from company_numbers.models import CompanyNumber
 from pbx.actions import do_create_extension
 from pbx.ari.client import AriClient, AriNotFound, run_with_ari
 from pbx.asterisk_config import apply_config
+from pbx.health import health_file, read_report
 from pbx.models import Call
 from pbx.sandbox import sipp_call
 from recordings.models import Recording
@@ -181,7 +184,8 @@ def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: A
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        wait_for(lambda: app_registered(settings.ARI_APP))
+        wait_for(lambda: app_connected(proc, settings.STASIS_SPOOL_DIR))
+        call_command("healthcheck", "stasis")  # the container's health check agrees
         result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5074)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         wait_for(lambda: Recording.objects.exists())
@@ -191,14 +195,18 @@ def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: A
     assert proc.returncode == 0, output
     assert "stopped" in output.splitlines()[-1]
     assert Call.objects.get().outcome == Call.Outcome.VOICEMAIL
+    # Stopped: the check says so at once, though Asterisk still lists the app (it subscribed
+    # to the phones' presence, and Asterisk keeps such an app after its websocket is gone).
+    with pytest.raises(CommandError, match="not connected"):
+        call_command("healthcheck", "stasis")
 
 
-def app_registered(name: str) -> bool:
-    try:
-        ari(lambda client: client.application(name))
-    except AriNotFound:
-        return False
-    return True
+def app_connected(proc: subprocess.Popen[str], spool: Path) -> bool:
+    """`manage.py stasis` (this process of it, not an earlier one) reports its event stream
+    connected. Asking ARI whether the app is listed is not enough: an earlier app that
+    subscribed to endpoints stays listed after it is gone, and a call sent then is refused."""
+    report = read_report(health_file(spool))
+    return report is not None and report.pid == proc.pid and report.connected
 
 
 def test_configuration_check_finds_a_prompt_asterisk_does_not_have(asterisk: Asterisk, office_number):

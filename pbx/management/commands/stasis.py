@@ -1,18 +1,21 @@
 """The long-running Stasis application: `python manage.py stasis`."""
 
 import asyncio
+import contextlib
 import logging
 import signal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
-from pbx.ari.stream import app_connection
+from pbx.ari.stream import EventStream, app_connection
 from pbx.call_store import CallStore
 from pbx.callflow.scenario import Directory
 from pbx.directory import load_directory, load_outbound_history
+from pbx.health import REPORT_SECONDS, health_file, write_report
 from pbx.offline import DirectorySnapshot, FactSpool
 from pbx.stasis import StasisApp
 
@@ -55,11 +58,15 @@ async def serve() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     runner = asyncio.create_task(app.run())
+    reporter = asyncio.create_task(report_health(stream, health_file(settings.STASIS_SPOOL_DIR)))
     log.info("Stasis app %r serving calls from %s", settings.ARI_APP, settings.ARI_URL)
     await asyncio.wait([runner, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping: finishing call steps in progress and writing the call history")
     await app.stop()
     runner.cancel()
+    reporter.cancel()
+    with contextlib.suppress(OSError):
+        write_report(health_file(settings.STASIS_SPOOL_DIR), connected=False)
     await store.db.close()
     await ari.aclose()
     if runner.done() and not runner.cancelled() and (failure := runner.exception()) is not None:
@@ -67,6 +74,17 @@ async def serve() -> None:
         # the supervisor restarts it; the dialplan's fallback answers calls meanwhile
         raise CommandError(f"the Stasis app could not run: {failure}") from failure
     log.info("stopped")
+
+
+async def report_health(stream: EventStream, path: Path) -> None:
+    """Every second, whether the event stream is connected (`manage.py healthcheck stasis`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            write_report(path, stream.connected)
+        except OSError as exc:
+            log.warning("could not write the health report %s: %s", path, exc)
+        await asyncio.sleep(REPORT_SECONDS)
 
 
 def load_or_saved_directory(snapshot: DirectorySnapshot) -> Directory:
