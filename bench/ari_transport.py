@@ -149,23 +149,7 @@ def main() -> None:
     unknown = set(modes) - {"http", "socket", "hybrid", "dialplan"}
     if unknown:
         raise SystemExit(f"unknown mode(s) {', '.join(sorted(unknown))}: use http, socket, hybrid, dialplan")
-    env = bc.environment(over_ari=False)
-    os.environ.update(env)
-    bc.create_database("centrala_bench_calls")
-    import django
-
-    django.setup()
-    from pbx.sandbox import copy_scenarios
-
-    bc.configure()
-    copy_scenarios()
-    root = Path(env["ASTERISK_CHROOT"])
-    (root / "srv" / "centrala" / "bench").mkdir(parents=True, exist_ok=True)
-    (root / "srv" / "centrala" / "bench" / "caller_light.xml").write_text(
-        (ROOT / "bench/sipp/caller_light.xml").read_text()
-    )
-    bc.sandbox("stop", "bench")
-    bc.sandbox("start", "bench", env={**os.environ})
+    _, root = bc.start_instance(bc.environment(over_ari=False))
     print(f"\n{'mode':<9}{'rate/s':>6}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200':>14}{'p95':>10}"
           f"{'Asterisk':>13}{'handler':>9}   request median/p95 ms")  # fmt: skip
     try:

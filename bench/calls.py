@@ -288,21 +288,7 @@ def main() -> None:
     rates = [int(r) for r in args.rates.split(",") if r]
     light_rates = [int(r) for r in args.light_rates.split(",") if r]
     env = environment(args.over_ari)
-    os.environ.update(env)
-    create_database("centrala_bench_calls")
-    import django
-
-    django.setup()
-    from pbx.sandbox import copy_scenarios
-
-    password = configure()
-    copy_scenarios()
-    root = Path(env["ASTERISK_CHROOT"])
-    (root / "srv" / "centrala" / "bench").mkdir(parents=True, exist_ok=True)
-    for name in ("caller.xml", "caller_light.xml", "agent.xml"):
-        (root / "srv" / "centrala" / "bench" / name).write_text((ROOT / "bench" / "sipp" / name).read_text())
-    sandbox("stop", "bench")
-    sandbox("start", "bench", env={**os.environ})
+    password, root = start_instance(env)
     stasis_log = Path(tempfile.mkstemp(prefix="centrala-bench-stasis-", suffix=".log")[1])
     with stasis_log.open("w") as out:
         # As in production: DEBUG off (Django would otherwise time and keep every query).
@@ -337,6 +323,28 @@ def main() -> None:
     print(f"Stasis app log: {stasis_log} ({len(problems)} warnings and errors)")
     for line in problems[:5]:
         print("  " + line[:200])
+
+
+def start_instance(env: dict[str, str]) -> tuple[str, Path]:
+    """Take `env` into this process, set up Django on the bench database, configure the
+    office (and the baseline dialplan), hand SIPp its scenarios and (re)start the bench
+    instance. Returns the agent's SIP password and the sandbox's root."""
+    os.environ.update(env)
+    create_database("centrala_bench_calls")
+    import django
+
+    django.setup()
+    from pbx.sandbox import copy_scenarios
+
+    password = configure()
+    copy_scenarios()
+    root = Path(env["ASTERISK_CHROOT"])
+    (root / "srv" / "centrala" / "bench").mkdir(parents=True, exist_ok=True)
+    for name in ("caller.xml", "caller_light.xml", "agent.xml"):
+        (root / "srv" / "centrala" / "bench" / name).write_text((ROOT / "bench" / "sipp" / name).read_text())
+    sandbox("stop", "bench")
+    sandbox("start", "bench", env={**os.environ})
+    return password, root
 
 
 def create_database(name: str) -> None:
