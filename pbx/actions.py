@@ -4,6 +4,7 @@ Each function is idempotent where the pump may repeat itself (a fact re-applied 
 reconnect does no harm).
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -86,13 +87,8 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
             cause_text=fact.cause_text,
             hung_up_by=fact.hung_up_by,
         )
-        read: list[dict[str, Any]] = []
-
-        def summary() -> dict[str, Any]:  # read once, and only if a webhook wants it
-            if not read:
-                read.append(call_summary(Call.objects.get(pk=fact.call_key)))
-            return read[0]
-
+        # Read once for both events, and only if a webhook wants one.
+        summary = functools.cache(lambda: call_summary(Call.objects.get(pk=fact.call_key)))
         do_enqueue("call.ended", summary, fact.at)
         if fact.outcome == Call.Outcome.MISSED:
             do_enqueue("call.missed", summary, fact.at)

@@ -58,7 +58,8 @@ async def serve() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     runner = asyncio.create_task(app.run())
-    reporter = asyncio.create_task(report_health(stream, health_file(settings.STASIS_SPOOL_DIR)))
+    health = health_file(settings.STASIS_SPOOL_DIR)
+    reporter = asyncio.create_task(report_health(stream, health))
     log.info("Stasis app %r serving calls from %s", settings.ARI_APP, settings.ARI_URL)
     await asyncio.wait([runner, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping: finishing call steps in progress and writing the call history")
@@ -66,7 +67,7 @@ async def serve() -> None:
     runner.cancel()
     reporter.cancel()
     with contextlib.suppress(OSError):
-        write_report(health_file(settings.STASIS_SPOOL_DIR), connected=False)
+        write_report(health, connected=False)
     await store.db.close()
     await ari.aclose()
     if runner.done() and not runner.cancelled() and (failure := runner.exception()) is not None:
