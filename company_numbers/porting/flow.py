@@ -96,12 +96,14 @@ def check(request: PortingRequest, today: date) -> Findings:
 def deadlines(request: PortingRequest) -> list[Deadline]:
     """What is due when, from the request's dates and the rules in porting/rules.py."""
     rules, out = porting_rules(), []
-    if request.submitted_on and request.state == S.SUBMITTED:
+    if request.submitted_on and request.state == S.SUBMITTED and request.pk is not None:
         mobile = request.numbers.filter(number__kind=CompanyNumber.Kind.MOBILE).exists()
         days = rules.decision_working_days_mobile if mobile else rules.decision_working_days_fixed
         out.append(Deadline(_("operator decides"), add_working_days(request.submitted_on, days),
                             _("%(n)s working days from submission") % {"n": days}, "decision"))  # fmt: skip
     port = request.port_date or request.requested_date
+    if port is None:  # a request being written has no dates yet: nothing is due
+        return out
     if request.state in OPEN and request.state != S.REJECTED:
         cutoff = port - timedelta(days=rules.withdrawal_days_before)
         note = _("%(n)s days before porting") % {"n": rules.withdrawal_days_before}
