@@ -237,7 +237,10 @@ class StasisApp:
             case c.StopMoh(channel_id=channel):
                 await ari.stop_moh(channel)
             case c.StopPlayback(playback_id=playback):
-                await ari.stop_playback(playback)
+                try:
+                    await ari.stop_playback(playback)
+                except AriNotFound:
+                    pass  # it ended on its own meanwhile (a key pressed as the prompt ends): stopped all the same
             case c.Originate():
                 self.workers[command.channel_id] = worker  # its events must find this call
                 caller_id = (

@@ -8,6 +8,13 @@ so the client pings and gives up on a silent peer. Only a silent one: events arr
 the peer alive, and under load Asterisk's pong waits behind thousands of queued events, so
 a plain ping timeout would cut a busy but healthy stream (and lose its events).
 
+Asterisk sends a channel's events twice when the app also subscribes to the channel's
+endpoint (Centrala subscribes to every PJSIP endpoint, for presence): once through the
+channel, once through the endpoint, as identical text. A repeated key press or a repeated
+"playback finished" would be taken for a new one (a second recording of the same name, a
+digit carried into the next menu), so the reader drops a message that is the same text as
+one of the last few hundred (`RecentMessages`), before it is even decoded.
+
 With `requests`, the socket also carries the app's ARI requests: it is attached on connect,
 gets every RESTResponse, and is detached when the socket drops.
 """
@@ -19,6 +26,7 @@ import base64
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,8 +151,11 @@ class EventStream:
     async def _read(self, ws: ClientConnection, on_event: Callable[[Event], None]) -> None:
         loop = asyncio.get_running_loop()
         self._last_frame = loop.time()
+        recent = RecentMessages()
         async for raw in ws:
             self._last_frame = loop.time()
+            if recent.seen(raw):
+                continue
             message = _decode(raw)
             if message is None:
                 continue
@@ -181,6 +192,28 @@ class EventStream:
         self._stopping = True
         if self._ws is not None:
             await self._ws.close()
+
+
+class RecentMessages:
+    """Remembers the last `size` messages' text; `seen` says whether this one is among them.
+
+    A real event is never the same text as another: each carries its timestamp (to the
+    millisecond) and what it is about (channel, playback, digit, state). Only Asterisk's
+    copies through a second subscription are."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._order: deque[str | bytes] = deque()
+        self._set: set[str | bytes] = set()
+        self._size = size
+
+    def seen(self, raw: str | bytes) -> bool:
+        if raw in self._set:
+            return True
+        self._set.add(raw)
+        self._order.append(raw)
+        if len(self._order) > self._size:
+            self._set.discard(self._order.popleft())
+        return False
 
 
 def _decode(raw: str | bytes) -> dict[str, Any] | None:

@@ -105,6 +105,7 @@ class MenuStep(Step):
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            self.playback = ""  # finished: a key pressed now has no prompt to stop
             start, self.timer = call.timer("menu", self.dest.timeout_seconds)
             return [start]
         if isinstance(event, e.ChannelDtmfReceived):
@@ -147,6 +148,7 @@ class VoicemailStep(Step):
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            self.playback = ""  # one recording, even if the event comes again
             return [call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
         return []
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from pbx.ari.stream import Backoff, EventStream, events_url
+from pbx.ari.stream import Backoff, EventStream, RecentMessages, events_url
 from pbx.callflow import events as e
 
 START = {
@@ -72,6 +72,35 @@ def test_events_arrive_typed_and_malformed_ones_are_skipped():
     received = asyncio.run(main())
     assert [type(event) for event in received] == [e.StasisStart, e.StasisEnd]
     assert headers == ["Basic dTpw"]
+
+
+def test_an_event_asterisk_sends_twice_through_two_subscriptions_is_handed_on_once():
+    """Channel events come once through the channel and once through its endpoint (Centrala
+    subscribes to PJSIP endpoints for presence): a doubled key press is one key press."""
+    dtmf = {"type": "ChannelDtmfReceived", "timestamp": "2026-11-23T09:00:00.500+0000", "digit": "0",
+            "channel": {"id": "c1"}}  # fmt: skip
+    again = {**dtmf, "timestamp": "2026-11-23T09:00:00.900+0000"}  # the caller pressed 0 again
+
+    async def handler(ws: ServerConnection) -> None:
+        for message in (START, START, dtmf, dtmf, again, again, END, END):
+            await ws.send(json.dumps(message))
+        await asyncio.sleep(1)
+
+    async def main() -> list[e.Event]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
+            return await collect(stream, 4)
+
+    received = asyncio.run(main())
+    assert [type(event).__name__ for event in received] == [
+        "StasisStart", "ChannelDtmfReceived", "ChannelDtmfReceived", "StasisEnd"
+    ]  # fmt: skip
+
+
+def test_recent_messages_forget_the_oldest_past_their_size():
+    recent = RecentMessages(size=2)
+    assert [recent.seen(x) for x in ("a", "b", "a", "c", "a", "b")] == [False, False, True, False, False, False]
 
 
 def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
@@ -137,8 +166,8 @@ def test_a_silent_peer_that_answers_no_ping_is_dropped_and_the_stream_reconnects
 def test_a_busy_peer_whose_pongs_lag_behind_its_events_is_kept():
     async def handler(ws: ServerConnection) -> None:
         ws.transport.pause_reading()  # pongs never come, as when they queue behind events
-        for _ in range(40):  # 0.8 s of events, many ping intervals
-            await ws.send(json.dumps(START))
+        for n in range(40):  # 0.8 s of events, many ping intervals
+            await ws.send(json.dumps({**START, "timestamp": f"2026-11-23T09:00:00.{n:03d}+0000"}))
             await asyncio.sleep(0.02)
         await ws.send(json.dumps(END))
         ws.transport.resume_reading()  # so that the client's close is answered
