@@ -13,6 +13,7 @@ events. A failed action comes back to its call as a CommandFailed event. After e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import uuid
@@ -237,10 +238,8 @@ class StasisApp:
             case c.StopMoh(channel_id=channel):
                 await ari.stop_moh(channel)
             case c.StopPlayback(playback_id=playback):
-                try:
+                with contextlib.suppress(AriNotFound):  # it ended meanwhile (a key as the prompt ends): stopped
                     await ari.stop_playback(playback)
-                except AriNotFound:
-                    pass  # it ended on its own meanwhile (a key pressed as the prompt ends): stopped all the same
             case c.Originate():
                 self.workers[command.channel_id] = worker  # its events must find this call
                 caller_id = (

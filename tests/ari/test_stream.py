@@ -45,6 +45,18 @@ async def collect(stream: EventStream, count: int, connects: list[int] | None = 
     return received
 
 
+def events_from(handler: Callable[[ServerConnection], Awaitable[None]], count: int) -> list[e.Event]:
+    """The first `count` events a stream hands on from a local server running `handler`."""
+
+    async def main() -> list[e.Event]:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
+            return await collect(stream, count)
+
+    return asyncio.run(main())
+
+
 def test_events_url_points_at_the_app():
     assert events_url("http://127.0.0.1:8088/ari", "centrala") == (
         "ws://127.0.0.1:8088/ari/events?app=centrala&subscribeAll=false"
@@ -63,13 +75,7 @@ def test_events_arrive_typed_and_malformed_ones_are_skipped():
         await ws.send(json.dumps(END))
         await asyncio.sleep(1)
 
-    async def main() -> list[e.Event]:
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
-            return await collect(stream, 2)
-
-    received = asyncio.run(main())
+    received = events_from(handler, 2)
     assert [type(event) for event in received] == [e.StasisStart, e.StasisEnd]
     assert headers == ["Basic dTpw"]
 
@@ -86,13 +92,7 @@ def test_an_event_asterisk_sends_twice_through_two_subscriptions_is_handed_on_on
             await ws.send(json.dumps(message))
         await asyncio.sleep(1)
 
-    async def main() -> list[e.Event]:
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
-            return await collect(stream, 4)
-
-    received = asyncio.run(main())
+    received = events_from(handler, 4)
     assert [type(event).__name__ for event in received] == [
         "StasisStart", "ChannelDtmfReceived", "ChannelDtmfReceived", "StasisEnd"
     ]  # fmt: skip
