@@ -112,8 +112,8 @@ def configure() -> str:
 
     from company_numbers.models import CompanyNumber
     from compliance.models import ProcessingPurpose
-    from pbx.actions import do_create_extension
     from pbx.asterisk_config import apply_config
+    from pbx.extensions import do_create_extension
     from pbx.models import Destination, Extension, Prompt, Scenario
     from recordings.models import RecordingRule
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from compliance.audit import do_audit
-from pbx.asterisk_config import apply_config_best_effort
+from pbx.asterisk_config import config_changed
 
 
 def do_save_number(number: CompanyNumber, changes: dict[str, Any], actor: str, source: str = "") -> CompanyNumber:
@@ -20,7 +20,7 @@ def do_save_number(number: CompanyNumber, changes: dict[str, Any], actor: str, s
         number.save()  # takes the main mark from another number when this one gets it
         do_audit(actor, "config.add" if created else "config.change", f"numbers.companynumber:{number.pk}",
                  source=source, object=str(number), fields=sorted(changes))  # fmt: skip
-        transaction.on_commit(lambda: apply_config_best_effort("a company number changed"))
+        config_changed(f"company number {number.e164} changed")
     return number
 
 
@@ -30,4 +30,4 @@ def do_delete_number(number: CompanyNumber, actor: str, source: str = "") -> Non
         target, text = f"numbers.companynumber:{number.pk}", str(number)
         number.delete()
         do_audit(actor, "config.delete", target, source=source, object=text)
-        transaction.on_commit(lambda: apply_config_best_effort("a company number was deleted"))
+        config_changed(f"company number {text} deleted")

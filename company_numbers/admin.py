@@ -11,10 +11,11 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from company_numbers.actions import do_delete_number
 from company_numbers.models import CompanyNumber, PortedNumber, PortingReminder, PortingRequest
 from company_numbers.porting.flow import ADVICE, PortingError, check, deadlines, do_move
 from compliance.admin_audit import AuditedModelAdmin
-from pbx.admin.config import apply_config_and_report, report_problems
+from pbx.admin.config import pushing_config, report_problems
 
 
 @admin.register(CompanyNumber)
@@ -25,12 +26,25 @@ class CompanyNumberAdmin(AuditedModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CompanyNumber, form: Any, change: bool) -> None:
         previous = CompanyNumber.objects.filter(is_main=True).exclude(pk=obj.pk).first() if obj.is_main else None
-        super().save_model(request, obj, form, change)
+        with pushing_config(request, f"company number {obj.e164} saved"):
+            super().save_model(request, obj, form, change)
         if previous is not None:
             text = _("%(old)s is no longer the main number: %(new)s is.") % {"old": previous, "new": obj}
             messages.info(request, text)
-        transaction.on_commit(lambda: apply_config_and_report(request))
         transaction.on_commit(lambda: report_problems(request))
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # do_delete_number audits each deletion itself; Django's own history still records it.
+        return admin.ModelAdmin.log_deletions(self, request, queryset)
+
+    def delete_model(self, request: HttpRequest, obj: CompanyNumber) -> None:
+        with pushing_config(request, f"company number {obj.e164} deleted"):
+            do_delete_number(obj, request.user.get_username(), source=request.META.get("REMOTE_ADDR", ""))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CompanyNumber]) -> None:
+        with pushing_config(request, "company numbers deleted"):
+            for number in queryset:
+                do_delete_number(number, request.user.get_username(), source=request.META.get("REMOTE_ADDR", ""))
 
 
 class PortedNumberInline(admin.TabularInline):

@@ -5,27 +5,21 @@ reconnect does no harm).
 """
 
 import functools
-import hashlib
 import logging
 import re
-import secrets
-import string
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils.translation import gettext as _
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
-from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 
 log = logging.getLogger(__name__)
-SIP_REALM = "centrala"
 
 
 def do_record_call_started(fact: c.CallStarted) -> Call:
@@ -248,61 +242,3 @@ def _event(call_id: Any, at: datetime, kind: str, **detail: Any) -> None:
         event.save()
     else:
         pending.append(event)
-
-
-def sip_ha1(username: str, realm: str, password: str) -> str:
-    """PJSIP's md5_cred: the digest of 'username:realm:password' (RFC 2617 HA1)."""
-    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
-
-
-def generate_sip_password() -> str:
-    """24 characters from an alphabet phones accept; about 140 bits."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(24))
-
-
-MIN_SIP_PASSWORD = 16
-
-
-def sip_password_problems(password: str, number: str) -> list[str]:
-    """Why a SIP password typed by hand is too weak; empty when it is strong enough. Phones'
-    passwords are guessed online by scanners all day (svcrack): length and variety matter."""
-    problems = []
-    if len(password) < MIN_SIP_PASSWORD:
-        problems.append(
-            _("at least %(min)d characters (this one has %(n)d)") % {"min": MIN_SIP_PASSWORD, "n": len(password)}
-        )
-    classes = sum(any(f(ch) for ch in password) for f in (str.islower, str.isupper, str.isdigit))
-    if classes < 3:
-        problems.append(_("lower-case letters, capitals and digits together"))
-    if number and number in password:
-        problems.append(_("not the extension number inside it"))
-    if len(set(password)) < len(password) // 2:
-        problems.append(_("not so many repeated characters"))
-    if any(ch in password for ch in ";\n\r\t \"'"):
-        problems.append(_("no spaces, quotes or ';'"))
-    return problems
-
-
-def do_set_sip_password(extension: Extension, password: str | None, actor: str) -> str:
-    """A new SIP password for `extension`: the one given (refused with ValueError naming every
-    weakness) or a generated one. Returns it; only its digest is kept."""
-    generated = password is None
-    if password is None:
-        password = generate_sip_password()
-    elif problems := sip_password_problems(password, extension.number):
-        raise ValueError(_("The SIP password is too weak; it needs %(p)s.") % {"p": "; ".join(problems)})
-    extension.sip_ha1 = sip_ha1(extension.number, SIP_REALM, password)
-    with transaction.atomic():
-        extension.save(update_fields=["sip_ha1"])
-        do_audit(actor, "config.sip_password", f"pbx.extension:{extension.pk}", generated=generated)
-    return password
-
-
-def do_create_extension(number: str, display_name: str) -> tuple[Extension, str]:
-    """Create an extension with a fresh strong SIP password; return it once, never store it."""
-    password = generate_sip_password()
-    extension = Extension(number=number, display_name=display_name, sip_ha1=sip_ha1(number, SIP_REALM, password))
-    extension.full_clean()
-    extension.save()
-    return extension, password

@@ -8,17 +8,19 @@ modules whose config moved. Nothing here talks to Asterisk: reloading is the cal
 import hashlib
 import ipaddress
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
-from pbx.actions import SIP_REALM
 from pbx.ari.client import AriClient, run_with_ari
 from pbx.files import replace_file
 from pbx.models import Extension
+from pbx.sip_credentials import SIP_REALM
 from pbx.tls import development_certificates
 from security.actions import active_ban_sources
 
@@ -98,7 +100,7 @@ def _context(directory: Path) -> dict[str, object]:
         "trunk_contact": settings.TRUNK_CONTACT,
         "trunk": _trunk_registration(),
         "realm": SIP_REALM,
-        "extensions": list(Extension.objects.order_by("number")),
+        "extensions": list(Extension.objects.filter(active=True).order_by("number")),
         "tls": _tls(directory),
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
         "banned": active_ban_sources(),
@@ -200,13 +202,44 @@ def apply_config(directory: Path | None = None, *, reload: bool = True) -> Rende
     return result
 
 
-def apply_config_best_effort(why: str) -> None:
-    """apply_config for changes that already take effect through the Stasis app (it reads the
-    database): a failure is logged, never raised, so the change itself stands."""
-    try:
-        apply_config(reload=True)
-    except Exception:
-        log.exception("%s, but the Asterisk configuration could not be applied", why)
+@dataclass
+class _Push:
+    """One push of the configuration waiting for its transaction to commit."""
+
+    why: list[str] = field(default_factory=list)
+    on_failure: list[Callable[[str], None]] = field(default_factory=list)
+
+    def __call__(self) -> None:
+        try:
+            apply_config(reload=True)
+        except Exception as exc:
+            log.exception("%s, but the Asterisk configuration could not be applied", "; ".join(self.why))
+            text = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+            for report in self.on_failure:
+                report(text)
+
+
+def config_changed(why: str, on_failure: Callable[[str], None] | None = None) -> None:
+    """The one way a change that Asterisk must know reaches it (an extension added, removed,
+    deactivated or given a new password, a company number, a ban): once the transaction
+    commits, render the config and reload what changed, once however many changes the
+    transaction holds (a bulk action pushes once). Outside a transaction, at once.
+
+    A failure never undoes the change: it is logged and handed, as a sentence, to each
+    `on_failure` (the admin shows it); the files are written either way, so Asterisk's next
+    start has them."""
+    connection = transaction.get_connection()
+    pending = (
+        next((func for _, func, _ in connection.run_on_commit if isinstance(func, _Push)), None)
+        if connection.in_atomic_block
+        else None
+    )
+    push = pending or _Push()
+    push.why.append(why)
+    if on_failure is not None:
+        push.on_failure.append(on_failure)
+    if pending is None:
+        transaction.on_commit(push)
 
 
 async def _reload_modules(ari: AriClient, modules: list[str]) -> None:

@@ -140,7 +140,7 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
 
 
 def _people(main: str) -> dict[str, s.Person]:
-    extensions = Extension.objects.select_related("caller_id", "calling_policy__blocked_prompt")
+    extensions = Extension.objects.filter(active=True).select_related("caller_id", "calling_policy__blocked_prompt")
     return {
         x.number: s.Person(
             extension=x.number,

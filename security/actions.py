@@ -132,7 +132,7 @@ def do_ban(source: str, reason: str, actor: str, minutes: int | None = None, now
         ban = SipBan.objects.create(source=source, reason=reason, banned_at=now, banned_by=actor,
                                     until=now + timedelta(minutes=minutes) if minutes else None)  # fmt: skip
         do_audit(actor, "security.ban", f"sip:{source}", reason=reason, until=str(ban.until or ""))
-        transaction.on_commit(apply_bans)
+        apply_bans()
     log.warning("banned SIP source %s: %s", source, reason)
     return ban
 
@@ -144,7 +144,7 @@ def do_lift_ban(ban: SipBan, actor: str) -> None:
         ban.lifted_at, ban.lifted_by = timezone.now(), actor
         ban.save(update_fields=["lifted_at", "lifted_by"])
         do_audit(actor, "security.unban", f"sip:{ban.source}")
-        transaction.on_commit(apply_bans)
+        apply_bans()
 
 
 def active_ban_sources(now: datetime | None = None) -> list[str]:
@@ -154,6 +154,6 @@ def active_ban_sources(now: datetime | None = None) -> list[str]:
 def apply_bans() -> None:
     """Render pjsip.conf with the active bans and reload it through ARI (best effort: the next
     render carries them anyway)."""
-    from pbx.asterisk_config import apply_config_best_effort
+    from pbx.asterisk_config import config_changed
 
-    apply_config_best_effort("the SIP ban list changed")
+    config_changed("the SIP ban list changed")

@@ -22,7 +22,7 @@ from company_numbers.porting.calendar import add_working_days, is_working_day, n
 from company_numbers.porting.checks import identifier_problems, name_warnings
 from company_numbers.porting.rules import porting_rules
 from compliance.audit import do_audit
-from pbx.asterisk_config import apply_config_best_effort
+from pbx.asterisk_config import config_changed
 
 S = PortingRequest.State
 MOVES: dict[str, set[str]] = {
@@ -173,7 +173,7 @@ def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason
         do_audit(actor, f"porting.{to}", f"porting:{request.pk}", reason=reason, port_date=str(port_date or ""))
     if to == S.COMPLETED:
         # The numbers route through the Stasis app already; Asterisk's files follow.
-        transaction.on_commit(lambda: apply_config_best_effort("porting completed"))
+        config_changed("porting completed")
     return request
 
 

@@ -2,6 +2,8 @@
 re-renders its config and reloads it; every save of call logic is checked for loops and dead
 ends before it reaches a caller."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django import forms
@@ -11,10 +13,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
-from pbx.actions import do_create_extension, do_set_sip_password, sip_password_problems
-from pbx.ari.client import AriError
-from pbx.asterisk_config import ConfigError, apply_config
+from pbx.asterisk_config import config_changed
 from pbx.configuration import configuration_problems
+from pbx.extensions import (
+    do_create_extension,
+    do_delete_extensions,
+    do_extension_saved,
+    do_set_extensions_active,
+    do_set_sip_password,
+)
 from pbx.models import (
     CallingPolicy,
     Closure,
@@ -31,14 +38,20 @@ from pbx.models import (
     Schedule,
     WeeklyDuty,
 )  # fmt: skip
+from pbx.sip_credentials import sip_password_problems
 
 
-def apply_config_and_report(request: HttpRequest) -> None:
-    """Push configuration changes to Asterisk; tell the manager plainly if that failed."""
-    try:
-        apply_config()
-    except (ConfigError, AriError) as exc:
-        messages.warning(request, _("Saved, but Asterisk has not picked it up yet: %(e)s") % {"e": exc})
+@contextmanager
+def pushing_config(request: HttpRequest, why: str) -> Iterator[None]:
+    """Changes made inside reach Asterisk once, when they commit (pbx.asterisk_config.
+    config_changed); if Asterisk could not take them, the manager is told plainly."""
+
+    def report(problem: str) -> None:
+        messages.warning(request, _("Saved, but Asterisk has not picked it up yet: %(e)s") % {"e": problem})
+
+    with transaction.atomic():
+        config_changed(why, on_failure=report)
+        yield
 
 
 def report_problems(request: HttpRequest) -> None:
@@ -82,13 +95,17 @@ class ExtensionChangeForm(forms.ModelForm):
 
 @admin.register(Extension)
 class ExtensionAdmin(AuditedModelAdmin):
-    list_display = ["number", "display_name", "kind", "calling_policy", "encryption", "last_call_at"]
+    """Every path that changes what Asterisk knows of an extension (add, edit, new password,
+    deactivate, delete one or many) goes through pbx/extensions.py, which pushes the config."""
+
+    list_display = ["number", "display_name", "active", "kind", "calling_policy", "encryption", "last_call_at"]
+    list_filter = ["active"]
     search_fields = ["number", "display_name", "mobile"]
-    fields = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip",
-              "new_sip_password", "last_call_at", "last_call_tls", "last_call_srtp"]  # fmt: skip
-    readonly_fields = ["last_call_at", "last_call_tls", "last_call_srtp"]
+    fields = ["number", "display_name", "active", "kind", "mobile", "caller_id", "user", "calling_policy",
+              "plain_sip", "new_sip_password", "last_call_at", "last_call_tls", "last_call_srtp"]  # fmt: skip
+    readonly_fields = ["active", "last_call_at", "last_call_tls", "last_call_srtp"]
     form = ExtensionChangeForm
-    actions = ["new_passwords"]
+    actions = ["new_passwords", "deactivate", "reactivate"]
 
     @admin.display(description=_("last call encrypted"))
     def encryption(self, obj: Extension) -> str:
@@ -99,12 +116,26 @@ class ExtensionAdmin(AuditedModelAdmin):
         missing = [name for name, ok in (("TLS", obj.last_call_tls), ("SRTP", obj.last_call_srtp)) if not ok]
         return str(_("NO: without %(what)s") % {"what": " and ".join(missing)})
 
-    @admin.action(description=_("Generate new SIP passwords"))
+    @admin.action(description=_("Generate new SIP passwords"), permissions=["change"])
     def new_passwords(self, request: HttpRequest, queryset: Any) -> None:
-        for extension in queryset:
-            password = do_set_sip_password(extension, None, request.user.get_username())
-            messages.warning(request, _("New SIP password for %(n)s, shown only now: %(p)s")
-                             % {"n": extension.number, "p": password})  # fmt: skip
+        with pushing_config(request, "new SIP passwords"):
+            passwords = [(x.number, do_set_sip_password(x, None, request.user.get_username())) for x in queryset]
+        for number, password in passwords:
+            messages.warning(
+                request, _("New SIP password for %(n)s, shown only now: %(p)s") % {"n": number, "p": password}
+            )
+
+    @admin.action(description=_("Deactivate: no login, never rung"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "extensions deactivated"):
+            changed = do_set_extensions_active(queryset, False, request.user.get_username())
+        messages.success(request, _("Deactivated: %(n)d. Their phones can no longer log in.") % {"n": changed})
+
+    @admin.action(description=_("Reactivate"), permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "extensions reactivated"):
+            changed = do_set_extensions_active(queryset, True, request.user.get_username())
+        messages.success(request, _("Reactivated: %(n)d.") % {"n": changed})
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -118,6 +149,10 @@ class ExtensionAdmin(AuditedModelAdmin):
         return self.readonly_fields if obj else []
 
     def save_model(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
+        with pushing_config(request, f"extension {obj.number} saved"):
+            self._save(request, obj, form, change)
+
+    def _save(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             if password := form.cleaned_data.get("new_sip_password"):
@@ -133,11 +168,19 @@ class ExtensionAdmin(AuditedModelAdmin):
                 _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
                 % {"n": created.number, "p": password},
             )
-        transaction.on_commit(lambda: apply_config_and_report(request))
+        do_extension_saved(obj)
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # do_delete_extensions audits each deletion itself; Django's own history still records it.
+        return admin.ModelAdmin.log_deletions(self, request, queryset)
 
     def delete_model(self, request: HttpRequest, obj: Extension) -> None:
-        super().delete_model(request, obj)
-        transaction.on_commit(lambda: apply_config_and_report(request))
+        with pushing_config(request, f"extension {obj.number} deleted"):
+            do_delete_extensions([obj], request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "extensions deleted"):
+            do_delete_extensions(list(queryset), request.user.get_username())
 
 
 @admin.register(Prompt)

@@ -347,6 +347,8 @@ class Call:
         self, kind: str, extensions: tuple[str, ...], ring_seconds: int, then: s.DestId | None, at: datetime
     ) -> RingStep:
         """Ring staff phones that are reachable; if none is, plan B: on-duty mobiles."""
+        people = self.directory.people
+        extensions = tuple(x for x in extensions if x in people)  # deleted or inactive: never rung
         reachable = tuple(x for x in extensions if self.presence.get(x, True))
         targets = tuple(Target(f"PJSIP/{x}", x) for x in reachable)
         if extensions and not reachable:

@@ -57,6 +57,11 @@ class Extension(models.Model):
         help_text=_("Only for test phones on this machine: plain SIP is accepted from SIP_PLAIN_NETWORKS "
                     "(loopback) only. Every other phone uses TLS and SRTP."),
     )  # fmt: skip
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("An inactive extension cannot log in and is never rung (nor its mobile); its history stays."),
+    )
     # Whether its last call was encrypted, as Asterisk saw it (not as configured).
     last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
     last_call_tls = models.BooleanField(_("last call over TLS"), null=True, editable=False)

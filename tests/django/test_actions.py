@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pbx.actions import do_apply_facts, do_close_lost_calls, do_create_extension, sip_ha1
+from pbx.actions import do_apply_facts, do_close_lost_calls
 from pbx.callflow import commands as c
+from pbx.extensions import do_create_extension
 from pbx.models import Call, CallbackTask, Extension
+from pbx.sip_credentials import sip_ha1
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from compliance.models import AuditEntry
-from pbx.actions import sip_ha1
 from pbx.models import Call, CallEvent, Extension
+from pbx.sip_credentials import sip_ha1
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db

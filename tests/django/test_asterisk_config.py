@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from pbx.actions import do_create_extension
 from pbx.asterisk_config import CONFIG_FILES, ConfigError, render_all, write_config
+from pbx.extensions import do_create_extension
 
 pytestmark = pytest.mark.django_db
 

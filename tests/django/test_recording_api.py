@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import AuditEntry
-from pbx.actions import do_create_extension
+from pbx.extensions import do_create_extension
 from pbx.models import Call, Queue
 
 pytestmark = pytest.mark.django_db

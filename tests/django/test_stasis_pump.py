@@ -14,7 +14,7 @@ import pytest
 from pbx.ari.client import AriClient
 from pbx.call_store import CallStore
 from pbx.callflow import events as e
-from pbx.callflow.scenario import Announcement, Directory, NumberPlan, RingExtension
+from pbx.callflow.scenario import Announcement, Directory, NumberPlan, Person, RingExtension
 from pbx.models import Call
 from pbx.stasis import StasisApp
 
@@ -105,6 +105,7 @@ async def with_pump(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitabl
     directory = Directory(
         numbers={OFFICE: NumberPlan(OFFICE, open=1)},
         destinations={1: Announcement("sound:hello-world", next=2), 2: RingExtension("101", ring_seconds=1)},
+        people={"101": Person("101", "Anna")},
     )
 
     async def load() -> Directory:

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from compliance.models import AuditEntry, ProcessingPurpose
 from pbx.access import calls_visible_to
-from pbx.actions import do_apply_facts, do_create_extension
+from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
+from pbx.extensions import do_create_extension
 from pbx.models import Call, Prompt, Queue
 from recordings.access import recordings_visible_to
 from recordings.actions import do_ingest_recording

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from company_numbers.models import CompanyNumber
-from pbx.actions import do_create_extension
 from pbx.ari.client import AriClient, AriNotFound, run_with_ari
 from pbx.asterisk_config import apply_config
+from pbx.extensions import do_create_extension
 from pbx.health import health_file, read_report
 from pbx.models import Call
 from pbx.sandbox import sipp_call

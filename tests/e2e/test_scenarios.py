@@ -10,10 +10,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
-from pbx.actions import do_create_extension
 from pbx.ari.client import AriNotFound
 from pbx.asterisk_config import apply_config
 from pbx.callbacks import do_start_callback
+from pbx.extensions import do_create_extension
 from pbx.models import (
     Call,
     CallbackTask,

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from company_numbers.models import CompanyNumber
-from pbx.actions import do_create_extension
+from pbx.extensions import do_create_extension
 from pbx.models import (
     Destination,
     Extension,
