@@ -116,6 +116,17 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
                 proc.kill()
 
 
+def sip_register(extension: str, password: str, port: int = 5098) -> bool:
+    """Whether Asterisk accepts `extension`'s REGISTER with `password` now (plain SIP from
+    127.0.0.4, so the extension must be a plain-SIP test phone). Unregisters again at once."""
+    copy_scenarios()
+    argv = [str(SCRIPT), "exec", "sipp", f"127.0.0.1:{settings.ASTERISK_SIP_PORT}", "-i", "127.0.0.4",
+            "-mi", "127.0.0.4", "-p", str(port), "-m", "1", "-set", "ext", extension,
+            "-au", extension, "-ap", password, "-sf", "/srv/centrala/sipp/phone_checks_password.xml",
+            "-timeout", "10s", "-timeout_error", "-nostdin"]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False).returncode == 0
+
+
 @contextmanager
 def sipp_agent(scenario: str, extension: str, password: str, registered: callable) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg,valid-type]
     """A SIPp staff phone at 127.0.0.4:5096: registers `extension`, then answers and plays `scenario`.
