@@ -20,7 +20,7 @@ from pbx.admin.config import pushing_config, report_problems
 
 @admin.register(CompanyNumber)
 class CompanyNumberAdmin(AuditedModelAdmin):
-    list_display = ["e164", "label", "kind", "status", "scenario", "is_main"]
+    list_display = ["e164", "label", "kind", "status", "scenario", "is_main", "emergency_address"]
     list_filter = ["status", "kind"]
     search_fields = ["e164", "label"]
 

@@ -63,6 +63,11 @@ class CompanyNumber(models.Model):
         default=False,
         help_text=_("Shown to customers on outbound calls unless an extension says otherwise."),
     )
+    emergency_address = models.CharField(
+        _("address for emergency services"), max_length=200, blank=True,
+        help_text=_("Where the phones using this number are (street, number, postcode, town). The carrier passes it "
+                    "to the emergency centre (location of a 112 call): give it to the carrier too."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["e164"]

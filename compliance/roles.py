@@ -10,7 +10,8 @@ ROLES: dict[str, list[str]] = {
         "numbers.*companynumber", "numbers.*portingrequest", "numbers.view_portingreminder",
         "pbx.*callingpolicy", "security.view_sipauthfailure",
         "security.*sipban", "security.*allowednetwork", "security.view_tollfraudalert",
-        "security.change_tollfraudalert", "api.view_apitoken",
+        "security.change_tollfraudalert", "security.view_emergencycall", "security.change_emergencycall",
+        "api.view_apitoken",
     ],
     # Calls and recordings of the queues they supervise (Queue.supervisors), and their own.
     "Team supervisor": ["pbx.view_call", "pbx.view_callbacktask", "recordings.view_recording"],

@@ -54,6 +54,10 @@ def do_record_call_step(fact: c.CallStep) -> None:
         from security.actions import do_raise_toll_alert
 
         do_raise_toll_alert(fact.call_key, fact.at, fact.detail)
+    elif fact.kind == "emergency_call":
+        from security.actions import do_record_emergency_call
+
+        do_record_emergency_call(fact.call_key, fact.at, fact.detail)
     elif fact.kind.startswith("ring_") and fact.detail.get("queue"):
         Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
     elif fact.kind == "connected":

@@ -18,6 +18,7 @@ from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
 from pbx.ari.client import AriClient, run_with_ari
+from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.files import replace_file
 from pbx.models import Extension
 from pbx.sip_credentials import SIP_REALM
@@ -100,12 +101,20 @@ def _context(directory: Path) -> dict[str, object]:
         "trunk_contact": settings.TRUNK_CONTACT,
         "trunk": _trunk_registration(),
         "realm": SIP_REALM,
-        "extensions": list(Extension.objects.filter(active=True).order_by("number")),
+        "extensions": list(Extension.objects.filter(active=True).select_related("caller_id").order_by("number")),
+        "main_number": _main_number(),
+        "emergency_numbers": sorted(EMERGENCY_NUMBERS),
         "tls": _tls(directory),
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
         "banned": active_ban_sources(),
         "company_numbers": list(CompanyNumber.objects.order_by("e164")),
     }
+
+
+def _main_number() -> str:
+    """The number shown when an extension has none of its own: the main one, else the first
+    (as pbx.directory does for the Stasis app)."""
+    return CompanyNumber.objects.order_by("-is_main", "e164").values_list("e164", flat=True).first() or ""
 
 
 def _trunk_registration() -> dict[str, str] | None:

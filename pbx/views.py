@@ -18,6 +18,7 @@ from pbx.ari.client import AriClient, AriError
 from pbx.callflow.simulate import Line, Situation, simulate
 from pbx.directory import load_directory
 from pbx.models import Extension
+from security.models import EmergencyCall
 
 DESCRIBE = {
     "hours": _("Opening hours: {state} ({why})"),
@@ -147,4 +148,6 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 str(_("Answered and missed")), width=320,
             ),
         }  # fmt: skip
+    if request.user.is_active and request.user.has_perm("security.view_emergencycall"):
+        extra["emergency_calls"] = list(EmergencyCall.objects.filter(seen_by="")[:10])
     return admin.site.index(request, extra_context=extra)  # type: ignore[return-value]

@@ -16,8 +16,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from compliance.audit import do_audit
+from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.models import Extension
-from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
+from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 from security.seclog import SecurityEvent
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,24 @@ def do_raise_toll_alert(call_id: Any, at: datetime, detail: dict[str, Any]) -> T
     return alert
 
 
+def do_record_emergency_call(call_id: Any, at: datetime, detail: dict[str, Any]) -> EmergencyCall:
+    """Keep the emergency call for the admin's home page and e-mail the office managers: who,
+    when (office time), which number, and the number the dispatcher sees."""
+    emergency = EmergencyCall.objects.create(
+        at=at, extension=detail.get("extension", ""), number=detail.get("number", ""), shown=detail.get("shown", ""),
+        call_id=call_id,
+    )  # fmt: skip
+    person = Extension.objects.filter(number=emergency.extension).values_list("display_name", flat=True).first()
+    what = EMERGENCY_NUMBERS.get(emergency.number, emergency.number)
+    local = timezone.localtime(at)
+    subject = f"Centrala: emergency call to {emergency.number} from {emergency.extension} {person or ''}".strip()
+    body = (f"{local:%Y-%m-%d %H:%M} extension {emergency.extension} ({person or 'unknown'}) called "
+            f"{emergency.number} ({what}). The dispatcher saw the number {emergency.shown or 'none'} "
+            f"and may call back on it.")  # fmt: skip
+    transaction.on_commit(lambda: _notify(subject, body, office_manager_emails()))
+    return emergency
+
+
 def alert_recipients() -> list[str]:
     """SECURITY_ALERT_EMAILS, else every office manager and superuser with an e-mail address."""
     if settings.SECURITY_ALERT_EMAILS:
@@ -53,8 +72,8 @@ def office_manager_emails() -> list[str]:
     return sorted(set(managers.values_list("email", flat=True)))
 
 
-def _notify(subject: str, body: str) -> None:
-    recipients = alert_recipients()
+def _notify(subject: str, body: str, recipients: list[str] | None = None) -> None:
+    recipients = recipients if recipients is not None else alert_recipients()
     if not recipients:
         log.warning("security alert with nobody to e-mail: %s", subject)
         return

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from security.actions import do_ban, do_lift_ban, never_banned
-from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
+from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 
 
 @admin.register(SipAuthFailure)
@@ -99,5 +99,22 @@ class TollFraudAlertAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Mark as seen"))
     def mark_seen(self, request: HttpRequest, queryset: QuerySet[TollFraudAlert]) -> TemplateResponse | None:
+        queryset.filter(seen_by="").update(seen_by=request.user.get_username())
+        return None
+
+
+@admin.register(EmergencyCall)
+class EmergencyCallAdmin(ReadOnlyAdmin):
+    """Emergency calls from staff phones; unseen ones stand at the top of the admin's home page."""
+
+    list_display = ["at", "extension", "number", "shown", "seen_by"]
+    search_fields = ["extension", "number"]
+    actions = ["mark_seen"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("security.change_emergencycall")
+
+    @admin.action(description=_("Mark as seen"))
+    def mark_seen(self, request: HttpRequest, queryset: QuerySet[EmergencyCall]) -> TemplateResponse | None:
         queryset.filter(seen_by="").update(seen_by=request.user.get_username())
         return None

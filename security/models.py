@@ -109,3 +109,23 @@ class TollFraudAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.extension}: {self.message}"
+
+
+class EmergencyCall(models.Model):
+    """A staff phone dialled an emergency or helpline number (112, 997, ...). The office is told
+    at once: a dispatcher may call back, and someone at the firm should know why."""
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    extension = models.CharField(_("extension"), max_length=20)
+    number = models.CharField(_("number dialled"), max_length=16)
+    shown = models.CharField(_("number shown to the dispatcher"), max_length=16, blank=True)
+    call = models.ForeignKey("pbx.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    seen_by = models.CharField(_("seen by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("emergency call")
+        verbose_name_plural = _("emergency calls")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.extension} -> {self.number}"

@@ -37,6 +37,7 @@ from pbx.phone import InvalidPhoneNumber, caller_to_e164, to_e164
 from . import commands as c
 from . import events as e
 from . import scenario as s
+from .emergency import EMERGENCY_RING_SECONDS, emergency_number
 from .recorder import Recorder
 from .steps import (
     AnnouncementStep,
@@ -192,6 +193,8 @@ class Call:
         extension = event.channel.caller_number
         person = self.directory.people.get(extension)
         self.state = State.ROUTING
+        if (short := emergency_number(dialled)) is not None:
+            return self._start_emergency(event, extension, short, insecure)
         if insecure and person is not None and not person.plain_sip:
             # A TLS phone's password used over plain SIP: someone else has it, or the phone is
             # misconfigured. Either way no call, internal or outside.
@@ -216,6 +219,22 @@ class Call:
             max_seconds=60, caller_number=shown, caller_name="",
         )  # fmt: skip
         return [started, *guard, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
+
+    def _start_emergency(self, event: e.StasisStart, extension: str, number: str, insecure: bool) -> list[c.Command]:
+        """112 and the other emergency numbers (emergency.py): straight to the trunk, before
+        every guard (policy, hours, caps, TLS), with the firm's number shown so that the
+        dispatcher can call back. Not recorded, no notice: nothing may delay the dispatcher."""
+        person = self.directory.people.get(extension)
+        shown = (person.caller_id if person else "") or self.directory.main_number
+        self.recorder.noticed = True  # no recording rule applies to an emergency call
+        started = self._started(event, "outbound", extension, number)
+        alert = self.fact(event.at, "emergency_call", extension=extension, number=number, shown=shown,
+                          over_tls=not insecure)  # fmt: skip
+        outward = RingStep(
+            kind="emergency", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),),
+            round_seconds=EMERGENCY_RING_SECONDS, max_seconds=EMERGENCY_RING_SECONDS, caller_number=shown,
+        )  # fmt: skip
+        return [started, alert, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
 
     def _toll_guard(self, event: e.StasisStart, extension: str, number: str) -> tuple[list[c.Command], bool]:
         """The toll-fraud guard before any outside call from staff: (commands, allowed). Allowed

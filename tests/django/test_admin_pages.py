@@ -27,7 +27,7 @@ from compliance.roles import ROLES
 from pbx.models import Call, CallbackTask, CallingPolicy, DutyShift, Extension, Prompt
 from recordings.actions import do_ingest_recording
 from recordings.models import RecordingRule
-from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert
+from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +89,7 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
     SipAuthFailure.objects.create(at=now, source="203.0.113.5", event="InvalidPassword")
     SipBan.objects.create(source="203.0.113.5", reason="failed logins")
     AllowedNetwork.objects.create(network="198.51.100.0/24", note="biuro")
+    EmergencyCall.objects.create(at=now, extension="101", number="112", shown="+48221234567", call=call)
     TollFraudAlert.objects.create(at=now, kind="night", extension="101", number="+4470", message="night call")
     TOTPDevice.objects.create(user=manager, name="telefon", confirmed=True)
     AccessAttempt.objects.create(username="x", ip_address="203.0.113.9", failures_since_start=1)
