@@ -87,34 +87,31 @@ class AllowedNetworkAdmin(AuditedModelAdmin):
     list_display = ["network", "note"]
 
 
-@admin.register(TollFraudAlert)
-class TollFraudAlertAdmin(ReadOnlyAdmin):
-    list_display = ["at", "kind", "extension", "number", "country", "message", "seen_by"]
-    list_filter = ["kind", "country"]
-    search_fields = ["extension", "number"]
+class AlertAdmin(ReadOnlyAdmin):
+    """Alerts written by Centrala: read-only, but whoever may change them marks them as seen."""
+
     actions = ["mark_seen"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("security.change_tollfraudalert")
+        meta = self.model._meta
+        return request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
 
-    @admin.action(description=_("Mark as seen"))
-    def mark_seen(self, request: HttpRequest, queryset: QuerySet[TollFraudAlert]) -> TemplateResponse | None:
+    @admin.action(description=_("Mark as seen"), permissions=["change"])
+    def mark_seen(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse | None:
         queryset.filter(seen_by="").update(seen_by=request.user.get_username())
         return None
 
 
+@admin.register(TollFraudAlert)
+class TollFraudAlertAdmin(AlertAdmin):
+    list_display = ["at", "kind", "extension", "number", "country", "message", "seen_by"]
+    list_filter = ["kind", "country"]
+    search_fields = ["extension", "number"]
+
+
 @admin.register(EmergencyCall)
-class EmergencyCallAdmin(ReadOnlyAdmin):
+class EmergencyCallAdmin(AlertAdmin):
     """Emergency calls from staff phones; unseen ones stand at the top of the admin's home page."""
 
     list_display = ["at", "extension", "number", "shown", "seen_by"]
     search_fields = ["extension", "number"]
-    actions = ["mark_seen"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("security.change_emergencycall")
-
-    @admin.action(description=_("Mark as seen"))
-    def mark_seen(self, request: HttpRequest, queryset: QuerySet[EmergencyCall]) -> TemplateResponse | None:
-        queryset.filter(seen_by="").update(seen_by=request.user.get_username())
-        return None
