@@ -61,6 +61,11 @@ class ProcessingPurpose(models.Model):
         help_text=_("Played before recording starts."),
     )  # fmt: skip
     notice_text = models.TextField(_("information notice (art. 13)"))
+    announce_to_called = models.BooleanField(
+        _("tell the called party too"), default=True,
+        help_text=_("On outgoing and internal calls recorded for this purpose, the person called hears the "
+                    "announcement when they answer, and may object, before the call is connected."),
+    )  # fmt: skip
     notice_url = models.URLField(_("where callers can read it"), blank=True)
     listeners = models.ManyToManyField(
         "auth.Group", verbose_name=_("who may listen"), blank=True, related_name="purposes"

@@ -56,6 +56,7 @@ def _recording_rules() -> tuple[s.RecordingRule, ...]:
             number=r.company_number.e164 if r.company_number else "", destination=r.destination_id,
             extension=r.extension.number if r.extension else "", purpose_id=r.purpose_id,
             announcement=r.purpose.announcement.media_uri if r.purpose else "", objection_key=r.objection_key,
+            announce_to_called=r.purpose.announce_to_called if r.purpose else True,
         )
         for r in rules
     )  # fmt: skip

@@ -268,6 +268,8 @@ class StasisApp:
                 await ari.add_to_bridge(bridge, channels)
             case c.TransferProgress(channel_id=channel, state=state):
                 await ari.transfer_progress(channel, state)
+            case c.PlayBridge(bridge_id=bridge, playback_id=playback, media=media):
+                await ari.play_bridge(bridge, media, playback)
             case c.StartBridgeMoh(bridge_id=bridge):
                 await ari.start_bridge_moh(bridge)
             case c.StopBridgeMoh(bridge_id=bridge):

@@ -111,5 +111,14 @@ class RecordingRule(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        errors = {}
         if self.mode == self.Mode.ALWAYS and not self.purpose_id:
-            raise ValidationError({"purpose": _("Recording needs a purpose (GDPR art. 5(1)(b)).")})
+            errors["purpose"] = _("Recording needs a purpose (GDPR art. 5(1)(b)).")
+        # Conditions no call of that direction can meet: the rule would never record anything.
+        if self.destination_id and self.direction in (self.Direction.OUTBOUND, self.Direction.INTERNAL):
+            errors["destination"] = _("Outgoing and internal calls pass no IVR destination: choose inbound or any "
+                                      "direction, or leave the destination empty.")  # fmt: skip
+        if self.company_number_id and self.direction == self.Direction.INTERNAL:
+            errors["company_number"] = _("Internal calls use no company number: leave it empty for internal calls.")
+        if errors:
+            raise ValidationError(errors)

@@ -299,6 +299,9 @@ class AriClient:
     async def transfer_progress(self, channel_id: str, state: str) -> None:
         await self._request("POST", f"channels/{_seg(channel_id)}/transfer_progress", params={"states": state})
 
+    async def play_bridge(self, bridge_id: str, media: str, playback_id: str) -> None:
+        await self._request("POST", f"bridges/{_seg(bridge_id)}/play/{_seg(playback_id)}", params={"media": media})
+
     async def start_bridge_moh(self, bridge_id: str) -> None:
         await self._request("POST", f"bridges/{_seg(bridge_id)}/moh")
 

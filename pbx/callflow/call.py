@@ -143,6 +143,8 @@ class Call:
                 return self._on_recording(event)
             case e.RecordingControl():
                 return self.recorder.control(event.action, by=event.by, at=event.at)
+            case e.ChannelDtmfReceived() if self.state is State.CONNECTED and self.direction != "inbound":
+                return self.recorder.on_staff_key(self.caller, event)  # the staff member who dialled
             case e.TransferRequested():  # from the caller's side: not ours to act on
                 return self._decline_transfer(self.channel_id, self.caller, event)
             case e.CommandFailed():
@@ -202,8 +204,9 @@ class Call:
             return [started, *self._block(event, dialled, "the phone did not connect over TLS", person.policy)]
         if dialled in self.directory.people:
             started = self._started(event, "internal", extension, dialled)
+            decided = self.recorder.decide_from_phone(event.at, (dialled, extension), number="")
             ring = self._ring_people("extension", (dialled,), ring_seconds=30, then=None, at=event.at)
-            return [started, *self._enter(ring, event.at)]
+            return [started, *decided, *self._enter(ring, event.at)]
         try:
             number = to_e164(dialled)
         except InvalidPhoneNumber:
@@ -214,11 +217,13 @@ class Call:
         if not allowed:
             return [started, *guard]
         shown = (person.caller_id if person else "") or self.directory.main_number
+        decided = self.recorder.decide_from_phone(event.at, (extension,), number=shown)
         outward = RingStep(
             kind="outbound", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),), round_seconds=60,
             max_seconds=60, caller_number=shown, caller_name="",
         )  # fmt: skip
-        return [started, *guard, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
+        shown_fact = self.fact(event.at, "caller_id", shown=shown)
+        return [started, *guard, shown_fact, *decided, *self._enter(outward, event.at)]
 
     def _start_emergency(self, event: e.StasisStart, extension: str, number: str, insecure: bool) -> list[c.Command]:
         """112 and the other emergency numbers (emergency.py): straight to the trunk, before
@@ -272,11 +277,12 @@ class Call:
         guard, allowed = self._toll_guard(event, staff, e164)
         if not allowed:
             return [started, *guard]
+        decided = self.recorder.decide_from_phone(event.at, (staff,), number=self.directory.main_number)
         outward = RingStep(
             kind="external", targets=(Target(f"PJSIP/{e164}@{TRUNK}", number),),
             round_seconds=45, max_seconds=45, caller_number=self.directory.main_number,
         )  # fmt: skip
-        return [started, *guard, *self._enter(outward, event.at)]
+        return [started, *guard, *decided, *self._enter(outward, event.at)]
 
     def _refuse(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
         self.state = State.REFUSING
@@ -308,10 +314,15 @@ class Call:
         if self.recorder.noticed:
             return None
         first_hop = self.hops == 1  # call-wide rules apply at the call's first destination
+        rung = self._people_rung_at(self.directory.destinations.get(destination), at)
         rule = next(
             (r for r in self.directory.recording_rules
              if r.matches(self.direction, self.called, destination, "")
-             or (first_hop and r.matches(self.direction, self.called, None, ""))),
+             or (first_hop and r.matches(self.direction, self.called, None, ""))
+             # a rule for a person: announced before their phone rings, recorded if they answer
+             or (r.mode == "always" and r.extension in rung
+                 and (r.matches(self.direction, self.called, destination, r.extension)
+                      or r.matches(self.direction, self.called, None, r.extension)))),
             None,
         )  # fmt: skip
         if rule is None:
@@ -321,6 +332,17 @@ class Call:
             return [self.fact(at, "not_recorded", rule=rule.name), *self.goto(destination, at, noticed=True)]
         self.hops -= 1  # the notice is not a hop of its own
         return self._enter(RecordingNoticeStep(rule, then=destination), at)
+
+    def _people_rung_at(self, dest: s.Destination | None, at: datetime) -> tuple[str, ...]:
+        """The extensions a destination rings (for rules about a person)."""
+        match dest:
+            case s.RingExtension():
+                return (dest.extension,)
+            case s.RingQueue(strategy="rota"):
+                return self.directory.rota.on_duty(at)
+            case s.RingQueue():
+                return dest.members
+        return ()
 
     def _leave_step(self) -> list[c.Command]:
         """Undo what the current step left running (timers, ringing legs, hold music)."""
@@ -394,7 +416,13 @@ class Call:
         leg_id = event.channel_id
         if isinstance(event, e.StasisStart):
             return self._on_leg_answered(leg_id, event)
+        if self.recorder.called_notice and self.recorder.called_notice[0] == leg_id:
+            heard = self.recorder.on_called_notice(event)
+            if heard is not None:
+                return [*heard, *self._join(leg_id, True, event.at)]
         if isinstance(event, e.ChannelDtmfReceived) and leg_id == self.connected_leg:
+            if self.legs[leg_id] not in self.directory.people:
+                return []  # the outside party's keys control nothing
             return self.recorder.on_staff_key(self.legs[leg_id], event)
         if isinstance(event, e.TransferRequested) and leg_id == self.connected_leg:
             return self._on_transfer(leg_id, event)
@@ -424,14 +452,20 @@ class Call:
             facts.append(
                 c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
             )
+        if first_person and (notice := self.recorder.notice_to_called(leg_id, self.legs[leg_id], event.at)):
+            return [*leaving, *facts, *notice]  # connected once the called party has heard it
+        return [*leaving, *facts, *self._join(leg_id, first_person, event.at)]
+
+    def _join(self, leg_id: str, first_person: bool, at: datetime) -> list[c.Command]:
+        """Put the caller and the leg that answered together, and record if a rule says so."""
         bridge: list[c.Command] = [c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(leg_id,))]
         if first_person:
             bridge = [
                 c.CreateBridge(self.channel_id, bridge_id=self.bridge_id),
                 c.AddToBridge(self.channel_id, bridge_id=self.bridge_id, channels=(self.channel_id, leg_id)),
             ]
-        recording = self.recorder.on_connected(self.legs[leg_id], event.at)
-        return [*leaving, *facts, *self.answer_caller(), *bridge, *recording]
+        recording = self.recorder.on_connected(self.legs[leg_id], at, transfer=not first_person)
+        return [*self.answer_caller(), *bridge, *recording]
 
     def _on_transfer(self, leg_id: str, event: e.TransferRequested) -> list[c.Command]:
         """Blind transfer from a staff phone: the caller waits in the bridge (with hold music,
@@ -467,8 +501,11 @@ class Call:
         )  # fmt: skip
 
     def play(self, media: str) -> tuple[c.Play, str]:
-        playback_id = f"{self.key}-p{next(self._ids)}"
+        playback_id = self.new_playback_id()
         return c.Play(self.channel_id, playback_id=playback_id, media=media), playback_id
+
+    def new_playback_id(self) -> str:
+        return f"{self.key}-p{next(self._ids)}"
 
     def timer(self, purpose: str, seconds: float) -> tuple[c.StartTimer, str]:
         name = f"{purpose}-{next(self._ids)}"

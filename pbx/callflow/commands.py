@@ -42,6 +42,15 @@ class Record(Command):
 
 
 @dataclass(frozen=True)
+class PlayBridge(Command):
+    """Play to everyone in the bridge (a recording notice when a transfer starts a recording)."""
+
+    bridge_id: str
+    playback_id: str
+    media: str
+
+
+@dataclass(frozen=True)
 class RecordBridge(Command):
     """Record both parties of a connected call (the bridge), so transfers do not cut it."""
 

@@ -10,6 +10,20 @@ DSS) by pressing *1 and *2 on the phone, or through the API, which reaches the c
 RecordingControl event; either way the paused span is never written. Voicemail records the
 caller's channel instead. Whatever is recording when it stops, or when the call ends, is
 handed over as RecordingReady, with the purpose that decides its retention.
+
+Where the rule is decided and who hears the notice, by direction:
+
+- inbound: at each destination the call enters (call.goto): a rule for the whole call at the
+  first one, a rule for an IVR destination there, a rule for a person before their phone
+  rings; the caller hears the notice (RecordingNoticeStep) and may object;
+- outbound and internal (a staff phone dials): as the call starts, for the number shown or
+  none, and the staff member dialling (or dialled); the called party hears the notice when
+  they answer, before the two are connected, and may object with the same key
+  (`notice_to_called`), unless the purpose says they are not told;
+- transfer: a rule for the person the call is transferred to starts the recording when they
+  answer, if the call was not recorded yet; the notice is played to the whole bridge.
+
+A "never" rule for the person who answers always wins: their calls stay unrecorded.
 """
 
 from __future__ import annotations
@@ -37,6 +51,61 @@ class Recorder:
     paused: bool = False
     current: tuple[str, str] | None = None  # (name, kind) awaiting RecordingFinished
     staff_keys: str = ""  # the last key staff pressed, for two-key codes
+    called_notice: tuple[str, str] | None = None  # (leg, playback) while the called party hears the notice
+
+    def decide_from_phone(self, at: datetime, extensions: tuple[str, ...], number: str) -> list[c.Command]:
+        """A staff phone dials out or internally: the first rule for this direction, the number
+        shown (outbound) and the extensions on the call decides; the notice, if any, goes to
+        the called party when they answer."""
+        call = self.call
+        self.noticed = True
+        rule = next(
+            (
+                r
+                for r in call.directory.recording_rules
+                if any(r.matches(call.direction, number, None, x) for x in extensions)
+            ),
+            None,
+        )
+        if rule is None:
+            return []
+        if rule.mode == "never":
+            return [call.fact(at, "not_recorded", rule=rule.name)]
+        self.rule = rule
+        return []
+
+    def notice_to_called(self, leg_id: str, person: str, at: datetime) -> list[c.Command]:
+        """The called party of an outgoing or internal call answered: the notice on their leg,
+        before they are connected, when the rule's purpose says they are told. Empty: connect now."""
+        call, rule = self.call, self.rule
+        if call.direction == "inbound" or rule is None or self.objected or self.current is not None:
+            return []
+        if not (rule.announce_to_called and rule.announcement) or not self._applies(rule, person):
+            return []
+        play = c.Play(leg_id, playback_id=call.new_playback_id(), media=rule.announcement)
+        self.called_notice = (leg_id, play.playback_id)
+        return [call.fact(at, "recording_notice", rule=rule.name, to=person), play]
+
+    def on_called_notice(self, event: e.Event) -> list[c.Command] | None:
+        """While the called party hears the notice: None until it is over; then the facts of
+        how it ended (an objection stops it), and the caller connects them."""
+        if self.called_notice is None or self.rule is None:
+            return None
+        leg_id, playback_id = self.called_notice
+        call = self.call
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == playback_id:
+            self.called_notice = None
+            return []
+        if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
+            self.called_notice, self.objected = None, True
+            objection = call.fact(event.at, "recording_objection", rule=self.rule.name, key=event.digit,
+                                  by=call.legs.get(leg_id, ""))  # fmt: skip
+            return [c.StopPlayback(leg_id, playback_id), objection]
+        return None
+
+    def _applies(self, rule: s.RecordingRule, person: str) -> bool:
+        """A rule for a person covers calls that person is on: who answered, or who dialled."""
+        return not rule.extension or rule.extension in (person, self.call.caller)
 
     def record_channel(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
         """Record the caller alone (voicemail)."""
@@ -45,20 +114,35 @@ class Recorder:
         self.current = (name, kind)
         return c.Record(call.channel_id, name=name, fmt=s.RECORDING_FORMAT, max_seconds=max_seconds, beep=beep)
 
-    def on_connected(self, person: str, at: datetime) -> list[c.Command]:
-        """Staff (`person`) answered and the bridge exists: record it if a rule was announced and
-        not objected to, unless a rule for that person says never. Already recording (a
-        transfer brought someone new into the bridge): nothing to start."""
+    def on_connected(self, person: str, at: datetime, transfer: bool = False) -> list[c.Command]:
+        """`person` answered and the bridge exists: record it if a rule was announced and not
+        objected to, unless a rule for that person says never. Already recording (a transfer
+        brought someone new into the bridge): nothing to start. Not recorded yet and a rule
+        for the person a transfer brought in: record, with the notice to the whole bridge."""
         call = self.call
-        if self.rule is None or self.objected or self.current is not None:
+        if self.objected or self.current is not None:
             return []
-        for_person = s.recording_rule_for(call.directory.recording_rules, call.direction, call.called, extension=person)
-        if for_person is not None and for_person.mode == "never" and for_person.extension:
+        rules = call.directory.recording_rules
+        for_person = next(
+            (r for r in rules if r.extension == person and r.matches(call.direction, call.called, None, person)), None
+        )
+        if for_person is not None and for_person.mode == "never":
             return [call.fact(at, "not_recorded", rule=for_person.name)]
+        notice: list[c.Command] = []
+        if self.rule is None and transfer and for_person is not None:
+            self.rule = for_person
+            if for_person.announcement:
+                notice = [c.PlayBridge(call.channel_id, bridge_id=call.bridge_id, playback_id=call.new_playback_id(),
+                                       media=for_person.announcement)]  # fmt: skip
+        if self.rule is None:
+            return []
+        if not self._applies(self.rule, person):
+            return [call.fact(at, "not_recorded", rule=self.rule.name, answered=person)]
         name = f"{call.key}-call"
         self.current = (name, "call")
         return [
             call.fact(at, "recording", rule=self.rule.name),
+            *notice,
             c.RecordBridge(call.channel_id, bridge_id=call.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
         ]
 

@@ -208,6 +208,7 @@ class RecordingRule:
     purpose_id: int | None = None
     announcement: str = ""
     objection_key: str = "9"
+    announce_to_called: bool = True  # outgoing and internal calls: the called party hears the notice
 
     def matches(self, direction: str, number: str, destination: DestId | None, extension: str) -> bool:
         return (

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pbx.callflow import commands as c
 from pbx.callflow import scenario as s
 
-from .fixtures import CHANNEL, KEY, OFFICE, RECEPTION, SALES, T0, Driver, at, directory
+from .fixtures import CHANNEL, KEY, RECEPTION, T0, Driver, at, directory
 
 ALL_INBOUND = s.RecordingRule("Jakość", "always", direction="inbound", purpose_id=7,
                               announcement="sound:conf-now-recording", objection_key="9")  # fmt: skip
@@ -109,8 +109,14 @@ def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
     to_sales(d, 5)
     d.answer_leg("102", at(12))
     assert not any(isinstance(x, c.RecordBridge) for x in d.out)
-    assert d.steps()[-1] == "not_recorded"
-    assert SALES and OFFICE
+    assert [(x.kind, x.detail) for x in d.facts(c.CallStep)][-1] == ("not_recorded", {"rule": "Piotr nie"})
+    # The same call answered by Anna is recorded: the rule is about Piotr alone.
+    anna = Driver(with_rules(not_piotr, ALL_INBOUND))
+    anna.start(T0)
+    anna.finish_playback(at(2))
+    anna.fire("notice", at(5))
+    to_sales(anna, 5)
+    assert isinstance(anna.answer_leg("101", at(12))[-1], c.RecordBridge)
 
 
 def connected_and_recorded() -> Driver:

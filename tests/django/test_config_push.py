@@ -150,3 +150,30 @@ def test_an_inactive_extension_is_never_rung(three):
 
     Extension.objects.filter(number="102").update(active=False, mobile="+48601000102")
     assert set(load_directory().people) == {"101", "103"}
+
+
+@pytest.mark.parametrize(
+    ("direction", "field", "message"),
+    [
+        ("outbound", "destination", "Outgoing and internal calls pass no IVR destination"),
+        ("internal", "destination", "Outgoing and internal calls pass no IVR destination"),
+        ("internal", "company_number", "Internal calls use no company number"),
+    ],
+)
+def test_the_admin_refuses_a_recording_rule_no_call_can_meet(office, direction, field, message):
+    from compliance.models import ProcessingPurpose
+    from pbx.models import Destination, Prompt
+    from recordings.models import RecordingRule
+
+    prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
+    purpose = ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=30,
+                                               announcement=prompt, notice_text="Nagrywamy.")  # fmt: skip
+    values = {
+        "destination": Destination.objects.create(name="Reklamacje", kind="voicemail", seconds=30).pk,
+        "company_number": CompanyNumber.objects.create(e164="+48221234567", label="Biuro").pk,
+    }
+    form = {"name": "Zła", "priority": 1, "direction": direction, "mode": "always", "purpose": purpose.pk,
+            "objection_key": "9", field: values[field]}  # fmt: skip
+    page = office.post("/admin/recordings/recordingrule/add/", form)
+    assert page.status_code == 200 and message in page.content.decode()
+    assert not RecordingRule.objects.exists()
