@@ -8,6 +8,8 @@ from django.contrib.auth.models import User
 from company_numbers.models import CompanyNumber
 from pbx.models import Destination, Prompt, Scenario
 
+pytest_plugins = ["tests.fake_ari"]  # the fake_ari fixture
+
 
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path_factory) -> None:

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
@@ -147,6 +148,25 @@ class TestCallbacks:
         unknown = anna.post("/api/click-to-call", {"extension": "999", "number": "601"}, format="json")
         assert set(unknown.json()["fields"]) == {"extension", "number"}
         assert not CallbackTask.objects.exists()
+
+    def test_click_to_call_rings_your_extension_and_calls_the_customer_from_the_office(self, firm, fake_ari):  # noqa: F811
+        response = api(firm["anna"]).post("/api/click-to-call", {"extension": "101", "number": "601 234 567"},
+                                          format="json")  # fmt: skip
+        assert response.status_code == 202, response.content
+        task = CallbackTask.objects.get()
+        assert (response.json()["id"], task.status, task.number) == (str(task.pk), "dialling", CUSTOMER)
+        [(query, _)] = fake_ari.sent("POST", "channels")
+        assert query["endpoint"] == ["PJSIP/101"] and query["app"] == [settings.ARI_APP]
+        assert query["appArgs"] == [f"callback,{task.pk},{CUSTOMER},101"]
+        assert AuditEntry.objects.filter(action="callback.click_to_call", target=f"callback:{task.pk}").exists()
+
+    def test_calling_back_rings_the_assignee_and_marks_the_task_dialling(self, firm, basia, fake_ari):  # noqa: F811
+        task = CallbackTask.objects.create(number=CUSTOMER, reason="no_answer", requested_at=T0,
+                                           assigned_to=Extension.objects.get(number="101"))  # fmt: skip
+        response = api(basia).post(f"/api/callbacks/{task.pk}/call/", {}, format="json")
+        assert (response.status_code, response.json()["status"]) == (202, "dialling")
+        [(query, _)] = fake_ari.sent("POST", "channels")
+        assert (query["endpoint"], query["channelId"]) == (["PJSIP/101"], [f"callback-{task.pk}"])
 
 
 class TestRecordings:

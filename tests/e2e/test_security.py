@@ -165,6 +165,11 @@ def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff
     assert reasons == ["premium-rate numbers are blocked", "calls to DE are not allowed"]
     assert [call.outcome for call in calls] == ["rejected", "rejected"]
     assert [call.hangup_cause for call in calls] == [21, 21]
+    # Each phone heard the whole message (cannot-complete-as-dialed, 2.6 s) before the refusal:
+    # the call ends when Asterisk reports the playback finished, not before.
+    for call in calls:
+        blocked = next(e.at for e in call.events.all() if e.kind == "outbound_blocked")
+        assert (call.ended_at - blocked).total_seconds() >= 2.4, (call.ended_at, blocked)
 
 
 def test_the_concurrent_call_cap_holds(staff):  # noqa: F811
