@@ -54,6 +54,8 @@ def do_record_emergency_call(call_id: Any, at: datetime, detail: dict[str, Any])
     body = (f"{local:%Y-%m-%d %H:%M} extension {emergency.extension} ({person or 'unknown'}) called "
             f"{emergency.number} ({what}). The dispatcher saw the number {emergency.shown or 'none'} "
             f"and may call back on it.")  # fmt: skip
+    if call_id is None:
+        body += " Asterisk placed the call itself: the Stasis app was not running, so it is not in the call history."
     transaction.on_commit(lambda: _notify(subject, body, office_manager_emails()))
     return emergency
 

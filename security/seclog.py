@@ -21,6 +21,11 @@ from django.utils import timezone
 # Attempts to get in with a wrong or unknown identity; ChallengeSent and SuccessfulAuth are normal.
 FAILURES = {"InvalidAccountID", "ChallengeResponseFailed", "InvalidPassword", "FailedACL", "AuthMethodNotAllowed"}
 FIELD = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+# The dialplan's line for an emergency call it placed itself (asterisk-conf/extensions.conf).
+EMERGENCY = re.compile(
+    r"^\[(?P<at>[0-9-]+ [0-9:.]+)\] WARNING.*CENTRALA-EMERGENCY number=(?P<number>[0-9+]*) "
+    r"extension=(?P<extension>[0-9]*) shown=(?P<shown>[0-9+]*)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,19 @@ def parse_line(line: str) -> SecurityEvent | None:
                          service=fields.get("Service", ""), transport=parts[1].lower())  # fmt: skip
 
 
+def parse_emergency(line: str) -> tuple[datetime, dict[str, str]] | None:
+    """When and what of an emergency call the dialplan placed without the Stasis app, from
+    its line in Asterisk's messages.log (the office time, as Asterisk writes it); else None."""
+    match = EMERGENCY.match(line)
+    if match is None:
+        return None
+    try:
+        at = timezone.make_aware(datetime.fromisoformat(match["at"]))
+    except ValueError:
+        at = timezone.now()
+    return at, {"number": match["number"], "extension": match["extension"], "shown": match["shown"]}
+
+
 class LogFollower:
     """Reads what was appended since the last call; copes with rotation (a new file under the
     same name) and truncation, and never returns half a line. Starts at the end of the file,
@@ -81,6 +99,11 @@ class LogFollower:
         self.offset += len(data)
         *complete, self.partial = (self.partial + data).split(b"\n")
         return [line.decode("utf-8", "replace") for line in complete]
+
+
+def messages_log_path() -> Path:
+    """Asterisk's messages.log, beside its security log."""
+    return security_log_path().with_name("messages.log")
 
 
 def security_log_path() -> Path:

@@ -103,3 +103,26 @@ def test_a_company_number_keeps_the_address_for_emergency_services(manager: User
     assert page.status_code == 302, page.content.decode()[-2000:]
     assert CompanyNumber.objects.get().emergency_address == "ul. Prosta 1, 00-001 Warszawa"
     assert "ul. Prosta 1, 00-001 Warszawa" in client.get("/admin/numbers/companynumber/").content.decode()
+
+
+def test_an_emergency_call_the_dialplan_placed_alone_reaches_the_office_through_watch_security(manager, tmp_path):
+    from security.management.commands.watch_security import watch_once
+    from security.seclog import LogFollower
+
+    messages, security = tmp_path / "messages.log", tmp_path / "security.log"
+    messages.write_text("[2026-11-23 21:00:00.000] NOTICE[1] old line\n")
+    security.write_text("")
+    followers = LogFollower(security), LogFollower(messages)
+    with messages.open("a") as log:
+        log.write(
+            "[2026-11-23 21:05:07.123] WARNING[29785][C-00000003] Ext. 112: CENTRALA-EMERGENCY number=112 "
+            "extension=101 shown=+48221234567 stasis=FAILED\n[2026-11-23 21:05:08.000] WARNING[1] other\n"
+        )
+    watch_once(followers[0], [], followers[1])
+    emergency = EmergencyCall.objects.get()
+    assert (emergency.number, emergency.extension, emergency.shown, emergency.call) == ("112", "101", "+48221234567",
+                                                                                         None)  # fmt: skip
+    assert emergency.at == datetime(2026, 11, 23, 20, 5, 7, 123000, tzinfo=UTC)  # Asterisk writes office time
+    assert "the Stasis app was not running" in mail.outbox[0].body
+    watch_once(followers[0], [], followers[1])
+    assert EmergencyCall.objects.count() == 1  # read once

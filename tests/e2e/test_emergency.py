@@ -9,7 +9,9 @@ from django.conf import settings
 
 from pbx.models import Call, CallingPolicy, Extension
 from pbx.sandbox import sipp_call
+from security.management.commands.watch_security import watch_once
 from security.models import EmergencyCall
+from security.seclog import LogFollower, messages_log_path, security_log_path
 
 from .conftest import running_stasis
 from .harness import allow_plain_sip, carrier
@@ -57,8 +59,13 @@ def test_112_reaches_the_carrier_with_the_firms_number_on_a_policy_that_allows_n
 
 
 def test_112_reaches_the_carrier_when_the_stasis_app_is_not_running(locked_down_phone):
+    security = LogFollower(security_log_path())
+    messages = LogFollower(messages_log_path())  # from now on: what Asterisk logs during this call
     with carrier() as trunk:  # no running_stasis(): the app is down
         emergency = dial("112", locked_down_phone, 5122)
         received = trunk.received()
     assert (emergency.successful, emergency.failed) == (1, 0), emergency.output[-3000:]
     assert OFFICE in invite_from(received, "112")
+    # The office still hears of it: watch_security reads the dialplan's line.
+    wait_for(lambda: watch_once(security, [], messages) is not None and EmergencyCall.objects.exists(), timeout=10)
+    assert EmergencyCall.objects.values_list("number", "extension", "shown").get() == ("112", "101", OFFICE)
