@@ -3,6 +3,7 @@
 from collections.abc import Collection
 
 import phonenumbers
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,11 @@ KINDS_BY_TYPE = {
 
 def number_kind(e164: str) -> str:
     return KINDS_BY_TYPE.get(phonenumbers.number_type(phonenumbers.parse(e164)), "other")
+
+
+def single_line(value: str) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError(_("One line, without control characters."))
 
 
 class CompanyNumber(models.Model):
@@ -64,7 +70,7 @@ class CompanyNumber(models.Model):
         help_text=_("Shown to customers on outbound calls unless an extension says otherwise."),
     )
     emergency_address = models.CharField(
-        _("address for emergency services"), max_length=200, blank=True,
+        _("address for emergency services"), max_length=200, blank=True, validators=[single_line],
         help_text=_("Where the phones using this number are (street, number, postcode, town). The carrier passes it "
                     "to the emergency centre (location of a 112 call): give it to the carrier too."),
     )  # fmt: skip

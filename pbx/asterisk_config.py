@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
@@ -107,7 +109,6 @@ def _context(directory: Path) -> dict[str, object]:
         "tls": _tls(directory),
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
         "banned": active_ban_sources(),
-        "company_numbers": list(CompanyNumber.objects.order_by("e164")),
     }
 
 
@@ -170,9 +171,56 @@ def _networks(values: list[str], name: str) -> list[str]:
 
 def render_all(directory: Path | None = None) -> dict[str, str]:
     """Return {file name: text} for every config file Centrala owns (for `directory`, the
-    config folder Asterisk reads; ASTERISK_CONFIG_DIR by default)."""
-    engine, context = _engine(), Context(_context(directory or Path(settings.ASTERISK_CONFIG_DIR)))
+    config folder Asterisk reads; ASTERISK_CONFIG_DIR by default).
+
+    Raises ConfigError, rendering nothing, when any value would break out of its line: the
+    templates write values as they are (Asterisk's config has no escaping), so a line break in
+    a name would start a section of its own (a hidden SIP account)."""
+    values = _context(directory or Path(settings.ASTERISK_CONFIG_DIR))
+    refuse_line_breaks(values)
+    engine, context = _engine(), Context(values)
     return {name: engine.get_template(name).render(context) for name in CONFIG_FILES}
+
+
+def refuse_line_breaks(value: object, where: str = "") -> None:
+    """ConfigError naming the object and field when any text that reaches a rendered file (a
+    setting, or a field of a database row, or of the row it points at) holds a control
+    character. Models validate their fields too; this holds for rows written any other way."""
+    if isinstance(value, str):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ConfigError(f"{where}: {value!r} holds a line break or control character; Asterisk would read "
+                              f"it as configuration")  # fmt: skip
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_line_breaks(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_line_breaks(item, where)
+    elif isinstance(value, Model):
+        _refuse_in_row(value, depth=1)
+
+
+def _refuse_in_row(row: Model, depth: int) -> None:
+    """Every field of the row passes its own validators (an extension number is digits, a name
+    holds no config syntax), and no text holds a control character."""
+    relations = [f.name for f in row._meta.concrete_fields if f.is_relation]
+    names = {f.name: f.verbose_name for f in row._meta.concrete_fields}
+    try:
+        row.clean_fields(exclude=relations)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{names.get(name, name)}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
+        )
+        raise ConfigError(f"{row._meta.verbose_name} {row.pk}: {problems}") from exc
+    for column in row._meta.concrete_fields:
+        if column.is_relation:
+            related = row._state.fields_cache.get(column.name) if depth else None
+            if isinstance(related, Model):
+                _refuse_in_row(related, depth - 1)
+            continue
+        text = getattr(row, column.attname)
+        if isinstance(text, str):
+            refuse_line_breaks(text, f"{row._meta.verbose_name} {row.pk}, {column.verbose_name}")
 
 
 def write_config(directory: Path, files: dict[str, str]) -> RenderResult:

@@ -39,6 +39,7 @@ from . import events as e
 from . import scenario as s
 from .emergency import EMERGENCY_RING_SECONDS, emergency_number
 from .recorder import Recorder
+from .stasis_args import StasisArgs, parse_stasis_args
 from .steps import (
     AnnouncementStep,
     CallbackOfferStep,
@@ -162,15 +163,23 @@ class Call:
     # --- starting ------------------------------------------------------------------------
 
     def _on_start(self, event: e.StasisStart) -> list[c.Command]:
-        kind, *rest = [*event.args, "inbound"]
-        if kind == "inbound":
-            return self._start_inbound(event, rest[0] if rest else event.channel.exten)
-        if kind == "internal":
-            return self._start_from_phone(event, rest[0] if rest else event.channel.exten, rest[1:2] == ["0"])
-        if kind == "callback" and len(rest) >= 3:
-            return self._start_callback(event, task_id=rest[0], number=rest[1], staff=rest[2])
-        self.state = State.HANGING_UP
-        return [c.Hangup(self.channel_id, reason="normal")]
+        args = parse_stasis_args(event.args, event.channel.exten)
+        match args:
+            case StasisArgs(kind="inbound"):
+                return self._start_inbound(event, args.dialled)
+            case StasisArgs(kind="internal"):
+                return self._start_from_phone(event, args.dialled, insecure=not args.over_tls)
+            case StasisArgs(kind="callback"):
+                return self._start_callback(event, task_id=args.task_id, number=args.number, staff=args.staff)
+            case StasisArgs(kind="leg"):  # a leg of a call this app no longer follows
+                self.state = State.HANGING_UP
+                return [c.Hangup(self.channel_id, reason="normal")]
+        # Arguments Centrala did not write (a comma in the dialled number adds some): refused.
+        direction = "outbound" if event.args[:1] == ("internal",) else "inbound"
+        started = self._started(event, direction, event.channel.caller_number, event.channel.exten)
+        self.state, self.outcome = State.HANGING_UP, "rejected"
+        refused = self.fact(event.at, "bad_arguments", args=list(event.args))
+        return [started, refused, *self.hang_up(event.at, reason="rejected")]
 
     def _started(self, event: e.StasisStart, direction: str, caller: str, called: str) -> c.CallStarted:
         self.caller, self.direction, self.called = caller, direction, called

@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from company_numbers.fields import E164Field
 
+# What a name may not hold: it is written into pjsip.conf as `callerid = "name" <number>`, where
+# a line break would start a section of its own and these characters are Asterisk's syntax.
+config_text_validator = RegexValidator(
+    r'^[^\x00-\x1f\x7f\[\];,"\\<>]*$',
+    _('A name cannot hold line breaks, control characters or any of [ ] ; , " \\ < >.'),
+)
 extension_number_validator = RegexValidator(
     r"^[1-9][0-9]{1,4}$", _("An extension number has 2 to 5 digits and does not start with 0.")
 )
@@ -32,7 +38,7 @@ class Extension(models.Model):
         MOBILE_APP = "mobile_app", _("mobile app")
 
     number = models.CharField(_("extension number"), max_length=5, unique=True, validators=[extension_number_validator])
-    display_name = models.CharField(_("name shown on calls"), max_length=80)
+    display_name = models.CharField(_("name shown on calls"), max_length=80, validators=[config_text_validator])
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("staff member"), null=True, blank=True, on_delete=models.SET_NULL
     )

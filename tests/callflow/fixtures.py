@@ -81,8 +81,9 @@ class Driver:
 
     def start(self, when: datetime = T0, dialled: str = OFFICE, kind: str = "inbound", caller: str = "601234567",
               state: str = "Ring") -> list[c.Command]:  # fmt: skip
+        args = ("internal", "1", dialled) if kind == "internal" else (kind, dialled)  # as the dialplan writes them
         return self.send(e.StasisStart(at=when, channel_id=CHANNEL, channel=channel(caller, state, dialled),
-                                       args=(kind, dialled)))  # fmt: skip
+                                       args=args))  # fmt: skip
 
     def last_play(self) -> c.Play:
         return [x for x in self.out if isinstance(x, c.Play)][-1]

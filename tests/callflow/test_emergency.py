@@ -32,7 +32,7 @@ def dial(number: str, office: s.Directory, secure: str = "1", when=HOLIDAY) -> l
     channel = e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Ring", caller_number="101", caller_name="Anna",
                         exten=number, sip_call_id="x")  # fmt: skip
     return call.receive(e.StasisStart(at=at(0, when), channel_id=CHANNEL, channel=channel,
-                                      args=("internal", number, secure)))  # fmt: skip
+                                      args=("internal", secure, number)))  # fmt: skip
 
 
 @pytest.mark.parametrize("number", sorted(EMERGENCY_NUMBERS))

@@ -170,12 +170,12 @@ def test_a_tls_phone_that_came_over_plain_sip_cannot_call_at_all():
 
     call = Call(KEY, CHANNEL, office())
     out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "102"),
-                                     args=("internal", "102", "0")))  # fmt: skip
+                                     args=("internal", "0", "102")))  # fmt: skip
     assert not [x for x in out if isinstance(x, c.Originate)]
     assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep)] == ["the phone did not connect over TLS"]
     plain = dataclasses.replace(office(), people={"101": s.Person("101", "Test", plain_sip=True)})
     start = e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "0221234568"),
-                          args=("internal", "0221234568", "0"))  # fmt: skip
+                          args=("internal", "0", "0221234568"))  # fmt: skip
     ok = Call(KEY, CHANNEL, plain).receive(start)
     assert [x.endpoint for x in ok if isinstance(x, c.Originate)] == ["PJSIP/+48221234568@carrier"]
 
@@ -185,7 +185,7 @@ def _start_event(dialled: str, caller: str = "101"):  # type: ignore[no-untyped-
     from tests.callflow.fixtures import channel
 
     return e.StasisStart(
-        at=T0, channel_id=CHANNEL, channel=channel(caller, "Ring", dialled), args=("internal", dialled)
+        at=T0, channel_id=CHANNEL, channel=channel(caller, "Ring", dialled), args=("internal", "1", dialled)
     )
 
 

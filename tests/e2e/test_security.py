@@ -57,6 +57,23 @@ def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):  # no
     assert "INVITE sip:+48600111222" not in received
 
 
+def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):  # noqa: F811
+    """The same stolen password, dialling '+48600111222,1': before, the comma shifted the
+    Stasis arguments and the '1' read as "came over TLS". Now the call is refused outright."""
+    with carrier() as trunk, running_stasis():
+        result = sipp_call(
+            "phone_dials_out.xml", "+48600111222,1", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5188,
+            address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]), timeout_s=20,
+        )  # fmt: skip
+        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
+        time.sleep(1)
+        received = trunk.received()
+    assert result.successful == 0, result.output[-3000:]
+    assert "INVITE sip:+48600111222" not in received
+    assert (call.caller, call.called, call.outcome) == ("101", "+48600111222,1", "rejected")
+    assert ("bad_arguments", {"args": ["internal", "0", "+48600111222", "1"]}) in steps(call)
+
+
 @contextmanager
 def watching_security() -> Iterator[subprocess.Popen[str]]:
     """`manage.py watch_security` as deployed, on the test database and the test instance's log."""
