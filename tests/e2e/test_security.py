@@ -45,16 +45,20 @@ def test_a_tls_phone_registers_and_its_call_is_srtp_as_asterisk_reports_it(staff
 
 
 def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):  # noqa: F811
-    """Someone who has 101's password but not its TLS phone: the call never reaches the carrier."""
+    """Someone who has 101's password but not its TLS phone (offering SRTP over UDP, so that
+    Asterisk lets the call in): the app refuses it and it never reaches the carrier."""
     with carrier() as trunk, running_stasis():
         result = sipp_call(
-            "phone_dials_out.xml", "0600111222", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5182,
+            "phone_dials_out_sdes.xml", "0600111222", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5182,
             address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]), timeout_s=20,
         )  # fmt: skip
+        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         time.sleep(1)
         received = trunk.received()
     assert result.successful == 0, result.output[-3000:]
     assert "INVITE sip:+48600111222" not in received
+    blocked = [detail for kind, detail in steps(call) if kind == "outbound_blocked"]
+    assert blocked == [{"number": "0600111222", "reason": "the phone did not connect over TLS"}]
 
 
 def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):  # noqa: F811
@@ -62,7 +66,7 @@ def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):  # noqa: F811
     Stasis arguments and the '1' read as "came over TLS". Now the call is refused outright."""
     with carrier() as trunk, running_stasis():
         result = sipp_call(
-            "phone_dials_out.xml", "+48600111222,1", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5188,
+            "phone_dials_out_sdes.xml", "+48600111222,1", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5188,
             address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]), timeout_s=20,
         )  # fmt: skip
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
