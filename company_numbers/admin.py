@@ -117,34 +117,34 @@ class PortingRequestAdmin(AuditedModelAdmin):
             else:
                 messages.success(request, f"#{porting.pk}: {porting.get_state_display()}")
 
-    @admin.action(description=_("Validate (list every problem)"))
+    @admin.action(description=_("Validate (list every problem)"), permissions=["change"])
     def validate(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.VALIDATED)
 
-    @admin.action(description=_("Mark as submitted to the operator"))
+    @admin.action(description=_("Mark as submitted to the operator"), permissions=["change"])
     def submit(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.SUBMITTED)
 
-    @admin.action(description=_("Mark as accepted by the operator"))
+    @admin.action(description=_("Mark as accepted by the operator"), permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.ACCEPTED)
 
-    @admin.action(description=_("Mark as completed (the numbers start taking calls)"))
+    @admin.action(description=_("Mark as completed (the numbers start taking calls)"), permissions=["change"])
     def complete(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.COMPLETED)
 
-    @admin.action(description=_("Schedule (give the porting date beside the action)"))
+    @admin.action(description=_("Schedule (give the porting date beside the action)"), permissions=["change"])
     def schedule(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.SCHEDULED)
 
-    @admin.action(description=_("Mark as rejected by the operator (give the reason)"))
+    @admin.action(description=_("Mark as rejected by the operator (give the reason)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.REJECTED)
 
-    @admin.action(description=_("Withdraw (give the reason)"))
+    @admin.action(description=_("Withdraw (give the reason)"), permissions=["change"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.WITHDRAWN)
 
-    @admin.action(description=_("Back to draft (to correct it)"))
+    @admin.action(description=_("Back to draft (to correct it)"), permissions=["change"])
     def to_draft(self, request: HttpRequest, queryset: QuerySet[PortingRequest]) -> None:
         self._move(request, queryset, PortingRequest.State.DRAFT)

@@ -18,7 +18,14 @@ class HoldError(Exception):
     """A legal hold change that is not allowed (no reason, same person releasing)."""
 
 
+def _may_hold(user: User) -> None:
+    if not user.has_perm("recordings.legal_hold"):
+        raise HoldError("Only the data protection officer's role may place or release a legal hold.")
+
+
 def do_set_legal_hold(recording: Recording, user: User, reason: str) -> None:
+    """Keep a recording past its retention (a claim, an inspection). DPO role only."""
+    _may_hold(user)
     if not reason.strip():
         raise HoldError("A legal hold needs a reason (e.g. the claim it preserves evidence for).")
     with transaction.atomic():
@@ -29,7 +36,8 @@ def do_set_legal_hold(recording: Recording, user: User, reason: str) -> None:
 
 
 def do_release_legal_hold(recording: Recording, user: User) -> None:
-    """Releasing needs a second person: not the one who set the hold."""
+    """Releasing needs a second person with the DPO role: not the one who set the hold."""
+    _may_hold(user)
     recording.refresh_from_db()
     if not recording.on_hold:
         raise HoldError("This recording is not on legal hold.")

@@ -17,7 +17,7 @@ ROLES: dict[str, list[str]] = {
     "Team supervisor": ["pbx.view_call", "pbx.view_callbacktask", "recordings.view_recording"],
     # Requests, retention, legal hold and the audit log; every recording.
     "Data protection officer": [
-        "recordings.view_recording", "recordings.view_all_recordings", "recordings.change_recording",
+        "recordings.view_recording", "recordings.view_all_recordings", "recordings.legal_hold",
         "compliance.*processingpurpose", "compliance.view_recordingtombstone", "compliance.view_auditentry",
         "compliance.*datasubjectrequest", "pbx.view_call", "pbx.view_all_calls",
     ],

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from api.auth import actor
 from api.errors import Conflict, bad_query
 from compliance.audit import do_audit
-from pbx.access import calls_visible_to
+from pbx.access import callbacks_visible_to, calls_visible_to, extension_to_ring, may_ring
 from pbx.ari.client import AriError
 from pbx.callbacks import CallbackError, do_start_callback
 from pbx.models import Call, CallbackTask, CallNote
@@ -130,9 +130,7 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[CallbackTask]:
-        tasks = CallbackTask.objects.select_related("assigned_to")
-        if not self.request.user.has_perm("pbx.view_all_calls"):  # agents: theirs, or nobody's
-            tasks = tasks.filter(Q(assigned_to__user=self.request.user) | Q(assigned_to__isnull=True))
+        tasks = callbacks_visible_to(self.request.user)
         if value := self.request.query_params.get("status"):
             if value not in CallbackTask.Status.values:
                 raise bad_query("status", f"One of {', '.join(CallbackTask.Status.values)}.")
@@ -165,15 +163,17 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         task = self.get_object()
         body = StartCallbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        extension = body.validated_data.get("extension")
-        _start(task, extension.number if extension else None)
+        target = extension_to_ring(request.user, task, body.validated_data.get("extension"))
+        if target is None:
+            raise PermissionDenied("You can ring only your own extension.")
+        _start(task, target.number, actor(request))
         task.refresh_from_db()
         return Response(CallbackSerializer(task).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _start(task: CallbackTask, extension: str | None) -> str:
+def _start(task: CallbackTask, extension: str | None, actor: str = "") -> str:
     try:
-        return do_start_callback(task, extension)
+        return do_start_callback(task, extension, actor=actor)
     except CallbackError as exc:
         raise Conflict(str(exc)) from exc
     except AriError as exc:
@@ -194,7 +194,7 @@ class ClickToCallView(APIView):
         body = ClickToCallSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         extension = body.validated_data["extension"]
-        if not request.user.has_perm("pbx.view_all_calls") and extension.user_id != request.user.pk:
+        if not may_ring(request.user, extension):
             raise PermissionDenied("You can ring only your own extension.")
         task = CallbackTask.objects.create(number=body.validated_data["number"], requested_at=timezone.now(),
                                            reason=CallbackTask.Reason.CLICK_TO_CALL, assigned_to=extension)  # fmt: skip

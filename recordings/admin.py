@@ -35,7 +35,10 @@ class RecordingAdmin(admin.ModelAdmin):
     actions = ["place_hold", "release_hold"]
     action_form = HoldActionForm
 
-    @admin.action(description=_("Place on legal hold (give the reason in the field beside the action)"))
+    @admin.action(
+        description=_("Place on legal hold (give the reason in the field beside the action)"),
+        permissions=["legal_hold"],
+    )
     def place_hold(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
         reason = request.POST.get("reason", "")
         for recording in queryset:
@@ -57,7 +60,7 @@ class RecordingAdmin(admin.ModelAdmin):
     def player(self, obj: Recording) -> str:
         return audio_player(obj)
 
-    @admin.action(description=_("Release legal hold (needs a second person)"))
+    @admin.action(description=_("Release legal hold (needs a second person)"), permissions=["legal_hold"])
     def release_hold(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
         for recording in queryset:
             try:
@@ -84,6 +87,9 @@ class RecordingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_legal_hold_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recordings.legal_hold")
 
 
 def _is_uuid(value: str) -> bool:

@@ -42,7 +42,10 @@ class Recording(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("recording")
         verbose_name_plural = _("recordings")
-        permissions = [("view_all_recordings", _("Can listen to every recording, not only own teams'"))]
+        permissions = [
+            ("view_all_recordings", _("Can listen to every recording, not only own teams'")),
+            ("legal_hold", _("Can place and release legal holds")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asterisk_name} ({self.duration_seconds:.1f} s)"

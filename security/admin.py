@@ -75,7 +75,7 @@ class SipBanAdmin(admin.ModelAdmin):
             return
         obj.pk = ban.pk
 
-    @admin.action(description=_("Lift the selected bans"))
+    @admin.action(description=_("Lift the selected bans"), permissions=["change"])
     def lift(self, request: HttpRequest, queryset: QuerySet[SipBan]) -> None:
         for ban in queryset:
             do_lift_ban(ban, request.user.get_username())

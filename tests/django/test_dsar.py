@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -27,6 +27,15 @@ from tests.conftest import signed_in
 from tests.django.test_recordings import make_wav
 
 pytestmark = pytest.mark.django_db
+
+
+def dpo(username: str) -> User:
+    """Someone with the data protection officer's role (who alone may place a legal hold)."""
+    user = User.objects.create_user(username, password="Long-Password-123")
+    user.groups.add(Group.objects.get(name="Data protection officer"))
+    return User.objects.get(pk=user.pk)
+
+
 JAN = "+48601234567"
 
 
@@ -95,8 +104,7 @@ def test_an_existing_output_is_never_overwritten(history, tmp_path):
 
 def test_erasure_destroys_keys_keeps_held_recordings_and_says_why(history):
     held, erasable = history["recordings"]
-    iod = User.objects.create_user("iod", password="Iod-Long-Password-1")
-    do_set_legal_hold(held, iod, "spór sądowy")
+    do_set_legal_hold(held, dpo("iod"), "spór sądowy")
     report = do_erase_subject(JAN, actor="iod")
     assert report.erased == 1
     assert report.kept == [(str(held.pk), "legal hold: spór sądowy (art. 17(3)(e))")]
@@ -132,7 +140,7 @@ def test_the_dpo_exports_a_request_from_the_admin_as_a_zip(history):
 
 def test_the_dpo_carries_out_an_erasure_from_the_admin_and_the_request_records_why(history):
     held, erasable = history["recordings"]
-    do_set_legal_hold(held, User.objects.create_user("prawnik", password="Long-Password-123"), "spór sądowy")
+    do_set_legal_hold(held, dpo("prawnik"), "spór sądowy")
     request = DataSubjectRequest.objects.create(kind="erasure", number=JAN, requester="Jan Kowalski",
                                                 received_on=date(2026, 11, 20))  # fmt: skip
     access = DataSubjectRequest.objects.create(kind="access", number=JAN, requester="Jan",

@@ -45,9 +45,12 @@ def recording(tmp_path: Path, name: str, purpose: ProcessingPurpose | None = Non
 
 @pytest.fixture
 def two_people() -> tuple[User, User]:
-    return User.objects.create_user("iod", password="Iod-Long-Password-1"), User.objects.create_user(
-        "szef", password="Szef-Long-Password-1"
-    )
+    """Two people with the DPO role: a hold is set by one and released by the other."""
+    people = [User.objects.create_user(name, password=f"{name.title()}-Long-Password-1") for name in ("iod", "szef")]
+    for person in people:
+        person.groups.add(Group.objects.get(name="Data protection officer"))
+    iod, szef = (User.objects.get(pk=p.pk) for p in people)
+    return iod, szef
 
 
 def test_expiry_follows_the_purpose_or_the_default(tmp_path, purpose, settings):
