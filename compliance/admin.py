@@ -1,6 +1,3 @@
-import tempfile
-from pathlib import Path
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
@@ -8,7 +5,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
-from compliance.dsar import RequestNotOpen, do_carry_out_erasure, do_export
+from compliance.dsar import RequestNotOpen, do_carry_out_erasure, do_export_to_stream
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 
 
@@ -49,13 +46,11 @@ class DataSubjectRequestAdmin(AuditedModelAdmin):
             messages.error(request, _("Choose exactly one request to export."))
             return None
         subject = queryset.get()
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"dsar-{subject.number.lstrip('+')}.zip"
-            findings = do_export(subject.number, path, actor=request.user.get_username())
-            archive = path.open("rb")  # stays readable once the folder is gone
+        name = f"dsar-{subject.number.lstrip('+')}.zip"
+        archive, findings = do_export_to_stream(subject.number, name, actor=request.user.get_username())
         messages.success(request, _("Exported %(calls)d calls and %(recordings)d recordings.")
                          % {"calls": len(findings.calls), "recordings": len(findings.recordings)})  # fmt: skip
-        return FileResponse(archive, as_attachment=True, filename=path.name, content_type="application/zip")
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
     @admin.action(description=_("Carry out erasure (recordings under legal hold are kept)"), permissions=["change"])
     def carry_out_erasure(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:

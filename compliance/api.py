@@ -1,8 +1,6 @@
 """Data-subject requests through the API, for a DPO's ticketing tool: record a request, see its
 deadline, export everything about the number (ZIP), carry out an erasure."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +16,7 @@ from api.auth import actor
 from api.errors import Conflict
 from company_numbers.serializers import PhoneNumberField
 from compliance.audit import do_audit
-from compliance.dsar import RequestNotOpen, do_carry_out_erasure, do_export
+from compliance.dsar import RequestNotOpen, do_carry_out_erasure, do_export_to_stream
 from compliance.models import DataSubjectRequest
 
 
@@ -52,10 +50,9 @@ class DataSubjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         """Everything about the request's number: calls, notes, callbacks, decrypted recordings,
         purposes and a SHA-256 manifest, as one ZIP. Logged."""
         dsr = self.get_object()
-        folder = Path(tempfile.mkdtemp(prefix="centrala-dsar-"))
-        path = folder / f"dsar-{dsr.pk}.zip"
-        do_export(dsr.number, path, actor(request))
-        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
+        name = f"dsar-{dsr.pk}.zip"
+        archive, _ = do_export_to_stream(dsr.number, name, actor(request))
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
     @extend_schema(request=None, responses=DataSubjectRequestSerializer)
     @action(detail=True, methods=["post"], permission_action="change")

@@ -4,12 +4,13 @@ import csv
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,17 @@ def find_everything(raw_number: str) -> Findings:
         recordings=list(Recording.objects.filter(call__in=calls).select_related("purpose").order_by("created_at")),
         callbacks=list(CallbackTask.objects.filter(number=number).order_by("requested_at")),
     )
+
+
+def do_export_to_stream(raw_number: str, name: str, actor: str) -> tuple[BinaryIO, Findings]:
+    """do_export for a download: the ZIP as an open file whose name is already gone from disk.
+    Its decrypted recordings must not outlive the download (a later erasure by key destruction
+    would leave them behind), so the folder is removed before the file is handed over."""
+    with tempfile.TemporaryDirectory(prefix="centrala-dsar-") as folder:
+        path = Path(folder) / name
+        findings = do_export(raw_number, path, actor)
+        archive = path.open("rb")  # stays readable once the folder is gone
+    return archive, findings
 
 
 def do_export(raw_number: str, output: Path, actor: str) -> Findings:
@@ -178,4 +190,11 @@ def erasure_outcome(report: ErasureReport) -> str:
     return _("%(erased)s Kept: %(kept)s") % {"erased": text, "kept": kept} if kept else str(text)
 
 
-__all__ = ["InvalidPhoneNumber", "add_months", "do_erase_subject", "do_export", "find_everything"]
+__all__ = [
+    "InvalidPhoneNumber",
+    "add_months",
+    "do_erase_subject",
+    "do_export",
+    "do_export_to_stream",
+    "find_everything",
+]

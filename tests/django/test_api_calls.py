@@ -5,6 +5,7 @@ click-to-call, logged audio fetches, and the DSAR export carrying the notes."""
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 
 import pytest
@@ -202,7 +203,10 @@ class TestRecordings:
 
 
 class TestDataSubjectRequests:
-    def test_record_export_with_notes_and_erase(self, firm, dpo):  # noqa: F811
+    def test_record_export_with_notes_and_erase(self, firm, dpo, tmp_path, monkeypatch):  # noqa: F811
+        watched = tmp_path / "tmp"
+        watched.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(watched))  # where the export may write
         sales, _ = firm["calls"]
         CallNote.objects.create(call=sales, author_name="anna", text="Prosi o kontakt mailowy.")
         client = api(dpo)
@@ -216,6 +220,7 @@ class TestDataSubjectRequests:
         assert export.status_code == 200 and export["Content-Type"] == "application/zip"
         archive = zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content)))
         assert "Prosi o kontakt mailowy." in archive.read("notes.csv").decode()
+        assert list(watched.iterdir()) == []  # no decrypted copy outlives the download (or a later erasure)
         erased = client.post(f"/api/data-subject-requests/{dsr}/erase/")
         assert (erased.status_code, erased.json()["status"]) == (200, "done")
         assert erased.json()["outcome"] == (
