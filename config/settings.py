@@ -253,6 +253,10 @@ TLS_DEVELOPMENT_CERTIFICATES = env_bool("TLS_DEVELOPMENT_CERTIFICATES", DEBUG)
 ASTERISK_CHROOT = os.environ.get("ASTERISK_CHROOT", "")
 # Plain SIP (no TLS, no SRTP) is accepted only for extensions marked so, and only from here.
 SIP_PLAIN_NETWORKS = [n for n in os.environ.get("SIP_PLAIN_NETWORKS", "127.0.0.0/8").split(",") if n]
+# Countries whose fixed and mobile numbers may be forward targets and plan-B mobiles (ISO codes,
+# e.g. "DE,CZ"); Polish fixed, mobile and freephone numbers always may. Premium, shared-cost and
+# personal numbers never may.
+FORWARD_COUNTRIES = [c.strip() for c in os.environ.get("FORWARD_COUNTRIES", "").split(",") if c.strip()]
 # Failed-login bans: SIP_BAN_AFTER failures within SIP_BAN_WINDOW_MINUTES ban a source for
 # SIP_BAN_MINUTES; SIP_NEVER_BAN (and the carrier, and the admin's list) are never banned.
 SIP_BAN_AFTER = env_int("SIP_BAN_AFTER", 5)

@@ -24,7 +24,7 @@ from pbx.models import (
     Schedule,
     WeeklyDuty,
 )
-from pbx.models.policies import parse_countries
+from pbx.models.policies import forward_policy, parse_countries
 
 
 def load_directory(today: date | None = None) -> s.Directory:
@@ -42,6 +42,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         rota=_rota(),
         main_number=main,
         recording_rules=_recording_rules(),
+        forward_policy=forward_policy(),
         days_off=_days_off(today),
     )
 

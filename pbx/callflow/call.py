@@ -50,7 +50,7 @@ from .steps import (
     Target,
     VoicemailStep,
 )  # fmt: skip
-from .tollfraud import Usage, UsageLookup, Verdict, classify, decide
+from .tollfraud import Usage, UsageLookup, Verdict, classify, decide, forward_refusal
 
 MAX_HOPS = 25
 TRUNK = "carrier"
@@ -377,10 +377,12 @@ class Call:
             case s.RingQueue():
                 return self._ring_queue(dest, at)
             case s.ExternalNumber():
+                # A forward rings whenever callers call: it passes the guard for forwards too.
+                refused = forward_refusal(self.directory.forward_policy, dest.number)
+                targets = () if refused else (Target(f"PJSIP/{dest.number}@{TRUNK}", dest.number),)
                 return RingStep(
-                    kind="external", targets=(Target(f"PJSIP/{dest.number}@{TRUNK}", dest.number),),
-                    round_seconds=dest.ring_seconds, max_seconds=dest.ring_seconds, then=dest.no_answer,
-                    caller_number=self.caller,
+                    kind="external", targets=targets, round_seconds=dest.ring_seconds, max_seconds=dest.ring_seconds,
+                    then=dest.no_answer, caller_number=self.caller, refused=refused,
                 )  # fmt: skip
         raise ValueError(f"unknown destination {dest!r}")
 
@@ -412,7 +414,10 @@ class Call:
     def _plan_b_targets(self, extensions: tuple[str, ...], at: datetime) -> tuple[Target, ...]:
         on_duty = self.directory.rota.on_duty(at) or extensions
         mobiles = [self.directory.people[x].mobile for x in on_duty if x in self.directory.people]
-        return tuple(Target(f"PJSIP/{m}@{TRUNK}", m) for m in dict.fromkeys(mobiles) if m)
+        policy = self.directory.forward_policy
+        return tuple(
+            Target(f"PJSIP/{m}@{TRUNK}", m) for m in dict.fromkeys(mobiles) if m and not forward_refusal(policy, m)
+        )
 
     # --- legs --------------------------------------------------------------------------------
 

@@ -249,6 +249,7 @@ class Directory:
     # Played (as early media, unanswered) when the dialled number is not ours.
     not_in_service: str = "sound:ss-noservice"
     timezone: str = "Europe/Warsaw"  # the firm's: for the toll-fraud guard's hours
+    forward_policy: CallingPolicy = DEFAULT_POLICY  # what forwards and plan-B mobiles may ring
     days_off: frozenset[date] = frozenset()  # public holidays (weekends count anyway)
 
     def is_day_off(self, local: datetime) -> bool:

@@ -217,6 +217,7 @@ class RingStep(Step):
     then: s.DestId | None = None
     caller_number: str = ""
     caller_name: str = ""
+    refused: str = ""  # why the guard for forwards refused the only target (it rings nobody)
     ringing: set[str] = field(default_factory=set)
     position: int = 0
     round_timer: str = ""
@@ -228,6 +229,8 @@ class RingStep(Step):
         detail = {"targets": [t.label for t in self.targets], "strategy": self.strategy}
         if self.queue:
             detail["queue"] = self.queue
+        if self.refused:
+            detail["refused"] = self.refused
         commands: list[c.Command] = [call.fact(at, f"ring_{self.kind}", **detail)]
         if not self.targets:
             return [*commands, *self._give_up(call, at, "nobody_to_ring")]

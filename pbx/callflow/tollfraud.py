@@ -16,7 +16,10 @@ from datetime import datetime, time
 import phonenumbers
 
 HOME = "PL"
-# Polish number types, as the guard names them.
+# Ranges known for fraud that numbering plans file under another country (Abkhazia dials as
+# Russia): refused whatever a policy allows.
+HIGH_RISK_PREFIXES = {"+7840": "Abkhazia", "+7940": "Abkhazia"}
+# Number types, as the guard names them, at home and abroad alike.
 DOMESTIC_KINDS = {
     phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed",
@@ -26,14 +29,16 @@ DOMESTIC_KINDS = {
     phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
     phonenumbers.PhoneNumberType.UAN: "shared_cost",
     phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "personal",
 }
 
 
 @dataclass(frozen=True)
 class Destination:
-    kind: str  # fixed, mobile, freephone, shared_cost, premium, international, other
+    kind: str  # fixed, mobile, freephone, shared_cost, premium, personal, international, high_risk, other
     country: str  # ISO 3166 code, "001" for non-geographic (satellite, international networks)
     premium: bool = False
+    abroad_kind: str = ""  # international: the number's own type there (fixed, mobile, shared_cost, ...)
 
 
 def classify(e164: str) -> Destination:
@@ -45,9 +50,12 @@ def classify(e164: str) -> Destination:
     country = phonenumbers.region_code_for_number(number) or "001"
     kind_type = phonenumbers.number_type(number)
     premium = kind_type == phonenumbers.PhoneNumberType.PREMIUM_RATE
+    if any(e164.startswith(prefix) for prefix in HIGH_RISK_PREFIXES):
+        return Destination("high_risk", country, premium)
+    kind = DOMESTIC_KINDS.get(kind_type, "other") if phonenumbers.is_valid_number(number) else "other"
     if country != HOME:
-        return Destination("international", country, premium)
-    return Destination(DOMESTIC_KINDS.get(kind_type, "other"), country, premium)
+        return Destination("international", country, premium, abroad_kind=kind)
+    return Destination(kind, country, premium)
 
 
 @dataclass(frozen=True)
@@ -117,18 +125,33 @@ def decide(policy: CallingPolicy, e164: str, local: datetime, day_off: bool, usa
     return Verdict(True, "", dest, max_seconds=left * 60)
 
 
-def _class_refusal(policy: CallingPolicy, dest: Destination, local: datetime, day_off: bool) -> str:
+def _class_refusal(policy: CallingPolicy, dest: Destination, local: datetime | None, day_off: bool) -> str:
+    """Why `policy` refuses this kind of number ("" if it does not). Abroad, the country and the
+    hours come first, then the same number types as at home: a personal or shared-cost number
+    abroad is refused as it would be in Poland. Without `local`, hours are not judged."""
+    if dest.kind == "high_risk":
+        return "this range is a known fraud destination"
     if dest.premium and not policy.premium:
         return "premium-rate numbers are blocked"
+    kind = dest.kind
     if dest.kind == "international":
         if dest.country not in policy.countries:
             return f"calls to {dest.country} are not allowed"
-        in_hours = not day_off and policy.international_from <= local.time() < policy.international_until
+        in_hours = local is None or (
+            not day_off and policy.international_from <= local.time() < policy.international_until
+        )
         if not (in_hours or policy.international_any_time):
             return "international calls are not allowed at night, at weekends or on holidays"
-        return ""
+        kind = dest.abroad_kind
     allowed = {"fixed": True, "mobile": policy.mobile, "freephone": policy.freephone,
                "shared_cost": policy.shared_cost, "premium": policy.premium}  # fmt: skip
-    if not allowed.get(dest.kind, False):
-        return f"{dest.kind.replace('_', ' ')} numbers are blocked"
+    if not allowed.get(kind, False):
+        what = "numbers of unknown type" if kind in ("other", "") else f"{kind.replace('_', ' ')} numbers"
+        return f"{what} are blocked" + (f" ({dest.country})" if dest.kind == "international" else "")
     return ""
+
+
+def forward_refusal(policy: CallingPolicy, e164: str) -> str:
+    """Why a number may not be a forward target or a plan-B mobile ("" if it may): the policy's
+    rules for kinds and countries, at any hour (those calls ring whenever callers call)."""
+    return _class_refusal(policy, classify(e164), None, False)

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from company_numbers.fields import E164Field
 
+from .policies import forward_target_problem
+
 # What a name may not hold: it is written into pjsip.conf as `callerid = "name" <number>`, where
 # a line break would start a section of its own and these characters are Asterisk's syntax.
 config_text_validator = RegexValidator(
@@ -84,6 +86,10 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.display_name}"
+
+    def clean(self) -> None:
+        if self.mobile and (problem := forward_target_problem(self.mobile)):
+            raise ValidationError({"mobile": problem})
 
 
 class WeeklyDuty(models.Model):

@@ -5,10 +5,14 @@ defaults (domestic fixed, mobile and freephone; 2 calls at once; 240 minutes a d
 from datetime import time
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pbx.callflow.tollfraud import CallingPolicy as CallingRules
+from pbx.callflow.tollfraud import forward_refusal
 
 NON_GEOGRAPHIC = "001"  # satellite and international networks (+870, +881, +882, +883)
 
@@ -23,6 +27,19 @@ def parse_countries(text: str) -> list[str]:
     if "PL" in codes:
         raise ValidationError(_("PL is home: domestic calls are set with the options above, not as a country."))
     return codes
+
+
+def forward_policy() -> CallingRules:
+    """What forwards and plan-B mobiles may ring: the safe defaults (Polish fixed, mobile and
+    freephone), plus fixed and mobile numbers in the countries of FORWARD_COUNTRIES. They ring
+    whenever a caller calls, with no person dialling, so no policy of a person applies."""
+    return CallingRules(name="forwards", countries=frozenset(parse_countries(",".join(settings.FORWARD_COUNTRIES))))
+
+
+def forward_target_problem(e164: str) -> str:
+    """A sentence for the admin when `e164` may not be a forward target or a plan-B mobile."""
+    reason = forward_refusal(forward_policy(), e164)
+    return _("Calls cannot be forwarded there: %(why)s.") % {"why": reason} if reason else ""
 
 
 class CallingPolicy(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from company_numbers.fields import E164Field
 
 from .people import Extension, Weekday
+from .policies import forward_target_problem
 
 sound_name_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_/-]*$",
@@ -247,6 +248,9 @@ class Destination(models.Model):
             errors["then"] = _("Nothing follows “%(kind)s”.") % {"kind": self.get_kind_display()}
         if self.pk and self.then_id == self.pk:
             errors["then"] = _("A destination cannot lead to itself.")
+        if self.kind == self.Kind.EXTERNAL and self.external_number and (problem := forward_target_problem(
+                self.external_number)):  # fmt: skip
+            errors["external_number"] = problem
         if errors:
             raise ValidationError(errors)
 

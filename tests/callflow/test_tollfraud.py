@@ -11,8 +11,8 @@ import pytest
 from pbx.callflow import commands as c
 from pbx.callflow import scenario as s
 from pbx.callflow.call import Call, State
-from pbx.callflow.tollfraud import CallingPolicy, Destination, Usage, classify, decide
-from tests.callflow.fixtures import CHANNEL, KEY, Driver, at, directory
+from pbx.callflow.tollfraud import CallingPolicy, Destination, Usage, classify, decide, forward_refusal
+from tests.callflow.fixtures import CHANNEL, KEY, MOBILE_FWD, OFFICE, Driver, at, directory
 
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)  # local (Warsaw) times for decide()
 MONDAY_NIGHT = datetime(2026, 11, 23, 22, 30)
@@ -28,13 +28,36 @@ TRAVEL = CallingPolicy(name="travel", countries=frozenset({"DE"}))
     ("+48801123456", Destination("shared_cost", "PL")),
     ("+48701234567", Destination("premium", "PL", premium=True)),
     ("+48708123456", Destination("premium", "PL", premium=True)),
-    (GERMANY, Destination("international", "DE")),
-    ("+5352345678", Destination("international", "CU")),
-    ("+881631234567", Destination("international", "001")),  # Iridium satellite
+    (GERMANY, Destination("international", "DE", abroad_kind="fixed")),
+    ("+5352345678", Destination("international", "CU", abroad_kind="mobile")),
+    ("+881631234567", Destination("international", "001", abroad_kind="mobile")),  # Iridium satellite
+    ("+447012345678", Destination("international", "GB", abroad_kind="personal")),
+    ("+4918012345678", Destination("international", "DE", abroad_kind="shared_cost")),
+    ("+4913712345", Destination("international", "DE", abroad_kind="other")),  # 0137 mass calling
+    ("+78401234567", Destination("high_risk", "RU")),  # Abkhazia, numbered as Russia
     ("12", Destination("other", "")),
 ])  # fmt: skip
 def test_destinations_are_classified(number, expected):
     assert classify(number) == expected
+
+
+ABROAD = CallingPolicy(name="abroad", countries=frozenset({"DE", "GB", "RU"}), mobile=True)
+
+
+@pytest.mark.parametrize(("number", "reason"), [
+    ("+4930901820", ""),
+    ("+4915112345678", ""),
+    ("+447012345678", "personal numbers are blocked (GB)"),
+    ("+4918012345678", "shared cost numbers are blocked (DE)"),
+    ("+4913712345", "numbers of unknown type are blocked (DE)"),
+    ("+499001234567", "premium-rate numbers are blocked"),
+    ("+78401234567", "this range is a known fraud destination"),
+    ("+79401234567", "this range is a known fraud destination"),
+])  # fmt: skip
+def test_abroad_the_same_number_types_are_refused_as_at_home(number, reason):
+    verdict = decide(ABROAD, number, MONDAY_NOON, False, Usage(known_countries=frozenset({"DE", "GB", "RU"})))
+    assert (verdict.allowed, verdict.reason) == (reason == "", reason)
+    assert forward_refusal(ABROAD, number) == reason
 
 
 @pytest.mark.parametrize(("policy", "number", "when", "day_off", "reason"), [
@@ -194,3 +217,27 @@ def test_the_day_off_calendar_counts_weekends_and_holidays():
     assert d.is_day_off(datetime(2026, 12, 24, 10, 0)) and d.is_day_off(datetime(2026, 11, 28, 10, 0))
     assert not d.is_day_off(datetime(2026, 11, 23, 10, 0))
     assert CallingPolicy().international_from == time(7)
+
+
+def test_a_forward_to_a_number_the_guard_refuses_rings_nobody_and_goes_on():
+    office = directory()
+    destinations = {**office.destinations, MOBILE_FWD: s.ExternalNumber("+48701234567", ring_seconds=25)}
+    entry = dataclasses.replace(office.numbers[OFFICE], open=MOBILE_FWD)
+    d = Driver(dataclasses.replace(office, destinations=destinations, numbers={OFFICE: entry}))
+    d.start(T0)
+    assert not d.originated()
+    ring = next(x for x in d.facts(c.CallStep) if x.kind == "ring_external")
+    assert ring.detail == {"targets": [], "strategy": "ring_all", "refused": "premium-rate numbers are blocked"}
+    assert "not_answered" in d.steps()
+
+
+def test_plan_b_never_rings_a_mobile_the_guard_for_forwards_refuses():
+    office = directory()
+    people = {**office.people, "102": dataclasses.replace(office.people["102"], mobile="+447012345678")}  # UK personal
+    d = Driver(dataclasses.replace(office, people=people), presence={"101": False, "102": False})
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.press("1", at(3))  # sales: nobody reachable, plan B: 102 is on duty, with that mobile
+    assert d.originated() == []
+    plan_b = next(x for x in d.facts(c.CallStep) if x.kind == "ring_plan_b")
+    assert plan_b.detail["targets"] == []

@@ -177,3 +177,25 @@ def test_the_admin_refuses_a_recording_rule_no_call_can_meet(office, direction, 
     page = office.post("/admin/recordings/recordingrule/add/", form)
     assert page.status_code == 200 and message in page.content.decode()
     assert not RecordingRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        ("+48701234567", "premium-rate numbers are blocked"),
+        ("+447012345678", "calls to GB are not allowed"),
+        ("+48801123456", "shared cost numbers are blocked"),
+    ],
+)
+def test_forward_targets_and_plan_b_mobiles_pass_the_guard_when_saved(office, number, why, settings):
+    settings.FORWARD_COUNTRIES = ["DE"]
+    page = office.post("/admin/pbx/destination/add/", {"name": "Komórka", "kind": "external", "external_number": number,
+                                                       "seconds": 30})  # fmt: skip
+    assert page.status_code == 200 and f"Calls cannot be forwarded there: {why}." in page.content.decode()
+    page = office.post("/admin/pbx/extension/add/", {"number": "104", "display_name": "Jan", "kind": "softphone",
+                                                     "mobile": number})  # fmt: skip
+    assert page.status_code == 200 and f"Calls cannot be forwarded there: {why}." in page.content.decode()
+    assert not Extension.objects.filter(number="104").exists()
+    ok = office.post("/admin/pbx/destination/add/", {"name": "Niemcy", "kind": "external",
+                                                     "external_number": "+4915112345678", "seconds": 30})  # fmt: skip
+    assert ok.status_code == 302
