@@ -7,8 +7,11 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from api.addresses import webhook_address_problem
 
 PREFIX = "ctr_"
 
@@ -77,6 +80,10 @@ class WebhookEndpoint(models.Model):
         ordering = ["name"]
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
+
+    def clean(self) -> None:
+        if self.url and (problem := webhook_address_problem(self.url)):
+            raise ValidationError({"url": problem})
 
     def __str__(self) -> str:
         return self.name

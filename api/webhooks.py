@@ -23,6 +23,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from api.addresses import Resolver, webhook_address_problem
 from api.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -92,19 +93,22 @@ def _active_endpoints() -> list[WebhookEndpoint]:
     return endpoints
 
 
-def deliver_due(client: httpx.Client, now: datetime | None = None, limit: int = 50) -> int:
-    """Try every delivery that is due; returns how many were tried."""
+def deliver_due(
+    client: httpx.Client, now: datetime | None = None, limit: int = 50, resolve: Resolver | None = None
+) -> int:
+    """Try every delivery that is due; returns how many were tried. Each address is checked
+    again before it is sent to (api/addresses.py); a refused one counts as a failed attempt."""
     now = now or timezone.now()
     with transaction.atomic():
         due = list(WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
                    .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
                    .order_by("next_attempt_at")[:limit])  # fmt: skip
         for delivery in due:
-            _attempt(client, delivery, now)
+            _attempt(client, delivery, now, resolve)
     return len(due)
 
 
-def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime) -> None:
+def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, resolve: Resolver | None) -> None:
     body = json.dumps({"id": str(delivery.pk), **delivery.payload}, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Centrala-Webhooks/1",
                "Centrala-Event": delivery.event, "Centrala-Delivery": str(delivery.pk),
@@ -112,11 +116,14 @@ def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime) -> 
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:
-        response = client.post(delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT)
-        delivery.response_code, delivery.last_error = response.status_code, ""
-        ok = 200 <= response.status_code < 300
-        if not ok:
-            delivery.last_error = f"HTTP {response.status_code}: {response.text[:200]}"
+        if problem := webhook_address_problem(delivery.endpoint.url, resolve):
+            ok, delivery.response_code, delivery.last_error = False, None, f"Not sent: {problem}"[:300]
+        else:
+            response = client.post(delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT)
+            delivery.response_code, delivery.last_error = response.status_code, ""
+            ok = 200 <= response.status_code < 300
+            if not ok:  # the status only: the receiver's answer is not ours to show
+                delivery.last_error = f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         ok, delivery.response_code, delivery.last_error = False, None, f"{type(exc).__name__}: {exc}"[:300]
     if ok:

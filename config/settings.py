@@ -257,6 +257,9 @@ SIP_PLAIN_NETWORKS = [n for n in os.environ.get("SIP_PLAIN_NETWORKS", "127.0.0.0
 # e.g. "DE,CZ"); Polish fixed, mobile and freephone numbers always may. Premium, shared-cost and
 # personal numbers never may.
 FORWARD_COUNTRIES = [c.strip() for c in os.environ.get("FORWARD_COUNTRIES", "").split(",") if c.strip()]
+# Internal networks a webhook may go to (e.g. "192.168.1.0/24" for a CRM in the office);
+# public addresses always may, loopback and link-local never (api/addresses.py).
+WEBHOOK_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()]
 # Failed-login bans: SIP_BAN_AFTER failures within SIP_BAN_WINDOW_MINUTES ban a source for
 # SIP_BAN_MINUTES; SIP_NEVER_BAN (and the carrier, and the admin's list) are never banned.
 SIP_BAN_AFTER = env_int("SIP_BAN_AFTER", 5)

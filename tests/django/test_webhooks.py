@@ -26,6 +26,24 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e01"
 
 
+# What the names used here resolve to: this machine has no outside DNS, and the checks on
+# webhook addresses resolve every name (api/addresses.py).
+DNS = {"crm.firma.test": ["93.184.216.34"], "off.test": ["93.184.216.35"], "all.test": ["93.184.216.36"],
+       "metadata.test": ["169.254.169.254"], "ari.test": ["127.0.0.1"], "lan.test": ["192.168.1.20"],
+       "mixed.test": ["93.184.216.34", "10.0.0.5"]}  # fmt: skip
+
+
+def fake_dns(host: str) -> list[str]:
+    if host not in DNS:
+        raise OSError(f"{host}: no such name")
+    return DNS[host]
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch) -> None:
+    monkeypatch.setattr("api.addresses.system_resolver", fake_dns)
+
+
 @pytest.fixture
 def crm() -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.create(name="CRM", url="https://crm.firma.test/hooks/centrala",
@@ -90,7 +108,7 @@ def test_failures_are_retried_with_backoff_then_given_up_and_can_be_sent_again(c
         assert (delivery.attempts, delivery.response_code, delivery.last_error) == (
             attempt,
             500,
-            "HTTP 500: CRM is down",
+            "HTTP 500",  # the receiver's answer is not shown: an address could point it at anything
         )
         if attempt < MAX_ATTEMPTS:
             assert delivery.next_attempt_at == now + retry_delay(attempt)
@@ -136,11 +154,54 @@ def test_the_admin_shows_failed_deliveries_and_resends_them(crm, manager, client
 def test_the_command_sends_what_is_due(crm, monkeypatch, capsys):
     webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
     monkeypatch.setattr(webhooks, "TIMEOUT", httpx.Timeout(0.5))
-    WebhookEndpoint.objects.update(url="http://127.0.0.1:9/nothing-listens-here")
+    DNS["crm.firma.test"] = ["127.0.0.2"]  # re-pointed after it was saved: nothing listens on port 9 either
     call_command("deliver_webhooks", "--once")
     assert capsys.readouterr().out.strip() == "1 deliveries tried"
     delivery = WebhookDelivery.objects.get()
-    assert delivery.attempts == 1 and delivery.last_error.startswith("ConnectError")
+    assert delivery.attempts == 1
+    assert delivery.last_error == ("Not sent: crm.firma.test resolves to 127.0.0.2, an address of this machine or its "
+                                   "network link: never allowed.")  # fmt: skip
+    DNS["crm.firma.test"] = ["93.184.216.34"]
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://crm.firma.test/hooks", "Webhooks go over https only: the address must start with https://."),
+    ("https://metadata.test/latest/meta-data/", "metadata.test resolves to 169.254.169.254, an address of this "
+                                                "machine or its network link: never allowed."),
+    ("https://ari.test:8088/ari/channels", "ari.test resolves to 127.0.0.1, an address of this machine or its "
+                                           "network link: never allowed."),
+    ("https://169.254.169.254/", "169.254.169.254 resolves to 169.254.169.254, an address of this machine or its "
+                                 "network link: never allowed."),
+    ("https://lan.test/crm", "lan.test resolves to 192.168.1.20, an internal address: webhooks go to the internet "
+                             "only (or to networks listed in WEBHOOK_ALLOWED_NETWORKS)."),
+    ("https://mixed.test/", "mixed.test resolves to 10.0.0.5, an internal address: webhooks go to the internet only "
+                            "(or to networks listed in WEBHOOK_ALLOWED_NETWORKS)."),
+    ("https://nowhere.test/", "nowhere.test cannot be resolved to an address."),
+])  # fmt: skip
+def test_a_webhook_to_an_internal_address_is_refused_when_saved_and_never_sent(url, problem, manager, client):
+    from api.addresses import webhook_address_problem
+
+    assert webhook_address_problem(url) == problem
+    signed_in(client, manager)
+    page = client.post("/admin/api/webhookendpoint/add/", {"name": "Zły", "url": url, "events": ["call.started"],
+                                                           "active": "on", "secret": "s" * 32},
+                       HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert page.status_code == 200 and problem in page.content.decode()
+    assert not WebhookEndpoint.objects.filter(name="Zły").exists()
+    # Written past the form (an old row, a script), it is still never sent.
+    WebhookEndpoint.objects.create(name="Zły", url=url, events=["call.started"])
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+    sent: list[httpx.Request] = []
+    deliver_due(httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))), now=T0)
+    assert sent == [] and WebhookDelivery.objects.get().last_error == f"Not sent: {problem}"
+
+
+def test_an_office_network_can_be_opted_in(settings):
+    from api.addresses import webhook_address_problem
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["192.168.1.0/24"]
+    assert webhook_address_problem("https://lan.test/crm") == ""
+    assert webhook_address_problem("https://ari.test/").startswith("ari.test resolves to 127.0.0.1")
 
 
 def test_a_deleted_endpoint_never_breaks_the_call_history(crm):
