@@ -15,6 +15,7 @@ from company_numbers.actions import do_delete_number
 from company_numbers.models import CompanyNumber, PortedNumber, PortingReminder, PortingRequest
 from company_numbers.porting.flow import ADVICE, PortingError, check, deadlines, do_move
 from compliance.admin_audit import AuditedModelAdmin
+from compliance.audit import client_address
 from pbx.admin.config import pushing_config, report_problems
 
 
@@ -39,12 +40,12 @@ class CompanyNumberAdmin(AuditedModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: CompanyNumber) -> None:
         with pushing_config(request, f"company number {obj.e164} deleted"):
-            do_delete_number(obj, request.user.get_username(), source=request.META.get("REMOTE_ADDR", ""))
+            do_delete_number(obj, request.user.get_username(), source=client_address(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CompanyNumber]) -> None:
         with pushing_config(request, "company numbers deleted"):
             for number in queryset:
-                do_delete_number(number, request.user.get_username(), source=request.META.get("REMOTE_ADDR", ""))
+                do_delete_number(number, request.user.get_username(), source=client_address(request))
 
 
 class PortedNumberInline(admin.TabularInline):

@@ -18,11 +18,12 @@ from company_numbers.actions import do_delete_number, do_save_number
 from company_numbers.models import CompanyNumber, PortingRequest
 from company_numbers.porting.flow import OPEN, PortingError, do_create_request, do_edit_request, do_move
 from company_numbers.serializers import CompanyNumberSerializer, MoveSerializer, PortingRequestSerializer
+from compliance.audit import client_address
 from pbx.phone import InvalidPhoneNumber, to_e164
 
 
 def _who(request: Request) -> tuple[str, str]:
-    return actor(request), request.META.get("REMOTE_ADDR", "")
+    return actor(request), client_address(request)
 
 
 class CompanyNumberViewSet(viewsets.ModelViewSet):

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from compliance.audit import do_audit
+from compliance.audit import client_address, do_audit
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -26,7 +26,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
 def _audit(request: HttpRequest, action: str, obj: Any, **detail: Any) -> None:
     target = f"{obj._meta.label_lower}:{obj.pk}"
-    do_audit(request.user.get_username(), action, target, source=request.META.get("REMOTE_ADDR", ""),
+    do_audit(request.user.get_username(), action, target, source=client_address(request),
              object=str(obj), **detail)  # fmt: skip
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from compliance.models import AuditEntry
@@ -23,6 +25,20 @@ def entry_hash(seq: int, at: datetime, actor: str, action: str, target: str, sou
         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
     )  # fmt: skip
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def client_address(request: HttpRequest) -> str:
+    """Who is asking, as an address: the connection's own, or behind TRUSTED_PROXY_COUNT proxies
+    the entry of X-Forwarded-For the outermost of them appended (each proxy appends the address
+    it saw, so that is the Nth from the right; anything left of it the client could have
+    written). Without a trusted proxy the header is ignored: anyone can send it. Every audit
+    entry's source comes from here, and so does the admin's login lockout (AXES_CLIENT_IP_CALLABLE)."""
+    direct = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
+    if proxies <= 0 or len(forwarded) < proxies:
+        return direct
+    return forwarded[-proxies]
 
 
 def do_audit(actor: str, action: str, target: str, source: str = "", **detail: Any) -> AuditEntry:

@@ -131,7 +131,10 @@ AXES_COOLOFF_TIME = env_float("ADMIN_LOCKOUT_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+# Proxies in front of the admin (0: none). The client's address comes from one function for the
+# lockout and the audit log alike (compliance.audit.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_address"
 # Sessions end after 30 idle minutes (every request renews them) and with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True

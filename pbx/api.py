@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from api.auth import actor
 from api.errors import Conflict, bad_query
-from compliance.audit import do_audit
+from compliance.audit import client_address, do_audit
 from pbx.access import callbacks_visible_to, calls_visible_to, extension_to_ring, may_ring
 from pbx.ari.client import AriError
 from pbx.callbacks import CallbackError, do_start_callback
@@ -111,7 +111,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
         with transaction.atomic():
             saved = CallNote.objects.create(call=call, author=request.user, author_name=request.user.get_username(),
                                             text=note.validated_data["text"])  # fmt: skip
-            do_audit(actor(request), "call.note", f"call:{call.pk}", source=request.META.get("REMOTE_ADDR", ""))
+            do_audit(actor(request), "call.note", f"call:{call.pk}", source=client_address(request))
         return Response(CallNoteSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
+from compliance.audit import client_address
 from compliance.retention import HoldError, do_release_legal_hold, do_set_legal_hold
 from recordings.access import log_refusal, recordings_visible_to
 from recordings.models import Recording, RecordingRule
@@ -79,7 +80,7 @@ class RecordingAdmin(admin.ModelAdmin):
         if found is None and _is_uuid(object_id):
             other = Recording.objects.filter(pk=object_id).first()
             if other is not None:
-                log_refusal(request.user, other, source=request.META.get("REMOTE_ADDR", ""))
+                log_refusal(request.user, other, source=client_address(request))
         return found
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import actor
+from compliance.audit import client_address
 from pbx.models import Call
 from recordings.access import audio_response, do_fetch_audio, recordings_visible_to
 from recordings.actions import RecordingControlRefused, do_control_recording
@@ -39,7 +40,7 @@ class RecordingControlView(APIView):
     def post(self, request: Request, pk: str, action: str) -> Response:
         call = get_object_or_404(Call, pk=pk)
         try:
-            do_control_recording(request.user, call, action, source=request.META.get("REMOTE_ADDR", ""))
+            do_control_recording(request.user, call, action, source=client_address(request))
         except RecordingControlRefused as exc:
             return Response({"error": str(exc)}, status=exc.status)
         return Response({"call": str(call.pk), "requested": action}, status=status.HTTP_202_ACCEPTED)
@@ -85,7 +86,7 @@ class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
     def audio(self, request: Request, pk: str) -> HttpResponse:
         """The decrypted audio. A refusal is logged too; 410 once the recording was erased."""
         recording = get_object_or_404(Recording, pk=pk)
-        source = request.META.get("REMOTE_ADDR", "")
+        source = client_address(request)
         try:
             data = do_fetch_audio(request.user, recording, source, actor(request), "recording.download")
         except DjangoPermissionDenied as exc:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from compliance.audit import do_audit
+from compliance.audit import client_address, do_audit
 
 EXEMPT_PREFIXES = ("/admin/2fa/", "/admin/logout/", "/admin/login/", "/static/", "/admin/jsi18n/")
 
@@ -72,7 +72,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 do_audit(user.get_username(), "security.2fa_enrolled", f"user:{user.pk}",
-                         source=request.META.get("REMOTE_ADDR", ""))  # fmt: skip
+                         source=client_address(request))  # fmt: skip
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         form.add_error("code", _("That code is not right (or has expired). Try the current one."))

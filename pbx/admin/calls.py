@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from compliance.audit import do_audit
+from compliance.audit import client_address, do_audit
 from pbx.access import calls_visible_to
 from pbx.models import Call, CallEvent, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
@@ -109,7 +109,7 @@ class CallAdmin(admin.ModelAdmin):
             note.author, note.author_name = request.user, request.user.get_username()
             note.save()
             do_audit(request.user.get_username(), "call.note", f"call:{note.call_id}",
-                     source=request.META.get("REMOTE_ADDR", ""))  # fmt: skip
+                     source=client_address(request))  # fmt: skip
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # the note and its audit entry are the record

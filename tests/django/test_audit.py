@@ -111,3 +111,28 @@ def test_configuration_changes_in_the_admin_are_in_the_audit_log():
     assert change.detail == {"object": str(prompt), "change": [{"changed": {"fields": ["Sound"]}}]}
     assert AuditEntry.objects.get(action="config.delete").source == "10.0.0.9"
     assert verify_chain() is None
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
+    (0, "203.0.113.7", "127.0.0.1"),  # no proxy: the header is anyone's to write, and ignored
+    (1, "203.0.113.7", "203.0.113.7"),  # one proxy, which appended the client's address
+    (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the client wrote the first one itself
+    (2, "203.0.113.7, 10.0.0.2", "203.0.113.7"),  # two proxies
+    (2, "203.0.113.7", "127.0.0.1"),  # fewer entries than proxies: not trusted
+])  # fmt: skip
+def test_behind_the_proxy_the_audit_log_names_the_client_not_the_proxy(manager, settings, proxies, forwarded, expected):
+    from django.test import Client
+
+    from compliance.audit import client_address
+    from tests.conftest import signed_in
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_X_FORWARDED_FOR=forwarded), manager)
+    client.post("/admin/pbx/prompt/add/", {"name": "Powitanie", "sound": "hello-world"})
+    entry = AuditEntry.objects.get(action="config.add")
+    assert entry.source == expected
+    login = client.post("/admin/login/", {"username": "x", "password": "y"}).wsgi_request
+    assert client_address(login) == expected
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get().ip_address == expected  # the lockout counts the same address
