@@ -13,13 +13,13 @@ import dataclasses
 import json
 import logging
 import os
-import pickle
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from pbx.callflow import commands as c
+from pbx.callflow import scenario, tollfraud
 from pbx.callflow.scenario import Directory
 from pbx.files import replace_file
 
@@ -49,6 +49,62 @@ def decode_fact(line: str) -> c.Fact:
         raise ValueError(f"not a call fact ({type(exc).__name__}: {exc}): {line[:200]!r}") from exc
 
 
+# The types a saved configuration may hold: the call flow's frozen dataclasses, nothing else.
+SNAPSHOT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for module in (scenario, tollfraud)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__
+}
+
+
+def encode_value(value: Any) -> Any:
+    """A configuration value as JSON, each non-JSON type tagged by name."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"~": type(value).__name__, **fields}
+    if isinstance(value, Mapping):
+        return {"~": "map", "items": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
+    if isinstance(value, tuple | list):
+        return {"~": "tuple", "items": [encode_value(v) for v in value]}
+    if isinstance(value, frozenset | set):
+        return {"~": "frozenset", "items": sorted((encode_value(v) for v in value), key=repr)}
+    for kind in (datetime, date, time):  # datetime first: it is a date too
+        if isinstance(value, kind):
+            return {"~": kind.__name__, "iso": value.isoformat()}
+    return value
+
+
+def decode_value(data: Any) -> Any:
+    """The value `encode_value` wrote; ValueError for a type that is not on the list."""
+    if isinstance(data, list):
+        raise ValueError("a bare list is not a configuration value")
+    if not isinstance(data, dict):
+        return data
+    tag = data.get("~")
+    if tag == "map":
+        return {decode_value(k): decode_value(v) for k, v in data["items"]}
+    if tag == "tuple":
+        return tuple(decode_value(v) for v in data["items"])
+    if tag == "frozenset":
+        return frozenset(decode_value(v) for v in data["items"])
+    if tag == "datetime":
+        return datetime.fromisoformat(data["iso"])
+    if tag == "date":
+        return date.fromisoformat(data["iso"])
+    if tag == "time":
+        return time.fromisoformat(data["iso"])
+    if tag in SNAPSHOT_TYPES:
+        return SNAPSHOT_TYPES[tag](**{k: decode_value(v) for k, v in data.items() if k != "~"})
+    raise ValueError(f"not a configuration value: {str(tag)[:40]!r}")
+
+
+def private_folder(folder: Path) -> None:
+    """The app's own folder: only its user may enter it (call facts hold callers' numbers)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+
+
 class FactSpool:
     """An append-only file of facts waiting for the database; with no path, memory only."""
 
@@ -70,7 +126,9 @@ class FactSpool:
                 log.error("call fact spool %s: %s", self.path, exc)
                 bad.append(line)
         if bad:
-            with self.path.with_suffix(self.path.suffix + ".bad").open("a", encoding="utf-8") as out:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+            bad_file = os.open(self.path.with_suffix(self.path.suffix + ".bad"), flags, 0o600)
+            with os.fdopen(bad_file, "a", encoding="utf-8") as out:
                 out.writelines(f"{line}\n" for line in bad)
             self.replace(facts)
         if facts:
@@ -83,8 +141,9 @@ class FactSpool:
         lines = "".join(f"{encode_fact(fact)}\n" for fact in facts)
         if not lines:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
+        private_folder(self.path.parent)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as out:
             out.write(lines)
             out.flush()
             os.fsync(out.fileno())
@@ -97,15 +156,15 @@ class FactSpool:
         if not facts:
             self.path.unlink(missing_ok=True)
             return
-        replace_file(self.path, "".join(f"{encode_fact(fact)}\n" for fact in facts).encode())
+        replace_file(self.path, "".join(f"{encode_fact(fact)}\n" for fact in facts).encode(), mode=0o600)
 
 
 class DirectorySnapshot:
     """The last configuration read from the database, kept for a start without it.
 
-    Pickle, because a Directory is a tree of frozen dataclasses; the file is written and read
-    only by this app, in its own directory. A snapshot an older version wrote that no longer
-    loads counts as no snapshot."""
+    As JSON with each value's type named from a fixed list (`encode_value`): a file that
+    executes nothing when read, unlike pickle, even if someone could write it. A snapshot an
+    older version wrote that no longer loads counts as no snapshot."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -114,13 +173,13 @@ class DirectorySnapshot:
     def save(self, directory: Directory) -> None:
         if directory == self._saved:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(self.path, pickle.dumps(directory))
+        private_folder(self.path.parent)
+        replace_file(self.path, json.dumps(encode_value(directory), separators=(",", ":")).encode(), mode=0o600)
         self._saved = directory
 
     def load(self) -> Directory | None:
         try:
-            data: Any = pickle.loads(self.path.read_bytes())  # our own file, see above
+            data: Any = decode_value(json.loads(self.path.read_bytes()))
         except FileNotFoundError:
             return None
         except Exception as exc:

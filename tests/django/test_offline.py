@@ -195,7 +195,7 @@ def test_stopping_during_an_outage_leaves_the_facts_in_the_spool_without_waiting
 
 def test_an_app_started_during_an_outage_serves_calls_with_the_configuration_saved_last(tmp_path, monkeypatch):
     saved = Directory(numbers={OFFICE: NumberPlan(OFFICE, open=1)}, destinations={1: Announcement("sound:x")})
-    snapshot = DirectorySnapshot(tmp_path / "directory.pickle")
+    snapshot = DirectorySnapshot(tmp_path / "directory.json")
     monkeypatch.setattr(command, "load_directory", lambda: saved)
     assert command.load_or_saved_directory(snapshot) == saved  # read from the database, and saved
 
@@ -205,9 +205,9 @@ def test_an_app_started_during_an_outage_serves_calls_with_the_configuration_sav
     monkeypatch.setattr(command, "load_directory", outage)
     assert command.load_or_saved_directory(DirectorySnapshot(snapshot.path)) == saved
     with pytest.raises(OperationalError):  # no saved configuration: nothing to serve calls with
-        command.load_or_saved_directory(DirectorySnapshot(tmp_path / "none.pickle"))
-    (tmp_path / "broken.pickle").write_bytes(b"not a pickle")
-    assert DirectorySnapshot(tmp_path / "broken.pickle").load() is None
+        command.load_or_saved_directory(DirectorySnapshot(tmp_path / "none.json"))
+    (tmp_path / "broken.json").write_bytes(b"not json")
+    assert DirectorySnapshot(tmp_path / "broken.json").load() is None
 
 
 def test_a_recording_directory_that_is_not_there_stops_the_app_at_start(settings, tmp_path):
@@ -217,3 +217,50 @@ def test_a_recording_directory_that_is_not_there_stops_the_app_at_start(settings
     settings.ASTERISK_RECORDING_DIR = tmp_path / "nowhere"
     with pytest.raises(CommandError, match=r"ASTERISK_RECORDING_DIR=.*nowhere is not a directory here"):
         call_command("stasis")
+
+
+def test_the_whole_configuration_survives_the_snapshot_and_nothing_else_is_read_from_it(tmp_path):
+    import dataclasses
+    import pickle
+    from datetime import time as clock
+
+    from pbx.callflow import scenario as s
+    from pbx.callflow.tollfraud import CallingPolicy
+
+    from ..callflow.fixtures import directory
+
+    office = directory()
+    travel = CallingPolicy(name="travel", countries=frozenset({"DE", "CZ"}), international_from=clock(6, 30))
+    people = {**office.people, "101": dataclasses.replace(office.people["101"], policy=travel)}
+    rule = s.RecordingRule("R", "always", direction="inbound", purpose_id=3, announcement="sound:x")
+    shifts = (s.Shift("101", datetime(2026, 12, 24, 7, 0, tzinfo=UTC), datetime(2026, 12, 24, 15, 0, tzinfo=UTC)),)
+    full = dataclasses.replace(office, people=people, recording_rules=(rule,), days_off=frozenset({office_day()}),
+                               rota=dataclasses.replace(office.rota, shifts=shifts))  # fmt: skip
+    snapshot = DirectorySnapshot(tmp_path / "spool" / "directory.json")
+    snapshot.save(full)
+    assert DirectorySnapshot(snapshot.path).load() == full
+    # A file someone else wrote: pickle (which would run code) and unknown types read as nothing.
+    snapshot.path.write_bytes(pickle.dumps(full))
+    assert DirectorySnapshot(snapshot.path).load() is None
+    snapshot.path.write_text('{"~": "os.system", "command": "touch owned"}')
+    assert DirectorySnapshot(snapshot.path).load() is None and not Path("owned").exists()
+
+
+def office_day():  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    return date(2026, 12, 25)
+
+
+def test_the_spool_and_the_snapshot_are_readable_by_the_app_alone(tmp_path):
+    folder = tmp_path / "spool"
+    spool = FactSpool(folder / "call-facts.jsonl")
+    fact = c.CallStarted("1.1", call_key="k", at=datetime(2026, 11, 23, tzinfo=UTC), direction="inbound",
+                         caller="+48601234567", called="+48221234567", sip_call_id="x")  # fmt: skip
+    spool.append([fact])
+    DirectorySnapshot(folder / "directory.json").save(Directory())
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(spool.path.stat().st_mode & 0o777) == "0o600"
+    assert oct((folder / "directory.json").stat().st_mode & 0o777) == "0o600"
+    spool.replace([fact, fact])
+    assert oct(spool.path.stat().st_mode & 0o777) == "0o600"

@@ -43,7 +43,7 @@ async def serve() -> None:
     ari, stream = app_connection()
     store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
                       recordings_dir=settings.ASTERISK_RECORDING_DIR)  # fmt: skip
-    snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.pickle")
+    snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.json")
     app = StasisApp(
         settings.ARI_APP,
         ari,
