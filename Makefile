@@ -41,7 +41,10 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-check: test
+# The fast check to run every few minutes: lint, types, and the tiers that need neither
+# PostgreSQL nor Asterisk (call flow, ARI adapters). `make test` is the whole suite.
+check: venv lint typecheck
+	$(PY) -m pytest -q tests/callflow tests/ari
 
 # Figures, not tests (docs/benchmark.md): calls through Centrala against plain dialplan, what
 # ARI's transport costs without Centrala, then a million calls in PostgreSQL. Needs PostgreSQL

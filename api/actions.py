@@ -27,10 +27,12 @@ def do_create_token(name: str, user: User, scopes: list[str], actor: str) -> tup
         raise TokenError(f"There is already a token named {name!r}; revoke it or choose another name.")
     key_id, token = ApiToken.new_secret()
     with transaction.atomic():
-        row = ApiToken.objects.create(name=name, user=user, scopes=sorted(set(scopes)), key_id=key_id,
-                                      digest=token_digest(token))  # fmt: skip
-        do_audit(actor, "api.token_create", f"apitoken:{row.pk}", name=name, user=user.get_username(),
-                 scopes=row.scopes)  # fmt: skip
+        row = ApiToken.objects.create(
+            name=name, user=user, scopes=sorted(set(scopes)), key_id=key_id, digest=token_digest(token)
+        )
+        do_audit(
+            actor, "api.token_create", f"apitoken:{row.pk}", name=name, user=user.get_username(), scopes=row.scopes
+        )
     return row, token
 
 

@@ -15,9 +15,10 @@ from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 
 class NewTokenForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"), choices=[(s, f"{s}: {what}") for s, what in SCOPES.items()],
+        label=_("scopes"),
+        choices=[(s, f"{s}: {what}") for s, what in SCOPES.items()],
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
 
     class Meta:
         model = ApiToken
@@ -54,8 +55,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return
         obj.pk = row.pk
-        messages.warning(request, _("Token for %(name)s, shown only now: %(token)s") % {"name": row.name,
-                                                                                        "token": token})  # fmt: skip
+        messages.warning(
+            request, _("Token for %(name)s, shown only now: %(token)s") % {"name": row.name, "token": token}
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the audit log keeps naming it
@@ -69,9 +71,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        label=_("events"), choices=[(e, f"{e}: {what}") for e, what in EVENTS.items()],
+        label=_("events"),
+        choices=[(e, f"{e}: {what}") for e, what in EVENTS.items()],
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -92,11 +95,29 @@ class WebhookEndpointAdmin(AuditedModelAdmin):
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """What was sent where and how it went; failed ones can be sent again once the receiver works."""
 
-    list_display = ["created_at", "event", "endpoint", "status", "attempts", "response_code", "last_error",
-                    "next_attempt_at"]  # fmt: skip
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_code",
+        "last_error",
+        "next_attempt_at",
+    ]
     list_filter = ["status", "event", "endpoint"]
-    readonly_fields = ["endpoint", "event", "payload", "status", "attempts", "next_attempt_at", "last_attempt_at",
-                       "response_code", "last_error", "created_at"]  # fmt: skip
+    readonly_fields = [
+        "endpoint",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "response_code",
+        "last_error",
+        "created_at",
+    ]
     actions = ["resend"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

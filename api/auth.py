@@ -20,8 +20,15 @@ from api.models import PREFIX, ApiToken
 
 REFUSED = "Invalid or revoked token."
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
-PERMISSION_BY_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
-                        "PATCH": "change", "DELETE": "delete"}  # fmt: skip
+PERMISSION_BY_METHOD = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
 
 
 class TokenAuthentication(BaseAuthentication):

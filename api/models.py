@@ -70,9 +70,11 @@ class WebhookEndpoint(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     url = HttpsURLField(_("address (https://...)"), max_length=500)
     secret = models.CharField(
-        _("signing secret"), max_length=100, default=new_webhook_secret,
+        _("signing secret"),
+        max_length=100,
+        default=new_webhook_secret,
         help_text=_("Deliveries are signed with HMAC-SHA256 of this secret; give it to the receiver."),
-    )  # fmt: skip
+    )
     events = models.JSONField(_("events"), default=list)
     active = models.BooleanField(_("active"), default=True)
 
@@ -96,8 +98,9 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("failed (gave up)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("webhook"), on_delete=models.CASCADE,
-                                 related_name="deliveries")  # fmt: skip
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("webhook"), on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(_("event"), max_length=40)
     payload = models.JSONField(_("payload"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -100,9 +100,12 @@ def deliver_due(
     again before it is sent to (api/addresses.py); a refused one counts as a failed attempt."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
-                   .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-                   .order_by("next_attempt_at")[:limit])  # fmt: skip
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint")
+            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")[:limit]
+        )
         for delivery in due:
             _attempt(client, delivery, now, resolve)
     return len(due)
@@ -110,9 +113,13 @@ def deliver_due(
 
 def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, resolve: Resolver | None) -> None:
     body = json.dumps({"id": str(delivery.pk), **delivery.payload}, ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "Centrala-Webhooks/1",
-               "Centrala-Event": delivery.event, "Centrala-Delivery": str(delivery.pk),
-               "Centrala-Signature": sign(delivery.endpoint.secret, int(time.time()), body)}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Centrala-Webhooks/1",
+        "Centrala-Event": delivery.event,
+        "Centrala-Delivery": str(delivery.pk),
+        "Centrala-Signature": sign(delivery.endpoint.secret, int(time.time()), body),
+    }
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:

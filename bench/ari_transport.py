@@ -52,8 +52,9 @@ async def handle(mode: str, seconds: float) -> None:
     took: dict[str, list[float]] = {}
     counts = {"calls": 0, "hung up": 0, "errors": 0}
     tasks: set[asyncio.Task[None]] = set()
-    async with connect(events, additional_headers={"Authorization": f"Basic {token}"}, max_size=None,
-                       ping_interval=None) as ws:  # fmt: skip
+    async with connect(
+        events, additional_headers={"Authorization": f"Basic {token}"}, max_size=None, ping_interval=None
+    ) as ws:
 
         async def request(what: str, method: str, uri: str) -> None:
             started = time.monotonic()
@@ -63,8 +64,11 @@ async def handle(mode: str, seconds: float) -> None:
             else:
                 rid = f"r{next(ids)}"
                 waiting[rid] = asyncio.get_running_loop().create_future()
-                await ws.send(json.dumps({"type": "RESTRequest", "transaction_id": rid, "request_id": rid,
-                                          "method": method, "uri": uri}))  # fmt: skip
+                await ws.send(
+                    json.dumps(
+                        {"type": "RESTRequest", "transaction_id": rid, "request_id": rid, "method": method, "uri": uri}
+                    )
+                )
                 status = int((await waiting[rid])["status_code"])  # type: ignore[call-overload]
             took.setdefault(what, []).append(time.monotonic() - started)
             counts["errors"] += status >= 300
@@ -108,8 +112,9 @@ def run_step(mode: str, rate: int, seconds: int, root: Path) -> str:
         return _line(mode, rate, step, "")
     out = Path(os.environ["CENTRALA_MEDIA_ROOT"]) / f"handler-{mode}-{rate}.json"
     with out.open("w") as sink:
-        handler = subprocess.Popen([sys.executable, __file__, "--handle", mode, "--seconds", str(seconds + 25)],
-                                   stdout=sink)  # fmt: skip
+        handler = subprocess.Popen(
+            [sys.executable, __file__, "--handle", mode, "--seconds", str(seconds + 25)], stdout=sink
+        )
         time.sleep(1.5)  # connected before the first call
         step = bc.run_calls("light", mode, bc.LIGHT_NUMBER, rate, seconds, handler.pid, root)
         handler.wait(seconds + 60)
@@ -150,8 +155,10 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown mode(s) {', '.join(sorted(unknown))}: use http, socket, hybrid, dialplan")
     _, root = bc.start_instance(bc.environment(over_ari=False))
-    print(f"\n{'mode':<9}{'rate/s':>6}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200':>14}{'p95':>10}"
-          f"{'Asterisk':>13}{'handler':>9}   request median/p95 ms")  # fmt: skip
+    print(
+        f"\n{'mode':<9}{'rate/s':>6}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200':>14}{'p95':>10}"
+        f"{'Asterisk':>13}{'handler':>9}   request median/p95 ms"
+    )
     try:
         for rate in [int(r) for r in args.rates.split(",") if r]:
             for mode in modes:

@@ -76,15 +76,25 @@ def environment(over_ari: bool) -> dict[str, str]:
     shared = "" if over_ari else f"{root}/srv/centrala/bench/spool/recording"
     return {
         "ASTERISK_RECORDING_DIR": shared,
-        "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/centrala_bench_calls",
-        "ARI_URL": f"http://127.0.0.1:{HTTP}/ari", "ARI_USER": "centrala-bench", "ARI_APP": "centrala-bench",
-        "ARI_PASSWORD": secrets.token_hex(16), "ASTERISK_HTTP_PORT": str(HTTP), "ASTERISK_SIP_PORT": str(SIP),
-        "ASTERISK_TLS_PORT": str(TLS), "ASTERISK_RTP_START": "14000", "ASTERISK_RTP_END": "15999",
-        "ASTERISK_CONFIG_DIR": sandbox("etc-dir", "bench"), "ASTERISK_CHROOT": root, "TRUNK_MATCH": CALLER,
+        "ARI_URL": f"http://127.0.0.1:{HTTP}/ari",
+        "ARI_USER": "centrala-bench",
+        "ARI_APP": "centrala-bench",
+        "ARI_PASSWORD": secrets.token_hex(16),
+        "ASTERISK_HTTP_PORT": str(HTTP),
+        "ASTERISK_SIP_PORT": str(SIP),
+        "ASTERISK_TLS_PORT": str(TLS),
+        "ASTERISK_RTP_START": "14000",
+        "ASTERISK_RTP_END": "15999",
+        "ASTERISK_CONFIG_DIR": sandbox("etc-dir", "bench"),
+        "ASTERISK_CHROOT": root,
+        "TRUNK_MATCH": CALLER,
         "CENTRALA_MEDIA_ROOT": tempfile.mkdtemp(prefix="centrala-bench-media-"),
         "RECORDING_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }  # fmt: skip
+    }
 
 
 BASELINE_DIALPLAN = f"""; Added by bench/calls.py: the benchmark's baseline, the same calls in plain dialplan.
@@ -119,17 +129,22 @@ def configure() -> str:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE recordings_recording, pbx_call, numbers_companynumber, pbx_scenario, "
-                       "pbx_destination, pbx_extension, recordings_recordingrule CASCADE")  # fmt: skip
+        cursor.execute(
+            "TRUNCATE recordings_recording, pbx_call, numbers_companynumber, pbx_scenario, "
+            "pbx_destination, pbx_extension, recordings_recordingrule CASCADE"
+        )
     agent, password = do_create_extension(AGENT, "Agent")
     Extension.objects.filter(pk=agent.pk).update(plain_sip=True)
     greeting = Prompt.objects.get_or_create(name="Powitanie", sound="hello-world")[0]
     # One announcement, as in the baseline: the recording notice (the greeting), then the agent.
     ring = Destination.objects.create(name="Agent", kind="extension", extension=agent, seconds=20)
-    office = CompanyNumber.objects.create(e164=CENTRALA_NUMBER,
-                                          scenario=Scenario.objects.create(name="Biuro", when_open=ring))  # fmt: skip
-    purpose = ProcessingPurpose.objects.get_or_create(name="Benchmark", defaults={
-        "legal_basis": "6.1.f", "retention_days": 1, "announcement": greeting, "notice_text": "-"})[0]  # fmt: skip
+    office = CompanyNumber.objects.create(
+        e164=CENTRALA_NUMBER, scenario=Scenario.objects.create(name="Biuro", when_open=ring)
+    )
+    purpose = ProcessingPurpose.objects.get_or_create(
+        name="Benchmark",
+        defaults={"legal_basis": "6.1.f", "retention_days": 1, "announcement": greeting, "notice_text": "-"},
+    )[0]
     RecordingRule.objects.create(name="Wszystko", mode="always", purpose=purpose, company_number=office)
     # The light call: 3 s of announcement, then the PBX hangs up; nothing recorded.
     silence = Prompt.objects.get_or_create(name="Trzy sekundy", sound="silence/3")[0]
@@ -148,15 +163,31 @@ def configure() -> str:
 
 
 def sipp(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SANDBOX), "exec", "sipp", *args], capture_output=True, text=True, timeout=timeout,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        [str(SANDBOX), "exec", "sipp", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def start_agent(password: str) -> subprocess.Popen[str]:
     base = [f"127.0.0.1:{SIP}", "-i", AGENT_ADDRESS, "-mi", AGENT_ADDRESS, "-p", "5096", "-nostdin"]
-    registered = sipp(*base, "-sf", "/srv/centrala/sipp/agent_registers.xml", "-set", "ext", AGENT, "-m", "1",
-                      "-au", AGENT, "-ap",
-                      password, "-timeout", "10s", "-timeout_error", timeout=30)  # fmt: skip
+    registered = sipp(
+        *base,
+        "-sf",
+        "/srv/centrala/sipp/agent_registers.xml",
+        "-set",
+        "ext",
+        AGENT,
+        "-m",
+        "1",
+        "-au",
+        AGENT,
+        "-ap",
+        password,
+        "-timeout",
+        "10s",
+        "-timeout_error",
+        timeout=30,
+    )
     if registered.returncode != 0:
         raise SystemExit(f"the agent could not register:\n{registered.stdout[-3000:]}")
     argv = [str(SANDBOX), "exec", "sipp", *base, "-sf", "/srv/centrala/bench/agent.xml", "-aa", "-m", "1000000"]
@@ -193,25 +224,53 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
     cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
     asterisk_before = cpu_seconds(asterisk)
     scenario = "caller.xml" if call == "full" else "caller_light.xml"
-    result = sipp(f"127.0.0.1:{SIP}", "-sf", f"/srv/centrala/bench/{scenario}", "-s", number, "-i", CALLER,
-                  "-mi", CALLER, "-p", "5070", "-r", str(rate), "-m", str(calls), "-l", str(rate * 30),
-                  "-timeout", f"{seconds + 60}s", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
-                  timeout=seconds + 120)  # fmt: skip
+    result = sipp(
+        f"127.0.0.1:{SIP}",
+        "-sf",
+        f"/srv/centrala/bench/{scenario}",
+        "-s",
+        number,
+        "-i",
+        CALLER,
+        "-mi",
+        CALLER,
+        "-p",
+        "5070",
+        "-r",
+        str(rate),
+        "-m",
+        str(calls),
+        "-l",
+        str(rate * 30),
+        "-timeout",
+        f"{seconds + 60}s",
+        "-nostdin",
+        "-trace_rtt",
+        "-rtt_freq",
+        "1",
+        timeout=seconds + 120,
+    )
     wall = time.monotonic() - wall_before
     cpu = (cpu_seconds(stasis_pid) - cpu_before) / wall * 100
     asterisk_cpu = (cpu_seconds(asterisk) - asterisk_before) / wall * 100
-    times = sorted(float(line.split(";")[1]) for f in glob.glob(str(root / "caller_*_rtt.csv"))
-                   for line in Path(f).read_text().splitlines()[1:] if line.count(";") >= 2)  # fmt: skip
+    times = sorted(
+        float(line.split(";")[1])
+        for f in glob.glob(str(root / "caller_*_rtt.csv"))
+        for line in Path(f).read_text().splitlines()[1:]
+        if line.count(";") >= 2
+    )
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
     median = statistics.median(times) if times else float("nan")
     p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else (times[-1] if times else float("nan"))
-    return Step(call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started,
-                time.time())  # fmt: skip
+    return Step(
+        call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started, time.time()
+    )
 
 
 def asterisk_pid() -> int:
-    found = subprocess.run(["pgrep", "-f", "srv/centrala/bench/etc/asterisk.conf"], capture_output=True, text=True,
-                           check=False).stdout.split()  # fmt: skip
+    found = subprocess.run(
+        ["pgrep", "-f", "srv/centrala/bench/etc/asterisk.conf"], capture_output=True, text=True, check=False
+    ).stdout.split()
     if not found:
         raise SystemExit("the bench instance's Asterisk is not running")
     return int(found[0])
@@ -282,8 +341,9 @@ def main() -> None:
     parser.add_argument("--rates", default="10,40,100", help="calls per second of the full call, comma separated")
     parser.add_argument("--light-rates", default="100,200,400", help="calls per second of the light call")
     parser.add_argument("--seconds", type=int, default=8, help="seconds of calls at each rate")
-    parser.add_argument("--over-ari", action="store_true",
-                        help="download recordings over ARI instead of reading Asterisk's directory")  # fmt: skip
+    parser.add_argument(
+        "--over-ari", action="store_true", help="download recordings over ARI instead of reading Asterisk's directory"
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",") if r]
     light_rates = [int(r) for r in args.light_rates.split(",") if r]
@@ -293,8 +353,9 @@ def main() -> None:
     with stasis_log.open("w") as out:
         # As in production: DEBUG off (Django would otherwise time and keep every query).
         env = {**os.environ, "LOG_LEVEL": "INFO", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
-        stasis = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)  # fmt: skip
+        stasis = subprocess.Popen(
+            [sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     steps: list[Step] = []
     try:
         time.sleep(3)
@@ -309,8 +370,11 @@ def main() -> None:
                 agent.terminate()
                 agent.wait(10)
         for rate in light_rates:
-            for path, number in (("centrala", LIGHT_NUMBER), ("dialplan", LIGHT_BASELINE_NUMBER),
-                                 ("notes", NOTES_NUMBER)):  # fmt: skip
+            for path, number in (
+                ("centrala", LIGHT_NUMBER),
+                ("dialplan", LIGHT_BASELINE_NUMBER),
+                ("notes", NOTES_NUMBER),
+            ):
                 steps.append(run_calls("light", path, number, rate, args.seconds, stasis.pid, root))
                 time.sleep(5)  # the last calls of the step hang up (3 s) before the next begins
         check_recordings(steps)
@@ -356,9 +420,11 @@ def create_database(name: str) -> None:
 
 
 def report(steps: list[Step], recordings_via: str) -> None:
-    print(f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
-          f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'bridged':>9}{'stored':>9}{'intact':>8}"
-          f"{'talk':>7}{'last stored':>13}")  # fmt: skip
+    print(
+        f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
+        f"{'p95':>9}{'Asterisk CPU':>14}{'Stasis CPU':>12}{'RSS':>8}{'bridged':>9}{'stored':>9}{'intact':>8}"
+        f"{'talk':>7}{'last stored':>13}"
+    )
     for s in steps:
         ours = s.path == "centrala"
         full = ours and s.call == "full"
@@ -369,9 +435,11 @@ def report(steps: list[Step], recordings_via: str) -> None:
         intact = f"{s.intact}/{s.stored}" if full else "-"
         talk = f"{s.talk_median:.1f} s" if full and s.talk_median == s.talk_median else "-"
         last = f"+{s.last_stored_after:.0f} s" if full and s.last_stored_after == s.last_stored_after else "-"
-        print(f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
-              f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{bridged:>9}{stored:>9}{intact:>8}"
-              f"{talk:>7}{last:>13}")  # fmt: skip
+        print(
+            f"{s.call:<6}{s.path:<9}{s.rate:>7}{s.calls:>7}{s.ok:>6}{s.failed:>7}{s.median_ms:>16.1f} ms"
+            f"{s.p95_ms:>6.0f} ms{s.asterisk_cpu:>12.0f} %{cpu:>12}{rss:>8}{bridged:>9}{stored:>9}{intact:>8}"
+            f"{talk:>7}{last:>13}"
+        )
     print(
         "(bridged: callers the app connected to the agent / calls, from the call history;\n stored: recordings"
         f" stored / bridged calls, through the {recordings_via}; intact: whole WAV audio / stored;\n talk: median"
@@ -382,8 +450,10 @@ def report(steps: list[Step], recordings_via: str) -> None:
         ours = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "centrala"))
         base = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "dialplan"))
         share = (ours.ok / base.ok) if base.ok else float("nan")
-        print(f"  {call:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
-              f"{ours.median_ms / base.median_ms:.2f}x, p95 setup {ours.p95_ms / base.p95_ms:.2f}x")  # fmt: skip
+        print(
+            f"  {call:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
+            f"{ours.median_ms / base.median_ms:.2f}x, p95 setup {ours.p95_ms / base.p95_ms:.2f}x"
+        )
 
 
 if __name__ == "__main__":

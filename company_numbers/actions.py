@@ -18,8 +18,14 @@ def do_save_number(number: CompanyNumber, changes: dict[str, Any], actor: str, s
         setattr(number, field, value)
     with transaction.atomic():
         number.save()  # takes the main mark from another number when this one gets it
-        do_audit(actor, "config.add" if created else "config.change", f"numbers.companynumber:{number.pk}",
-                 source=source, object=str(number), fields=sorted(changes))  # fmt: skip
+        do_audit(
+            actor,
+            "config.add" if created else "config.change",
+            f"numbers.companynumber:{number.pk}",
+            source=source,
+            object=str(number),
+            fields=sorted(changes),
+        )
         config_changed(f"company number {number.e164} changed")
     return number
 

@@ -111,8 +111,9 @@ class PortingRequestAdmin(AuditedModelAdmin):
             return
         for porting in queryset:
             try:
-                do_move(porting, to, request.user.get_username(), timezone.localdate(), reason=reason,
-                        port_date=port_date)  # fmt: skip
+                do_move(
+                    porting, to, request.user.get_username(), timezone.localdate(), reason=reason, port_date=port_date
+                )
             except PortingError as exc:
                 messages.error(request, f"#{porting.pk}: {exc}")
             else:

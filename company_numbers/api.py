@@ -35,10 +35,12 @@ class CompanyNumberViewSet(viewsets.ModelViewSet):
     queryset = CompanyNumber.objects.all()
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("number", str, description="One number, in any usual form."),
-        OpenApiParameter("status", str, enum=list(CompanyNumber.Status.values)),
-    ])  # fmt: skip
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("number", str, description="One number, in any usual form."),
+            OpenApiParameter("status", str, enum=list(CompanyNumber.Status.values)),
+        ]
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -66,9 +68,12 @@ class CompanyNumberViewSet(viewsets.ModelViewSet):
 
 
 class PortingRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     """Porting requests: bringing numbers from another operator, with every problem named
     before the operator sees it, and the deadlines in Polish working days."""
 
@@ -79,10 +84,16 @@ class PortingRequestViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_action: str | None = None  # set per action: a move needs change_portingrequest
 
-    @extend_schema(parameters=[OpenApiParameter(
-        "state", str, description="A state, or 'open' for every request not completed or withdrawn.",
-        enum=["open", *PortingRequest.State.values],
-    )])  # fmt: skip
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state",
+                str,
+                description="A state, or 'open' for every request not completed or withdrawn.",
+                enum=["open", *PortingRequest.State.values],
+            )
+        ]
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -121,8 +132,14 @@ class PortingRequestViewSet(
         move = MoveSerializer(data=request.data)
         move.is_valid(raise_exception=True)
         try:
-            do_move(porting, move.validated_data["to"], _who(request)[0], timezone.localdate(),
-                    reason=move.validated_data["reason"], port_date=move.validated_data["port_date"])  # fmt: skip
+            do_move(
+                porting,
+                move.validated_data["to"],
+                _who(request)[0],
+                timezone.localdate(),
+                reason=move.validated_data["reason"],
+                port_date=move.validated_data["port_date"],
+            )
         except PortingError as exc:
             raise Conflict(str(exc)) from exc
         return Response(PortingRequestSerializer(porting).data)

@@ -61,19 +61,27 @@ class CompanyNumber(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, editable=False, default=Kind.OTHER)
     status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE,
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.ACTIVE,
         help_text=_("Only active numbers (and those porting out, until they go) take calls."),
-    )  # fmt: skip
+    )
     is_main = models.BooleanField(
         _("main number"),
         default=False,
         help_text=_("Shown to customers on outbound calls unless an extension says otherwise."),
     )
     emergency_address = models.CharField(
-        _("address for emergency services"), max_length=200, blank=True, validators=[single_line],
-        help_text=_("Where the phones using this number are (street, number, postcode, town). The carrier passes it "
-                    "to the emergency centre (location of a 112 call): give it to the carrier too."),
-    )  # fmt: skip
+        _("address for emergency services"),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=_(
+            "Where the phones using this number are (street, number, postcode, town). The carrier passes it "
+            "to the emergency centre (location of a 112 call): give it to the carrier too."
+        ),
+    )
 
     class Meta:
         ordering = ["e164"]
@@ -128,13 +136,16 @@ class PortingRequest(models.Model):
 
     subscriber_type = models.CharField(_("subscriber"), max_length=12, choices=SubscriberType.choices)
     subscriber_name = models.CharField(
-        _("name exactly as on the operator's invoice"), max_length=200,
+        _("name exactly as on the operator's invoice"),
+        max_length=200,
         help_text=_("Letter for letter, with the same diacritics, quotes and legal form. Never retyped."),
-    )  # fmt: skip
+    )
     name_on_record = models.CharField(
-        _("name the operator has on record"), max_length=200, blank=True,
+        _("name the operator has on record"),
+        max_length=200,
+        blank=True,
         help_text=_("If known (from the operator's system or a letter): differences are shown as warnings."),
-    )  # fmt: skip
+    )
     pesel = models.CharField("PESEL", max_length=11, blank=True)
     id_document = models.CharField(_("identity document (no PESEL)"), max_length=40, blank=True)
     nip = models.CharField("NIP", max_length=13, blank=True)

@@ -74,11 +74,33 @@ class PortingRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = PortingRequest
         fields = [
-            "id", "state", "subscriber_type", "subscriber_name", "name_on_record", "pesel", "id_document", "nip",
-            "regon", "register_number", "address", "correspondence_address", "installation_address",
-            "current_operator", "contract_end_date", "notice", "requested_date", "numbers", "submitted_on",
-            "port_date", "reason", "findings", "deadlines", "advice", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "state",
+            "subscriber_type",
+            "subscriber_name",
+            "name_on_record",
+            "pesel",
+            "id_document",
+            "nip",
+            "regon",
+            "register_number",
+            "address",
+            "correspondence_address",
+            "installation_address",
+            "current_operator",
+            "contract_end_date",
+            "notice",
+            "requested_date",
+            "numbers",
+            "submitted_on",
+            "port_date",
+            "reason",
+            "findings",
+            "deadlines",
+            "advice",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["state", "submitted_on", "port_date", "reason", "created_at", "updated_at"]
 
     @extend_schema_field(FindingsSerializer)

@@ -48,8 +48,11 @@ class DataSubjectRequestAdmin(AuditedModelAdmin):
         subject = queryset.get()
         name = f"dsar-{subject.number.lstrip('+')}.zip"
         archive, findings = do_export_to_stream(subject.number, name, actor=request.user.get_username())
-        messages.success(request, _("Exported %(calls)d calls and %(recordings)d recordings.")
-                         % {"calls": len(findings.calls), "recordings": len(findings.recordings)})  # fmt: skip
+        messages.success(
+            request,
+            _("Exported %(calls)d calls and %(recordings)d recordings.")
+            % {"calls": len(findings.calls), "recordings": len(findings.recordings)},
+        )
         return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
     @admin.action(description=_("Carry out erasure (recordings under legal hold are kept)"), permissions=["change"])

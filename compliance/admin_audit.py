@@ -26,8 +26,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
 def _audit(request: HttpRequest, action: str, obj: Any, **detail: Any) -> None:
     target = f"{obj._meta.label_lower}:{obj.pk}"
-    do_audit(request.user.get_username(), action, target, source=client_address(request),
-             object=str(obj), **detail)  # fmt: skip
+    do_audit(request.user.get_username(), action, target, source=client_address(request), object=str(obj), **detail)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -30,8 +30,9 @@ class DataSubjectRequestSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "outcome"]
 
 
-class DataSubjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                                viewsets.GenericViewSet):  # fmt: skip
+class DataSubjectRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     model = DataSubjectRequest
     scope_area = "dsar"
     serializer_class = DataSubjectRequestSerializer
@@ -41,8 +42,9 @@ class DataSubjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def perform_create(self, serializer: Any) -> None:
         with transaction.atomic():
             serializer.save()
-            do_audit(actor(self.request), "dsar.create", f"dsar:{serializer.instance.pk}",
-                     kind=serializer.instance.kind)  # fmt: skip
+            do_audit(
+                actor(self.request), "dsar.create", f"dsar:{serializer.instance.pk}", kind=serializer.instance.kind
+            )
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], permission_action="view")

@@ -18,12 +18,16 @@ GENESIS = "0" * 64
 _LOCK_ID = 0x43454E54  # "CENT": serialises appends across processes on PostgreSQL
 
 
-def entry_hash(seq: int, at: datetime, actor: str, action: str, target: str, source: str,
-               detail: dict[str, Any], previous: str) -> str:  # fmt: skip
+def entry_hash(
+    seq: int, at: datetime, actor: str, action: str, target: str, source: str, detail: dict[str, Any], previous: str
+) -> str:
     canonical = json.dumps(
         [seq, at.isoformat(), actor, action, target, source, detail, previous],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
-    )  # fmt: skip
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -52,8 +56,16 @@ def do_audit(actor: str, action: str, target: str, source: str = "", **detail: A
         # Round-trip through JSON so the hash covers exactly what the database stores.
         detail = json.loads(json.dumps(detail, default=str))
         at = timezone.now()
-        entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, target=target, source=source,
-                           detail=detail, previous_hash=previous)  # fmt: skip
+        entry = AuditEntry(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            source=source,
+            detail=detail,
+            previous_hash=previous,
+        )
         entry.entry_hash = entry_hash(seq, at, actor, action, target, source, detail, previous)
         entry.save()
     return entry
@@ -73,8 +85,16 @@ def verify_chain(entries: Iterator[AuditEntry] | None = None) -> Break | None:
             return Break(expected_seq, f"entry #{expected_seq} is missing")
         if entry.previous_hash != previous:
             return Break(entry.seq, "does not follow the entry before it")
-        recomputed = entry_hash(entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.source,
-                                entry.detail, entry.previous_hash)  # fmt: skip
+        recomputed = entry_hash(
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.target,
+            entry.source,
+            entry.detail,
+            entry.previous_hash,
+        )
         if recomputed != entry.entry_hash:
             return Break(entry.seq, "its content was changed after it was written")
         previous, expected_seq = entry.entry_hash, expected_seq + 1

@@ -22,8 +22,13 @@ class Check:
 
 def run_checks() -> list[Check]:
     return [
-        _audit_chain(), _master_key(), _expired(), _rules_have_purposes(), _notices_published(), _listeners_2fa(),
-    ]  # fmt: skip
+        _audit_chain(),
+        _master_key(),
+        _expired(),
+        _rules_have_purposes(),
+        _notices_published(),
+        _listeners_2fa(),
+    ]
 
 
 def _audit_chain() -> Check:
@@ -37,46 +42,65 @@ def _audit_chain() -> Check:
 def _master_key() -> Check:
     if settings.RECORDING_MASTER_KEY:
         return Check(True, _("Recordings are encrypted with a master key from the environment"))
-    return Check(False, _("Recordings are encrypted with a development key kept on this machine"),
-                 _("Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe."))  # fmt: skip
+    return Check(
+        False,
+        _("Recordings are encrypted with a development key kept on this machine"),
+        _("Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe."),
+    )
 
 
 def _expired() -> Check:
     count = Recording.objects.filter(expires_at__lte=timezone.now(), hold_reason="").count()
     if not count:
         return Check(True, _("No recording is kept past its retention period"))
-    return Check(False, _("%(n)d recording(s) are past their retention period") % {"n": count},
-                 _("Run `python manage.py apply_retention --apply` (schedule it daily)."))  # fmt: skip
+    return Check(
+        False,
+        _("%(n)d recording(s) are past their retention period") % {"n": count},
+        _("Run `python manage.py apply_retention --apply` (schedule it daily)."),
+    )
 
 
 def _rules_have_purposes() -> Check:
     bad = list(RecordingRule.objects.filter(mode="always", purpose__isnull=True).values_list("name", flat=True))
     if not bad:
         return Check(True, _("Every recording rule has a purpose, a legal basis and an announcement"))
-    return Check(False, _("Recording rules without a purpose: %(names)s") % {"names": ", ".join(bad)},
-                 _("Give each rule a processing purpose, or set it to never."))  # fmt: skip
+    return Check(
+        False,
+        _("Recording rules without a purpose: %(names)s") % {"names": ", ".join(bad)},
+        _("Give each rule a processing purpose, or set it to never."),
+    )
 
 
 def _notices_published() -> Check:
     bad = list(ProcessingPurpose.objects.filter(notice_url="").values_list("name", flat=True))
     if not bad:
         return Check(True, _("Every purpose says where callers can read the full notice"))
-    return Check(False, _("Purposes without a published notice: %(names)s") % {"names": ", ".join(bad)},
-                 _("Publish the art. 13 notice (e.g. on the website) and give its address."))  # fmt: skip
+    return Check(
+        False,
+        _("Purposes without a published notice: %(names)s") % {"names": ", ".join(bad)},
+        _("Publish the art. 13 notice (e.g. on the website) and give its address."),
+    )
 
 
 def _listeners_2fa() -> Check:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     listeners = User.objects.filter(
-        Q(is_superuser=True) | Q(groups__permissions__codename="view_recording") | Q(
-            user_permissions__codename="view_recording"), is_active=True,
-    ).distinct()  # fmt: skip
+        Q(is_superuser=True)
+        | Q(groups__permissions__codename="view_recording")
+        | Q(user_permissions__codename="view_recording"),
+        is_active=True,
+    ).distinct()
     enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
     names = sorted(listeners.exclude(pk__in=enrolled).values_list("username", flat=True))
     if not names:
         return Check(True, _("Everyone who can listen has two-factor login set up"))
     title = _("Can listen but has not set up two-factor login yet: %(names)s") % {"names": ", ".join(names)}
-    return Check(False, title,
-                 _("They are asked for it at their next admin login (an authenticator app); until then they "
-                   "reach no recording."))  # fmt: skip
+    return Check(
+        False,
+        title,
+        _(
+            "They are asked for it at their next admin login (an authenticator app); until then they "
+            "reach no recording."
+        ),
+    )

@@ -78,9 +78,18 @@ def do_export(raw_number: str, output: Path, actor: str) -> Findings:
             for name, data in _documents(findings):
                 archive.writestr(name, data)
                 manifest.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
-            archive.writestr("manifest.json", json.dumps({
-                "number": findings.number, "exported_at": timezone.now().isoformat(), "files": manifest,
-            }, indent=2, ensure_ascii=False))  # fmt: skip
+            archive.writestr(
+                "manifest.json",
+                json.dumps(
+                    {
+                        "number": findings.number,
+                        "exported_at": timezone.now().isoformat(),
+                        "files": manifest,
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                ),
+            )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -90,8 +99,11 @@ def do_export(raw_number: str, output: Path, actor: str) -> Findings:
 
 
 def _documents(findings: Findings) -> list[tuple[str, bytes]]:
-    documents = [("calls.csv", _calls_csv(findings)), ("notes.csv", _notes_csv(findings)),
-                 ("callbacks.csv", _callbacks_csv(findings))]  # fmt: skip
+    documents = [
+        ("calls.csv", _calls_csv(findings)),
+        ("notes.csv", _notes_csv(findings)),
+        ("callbacks.csv", _callbacks_csv(findings)),
+    ]
     purposes = {}
     for recording in findings.recordings:
         try:
@@ -100,8 +112,12 @@ def _documents(findings: Findings) -> list[tuple[str, bytes]]:
             continue  # erased: nothing left to hand over
         if recording.purpose:
             p = recording.purpose
-            purposes[p.name] = {"legal_basis": p.get_legal_basis_display(), "retention_days": p.retention_days,
-                                "notice": p.notice_text, "notice_url": p.notice_url}  # fmt: skip
+            purposes[p.name] = {
+                "legal_basis": p.get_legal_basis_display(),
+                "retention_days": p.retention_days,
+                "notice": p.notice_text,
+                "notice_url": p.notice_url,
+            }
     documents.append(("purposes.json", json.dumps(purposes, indent=2, ensure_ascii=False).encode()))
     return documents
 
@@ -117,16 +133,30 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
 def _calls_csv(findings: Findings) -> bytes:
     return _csv(
         ["call", "direction", "caller", "called", "started", "answered", "ended", "outcome", "recordings"],
-        [[c.pk, c.direction, c.caller, c.called, c.started_at.isoformat(), c.answered_at or "", c.ended_at or "",
-          c.outcome, sum(1 for r in findings.recordings if r.call_id == c.pk)] for c in findings.calls],
-    )  # fmt: skip
+        [
+            [
+                c.pk,
+                c.direction,
+                c.caller,
+                c.called,
+                c.started_at.isoformat(),
+                c.answered_at or "",
+                c.ended_at or "",
+                c.outcome,
+                sum(1 for r in findings.recordings if r.call_id == c.pk),
+            ]
+            for c in findings.calls
+        ],
+    )
 
 
 def _notes_csv(findings: Findings) -> bytes:
     """What staff wrote about the calls: personal data about the caller as much as the call."""
     notes = CallNote.objects.filter(call__in=findings.calls).order_by("created_at")
-    return _csv(["call", "written", "author", "note"],
-                [[n.call_id, n.created_at.isoformat(), n.author_name, n.text] for n in notes])  # fmt: skip
+    return _csv(
+        ["call", "written", "author", "note"],
+        [[n.call_id, n.created_at.isoformat(), n.author_name, n.text] for n in notes],
+    )
 
 
 def _callbacks_csv(findings: Findings) -> bytes:

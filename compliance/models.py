@@ -57,15 +57,21 @@ class ProcessingPurpose(models.Model):
     legal_basis = models.CharField(_("legal basis"), max_length=6, choices=LegalBasis.choices)
     retention_days = models.PositiveIntegerField(_("keep recordings for (days)"))
     announcement = models.ForeignKey(
-        "pbx.Prompt", verbose_name=_("announcement to callers"), on_delete=models.PROTECT, related_name="+",
+        "pbx.Prompt",
+        verbose_name=_("announcement to callers"),
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Played before recording starts."),
-    )  # fmt: skip
+    )
     notice_text = models.TextField(_("information notice (art. 13)"))
     announce_to_called = models.BooleanField(
-        _("tell the called party too"), default=True,
-        help_text=_("On outgoing and internal calls recorded for this purpose, the person called hears the "
-                    "announcement when they answer, and may object, before the call is connected."),
-    )  # fmt: skip
+        _("tell the called party too"),
+        default=True,
+        help_text=_(
+            "On outgoing and internal calls recorded for this purpose, the person called hears the "
+            "announcement when they answer, and may object, before the call is connected."
+        ),
+    )
     notice_url = models.URLField(_("where callers can read it"), blank=True)
     listeners = models.ManyToManyField(
         "auth.Group", verbose_name=_("who may listen"), blank=True, related_name="purposes"

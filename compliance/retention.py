@@ -90,13 +90,16 @@ def _delete_expired(recording: Recording) -> None:
         RecordingTombstone.objects.get_or_create(
             recording_id=recording.pk,
             defaults={
-                "call_id": recording.call_id, "sha256": recording.sha256,
+                "call_id": recording.call_id,
+                "sha256": recording.sha256,
                 "duration_seconds": recording.duration_seconds,
                 "purpose": recording.purpose.name if recording.purpose else "",
                 "retention_days": recording.purpose.retention_days if recording.purpose else None,
-                "recorded_at": recording.created_at, "deleted_at": timezone.now(), "reason": "retention period over",
+                "recorded_at": recording.created_at,
+                "deleted_at": timezone.now(),
+                "reason": "retention period over",
             },
-        )  # fmt: skip
+        )
         Recording.objects.filter(pk=recording.pk).delete()
     if name and default_storage.exists(name):
         default_storage.delete(name)

@@ -4,26 +4,52 @@ keeps their permissions as listed here."""
 ROLES: dict[str, list[str]] = {
     # Configuration, call history and callbacks; no listening by default.
     "Office manager": [
-        "pbx.*extension", "pbx.*prompt", "pbx.*schedule", "pbx.*openinginterval", "pbx.*closure", "pbx.*queue",
-        "pbx.*queuemember", "pbx.*menu", "pbx.*menuoption", "pbx.*destination", "pbx.*scenario",
-        "pbx.*weeklyduty", "pbx.*dutyshift", "pbx.*callbacktask", "pbx.view_call", "pbx.view_all_calls",
-        "numbers.*companynumber", "numbers.*portingrequest", "numbers.view_portingreminder",
-        "pbx.*callingpolicy", "security.view_sipauthfailure",
-        "security.*sipban", "security.*allowednetwork", "security.view_tollfraudalert",
-        "security.change_tollfraudalert", "security.view_emergencycall", "security.change_emergencycall",
+        "pbx.*extension",
+        "pbx.*prompt",
+        "pbx.*schedule",
+        "pbx.*openinginterval",
+        "pbx.*closure",
+        "pbx.*queue",
+        "pbx.*queuemember",
+        "pbx.*menu",
+        "pbx.*menuoption",
+        "pbx.*destination",
+        "pbx.*scenario",
+        "pbx.*weeklyduty",
+        "pbx.*dutyshift",
+        "pbx.*callbacktask",
+        "pbx.view_call",
+        "pbx.view_all_calls",
+        "numbers.*companynumber",
+        "numbers.*portingrequest",
+        "numbers.view_portingreminder",
+        "pbx.*callingpolicy",
+        "security.view_sipauthfailure",
+        "security.*sipban",
+        "security.*allowednetwork",
+        "security.view_tollfraudalert",
+        "security.change_tollfraudalert",
+        "security.view_emergencycall",
+        "security.change_emergencycall",
         "api.view_apitoken",
     ],
     # Calls and recordings of the queues they supervise (Queue.supervisors), and their own.
     "Team supervisor": ["pbx.view_call", "pbx.view_callbacktask", "recordings.view_recording"],
     # Requests, retention, legal hold and the audit log; every recording.
     "Data protection officer": [
-        "recordings.view_recording", "recordings.view_all_recordings", "recordings.legal_hold",
-        "compliance.*processingpurpose", "compliance.view_recordingtombstone", "compliance.view_auditentry",
-        "compliance.*datasubjectrequest", "pbx.view_call", "pbx.view_all_calls",
+        "recordings.view_recording",
+        "recordings.view_all_recordings",
+        "recordings.legal_hold",
+        "compliance.*processingpurpose",
+        "compliance.view_recordingtombstone",
+        "compliance.view_auditentry",
+        "compliance.*datasubjectrequest",
+        "pbx.view_call",
+        "pbx.view_all_calls",
     ],
     # Their own calls and callbacks.
     "Agent": ["pbx.view_call", "pbx.view_callbacktask", "pbx.change_callbacktask"],
-}  # fmt: skip
+}
 
 
 def expand(pattern: str) -> list[tuple[str, str]]:

@@ -29,9 +29,15 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
     existing = Call.objects.filter(pk=fact.call_key).first()
     if existing is not None:
         return existing
-    call = Call.objects.create(id=fact.call_key, channel_id=fact.channel_id, sip_call_id=fact.sip_call_id,
-                               direction=fact.direction, caller=fact.caller, called=fact.called,
-                               started_at=fact.at)  # fmt: skip
+    call = Call.objects.create(
+        id=fact.call_key,
+        channel_id=fact.channel_id,
+        sip_call_id=fact.sip_call_id,
+        direction=fact.direction,
+        caller=fact.caller,
+        called=fact.called,
+        started_at=fact.at,
+    )
     _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
     do_enqueue("call.started", call_summary(call), fact.at)
     if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
@@ -94,9 +100,16 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
 
 def call_summary(call: Call) -> dict[str, Any]:
     """A call as webhooks carry it (the API's /api/calls/{id}/ has the rest)."""
-    return {"call": str(call.pk), "direction": call.direction, "caller": call.caller, "called": call.called,
-            "started_at": call.started_at.isoformat(), "answered_at": call.answered_at and call.answered_at.isoformat(),
-            "ended_at": call.ended_at and call.ended_at.isoformat(), "outcome": call.outcome}  # fmt: skip
+    return {
+        "call": str(call.pk),
+        "direction": call.direction,
+        "caller": call.caller,
+        "called": call.called,
+        "started_at": call.started_at.isoformat(),
+        "answered_at": call.answered_at and call.answered_at.isoformat(),
+        "ended_at": call.ended_at and call.ended_at.isoformat(),
+        "outcome": call.outcome,
+    }
 
 
 LOST_WHY = "the call ended while the app was not following it"
@@ -134,8 +147,11 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
 
     named = {m["call"]: (entry, m["kind"]) for entry in stored if (m := RECORDING_NAME.match(entry.get("name", "")))}
     calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
-    known = set(Recording.objects.filter(asterisk_name__in=[e["name"] for e, _ in named.values()])
-                .values_list("asterisk_name", flat=True))  # fmt: skip
+    known = set(
+        Recording.objects.filter(asterisk_name__in=[e["name"] for e, _ in named.values()]).values_list(
+            "asterisk_name", flat=True
+        )
+    )
     out = []
     for call in calls:
         entry, kind = named[str(call.pk)]
@@ -143,9 +159,17 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
             continue
         rule = CallEvent.objects.filter(call=call, kind="recording").values_list("detail__rule", flat=True).first()
         purpose = RecordingRule.objects.filter(name=rule).values_list("purpose_id", flat=True).first() if rule else None
-        out.append(c.RecordingReady(call.channel_id, call_key=str(call.pk), at=call.ended_at or call.started_at,
-                                    name=entry["name"],
-                                    fmt=entry.get("format", "wav"), kind=kind, purpose_id=purpose))  # fmt: skip
+        out.append(
+            c.RecordingReady(
+                call.channel_id,
+                call_key=str(call.pk),
+                at=call.ended_at or call.started_at,
+                name=entry["name"],
+                fmt=entry.get("format", "wav"),
+                kind=kind,
+                purpose_id=purpose,
+            )
+        )
     return out, known
 
 
@@ -170,8 +194,17 @@ def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
     )
     _event(fact.call_key, fact.at, "callback_task", reason=fact.reason, assigned_to=fact.assign_to)
     if created:
-        do_enqueue("callback.requested", {"callback": str(task.pk), "call": fact.call_key, "number": task.number,
-                                          "reason": task.reason, "assigned_to": fact.assign_to}, fact.at)  # fmt: skip
+        do_enqueue(
+            "callback.requested",
+            {
+                "callback": str(task.pk),
+                "call": fact.call_key,
+                "number": task.number,
+                "reason": task.reason,
+                "assigned_to": fact.assign_to,
+            },
+            fact.at,
+        )
     return task
 
 

@@ -31,7 +31,7 @@ from pbx.serializers import (
     CallSerializer,
     ClickToCallSerializer,
     StartCallbackSerializer,
-)  # fmt: skip
+)
 
 
 class AsteriskUnavailable(APIException):
@@ -109,14 +109,19 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
         note = CallNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
         with transaction.atomic():
-            saved = CallNote.objects.create(call=call, author=request.user, author_name=request.user.get_username(),
-                                            text=note.validated_data["text"])  # fmt: skip
+            saved = CallNote.objects.create(
+                call=call,
+                author=request.user,
+                author_name=request.user.get_username(),
+                text=note.validated_data["text"],
+            )
             do_audit(actor(request), "call.note", f"call:{call.pk}", source=client_address(request))
         return Response(CallNoteSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
-class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):  # fmt: skip
+class CallbackViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Calls the firm owes: open first, oldest first."""
 
     model = CallbackTask
@@ -140,8 +145,12 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def perform_create(self, serializer: Any) -> None:
         with transaction.atomic():
             serializer.save(requested_at=timezone.now())
-            do_audit(actor(self.request), "callback.create", f"callback:{serializer.instance.pk}",
-                     number=serializer.instance.number)  # fmt: skip
+            do_audit(
+                actor(self.request),
+                "callback.create",
+                f"callback:{serializer.instance.pk}",
+                number=serializer.instance.number,
+            )
 
     @extend_schema(request=None, responses=CallbackSerializer)
     @action(detail=True, methods=["post"], permission_action="change")
@@ -196,14 +205,23 @@ class ClickToCallView(APIView):
         extension = body.validated_data["extension"]
         if not may_ring(request.user, extension):
             raise PermissionDenied("You can ring only your own extension.")
-        task = CallbackTask.objects.create(number=body.validated_data["number"], requested_at=timezone.now(),
-                                           reason=CallbackTask.Reason.CLICK_TO_CALL, assigned_to=extension)  # fmt: skip
+        task = CallbackTask.objects.create(
+            number=body.validated_data["number"],
+            requested_at=timezone.now(),
+            reason=CallbackTask.Reason.CLICK_TO_CALL,
+            assigned_to=extension,
+        )
         try:
             _start(task, extension.number)
         except APIException:
             task.delete()  # nothing rang: leave no task behind
             raise
-        do_audit(actor(request), "callback.click_to_call", f"callback:{task.pk}", number=task.number,
-                 extension=extension.number)  # fmt: skip
+        do_audit(
+            actor(request),
+            "callback.click_to_call",
+            f"callback:{task.pk}",
+            number=task.number,
+            extension=extension.number,
+        )
         task.refresh_from_db()
         return Response(CallbackSerializer(task).data, status=status.HTTP_202_ACCEPTED)

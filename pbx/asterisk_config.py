@@ -119,8 +119,11 @@ def _main_number() -> str:
 
 
 def _trunk_registration() -> dict[str, str] | None:
-    values = {"username": settings.TRUNK_USERNAME, "password": settings.TRUNK_PASSWORD,
-              "registrar": settings.TRUNK_REGISTRAR}  # fmt: skip
+    values = {
+        "username": settings.TRUNK_USERNAME,
+        "password": settings.TRUNK_PASSWORD,
+        "registrar": settings.TRUNK_REGISTRAR,
+    }
     if not any(values.values()):
         return None
     missing = [f"TRUNK_{k.upper()}" for k, v in values.items() if not v]
@@ -144,8 +147,9 @@ def _tls(directory: Path) -> dict[str, object]:
         raise ConfigError("TLS_CERT_FILE and TLS_KEY_FILE go together: set both")
     if not cert:
         if not settings.TLS_DEVELOPMENT_CERTIFICATES:
-            raise ConfigError("TLS_CERT_FILE and TLS_KEY_FILE must be set outside development: staff phones "
-                              "connect over SIP TLS")  # fmt: skip
+            raise ConfigError(
+                "TLS_CERT_FILE and TLS_KEY_FILE must be set outside development: staff phones connect over SIP TLS"
+            )
         files = development_certificates(directory / "keys")
         cert, key = asterisk_path(files.cert), asterisk_path(files.key)
     for value in (cert, key):
@@ -188,8 +192,9 @@ def refuse_line_breaks(value: object, where: str = "") -> None:
     character. Models validate their fields too; this holds for rows written any other way."""
     if isinstance(value, str):
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise ConfigError(f"{where}: {value!r} holds a line break or control character; Asterisk would read "
-                              f"it as configuration")  # fmt: skip
+            raise ConfigError(
+                f"{where}: {value!r} holds a line break or control character; Asterisk would read it as configuration"
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             refuse_line_breaks(item, f"{where}.{key}" if where else str(key))

@@ -171,8 +171,11 @@ class CallStore:
         deadline = loop.time() + timeout
         while not self._idle.is_set() and loop.time() < deadline:
             if self._pending and self._queue.empty() and not self._flushing:
-                log.error("stopping with %d call facts kept in %s for the next start", len(self._pending),
-                          self.spool.path or "memory (no spool configured: they are lost)")  # fmt: skip
+                log.error(
+                    "stopping with %d call facts kept in %s for the next start",
+                    len(self._pending),
+                    self.spool.path or "memory (no spool configured: they are lost)",
+                )
                 break
             await asyncio.sleep(0.05)
         if not self._queue.empty():
@@ -290,8 +293,13 @@ class CallStore:
             recording = await self.db.run(
                 do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
             )
-        log.info("stored recording %s %s (%.1f s, %d bytes)", fact.name, source, recording.duration_seconds,
-                 recording.size_bytes)  # fmt: skip
+        log.info(
+            "stored recording %s %s (%.1f s, %d bytes)",
+            fact.name,
+            source,
+            recording.duration_seconds,
+            recording.size_bytes,
+        )
         try:
             await self.ari.delete_stored_recording(fact.name)
         except AriNotFound:

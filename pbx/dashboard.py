@@ -48,8 +48,9 @@ def today(user: AbstractBaseUser | AnonymousUser, now: datetime | None = None) -
     per queue (from the call's start to a person answering), and callbacks still owed."""
     now = timezone.localtime(now or timezone.now())
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    calls = calls_visible_to(user).filter(direction=Call.Direction.INBOUND, started_at__gte=midnight,
-                                          started_at__lt=midnight + timedelta(days=1))  # fmt: skip
+    calls = calls_visible_to(user).filter(
+        direction=Call.Direction.INBOUND, started_at__gte=midnight, started_at__lt=midnight + timedelta(days=1)
+    )
     result = Today(day=midnight)
     outcomes = Counter(calls.values_list("outcome", flat=True))
     result.calls = sum(outcomes.values())
@@ -89,8 +90,10 @@ def bar_chart(values: list[int], labels: list[str], title: str, width: int = 720
             f"{escape(label)}</text>"
         )
         if value:
-            bars.append(f'<text x="{x + (step - 4) / 2:.1f}" y="{height - 24 - bar:.1f}" font-size="10" '
-                        f'text-anchor="middle">{value}</text>')  # fmt: skip
+            bars.append(
+                f'<text x="{x + (step - 4) / 2:.1f}" y="{height - 24 - bar:.1f}" font-size="10" '
+                f'text-anchor="middle">{value}</text>'
+            )
     summary = ", ".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True) if value)
     return mark_safe(
         f'<svg role="img" aria-label="{escape(title)}: {escape(summary or "none")}" viewBox="0 0 {width} {height}" '

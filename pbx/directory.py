@@ -53,14 +53,19 @@ def _recording_rules() -> tuple[s.RecordingRule, ...]:
     rules = RecordingRule.objects.select_related("company_number", "extension", "purpose__announcement")
     return tuple(
         s.RecordingRule(
-            name=r.name, mode=r.mode, direction=r.direction,  # type: ignore[arg-type]
-            number=r.company_number.e164 if r.company_number else "", destination=r.destination_id,
-            extension=r.extension.number if r.extension else "", purpose_id=r.purpose_id,
-            announcement=r.purpose.announcement.media_uri if r.purpose else "", objection_key=r.objection_key,
+            name=r.name,
+            mode=r.mode,  # type: ignore[arg-type]
+            direction=r.direction,
+            number=r.company_number.e164 if r.company_number else "",
+            destination=r.destination_id,
+            extension=r.extension.number if r.extension else "",
+            purpose_id=r.purpose_id,
+            announcement=r.purpose.announcement.media_uri if r.purpose else "",
+            objection_key=r.objection_key,
             announce_to_called=r.purpose.announce_to_called if r.purpose else True,
         )
         for r in rules
-    )  # fmt: skip
+    )
 
 
 def _plan(number: CompanyNumber, schedules: dict[int, s.Schedule]) -> s.NumberPlan:
@@ -158,13 +163,19 @@ def _people(main: str) -> dict[str, s.Person]:
 
 def _policy(p: CallingPolicy) -> CallingRules:
     return CallingRules(
-        name=p.name, mobile=p.allow_mobile, freephone=p.allow_freephone, shared_cost=p.allow_shared_cost,
-        premium=p.allow_premium, countries=frozenset(parse_countries(p.countries)),
-        international_from=p.international_from, international_until=p.international_until,
-        international_any_time=p.international_any_time, max_concurrent=p.max_concurrent,
+        name=p.name,
+        mobile=p.allow_mobile,
+        freephone=p.allow_freephone,
+        shared_cost=p.allow_shared_cost,
+        premium=p.allow_premium,
+        countries=frozenset(parse_countries(p.countries)),
+        international_from=p.international_from,
+        international_until=p.international_until,
+        international_any_time=p.international_any_time,
+        max_concurrent=p.max_concurrent,
         max_daily_minutes=p.max_daily_minutes,
         blocked_message=p.blocked_prompt.media_uri if p.blocked_prompt else s.DEFAULT_POLICY.blocked_message,
-    )  # fmt: skip
+    )
 
 
 def _days_off(today: date) -> frozenset[date]:

@@ -55,13 +55,34 @@ def sipp_call(
     """
     copy_scenarios()
     argv = [
-        str(SCRIPT), "exec", "sipp", f"127.0.0.1:{sip_port}",
-        "-sf", f"/srv/centrala/sipp/{scenario}",
-        "-s", number, *(("-set", "caller", caller) if caller else ()),
-        "-i", address, "-mi", address, "-p", str(local_port),
-        "-m", str(calls), "-r", str(rate), "-timeout", f"{timeout_s}s", "-timeout_error", "-nostdin",
-        "-trace_screen", "-screen_file", "/tmp/sipp-screen.log", *extra,
-    ]  # fmt: skip
+        str(SCRIPT),
+        "exec",
+        "sipp",
+        f"127.0.0.1:{sip_port}",
+        "-sf",
+        f"/srv/centrala/sipp/{scenario}",
+        "-s",
+        number,
+        *(("-set", "caller", caller) if caller else ()),
+        "-i",
+        address,
+        "-mi",
+        address,
+        "-p",
+        str(local_port),
+        "-m",
+        str(calls),
+        "-r",
+        str(rate),
+        "-timeout",
+        f"{timeout_s}s",
+        "-timeout_error",
+        "-nostdin",
+        "-trace_screen",
+        "-screen_file",
+        "/tmp/sipp-screen.log",
+        *extra,
+    ]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 30, check=False)
     output = proc.stdout + proc.stderr
     return SippResult(proc.returncode, _count(output, "Successful call"), _count(output, "Failed call"), output)

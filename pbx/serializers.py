@@ -36,9 +36,24 @@ class CallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Call
-        fields = ["id", "direction", "caller", "called", "started_at", "answered_at", "ended_at", "duration_seconds",
-                  "outcome", "hangup_cause", "hangup_cause_text", "hung_up_by", "queue", "staff", "notes",
-                  "recordings"]  # fmt: skip
+        fields = [
+            "id",
+            "direction",
+            "caller",
+            "called",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "duration_seconds",
+            "outcome",
+            "hangup_cause",
+            "hangup_cause_text",
+            "hung_up_by",
+            "queue",
+            "staff",
+            "notes",
+            "recordings",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_staff(self, call: Call) -> list[str]:
@@ -59,9 +74,12 @@ class CallDetailSerializer(CallSerializer):
 class CallbackSerializer(serializers.ModelSerializer):
     number = PhoneNumberField()
     assigned_to = serializers.SlugRelatedField(
-        slug_field="number", queryset=Extension.objects.all(), required=False, allow_null=True,
+        slug_field="number",
+        queryset=Extension.objects.all(),
+        required=False,
+        allow_null=True,
         help_text="Extension number; empty: whoever picks it up.",
-    )  # fmt: skip
+    )
     call = serializers.UUIDField(source="call_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -72,13 +90,16 @@ class CallbackSerializer(serializers.ModelSerializer):
 
 
 class ClickToCallSerializer(serializers.Serializer):
-    extension = serializers.SlugRelatedField(slug_field="number", queryset=Extension.objects.all(),
-                                             help_text="The staff phone that rings first.")  # fmt: skip
+    extension = serializers.SlugRelatedField(
+        slug_field="number", queryset=Extension.objects.all(), help_text="The staff phone that rings first."
+    )
     number = PhoneNumberField(help_text="The customer's number, called when staff answer.")
 
 
 class StartCallbackSerializer(serializers.Serializer):
     extension = serializers.SlugRelatedField(
-        slug_field="number", queryset=Extension.objects.all(), required=False,
+        slug_field="number",
+        queryset=Extension.objects.all(),
+        required=False,
         help_text="Default: the extension the callback is assigned to.",
-    )  # fmt: skip
+    )

@@ -338,8 +338,9 @@ class StasisApp:
                 await self.ari.destroy_bridge(bridge_id)
             except AriNotFound:
                 continue
-            log.warning("closed bridge %s (and %d channel(s) left in it) of a call the app lost track of",
-                        bridge_id, len(left))  # fmt: skip
+            log.warning(
+                "closed bridge %s (and %d channel(s) left in it) of a call the app lost track of", bridge_id, len(left)
+            )
 
     async def _sweep_periodically(self) -> None:
         while True:
@@ -400,8 +401,11 @@ class StasisApp:
         except AriError as exc:
             log.info("could not check encryption of %s (%s): %s", extension, channel_id, exc)
             return
-        self.store.submit(c.PhoneEncryption(channel_id, call_key=call_key, at=_now(), extension=extension,
-                                            tls=tls == "1", srtp=srtp == "1"))  # fmt: skip
+        self.store.submit(
+            c.PhoneEncryption(
+                channel_id, call_key=call_key, at=_now(), extension=extension, tls=tls == "1", srtp=srtp == "1"
+            )
+        )
 
     def outbound_usage(self, extension: str) -> Usage:
         """For the toll-fraud guard, at the start of an outside call: in memory, no I/O."""

@@ -46,8 +46,11 @@ def development_certificates(directory: Path) -> TlsFiles:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     host = socket.gethostname()
-    names: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.DNSName(host),
-                                     x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]  # fmt: skip
+    names: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.DNSName(host),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
     cert = (
         _builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]), ca_name, key.public_key(), now, days=825)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
@@ -56,17 +59,24 @@ def development_certificates(directory: Path) -> TlsFiles:
     )
     _write(files.ca, ca.public_bytes(serialization.Encoding.PEM), 0o644)  # type: ignore[arg-type]
     _write(files.cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
-    _write(files.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()), 0o640)  # fmt: skip
+    _write(
+        files.key,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        0o640,
+    )
     return files
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key, now: dt.datetime, days: int):  # type: ignore[no-untyped-def]
     return (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
-    )  # fmt: skip
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+    )
 
 
 def _valid_for_a_month(path: Path) -> bool:

@@ -63,26 +63,38 @@ class SimulateForm(forms.Form):
     when = forms.DateTimeField(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     caller = forms.CharField(label=_("Caller's number"), initial="+48601234567", max_length=20)
     keys = forms.RegexField(
-        regex=r"^[0-9*#]*$", required=False, label=_("Keys the caller presses"), max_length=10,
+        regex=r"^[0-9*#]*$",
+        required=False,
+        label=_("Keys the caller presses"),
+        max_length=10,
         help_text=_("One key per menu or callback offer, in order, e.g. 1 or 21."),
-    )  # fmt: skip
+    )
     answering = forms.ModelMultipleChoiceField(
-        Extension.objects.all(), required=False, label=_("Who picks up"), to_field_name="number",
+        Extension.objects.all(),
+        required=False,
+        label=_("Who picks up"),
+        to_field_name="number",
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     offline = forms.ModelMultipleChoiceField(
-        Extension.objects.all(), required=False, label=_("Phones offline (plan B)"), to_field_name="number",
+        Extension.objects.all(),
+        required=False,
+        label=_("Phones offline (plan B)"),
+        to_field_name="number",
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
 
     def situation(self) -> Situation:
         data = self.cleaned_data
         when: datetime = data["when"]
         return Situation(
-            number=data["number"].e164, when=when, caller=data["caller"], keys=data["keys"],
+            number=data["number"].e164,
+            when=when,
+            caller=data["caller"],
+            keys=data["keys"],
             answering=frozenset(x.number for x in data["answering"]),
             offline=frozenset(x.number for x in data["offline"]),
-        )  # fmt: skip
+        )
 
 
 @staff_member_required
@@ -110,9 +122,12 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
     rows = [(x, phones.get(x.number, False)) for x in Extension.objects.all()]
     plan_b = bool(rows) and not error and not any(online for _, online in rows)
     context = {
-        **admin.site.each_context(request), "title": _("Telephony status"), "rows": rows, "plan_b": plan_b,
+        **admin.site.each_context(request),
+        "title": _("Telephony status"),
+        "rows": rows,
+        "plan_b": plan_b,
         "error": error,
-    }  # fmt: skip
+    }
     return render(request, "pbx/status.html", context)
 
 
@@ -145,9 +160,10 @@ def admin_home(request: HttpRequest) -> HttpResponse:
             "outcomes_chart": dashboard.bar_chart(
                 [day.answered, day.missed, day.voicemail, day.other],
                 [str(_("answered")), str(_("missed")), str(_("left a message")), str(_("other"))],
-                str(_("Answered and missed")), width=320,
+                str(_("Answered and missed")),
+                width=320,
             ),
-        }  # fmt: skip
+        }
     if request.user.is_active and request.user.has_perm("security.view_emergencycall"):
         extra["emergency_calls"] = list(EmergencyCall.objects.filter(seen_by="")[:10])
     return admin.site.index(request, extra_context=extra)  # type: ignore[return-value]

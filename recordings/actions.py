@@ -61,9 +61,16 @@ def do_ingest_recording(
     try:
         with transaction.atomic():
             recording.save()
-            do_enqueue("recording.ready", {"recording": str(recording.pk), "call": str(call_id), "kind": kind,
-                                           "duration_seconds": duration,
-                                           "audio": f"/api/recordings/{recording.pk}/audio/"})  # fmt: skip
+            do_enqueue(
+                "recording.ready",
+                {
+                    "recording": str(recording.pk),
+                    "call": str(call_id),
+                    "kind": kind,
+                    "duration_seconds": duration,
+                    "audio": f"/api/recordings/{recording.pk}/audio/",
+                },
+            )
     except Exception:
         default_storage.delete(recording.file.name)
         raise

@@ -31,8 +31,12 @@ class RecordingAdmin(admin.ModelAdmin):
     """Recordings arrive only from calls; nobody adds or edits them by hand."""
 
     list_display = ["created_at", "call", "kind", "purpose", "duration_seconds", "expires_at", "hold_reason", "player"]
-    list_filter = ["kind", "purpose", ("call__queue", admin.RelatedOnlyFieldListFilter),
-                   ("call__staff", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
+    list_filter = [
+        "kind",
+        "purpose",
+        ("call__queue", admin.RelatedOnlyFieldListFilter),
+        ("call__staff", admin.RelatedOnlyFieldListFilter),
+    ]
     actions = ["place_hold", "release_hold"]
     action_form = HoldActionForm
 
@@ -50,8 +54,14 @@ class RecordingAdmin(admin.ModelAdmin):
                 return
         messages.success(request, _("%(n)d recording(s) placed on legal hold.") % {"n": queryset.count()})
 
-    search_fields = ["call__caller", "call__called", "call__staff__number", "call__queue__name", "asterisk_name",
-                     "sha256"]  # fmt: skip
+    search_fields = [
+        "call__caller",
+        "call__called",
+        "call__staff__number",
+        "call__queue__name",
+        "asterisk_name",
+        "sha256",
+    ]
     date_hierarchy = "created_at"
     exclude = ["file"]
 

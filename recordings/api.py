@@ -34,9 +34,12 @@ class RecordingControlView(APIView):
     @extend_schema(
         request=None,
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["pause", "resume"])],
-        responses={202: inline_serializer("RecordingControlAccepted", {"call": serializers.UUIDField(),
-                                                                       "requested": serializers.CharField()})},
-    )  # fmt: skip
+        responses={
+            202: inline_serializer(
+                "RecordingControlAccepted", {"call": serializers.UUIDField(), "requested": serializers.CharField()}
+            )
+        },
+    )
     def post(self, request: Request, pk: str, action: str) -> Response:
         call = get_object_or_404(Call, pk=pk)
         try:
@@ -59,8 +62,21 @@ class RecordingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recording
-        fields = ["id", "call", "kind", "format", "duration_seconds", "size_bytes", "sha256", "purpose", "created_at",
-                  "expires_at", "hold_reason", "erased", "audio"]  # fmt: skip
+        fields = [
+            "id",
+            "call",
+            "kind",
+            "format",
+            "duration_seconds",
+            "size_bytes",
+            "sha256",
+            "purpose",
+            "created_at",
+            "expires_at",
+            "hold_reason",
+            "erased",
+            "audio",
+        ]
 
     def get_erased(self, recording: Recording) -> bool:
         return not recording.wrapped_key

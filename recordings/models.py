@@ -89,9 +89,13 @@ class RecordingRule(models.Model):
         "numbers.CompanyNumber", verbose_name=_("company number"), null=True, blank=True, on_delete=models.CASCADE
     )
     destination = models.ForeignKey(
-        "pbx.Destination", verbose_name=_("when the call reaches"), null=True, blank=True, on_delete=models.CASCADE,
+        "pbx.Destination",
+        verbose_name=_("when the call reaches"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("e.g. the IVR choice for complaints"),
-    )  # fmt: skip
+    )
     extension = models.ForeignKey(
         "pbx.Extension", verbose_name=_("when connected to"), null=True, blank=True, on_delete=models.CASCADE
     )
@@ -119,8 +123,10 @@ class RecordingRule(models.Model):
             errors["purpose"] = _("Recording needs a purpose (GDPR art. 5(1)(b)).")
         # Conditions no call of that direction can meet: the rule would never record anything.
         if self.destination_id and self.direction in (self.Direction.OUTBOUND, self.Direction.INTERNAL):
-            errors["destination"] = _("Outgoing and internal calls pass no IVR destination: choose inbound or any "
-                                      "direction, or leave the destination empty.")  # fmt: skip
+            errors["destination"] = _(
+                "Outgoing and internal calls pass no IVR destination: choose inbound or any "
+                "direction, or leave the destination empty."
+            )
         if self.company_number_id and self.direction == self.Direction.INTERNAL:
             errors["company_number"] = _("Internal calls use no company number: leave it empty for internal calls.")
         if errors:

@@ -30,13 +30,20 @@ log = logging.getLogger(__name__)
 def do_raise_toll_alert(call_id: Any, at: datetime, detail: dict[str, Any]) -> TollFraudAlert:
     """Store the alert the call flow raised and tell the office manager by e-mail."""
     alert = TollFraudAlert.objects.create(
-        at=at, kind=detail.get("alert_kind", ""), extension=detail.get("extension", ""),
-        number=detail.get("number", ""), country=detail.get("country", ""), message=detail.get("alert", ""),
+        at=at,
+        kind=detail.get("alert_kind", ""),
+        extension=detail.get("extension", ""),
+        number=detail.get("number", ""),
+        country=detail.get("country", ""),
+        message=detail.get("alert", ""),
         call_id=call_id,
-    )  # fmt: skip
-    transaction.on_commit(lambda: _notify(f"Centrala: {alert.message} (extension {alert.extension})",
-                                          f"{alert.at:%Y-%m-%d %H:%M} extension {alert.extension} dialled "
-                                          f"{alert.number}: {alert.message}."))  # fmt: skip
+    )
+    transaction.on_commit(
+        lambda: _notify(
+            f"Centrala: {alert.message} (extension {alert.extension})",
+            f"{alert.at:%Y-%m-%d %H:%M} extension {alert.extension} dialled {alert.number}: {alert.message}.",
+        )
+    )
     return alert
 
 
@@ -44,16 +51,21 @@ def do_record_emergency_call(call_id: Any, at: datetime, detail: dict[str, Any])
     """Keep the emergency call for the admin's home page and e-mail the office managers: who,
     when (office time), which number, and the number the dispatcher sees."""
     emergency = EmergencyCall.objects.create(
-        at=at, extension=detail.get("extension", ""), number=detail.get("number", ""), shown=detail.get("shown", ""),
+        at=at,
+        extension=detail.get("extension", ""),
+        number=detail.get("number", ""),
+        shown=detail.get("shown", ""),
         call_id=call_id,
-    )  # fmt: skip
+    )
     person = Extension.objects.filter(number=emergency.extension).values_list("display_name", flat=True).first()
     what = EMERGENCY_NUMBERS.get(emergency.number, emergency.number)
     local = timezone.localtime(at)
     subject = f"Centrala: emergency call to {emergency.number} from {emergency.extension} {person or ''}".strip()
-    body = (f"{local:%Y-%m-%d %H:%M} extension {emergency.extension} ({person or 'unknown'}) called "
-            f"{emergency.number} ({what}). The dispatcher saw the number {emergency.shown or 'none'} "
-            f"and may call back on it.")  # fmt: skip
+    body = (
+        f"{local:%Y-%m-%d %H:%M} extension {emergency.extension} ({person or 'unknown'}) called "
+        f"{emergency.number} ({what}). The dispatcher saw the number {emergency.shown or 'none'} "
+        f"and may call back on it."
+    )
     if call_id is None:
         body += " Asterisk placed the call itself: the Stasis app was not running, so it is not in the call history."
     transaction.on_commit(lambda: _notify(subject, body, office_manager_emails()))
@@ -106,14 +118,27 @@ def do_record_failures(events: Iterable[SecurityEvent], now: datetime | None = N
     """Store failed logins and ban each source that failed SIP_BAN_AFTER times within
     SIP_BAN_WINDOW_MINUTES, unless it is allow-listed or already banned. Returns new bans."""
     now = now or timezone.now()
-    rows = [SipAuthFailure(at=ev.at, source=ev.source, event=ev.event, account=ev.account[:80],
-                           service=ev.service, transport=ev.transport) for ev in events if ev.failure]  # fmt: skip
+    rows = [
+        SipAuthFailure(
+            at=ev.at,
+            source=ev.source,
+            event=ev.event,
+            account=ev.account[:80],
+            service=ev.service,
+            transport=ev.transport,
+        )
+        for ev in events
+        if ev.failure
+    ]
     if not rows:
         return []
     SipAuthFailure.objects.bulk_create(rows)
     window = now - timedelta(minutes=settings.SIP_BAN_WINDOW_MINUTES)
-    counts = (SipAuthFailure.objects.filter(source__in={r.source for r in rows}, at__gte=window)
-              .values("source").annotate(n=Count("id")))  # fmt: skip
+    counts = (
+        SipAuthFailure.objects.filter(source__in={r.source for r in rows}, at__gte=window)
+        .values("source")
+        .annotate(n=Count("id"))
+    )
     banned = set(SipBan.objects.active(now).values_list("source", flat=True))
     new = []
     for row in counts:
@@ -127,8 +152,11 @@ def do_catch_leaked_passwords(events: Iterable[SecurityEvent], now: datetime | N
     """A TLS phone's password that authenticates over plain SIP has leaked: its phone never
     does that. Ban the source at once (unless never-banned) and alert the office manager."""
     suspects = [ev for ev in events if ev.event == "SuccessfulAuth" and ev.transport not in ("tls", "wss")]
-    tls_only = set(Extension.objects.filter(number__in={ev.account for ev in suspects}, plain_sip=False)
-                   .values_list("number", flat=True))  # fmt: skip
+    tls_only = set(
+        Extension.objects.filter(number__in={ev.account for ev in suspects}, plain_sip=False).values_list(
+            "number", flat=True
+        )
+    )
     banned = set(SipBan.objects.active(now).values_list("source", flat=True))
     new = []
     for ev in suspects:
@@ -150,8 +178,13 @@ def do_ban(source: str, reason: str, actor: str, minutes: int | None = None, now
         raise ValueError(f"{source} is on the never-ban list.")
     now = now or timezone.now()
     with transaction.atomic():
-        ban = SipBan.objects.create(source=source, reason=reason, banned_at=now, banned_by=actor,
-                                    until=now + timedelta(minutes=minutes) if minutes else None)  # fmt: skip
+        ban = SipBan.objects.create(
+            source=source,
+            reason=reason,
+            banned_at=now,
+            banned_by=actor,
+            until=now + timedelta(minutes=minutes) if minutes else None,
+        )
         do_audit(actor, "security.ban", f"sip:{source}", reason=reason, until=str(ban.until or ""))
         apply_bans()
     log.warning("banned SIP source %s: %s", source, reason)

@@ -27,16 +27,21 @@ class SipAuthFailureAdmin(ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         """Above the list: who tried most in the last 7 days, and whether they are banned now."""
         since = timezone.now() - timedelta(days=7)
-        top = (SipAuthFailure.objects.filter(at__gte=since).values("source")
-               .annotate(attempts=Count("id"), last=Max("at")).order_by("-attempts")[:10])  # fmt: skip
+        top = (
+            SipAuthFailure.objects.filter(at__gte=since)
+            .values("source")
+            .annotate(attempts=Count("id"), last=Max("at"))
+            .order_by("-attempts")[:10]
+        )
         banned = set(SipBan.objects.active().values_list("source", flat=True))
         offenders = [{**row, "banned": row["source"] in banned} for row in top]
         return super().changelist_view(request, {**(extra_context or {}), "offenders": offenders})
 
 
 class BanForm(forms.ModelForm):
-    minutes = forms.IntegerField(label=_("for how many minutes"), required=False, min_value=1,
-                                 help_text=_("Empty: until lifted by hand."))  # fmt: skip
+    minutes = forms.IntegerField(
+        label=_("for how many minutes"), required=False, min_value=1, help_text=_("Empty: until lifted by hand.")
+    )
 
     class Meta:
         model = SipBan

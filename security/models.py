@@ -66,8 +66,9 @@ def validate_network(value: str) -> None:
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError as exc:
-        raise ValidationError(_("%(value)s is not an address or network (e.g. 192.0.2.10 or 192.0.2.0/24)."),
-                              params={"value": value}) from exc  # fmt: skip
+        raise ValidationError(
+            _("%(value)s is not an address or network (e.g. 192.0.2.10 or 192.0.2.0/24)."), params={"value": value}
+        ) from exc
 
 
 class AllowedNetwork(models.Model):

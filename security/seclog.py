@@ -53,8 +53,14 @@ def parse_line(line: str) -> SecurityEvent | None:
         at = datetime.fromisoformat(fields.get("EventTV", ""))
     except ValueError:
         at = timezone.now()
-    return SecurityEvent(at=at, event=event, source=parts[2], account=fields.get("AccountID", ""),
-                         service=fields.get("Service", ""), transport=parts[1].lower())  # fmt: skip
+    return SecurityEvent(
+        at=at,
+        event=event,
+        source=parts[2],
+        account=fields.get("AccountID", ""),
+        service=fields.get("Service", ""),
+        transport=parts[1].lower(),
+    )
 
 
 def parse_emergency(line: str) -> tuple[datetime, dict[str, str]] | None:

@@ -52,8 +52,11 @@ class TwoFactorRequiredMiddleware:
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("6-digit code"), max_length=8, widget=forms.TextInput(attrs={
-        "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))  # fmt: skip
+    code = forms.CharField(
+        label=_("6-digit code"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 @login_required(login_url="/admin/login/")
@@ -71,8 +74,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                do_audit(user.get_username(), "security.2fa_enrolled", f"user:{user.pk}",
-                         source=client_address(request))  # fmt: skip
+                do_audit(
+                    user.get_username(), "security.2fa_enrolled", f"user:{user.pk}", source=client_address(request)
+                )
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         form.add_error("code", _("That code is not right (or has expired). Try the current one."))

@@ -30,9 +30,13 @@ NOT_FOR: dict[str, tuple[str, ...]] = {
     "sole_trader": (),
     "company": ("pesel",),
 }
-LABELS = {"pesel": "PESEL", "nip": "NIP", "regon": "REGON",
-          "register_number": gettext_lazy("register number (KRS/CEIDG)"),
-          "id_document": gettext_lazy("identity document")}  # fmt: skip
+LABELS = {
+    "pesel": "PESEL",
+    "nip": "NIP",
+    "regon": "REGON",
+    "register_number": gettext_lazy("register number (KRS/CEIDG)"),
+    "id_document": gettext_lazy("identity document"),
+}
 KIND_NAMES = {
     "person": gettext_lazy("person"),
     "sole_trader": gettext_lazy("sole trader"),
@@ -55,16 +59,19 @@ def identifier_problems(kind: str, values: dict[str, str]) -> list[str]:
             try:
                 module.validate(value)
             except StdnumError as exc:
-                problems.append(_("%(label)s %(value)r is not valid: %(why)s") % {"label": LABELS[name], "value": value,
-                                                                                 "why": exc})  # fmt: skip
+                problems.append(
+                    _("%(label)s %(value)r is not valid: %(why)s") % {"label": LABELS[name], "value": value, "why": exc}
+                )
     for group in NEEDS.get(kind, []):
         if not any(values.get(name) for name in group):
             needed = str(_(" or ")).join(str(LABELS[n]) for n in group)
             problems.append(_("A %(kind)s needs %(ids)s.") % {"kind": KIND_NAMES.get(kind, kind), "ids": needed})
     for name in NOT_FOR.get(kind, ()):
         if values.get(name):
-            problems.append(_("%(label)s does not belong to a %(kind)s: check the subscriber type.")
-                            % {"label": LABELS[name], "kind": KIND_NAMES.get(kind, kind)})  # fmt: skip
+            problems.append(
+                _("%(label)s does not belong to a %(kind)s: check the subscriber type.")
+                % {"label": LABELS[name], "kind": KIND_NAMES.get(kind, kind)}
+            )
     return problems
 
 
@@ -84,11 +91,17 @@ def name_warnings(entered: str, on_record: str) -> list[str]:
         if a == b:
             break
     if a != b:
-        return [_("The name %(entered)r is not the name the operator has on record (%(record)r).")
-                % {"entered": entered, "record": on_record}]  # fmt: skip
-    return [_("The name differs from the operator's record (%(record)r) in %(kinds)s: use it exactly as on the "
-              "operator's invoice, or the port will be rejected.")
-            % {"record": on_record, "kinds": ", ".join(str(k) for k in kinds)}]  # fmt: skip
+        return [
+            _("The name %(entered)r is not the name the operator has on record (%(record)r).")
+            % {"entered": entered, "record": on_record}
+        ]
+    return [
+        _(
+            "The name differs from the operator's record (%(record)r) in %(kinds)s: use it exactly as on the "
+            "operator's invoice, or the port will be rejected."
+        )
+        % {"record": on_record, "kinds": ", ".join(str(k) for k in kinds)}
+    ]
 
 
 def _likeness(a: str, b: str) -> float:

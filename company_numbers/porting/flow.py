@@ -76,20 +76,31 @@ def check(request: PortingRequest, today: date) -> Findings:
     if day <= today:
         problems.append(_("The requested porting date %(date)s is not in the future.") % {"date": day})
     elif not is_working_day(day):
-        problems.append(_("The requested porting date %(date)s is not a working day; the next one is %(next)s.")
-                        % {"date": day, "next": next_working_day(day)})  # fmt: skip
+        problems.append(
+            _("The requested porting date %(date)s is not a working day; the next one is %(next)s.")
+            % {"date": day, "next": next_working_day(day)}
+        )
     if request.subscriber_type != PortingRequest.SubscriberType.PERSON and not request.address:
         problems.append(_("The registered seat's address is missing."))
     warnings = name_warnings(request.subscriber_name, request.name_on_record)
     end = request.contract_end_date
     if end and end < today:
         months = porting_rules().months_to_port_after_contract_end
-        warnings.append(_("The old contract ended on %(end)s: a number can be ported for about %(months)s month(s) "
-                          "after that, if the operator keeps it.") % {"end": end, "months": months})  # fmt: skip
+        warnings.append(
+            _(
+                "The old contract ended on %(end)s: a number can be ported for about %(months)s month(s) "
+                "after that, if the operator keeps it."
+            )
+            % {"end": end, "months": months}
+        )
     if end and request.requested_date < end and request.notice == PortingRequest.Notice.WITH_NOTICE:
-        warnings.append(_("The port is asked for before the contract ends (%(end)s) with notice: the operator will "
-                          "port on the contract's end, or the subscriber pays for ending it early.")
-                        % {"end": end})  # fmt: skip
+        warnings.append(
+            _(
+                "The port is asked for before the contract ends (%(end)s) with notice: the operator will "
+                "port on the contract's end, or the subscriber pays for ending it early."
+            )
+            % {"end": end}
+        )
     return Findings(problems, warnings)
 
 
@@ -99,8 +110,14 @@ def deadlines(request: PortingRequest) -> list[Deadline]:
     if request.submitted_on and request.state == S.SUBMITTED and request.pk is not None:
         mobile = request.numbers.filter(number__kind=CompanyNumber.Kind.MOBILE).exists()
         days = rules.decision_working_days_mobile if mobile else rules.decision_working_days_fixed
-        out.append(Deadline(_("operator decides"), add_working_days(request.submitted_on, days),
-                            _("%(n)s working days from submission") % {"n": days}, "decision"))  # fmt: skip
+        out.append(
+            Deadline(
+                _("operator decides"),
+                add_working_days(request.submitted_on, days),
+                _("%(n)s working days from submission") % {"n": days},
+                "decision",
+            )
+        )
     port = request.port_date or request.requested_date
     if port is None:  # a request being written has no dates yet: nothing is due
         return out
@@ -110,8 +127,14 @@ def deadlines(request: PortingRequest) -> list[Deadline]:
         out.append(Deadline(_("last day to withdraw"), cutoff, note, "withdrawal"))
         out.append(Deadline(_("porting date"), port, _("the old contract ends that day"), "porting"))
         days = rules.activation_working_days
-        out.append(Deadline(_("number working here"), add_working_days(port, days),
-                            _("%(n)s working day(s) after the porting date") % {"n": days}, "activation"))  # fmt: skip
+        out.append(
+            Deadline(
+                _("number working here"),
+                add_working_days(port, days),
+                _("%(n)s working day(s) after the porting date") % {"n": days},
+                "activation",
+            )
+        )
     return out
 
 
@@ -155,8 +178,9 @@ def do_edit_request(request: PortingRequest, changes: dict[str, object], actor: 
     return request
 
 
-def do_move(request: PortingRequest, to: str, actor: str, today: date, *, reason: str = "",
-            port_date: date | None = None) -> PortingRequest:  # fmt: skip
+def do_move(
+    request: PortingRequest, to: str, actor: str, today: date, *, reason: str = "", port_date: date | None = None
+) -> PortingRequest:
     """Move the request to state `to`. Raises PortingError with every reason it cannot."""
     if to not in MOVES:
         raise PortingError(_("Unknown state %(state)r: one of %(states)s.") % {"state": to, "states": ", ".join(MOVES)})

@@ -35,12 +35,17 @@ class Reminder:
         request, d = self.request, self.deadline
         numbers = ", ".join(p.number.e164 for p in request.numbers.all())
         head = _("Porting request #%(id)s (%(name)s; %(numbers)s)") % {
-            "id": request.pk, "name": request.subscriber_name, "numbers": numbers,
-        }  # fmt: skip
+            "id": request.pk,
+            "name": request.subscriber_name,
+            "numbers": numbers,
+        }
         if self.kind == PortingReminder.Kind.SOON:
             body = _("%(what)s on %(due)s (%(note)s). The request is %(state)s.") % {
-                "what": d.what, "due": d.due.isoformat(), "note": d.note, "state": request.get_state_display(),
-            }  # fmt: skip
+                "what": d.what,
+                "due": d.due.isoformat(),
+                "note": d.note,
+                "state": request.get_state_display(),
+            }
         elif d.key == "decision":
             body = _(
                 "the operator's decision was due on %(due)s and is not recorded. Ask the current operator, "
@@ -78,8 +83,9 @@ def reminder_recipients() -> list[str]:
     return list(settings.PORTING_REMINDER_EMAILS) or office_manager_emails()
 
 
-def do_send_reminders(*, today: date | None = None, horizon_days: int | None = None, actor: str = "scheduler",
-                      dry_run: bool = False) -> list[str]:  # fmt: skip
+def do_send_reminders(
+    *, today: date | None = None, horizon_days: int | None = None, actor: str = "scheduler", dry_run: bool = False
+) -> list[str]:
     """Send today's reminders in one e-mail; returns their texts. Raises PortingError when there
     is nobody to send them to; a failed send raises too, and nothing is marked sent (the next
     run tries again)."""
@@ -102,10 +108,25 @@ def do_send_reminders(*, today: date | None = None, horizon_days: int | None = N
     now = timezone.now()
     with transaction.atomic():
         PortingReminder.objects.bulk_create(
-            [PortingReminder(request=r.request, deadline=r.deadline.key, due=r.deadline.due, kind=r.kind, sent_at=now,
-                             sent_to=", ".join(recipients)) for r in due],
+            [
+                PortingReminder(
+                    request=r.request,
+                    deadline=r.deadline.key,
+                    due=r.deadline.due,
+                    kind=r.kind,
+                    sent_at=now,
+                    sent_to=", ".join(recipients),
+                )
+                for r in due
+            ],
             ignore_conflicts=True,
-        )  # fmt: skip
-        do_audit(actor, "porting.remind", "porting", count=len(due), to=recipients,
-                 requests=sorted({r.request.pk for r in due}))  # fmt: skip
+        )
+        do_audit(
+            actor,
+            "porting.remind",
+            "porting",
+            count=len(due),
+            to=recipients,
+            requests=sorted({r.request.pk for r in due}),
+        )
     return texts

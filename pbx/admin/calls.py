@@ -66,10 +66,23 @@ class CallNoteInline(admin.TabularInline):
 class CallAdmin(admin.ModelAdmin):
     """Call history: written only by the Stasis app, so read-only here."""
 
-    list_display = ["started_at", "direction", "caller", "called", "queue", "outcome_badge", "duration",
-                    "hangup_cause_text"]  # fmt: skip
-    list_filter = ["direction", "outcome", "started_at", ("queue", admin.RelatedOnlyFieldListFilter),
-                   ("staff", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
+    list_display = [
+        "started_at",
+        "direction",
+        "caller",
+        "called",
+        "queue",
+        "outcome_badge",
+        "duration",
+        "hangup_cause_text",
+    ]
+    list_filter = [
+        "direction",
+        "outcome",
+        "started_at",
+        ("queue", admin.RelatedOnlyFieldListFilter),
+        ("staff", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["caller", "called", "channel_id", "sip_call_id", "staff__number"]
     readonly_fields = ["staff"]
 
@@ -108,8 +121,7 @@ class CallAdmin(admin.ModelAdmin):
         for note in notes:
             note.author, note.author_name = request.user, request.user.get_username()
             note.save()
-            do_audit(request.user.get_username(), "call.note", f"call:{note.call_id}",
-                     source=client_address(request))  # fmt: skip
+            do_audit(request.user.get_username(), "call.note", f"call:{note.call_id}", source=client_address(request))
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # the note and its audit entry are the record

@@ -37,7 +37,7 @@ from pbx.models import (
     Scenario,
     Schedule,
     WeeklyDuty,
-)  # fmt: skip
+)
 from pbx.sip_credentials import sip_password_problems
 
 
@@ -77,10 +77,15 @@ class ExtensionAddForm(forms.ModelForm):
 
 class ExtensionChangeForm(forms.ModelForm):
     new_sip_password = forms.CharField(
-        label=_("new SIP password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Empty: keep the current one (or use the action 'Generate new SIP passwords'). At least 16 "
-                    "characters with lower-case letters, capitals and digits."),
-    )  # fmt: skip
+        label=_("new SIP password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Empty: keep the current one (or use the action 'Generate new SIP passwords'). At least 16 "
+            "characters with lower-case letters, capitals and digits."
+        ),
+    )
 
     class Meta:
         model = Extension
@@ -101,8 +106,21 @@ class ExtensionAdmin(AuditedModelAdmin):
     list_display = ["number", "display_name", "active", "kind", "calling_policy", "encryption", "last_call_at"]
     list_filter = ["active"]
     search_fields = ["number", "display_name", "mobile"]
-    fields = ["number", "display_name", "active", "kind", "mobile", "caller_id", "user", "calling_policy",
-              "plain_sip", "new_sip_password", "last_call_at", "last_call_tls", "last_call_srtp"]  # fmt: skip
+    fields = [
+        "number",
+        "display_name",
+        "active",
+        "kind",
+        "mobile",
+        "caller_id",
+        "user",
+        "calling_policy",
+        "plain_sip",
+        "new_sip_password",
+        "last_call_at",
+        "last_call_tls",
+        "last_call_srtp",
+    ]
     readonly_fields = ["active", "last_call_at", "last_call_tls", "last_call_srtp"]
     form = ExtensionChangeForm
     actions = ["new_passwords", "deactivate", "reactivate"]
@@ -243,8 +261,14 @@ class ScenarioAdmin(CallLogicAdmin):
 class CallingPolicyAdmin(AuditedModelAdmin):
     """The toll-fraud guard's allow-lists; changes reach live calls within seconds."""
 
-    list_display = ["name", "countries", "allow_premium", "international_any_time", "max_concurrent",
-                    "max_daily_minutes"]  # fmt: skip
+    list_display = [
+        "name",
+        "countries",
+        "allow_premium",
+        "international_any_time",
+        "max_concurrent",
+        "max_daily_minutes",
+    ]
     fieldsets = [
         (_("Domestic"), {"fields": ["name", "allow_mobile", "allow_freephone", "allow_shared_cost", "allow_premium"]}),
         (

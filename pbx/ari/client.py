@@ -107,8 +107,13 @@ class SocketRequests:
         if send is None:
             raise AriUnavailable(f"{method} {path}: the ARI event socket is not connected")
         request_id = f"c{next(self._ids)}"
-        message: dict[str, Any] = {"type": "RESTRequest", "transaction_id": request_id,
-                                   "request_id": request_id, "method": method, "uri": path}  # fmt: skip
+        message: dict[str, Any] = {
+            "type": "RESTRequest",
+            "transaction_id": request_id,
+            "request_id": request_id,
+            "method": method,
+            "uri": path,
+        }
         if params:
             # As a list, not in the URI: values need no escaping ("sound:silence/3", names).
             message["query_strings"] = [{"name": k, "value": _param(v)} for k, v in params.items()]
@@ -317,8 +322,12 @@ class AriClient:
         await self._request("POST", f"bridges/{_seg(bridge_id)}", params={"type": "mixing,dtmf_events"})
 
     async def add_to_bridge(self, bridge_id: str, channels: tuple[str, ...]) -> None:
-        await self._request("POST", f"bridges/{_seg(bridge_id)}/addChannel", params={"channel": ",".join(channels)},
-                            waits_on_channel=True)  # fmt: skip
+        await self._request(
+            "POST",
+            f"bridges/{_seg(bridge_id)}/addChannel",
+            params={"channel": ",".join(channels)},
+            waits_on_channel=True,
+        )
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._request("DELETE", f"bridges/{_seg(bridge_id)}")

@@ -181,8 +181,10 @@ class EventStream:
             except TimeoutError:
                 if loop.time() - self._last_frame < self.ping_interval + self.ping_timeout:
                     continue  # events came meanwhile; the pong is only queued behind them
-                log.warning("ARI sent nothing for %.0f s and did not answer a ping; reconnecting",
-                            loop.time() - self._last_frame)  # fmt: skip
+                log.warning(
+                    "ARI sent nothing for %.0f s and did not answer a ping; reconnecting",
+                    loop.time() - self._last_frame,
+                )
                 ws.transport.abort()  # a silent peer would not answer a close handshake either
                 return
             except WebSocketException:

@@ -49,7 +49,7 @@ from .steps import (
     Step,
     Target,
     VoicemailStep,
-)  # fmt: skip
+)
 from .tollfraud import Usage, UsageLookup, Verdict, classify, decide, forward_refusal
 
 MAX_HOPS = 25
@@ -87,9 +87,13 @@ class Call:
     """
 
     def __init__(
-        self, key: str, channel_id: str, directory: s.Directory, presence: Mapping[str, bool] | None = None,
+        self,
+        key: str,
+        channel_id: str,
+        directory: s.Directory,
+        presence: Mapping[str, bool] | None = None,
         usage: UsageLookup | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.key = key
         self.usage = usage or (lambda extension: Usage())
         self.refusal = "unallocated"  # the hangup reason after a refusal's message
@@ -185,9 +189,14 @@ class Call:
         self.caller, self.direction, self.called = caller, direction, called
         self.answered = event.channel.state == "Up"
         return c.CallStarted(
-            self.channel_id, call_key=self.key, at=event.at, direction=direction, caller=caller,
-            called=called, sip_call_id=event.channel.sip_call_id,
-        )  # fmt: skip
+            self.channel_id,
+            call_key=self.key,
+            at=event.at,
+            direction=direction,
+            caller=caller,
+            called=called,
+            sip_call_id=event.channel.sip_call_id,
+        )
 
     def _start_inbound(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
         caller = caller_to_e164(event.channel.caller_number)
@@ -228,9 +237,13 @@ class Call:
         shown = (person.caller_id if person else "") or self.directory.main_number
         decided = self.recorder.decide_from_phone(event.at, (extension,), number=shown)
         outward = RingStep(
-            kind="outbound", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),), round_seconds=60,
-            max_seconds=60, caller_number=shown, caller_name="",
-        )  # fmt: skip
+            kind="outbound",
+            targets=(Target(f"PJSIP/{number}@{TRUNK}", number),),
+            round_seconds=60,
+            max_seconds=60,
+            caller_number=shown,
+            caller_name="",
+        )
         shown_fact = self.fact(event.at, "caller_id", shown=shown)
         return [started, *guard, shown_fact, *decided, *self._enter(outward, event.at)]
 
@@ -242,12 +255,16 @@ class Call:
         shown = (person.caller_id if person else "") or self.directory.main_number
         self.recorder.noticed = True  # no recording rule applies to an emergency call
         started = self._started(event, "outbound", extension, number)
-        alert = self.fact(event.at, "emergency_call", extension=extension, number=number, shown=shown,
-                          over_tls=not insecure)  # fmt: skip
+        alert = self.fact(
+            event.at, "emergency_call", extension=extension, number=number, shown=shown, over_tls=not insecure
+        )
         outward = RingStep(
-            kind="emergency", targets=(Target(f"PJSIP/{number}@{TRUNK}", number),),
-            round_seconds=EMERGENCY_RING_SECONDS, max_seconds=EMERGENCY_RING_SECONDS, caller_number=shown,
-        )  # fmt: skip
+            kind="emergency",
+            targets=(Target(f"PJSIP/{number}@{TRUNK}", number),),
+            round_seconds=EMERGENCY_RING_SECONDS,
+            max_seconds=EMERGENCY_RING_SECONDS,
+            caller_number=shown,
+        )
         return [started, alert, self.fact(event.at, "caller_id", shown=shown), *self._enter(outward, event.at)]
 
     def _toll_guard(self, event: e.StasisStart, extension: str, number: str) -> tuple[list[c.Command], bool]:
@@ -261,9 +278,21 @@ class Call:
             verdict = Verdict(False, "not a staff extension", classify(number))
         else:
             verdict = decide(policy, number, local, self.directory.is_day_off(local), self.usage(extension))
-        alerts = [self.fact(event.at, "toll_alert", alert_kind=verdict.alert_kind, alert=verdict.alert,
-                            extension=extension, number=number, country=verdict.destination.country),
-                  ] if verdict.alert else []  # fmt: skip
+        alerts = (
+            [
+                self.fact(
+                    event.at,
+                    "toll_alert",
+                    alert_kind=verdict.alert_kind,
+                    alert=verdict.alert,
+                    extension=extension,
+                    number=number,
+                    country=verdict.destination.country,
+                ),
+            ]
+            if verdict.alert
+            else []
+        )
         if not verdict.allowed:
             return [*alerts, *self._block(event, number, verdict.reason, policy)], False
         self.dialling_out = True
@@ -288,9 +317,12 @@ class Call:
             return [started, *guard]
         decided = self.recorder.decide_from_phone(event.at, (staff,), number=self.directory.main_number)
         outward = RingStep(
-            kind="external", targets=(Target(f"PJSIP/{e164}@{TRUNK}", number),),
-            round_seconds=45, max_seconds=45, caller_number=self.directory.main_number,
-        )  # fmt: skip
+            kind="external",
+            targets=(Target(f"PJSIP/{e164}@{TRUNK}", number),),
+            round_seconds=45,
+            max_seconds=45,
+            caller_number=self.directory.main_number,
+        )
         return [started, *guard, *decided, *self._enter(outward, event.at)]
 
     def _refuse(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
@@ -325,15 +357,23 @@ class Call:
         first_hop = self.hops == 1  # call-wide rules apply at the call's first destination
         rung = self._people_rung_at(self.directory.destinations.get(destination), at)
         rule = next(
-            (r for r in self.directory.recording_rules
-             if r.matches(self.direction, self.called, destination, "")
-             or (first_hop and r.matches(self.direction, self.called, None, ""))
-             # a rule for a person: announced before their phone rings, recorded if they answer
-             or (r.mode == "always" and r.extension in rung
-                 and (r.matches(self.direction, self.called, destination, r.extension)
-                      or r.matches(self.direction, self.called, None, r.extension)))),
+            (
+                r
+                for r in self.directory.recording_rules
+                if r.matches(self.direction, self.called, destination, "")
+                or (first_hop and r.matches(self.direction, self.called, None, ""))
+                # a rule for a person: announced before their phone rings, recorded if they answer
+                or (
+                    r.mode == "always"
+                    and r.extension in rung
+                    and (
+                        r.matches(self.direction, self.called, destination, r.extension)
+                        or r.matches(self.direction, self.called, None, r.extension)
+                    )
+                )
+            ),
             None,
-        )  # fmt: skip
+        )
         if rule is None:
             return None
         self.recorder.noticed = True
@@ -381,9 +421,14 @@ class Call:
                 refused = forward_refusal(self.directory.forward_policy, dest.number)
                 targets = () if refused else (Target(f"PJSIP/{dest.number}@{TRUNK}", dest.number),)
                 return RingStep(
-                    kind="external", targets=targets, round_seconds=dest.ring_seconds, max_seconds=dest.ring_seconds,
-                    then=dest.no_answer, caller_number=self.caller, refused=refused,
-                )  # fmt: skip
+                    kind="external",
+                    targets=targets,
+                    round_seconds=dest.ring_seconds,
+                    max_seconds=dest.ring_seconds,
+                    then=dest.no_answer,
+                    caller_number=self.caller,
+                    refused=refused,
+                )
         raise ValueError(f"unknown destination {dest!r}")
 
     def _ring_queue(self, dest: s.RingQueue, at: datetime) -> Step:
@@ -407,9 +452,13 @@ class Call:
             targets = self._plan_b_targets(extensions, at)
             kind = "plan_b"
         return RingStep(
-            kind=kind, targets=targets, round_seconds=ring_seconds, max_seconds=ring_seconds, then=then,
+            kind=kind,
+            targets=targets,
+            round_seconds=ring_seconds,
+            max_seconds=ring_seconds,
+            then=then,
             caller_number=self.caller,
-        )  # fmt: skip
+        )
 
     def _plan_b_targets(self, extensions: tuple[str, ...], at: datetime) -> tuple[Target, ...]:
         on_duty = self.directory.rota.on_duty(at) or extensions
@@ -492,9 +541,13 @@ class Call:
         self.connected_leg = None
         self.state = State.ROUTING
         ring = RingStep(
-            kind="transfer", targets=(Target(f"PJSIP/{to}", to),), round_seconds=30, max_seconds=30,
-            caller_number=self.caller, music_in_bridge=self.bridge_id,
-        )  # fmt: skip
+            kind="transfer",
+            targets=(Target(f"PJSIP/{to}", to),),
+            round_seconds=30,
+            max_seconds=30,
+            caller_number=self.caller,
+            music_in_bridge=self.bridge_id,
+        )
         done = [c.TransferProgress(leg_id, state="channel_answered"), c.Hangup(leg_id, reason="normal")]
         return [self.fact(event.at, "transferred", by=who, to=to), *done, *self._enter(ring, event.at)]
 
@@ -510,9 +563,13 @@ class Call:
     def callback_fact(self, at: datetime, reason: str) -> c.CallbackRequested:
         on_duty = self.directory.rota.on_duty(at)
         return c.CallbackRequested(
-            self.channel_id, call_key=self.key, at=at, number=self.caller, reason=reason,
+            self.channel_id,
+            call_key=self.key,
+            at=at,
+            number=self.caller,
+            reason=reason,
             assign_to=on_duty[0] if on_duty else "",
-        )  # fmt: skip
+        )
 
     def play(self, media: str) -> tuple[c.Play, str]:
         playback_id = self.new_playback_id()
@@ -589,7 +646,12 @@ class Call:
         cleanup = [c.DestroyBridge(self.channel_id, bridge_id=self.bridge_id)] if self.legs else []
         self.state = State.ENDED
         ended = c.CallEnded(
-            self.channel_id, call_key=self.key, at=event.at, outcome=self.outcome, cause=cause,
-            cause_text=text, hung_up_by=self.hung_up_by,
-        )  # fmt: skip
+            self.channel_id,
+            call_key=self.key,
+            at=event.at,
+            outcome=self.outcome,
+            cause=cause,
+            cause_text=text,
+            hung_up_by=self.hung_up_by,
+        )
         return [*leaving, *legs, *cleanup, ended, *self.recorder.hand_over(event.at)]

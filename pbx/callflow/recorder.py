@@ -98,8 +98,9 @@ class Recorder:
             return []
         if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
             self.called_notice, self.objected = None, True
-            objection = call.fact(event.at, "recording_objection", rule=self.rule.name, key=event.digit,
-                                  by=call.legs.get(leg_id, ""))  # fmt: skip
+            objection = call.fact(
+                event.at, "recording_objection", rule=self.rule.name, key=event.digit, by=call.legs.get(leg_id, "")
+            )
             return [c.StopPlayback(leg_id, playback_id), objection]
         return None
 
@@ -132,8 +133,14 @@ class Recorder:
         if self.rule is None and transfer and for_person is not None:
             self.rule = for_person
             if for_person.announcement:
-                notice = [c.PlayBridge(call.channel_id, bridge_id=call.bridge_id, playback_id=call.new_playback_id(),
-                                       media=for_person.announcement)]  # fmt: skip
+                notice = [
+                    c.PlayBridge(
+                        call.channel_id,
+                        bridge_id=call.bridge_id,
+                        playback_id=call.new_playback_id(),
+                        media=for_person.announcement,
+                    )
+                ]
         if self.rule is None:
             return []
         if not self._applies(self.rule, person):

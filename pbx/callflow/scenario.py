@@ -220,9 +220,12 @@ class RecordingRule:
 
 
 def recording_rule_for(
-    rules: tuple[RecordingRule, ...], direction: str, number: str, destination: DestId | None = None,
+    rules: tuple[RecordingRule, ...],
+    direction: str,
+    number: str,
+    destination: DestId | None = None,
     extension: str = "",
-) -> RecordingRule | None:  # fmt: skip
+) -> RecordingRule | None:
     """The rule that decides, or None (no rule matches: the call is not recorded)."""
     return next((r for r in rules if r.matches(direction, number, destination, extension)), None)
 

@@ -62,10 +62,20 @@ class _Simulation:
         self.answered_once = False
 
     def run(self) -> list[Line]:
-        start = e.Channel(id=CALLER, name="PJSIP/carrier-sim", state="Ring", caller_number=self.situation.caller,
-                          caller_name="", exten=self.situation.number, sip_call_id="")  # fmt: skip
-        self._feed(e.StasisStart(at=self.situation.when, channel_id=CALLER, channel=start,
-                                 args=("inbound", self.situation.number)))  # fmt: skip
+        start = e.Channel(
+            id=CALLER,
+            name="PJSIP/carrier-sim",
+            state="Ring",
+            caller_number=self.situation.caller,
+            caller_name="",
+            exten=self.situation.number,
+            sip_call_id="",
+        )
+        self._feed(
+            e.StasisStart(
+                at=self.situation.when, channel_id=CALLER, channel=start, args=("inbound", self.situation.number)
+            )
+        )
         for _ in range(MAX_EVENTS):
             if self.call.finished or not self.pending:
                 break
@@ -89,15 +99,21 @@ class _Simulation:
             self._note(command, at)
             match command:
                 case c.Play(playback_id=playback):
-                    self._later(at, PROMPT_SECONDS, e.PlaybackFinished(at=at, channel_id=CALLER,
-                                                                       playback_id=playback, failed=False))  # fmt: skip
+                    self._later(
+                        at,
+                        PROMPT_SECONDS,
+                        e.PlaybackFinished(at=at, channel_id=CALLER, playback_id=playback, failed=False),
+                    )
                 case c.StartTimer(name=name, seconds=seconds):
                     self._timer_or_key(at, name, seconds)
                 case c.CancelTimer(name=name):
                     self.cancelled.add(name)
                 case c.Record(name=name, max_seconds=seconds):
-                    self._later(at, min(seconds, MESSAGE_SECONDS),
-                                e.RecordingFinished(at=at, channel_id=CALLER, name=name, duration=None))  # fmt: skip
+                    self._later(
+                        at,
+                        min(seconds, MESSAGE_SECONDS),
+                        e.RecordingFinished(at=at, channel_id=CALLER, name=name, duration=None),
+                    )
                 case c.Originate(channel_id=leg):
                     self._maybe_pick_up(at, leg)
                 case c.Hangup(channel_id=channel) if channel == CALLER:
@@ -117,10 +133,12 @@ class _Simulation:
         target = self.call.legs.get(leg, "")
         if target in self.situation.answering and not self.answered_once:
             self.answered_once = True
-            channel = e.Channel(id=leg, name=f"PJSIP/{target}", state="Up", caller_number="", caller_name="",
-                                exten="", sip_call_id="")  # fmt: skip
-            self._later(at, ANSWER_AFTER_SECONDS, e.StasisStart(at=at, channel_id=leg, channel=channel,
-                                                                args=("leg", "sim")))  # fmt: skip
+            channel = e.Channel(
+                id=leg, name=f"PJSIP/{target}", state="Up", caller_number="", caller_name="", exten="", sip_call_id=""
+            )
+            self._later(
+                at, ANSWER_AFTER_SECONDS, e.StasisStart(at=at, channel_id=leg, channel=channel, args=("leg", "sim"))
+            )
 
     def _note(self, command: c.Command, at: datetime) -> None:
         seconds = (at - self.situation.when).total_seconds()

@@ -255,11 +255,14 @@ class RingStep(Step):
             self.ringing.add(leg_id)
             commands.append(
                 c.Originate(
-                    leg_id, endpoint=target.endpoint, caller_number=self.caller_number,
-                    caller_name=self.caller_name, timeout_seconds=self.round_seconds + 5,
+                    leg_id,
+                    endpoint=target.endpoint,
+                    caller_number=self.caller_number,
+                    caller_name=self.caller_name,
+                    timeout_seconds=self.round_seconds + 5,
                     args=("leg", call.key),
                 )
-            )  # fmt: skip
+            )
         start, self.round_timer = call.timer("round", self.round_seconds)
         return [*commands, start]
 

@@ -120,8 +120,9 @@ def decide(policy: CallingPolicy, e164: str, local: datetime, day_off: bool, usa
         reason = f"the daily limit of {policy.max_daily_minutes} minutes of outside calls is used up"
         return Verdict(False, reason, dest, alert=f"daily-minutes limit hit: {reason}", alert_kind="daily_minutes")
     if dest.kind == "international" and dest.country not in usage.known_countries:
-        return Verdict(True, "", dest, alert=f"first call to {dest.country}", alert_kind="new_country",
-                       max_seconds=left * 60)  # fmt: skip
+        return Verdict(
+            True, "", dest, alert=f"first call to {dest.country}", alert_kind="new_country", max_seconds=left * 60
+        )
     return Verdict(True, "", dest, max_seconds=left * 60)
 
 
@@ -143,8 +144,13 @@ def _class_refusal(policy: CallingPolicy, dest: Destination, local: datetime | N
         if not (in_hours or policy.international_any_time):
             return "international calls are not allowed at night, at weekends or on holidays"
         kind = dest.abroad_kind
-    allowed = {"fixed": True, "mobile": policy.mobile, "freephone": policy.freephone,
-               "shared_cost": policy.shared_cost, "premium": policy.premium}  # fmt: skip
+    allowed = {
+        "fixed": True,
+        "mobile": policy.mobile,
+        "freephone": policy.freephone,
+        "shared_cost": policy.shared_cost,
+        "premium": policy.premium,
+    }
     if not allowed.get(kind, False):
         what = "numbers of unknown type" if kind in ("other", "") else f"{kind.replace('_', ' ')} numbers"
         return f"{what} are blocked" + (f" ({dest.country})" if dest.kind == "international" else "")

@@ -13,7 +13,7 @@ from .scenarios import (
     QueueMember,
     Scenario,
     Schedule,
-)  # fmt: skip
+)
 
 __all__ = [
     "Call",
@@ -36,4 +36,4 @@ __all__ = [
     "Weekday",
     "WeeklyDuty",
     "extension_number_validator",
-]  # fmt: skip
+]

@@ -56,15 +56,22 @@ class Extension(models.Model):
         related_name="+",
     )
     calling_policy = models.ForeignKey(
-        "pbx.CallingPolicy", verbose_name=_("calling policy"), null=True, blank=True, on_delete=models.PROTECT,
+        "pbx.CallingPolicy",
+        verbose_name=_("calling policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="extensions",
         help_text=_("What this phone may dial outside. Empty: domestic fixed, mobile and freephone only."),
-    )  # fmt: skip
+    )
     plain_sip = models.BooleanField(
-        _("plain SIP (no TLS, no SRTP)"), default=False,
-        help_text=_("Only for test phones on this machine: plain SIP is accepted from SIP_PLAIN_NETWORKS "
-                    "(loopback) only. Every other phone uses TLS and SRTP."),
-    )  # fmt: skip
+        _("plain SIP (no TLS, no SRTP)"),
+        default=False,
+        help_text=_(
+            "Only for test phones on this machine: plain SIP is accepted from SIP_PLAIN_NETWORKS "
+            "(loopback) only. Every other phone uses TLS and SRTP."
+        ),
+    )
     active = models.BooleanField(
         _("active"),
         default=True,

@@ -22,8 +22,9 @@ def parse_countries(text: str) -> list[str]:
     codes = sorted({part.strip().upper() for part in text.replace(";", ",").split(",") if part.strip()})
     known = phonenumbers.SUPPORTED_REGIONS | {NON_GEOGRAPHIC}
     if bad := [code for code in codes if code not in known]:
-        raise ValidationError(_("Unknown country code(s): %(codes)s. Use ISO codes such as DE, CZ, GB."),
-                              params={"codes": ", ".join(bad)})  # fmt: skip
+        raise ValidationError(
+            _("Unknown country code(s): %(codes)s. Use ISO codes such as DE, CZ, GB."), params={"codes": ", ".join(bad)}
+        )
     if "PL" in codes:
         raise ValidationError(_("PL is home: domestic calls are set with the options above, not as a country."))
     return codes
@@ -48,30 +49,40 @@ class CallingPolicy(models.Model):
     allow_freephone = models.BooleanField(_("freephone (800)"), default=True)
     allow_shared_cost = models.BooleanField(_("shared cost (801, 804)"), default=False)
     allow_premium = models.BooleanField(
-        _("premium rate (70x and abroad)"), default=False,
+        _("premium rate (70x and abroad)"),
+        default=False,
         help_text=_("The numbers hijacked accounts are used for. Leave off unless the firm needs one."),
-    )  # fmt: skip
+    )
     countries = models.CharField(
-        _("countries allowed"), max_length=300, blank=True,
+        _("countries allowed"),
+        max_length=300,
+        blank=True,
         help_text=_("ISO codes, comma separated (e.g. DE, CZ). Empty: no international calls."),
-    )  # fmt: skip
+    )
     international_from = models.TimeField(_("international calls from"), default=time(7))
     international_until = models.TimeField(_("international calls until"), default=time(20))
     international_any_time = models.BooleanField(
-        _("international calls also at night, at weekends and on holidays"), default=False,
+        _("international calls also at night, at weekends and on holidays"),
+        default=False,
         help_text=_("Fraud happens at night and over holiday weekends: leave off unless someone works then."),
-    )  # fmt: skip
+    )
     max_concurrent = models.PositiveSmallIntegerField(
         _("outside calls at once per extension"), default=2, validators=[MinValueValidator(1), MaxValueValidator(30)]
     )
     max_daily_minutes = models.PositiveIntegerField(
-        _("outside minutes per extension per day"), default=240,
+        _("outside minutes per extension per day"),
+        default=240,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
-    )  # fmt: skip
+    )
     blocked_prompt = models.ForeignKey(
-        "pbx.Prompt", verbose_name=_("message when a call is blocked"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", help_text=_("Empty: 'your call cannot be completed'."),
-    )  # fmt: skip
+        "pbx.Prompt",
+        verbose_name=_("message when a call is blocked"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: 'your call cannot be completed'."),
+    )
 
     class Meta:
         ordering = ["name"]

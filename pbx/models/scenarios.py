@@ -226,9 +226,14 @@ class Destination(models.Model):
         _("seconds"), default=20, help_text=_("How long to ring, or the longest message to record.")
     )
     then = models.ForeignKey(
-        "self", verbose_name=_("then / if not answered"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("Empty: hang up politely."),
-    )  # fmt: skip
+        "self",
+        verbose_name=_("then / if not answered"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: hang up politely."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -248,8 +253,11 @@ class Destination(models.Model):
             errors["then"] = _("Nothing follows “%(kind)s”.") % {"kind": self.get_kind_display()}
         if self.pk and self.then_id == self.pk:
             errors["then"] = _("A destination cannot lead to itself.")
-        if self.kind == self.Kind.EXTERNAL and self.external_number and (problem := forward_target_problem(
-                self.external_number)):  # fmt: skip
+        if (
+            self.kind == self.Kind.EXTERNAL
+            and self.external_number
+            and (problem := forward_target_problem(self.external_number))
+        ):
             errors["external_number"] = problem
         if errors:
             raise ValidationError(errors)
@@ -260,17 +268,26 @@ class Scenario(models.Model):
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     schedule = models.ForeignKey(
-        Schedule, verbose_name=_("opening hours"), null=True, blank=True, on_delete=models.PROTECT,
+        Schedule,
+        verbose_name=_("opening hours"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text=_("Empty: always open."),
-    )  # fmt: skip
+    )
     when_open = models.ForeignKey(Destination, verbose_name=_("when open"), on_delete=models.PROTECT, related_name="+")
     when_closed = models.ForeignKey(
         Destination, verbose_name=_("when closed"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     on_holiday = models.ForeignKey(
-        Destination, verbose_name=_("on holidays and closures"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("Empty: as when closed."),
-    )  # fmt: skip
+        Destination,
+        verbose_name=_("on holidays and closures"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: as when closed."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -54,9 +54,13 @@ def test_record_sends_every_parameter_and_never_overwrites():
     seen = Recorder(httpx.Response(201, json={}))
     run(seen, lambda ari: ari.record("1700000000.1", "k-caller", "wav", 3))
     assert dict(seen.requests[0].url.params) == {
-        "name": "k-caller", "format": "wav", "maxDurationSeconds": "3", "ifExists": "fail",
-        "beep": "false", "terminateOn": "none",
-    }  # fmt: skip
+        "name": "k-caller",
+        "format": "wav",
+        "maxDurationSeconds": "3",
+        "ifExists": "fail",
+        "beep": "false",
+        "terminateOn": "none",
+    }
 
 
 def test_names_with_slashes_travel_as_one_encoded_segment():
@@ -67,9 +71,16 @@ def test_names_with_slashes_travel_as_one_encoded_segment():
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(404, AriNotFound), (409, AriConflict), (412, AriConflict), (500, AriUnavailable), (503, AriUnavailable),
-     (400, AriError), (422, AriError)],
-)  # fmt: skip
+    [
+        (404, AriNotFound),
+        (409, AriConflict),
+        (412, AriConflict),
+        (500, AriUnavailable),
+        (503, AriUnavailable),
+        (400, AriError),
+        (422, AriError),
+    ],
+)
 def test_error_statuses_map_to_our_errors_with_asterisk_message(status: int, error: type[AriError]):
     seen = Recorder(httpx.Response(status, json={"message": "Channel not found"}))
     with pytest.raises(error) as caught:
@@ -159,8 +170,9 @@ def test_no_free_connection_in_time_is_a_timeout_naming_the_request():
 
     async def go() -> None:
         timeout = httpx.Timeout(5.0, pool=0.2)
-        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(stuck),
-                             timeout=timeout) as ari:  # fmt: skip
+        async with AriClient(
+            "http://ari.test/ari", "u", "p", transport=httpx.MockTransport(stuck), timeout=timeout
+        ) as ari:
             busy = [asyncio.create_task(ari.answer(f"c{n}")) for n in range(40)]
             await asyncio.sleep(0.05)
             with pytest.raises(AriTimeout, match="POST channels/late/answer: no free connection to Asterisk"):

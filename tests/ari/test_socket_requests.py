@@ -25,8 +25,9 @@ def ok(request: dict[str, Any]) -> dict[str, Any]:
     return {"status_code": 204, "reason_phrase": "No Content"}
 
 
-async def with_socket(answer: Answer, action: Callable[[AriClient, list[dict[str, Any]], list[httpx.Request]],
-                                                        Awaitable[object]]) -> object:  # fmt: skip
+async def with_socket(
+    answer: Answer, action: Callable[[AriClient, list[dict[str, Any]], list[httpx.Request]], Awaitable[object]]
+) -> object:
     """Run `action(ari, sent_over_socket, sent_over_http)` once the stream is connected to a
     server that answers each RESTRequest with `answer(request)` (None: no answer at all)."""
     over_socket: list[dict[str, Any]] = []
@@ -38,9 +39,17 @@ async def with_socket(answer: Answer, action: Callable[[AriClient, list[dict[str
             over_socket.append(request)
             reply = answer(request)
             if reply is not None:
-                await ws.send(json.dumps({"type": "RESTResponse", "request_id": request["request_id"],
-                                          "transaction_id": request["transaction_id"], "uri": request["uri"],
-                                          **reply}))  # fmt: skip
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "RESTResponse",
+                            "request_id": request["request_id"],
+                            "transaction_id": request["transaction_id"],
+                            "uri": request["uri"],
+                            **reply,
+                        }
+                    )
+                )
 
     def http(request: httpx.Request) -> httpx.Response:
         over_http.append(request)
@@ -49,11 +58,13 @@ async def with_socket(answer: Answer, action: Callable[[AriClient, list[dict[str
     async with serve(asterisk, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
         requests = SocketRequests(timeout=0.3)
-        stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=Backoff(initial=0.01, maximum=0.02),
-                             requests=requests)  # fmt: skip
+        stream = EventStream(
+            f"ws://127.0.0.1:{port}/x", "u", "p", backoff=Backoff(initial=0.01, maximum=0.02), requests=requests
+        )
         runner = asyncio.create_task(stream.run(lambda event: None))
-        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(http),
-                             socket=requests) as ari:  # fmt: skip
+        async with AriClient(
+            "http://ari.test/ari", "u", "p", transport=httpx.MockTransport(http), socket=requests
+        ) as ari:
             async with asyncio.timeout(5):
                 while not requests.ready:
                     await asyncio.sleep(0.01)
@@ -94,8 +105,11 @@ def test_an_answer_body_is_returned_and_an_error_status_maps_to_our_error():
         if request["uri"] == "bridges":
             body = json.dumps([{"id": "k1-bridge", "channels": ["c1"]}])
             return {"status_code": 200, "reason_phrase": "OK", "content_type": "application/json", "message_body": body}
-        return {"status_code": 404, "reason_phrase": "Not Found", "message_body": json.dumps(
-            {"message": "Channel not found"})}  # fmt: skip
+        return {
+            "status_code": 404,
+            "reason_phrase": "Not Found",
+            "message_body": json.dumps({"message": "Channel not found"}),
+        }
 
     async def action(ari: AriClient, sent: list[dict[str, Any]], http: list[httpx.Request]) -> str:
         assert await ari.bridges() == [{"id": "k1-bridge", "channels": ["c1"]}]
@@ -151,12 +165,14 @@ def test_a_dropped_socket_fails_the_waiting_request_and_later_ones_go_over_http(
             port = server.sockets[0].getsockname()[1]
             requests = SocketRequests(timeout=5)
             # A long backoff: the HTTP fallback is seen while the stream is away.
-            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=Backoff(initial=0.5, jitter=0),
-                                 requests=requests)  # fmt: skip
+            stream = EventStream(
+                f"ws://127.0.0.1:{port}/x", "u", "p", backoff=Backoff(initial=0.5, jitter=0), requests=requests
+            )
             received: list[e.Event] = []
             runner = asyncio.create_task(stream.run(received.append))
-            async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(http),
-                                 socket=requests) as ari:  # fmt: skip
+            async with AriClient(
+                "http://ari.test/ari", "u", "p", transport=httpx.MockTransport(http), socket=requests
+            ) as ari:
                 while not requests.ready:
                     await asyncio.sleep(0.01)
                 with pytest.raises(AriUnavailable) as lost:

@@ -14,10 +14,17 @@ from pbx.ari.stream import Backoff, EventStream, RecentMessages, events_url
 from pbx.callflow import events as e
 
 START = {
-    "type": "StasisStart", "timestamp": "2026-11-23T09:00:00.000+0000", "args": ["inbound", "+48221234567"],
-    "channel": {"id": "c1", "name": "PJSIP/x", "state": "Ring", "caller": {"number": "601234567", "name": ""},
-                "dialplan": {"exten": "+48221234567"}},
-}  # fmt: skip
+    "type": "StasisStart",
+    "timestamp": "2026-11-23T09:00:00.000+0000",
+    "args": ["inbound", "+48221234567"],
+    "channel": {
+        "id": "c1",
+        "name": "PJSIP/x",
+        "state": "Ring",
+        "caller": {"number": "601234567", "name": ""},
+        "dialplan": {"exten": "+48221234567"},
+    },
+}
 END = {"type": "StasisEnd", "timestamp": "2026-11-23T09:00:01.000+0000", "channel": {"id": "c1"}}
 
 
@@ -83,8 +90,12 @@ def test_events_arrive_typed_and_malformed_ones_are_skipped():
 def test_an_event_asterisk_sends_twice_through_two_subscriptions_is_handed_on_once():
     """Channel events come once through the channel and once through its endpoint (Centrala
     subscribes to PJSIP endpoints for presence): a doubled key press is one key press."""
-    dtmf = {"type": "ChannelDtmfReceived", "timestamp": "2026-11-23T09:00:00.500+0000", "digit": "0",
-            "channel": {"id": "c1"}}  # fmt: skip
+    dtmf = {
+        "type": "ChannelDtmfReceived",
+        "timestamp": "2026-11-23T09:00:00.500+0000",
+        "digit": "0",
+        "channel": {"id": "c1"},
+    }
     again = {**dtmf, "timestamp": "2026-11-23T09:00:00.900+0000"}  # the caller pressed 0 again
 
     async def handler(ws: ServerConnection) -> None:
@@ -94,8 +105,11 @@ def test_an_event_asterisk_sends_twice_through_two_subscriptions_is_handed_on_on
 
     received = events_from(handler, 4)
     assert [type(event).__name__ for event in received] == [
-        "StasisStart", "ChannelDtmfReceived", "ChannelDtmfReceived", "StasisEnd"
-    ]  # fmt: skip
+        "StasisStart",
+        "ChannelDtmfReceived",
+        "ChannelDtmfReceived",
+        "StasisEnd",
+    ]
 
 
 def test_recent_messages_forget_the_oldest_past_their_size():
@@ -129,16 +143,18 @@ def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
     assert connects == [1, 2]
 
 
-def pinging_stream_against(handler: Callable[[ServerConnection], Awaitable[None]],
-                           count: int) -> tuple[list[e.Event], int]:  # fmt: skip
+def pinging_stream_against(
+    handler: Callable[[ServerConnection], Awaitable[None]], count: int
+) -> tuple[list[e.Event], int]:
     """`count` events from a server running `handler`, read by a stream that pings after 0.1 s
     of silence and waits 0.1 s for the pong; and how many times it connected."""
 
     async def main() -> tuple[list[e.Event], int]:
         async with serve(handler, "127.0.0.1", 0) as server:
             port = server.sockets[0].getsockname()[1]
-            stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(),
-                                 ping_interval=0.1, ping_timeout=0.1)  # fmt: skip
+            stream = EventStream(
+                f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(), ping_interval=0.1, ping_timeout=0.1
+            )
             return await collect(stream, count), stream.connections
 
     return asyncio.run(main())

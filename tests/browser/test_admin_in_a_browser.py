@@ -58,11 +58,20 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def recorded_call(tmp_path: Path) -> str:
     now = timezone.now()
-    do_apply_facts([
-        c.CallStarted(KEY, call_key=KEY, at=now - timedelta(minutes=5), direction="inbound", caller="+48601234567",
-                      called="+48221234567", sip_call_id=""),
-        c.CallEnded(KEY, call_key=KEY, at=now - timedelta(minutes=4), outcome="answered", cause=16, cause_text=""),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                KEY,
+                call_key=KEY,
+                at=now - timedelta(minutes=5),
+                direction="inbound",
+                caller="+48601234567",
+                called="+48221234567",
+                sip_call_id="",
+            ),
+            c.CallEnded(KEY, call_key=KEY, at=now - timedelta(minutes=4), outcome="answered", cause=16, cause_text=""),
+        ]
+    )
     path = tmp_path / "r.wav"
     with wave.open(str(path), "wb") as audio:
         audio.setnchannels(1)
@@ -112,10 +121,15 @@ def test_the_simulate_a_call_page_walks_a_call(live_server, page):
     from company_numbers.models import CompanyNumber
     from pbx.models import Destination, Prompt, Scenario
 
-    hello = Destination.objects.create(name="Powitanie", kind="announcement",
-                                       prompt=Prompt.objects.create(name="Powitanie", sound="hello-world"))  # fmt: skip
-    CompanyNumber.objects.create(e164="+48221234567", label="Biuro", scenario=Scenario.objects.create(
-        name="Biuro", when_open=hello), is_main=True)  # fmt: skip
+    hello = Destination.objects.create(
+        name="Powitanie", kind="announcement", prompt=Prompt.objects.create(name="Powitanie", sound="hello-world")
+    )
+    CompanyNumber.objects.create(
+        e164="+48221234567",
+        label="Biuro",
+        scenario=Scenario.objects.create(name="Biuro", when_open=hello),
+        is_main=True,
+    )
     from django.contrib.auth.models import Group, Permission
 
     from compliance.roles import sync_roles

@@ -37,10 +37,21 @@ def office_hours() -> s.Schedule:
 def directory(schedule: s.Schedule | None = None, **overrides: object) -> s.Directory:
     destinations: dict[int, s.Destination] = {
         GREETING: s.Announcement("sound:hello-world", next=MENU),
-        MENU: s.Menu("sound:demo-moreinfo", options={"1": SALES, "2": RECEPTION, "0": VOICEMAIL},
-                     timeout_seconds=5, retries=1, fallback=SALES),
-        SALES: s.RingQueue("Sprzedaż", "ring_all", members=("101", "102"), member_ring_seconds=15,
-                           max_wait_seconds=45, overflow=VOICEMAIL),
+        MENU: s.Menu(
+            "sound:demo-moreinfo",
+            options={"1": SALES, "2": RECEPTION, "0": VOICEMAIL},
+            timeout_seconds=5,
+            retries=1,
+            fallback=SALES,
+        ),
+        SALES: s.RingQueue(
+            "Sprzedaż",
+            "ring_all",
+            members=("101", "102"),
+            member_ring_seconds=15,
+            max_wait_seconds=45,
+            overflow=VOICEMAIL,
+        ),
         RECEPTION: s.RingExtension("103", ring_seconds=20, no_answer=SALES),
         VOICEMAIL: s.Voicemail("sound:vm-intro", max_seconds=60),
         CLOSED: s.Announcement("sound:please-try-call-later", next=OFFER),
@@ -48,7 +59,7 @@ def directory(schedule: s.Schedule | None = None, **overrides: object) -> s.Dire
         HOLIDAY_MSG: s.Announcement("sound:holiday-closed", next=None),
         MOBILE_FWD: s.ExternalNumber("+48601000999", ring_seconds=25),
         ROTA_Q: s.RingQueue("Dyżur", "rota", member_ring_seconds=15, max_wait_seconds=30),
-    }  # fmt: skip
+    }
     plan = s.NumberPlan(OFFICE, schedule=schedule or office_hours(), open=GREETING, closed=CLOSED, holiday=HOLIDAY_MSG)
     people = {
         "101": s.Person("101", "Anna", mobile="+48601000101", caller_id=OFFICE),
@@ -56,15 +67,27 @@ def directory(schedule: s.Schedule | None = None, **overrides: object) -> s.Dire
         "103": s.Person("103", "Recepcja", caller_id=OFFICE),
     }
     rota = s.Rota(weekly=(s.WeeklyDuty("102", 0, time(0), time(23, 59)),))
-    values: dict[str, object] = {"numbers": {OFFICE: plan}, "destinations": destinations, "people": people,
-                                 "rota": rota, "main_number": OFFICE}  # fmt: skip
+    values: dict[str, object] = {
+        "numbers": {OFFICE: plan},
+        "destinations": destinations,
+        "people": people,
+        "rota": rota,
+        "main_number": OFFICE,
+    }
     values.update(overrides)
     return s.Directory(**values)  # type: ignore[arg-type]
 
 
 def channel(caller: str = "601234567", state: str = "Ring", exten: str = OFFICE) -> e.Channel:
-    return e.Channel(id=CHANNEL, name="PJSIP/carrier-1", state=state, caller_number=caller, caller_name="",
-                     exten=exten, sip_call_id="abc@127.0.0.2")  # fmt: skip
+    return e.Channel(
+        id=CHANNEL,
+        name="PJSIP/carrier-1",
+        state=state,
+        caller_number=caller,
+        caller_name="",
+        exten=exten,
+        sip_call_id="abc@127.0.0.2",
+    )
 
 
 class Driver:
@@ -79,18 +102,24 @@ class Driver:
         self.out += commands
         return commands
 
-    def start(self, when: datetime = T0, dialled: str = OFFICE, kind: str = "inbound", caller: str = "601234567",
-              state: str = "Ring") -> list[c.Command]:  # fmt: skip
+    def start(
+        self,
+        when: datetime = T0,
+        dialled: str = OFFICE,
+        kind: str = "inbound",
+        caller: str = "601234567",
+        state: str = "Ring",
+    ) -> list[c.Command]:
         args = ("internal", "1", dialled) if kind == "internal" else (kind, dialled)  # as the dialplan writes them
-        return self.send(e.StasisStart(at=when, channel_id=CHANNEL, channel=channel(caller, state, dialled),
-                                       args=args))  # fmt: skip
+        return self.send(e.StasisStart(at=when, channel_id=CHANNEL, channel=channel(caller, state, dialled), args=args))
 
     def last_play(self) -> c.Play:
         return [x for x in self.out if isinstance(x, c.Play)][-1]
 
     def finish_playback(self, when: datetime) -> list[c.Command]:
-        return self.send(e.PlaybackFinished(at=when, channel_id=CHANNEL, playback_id=self.last_play().playback_id,
-                                            failed=False))  # fmt: skip
+        return self.send(
+            e.PlaybackFinished(at=when, channel_id=CHANNEL, playback_id=self.last_play().playback_id, failed=False)
+        )
 
     def last_timer(self, purpose: str) -> c.StartTimer:
         return [x for x in self.out if isinstance(x, c.StartTimer) and x.name.startswith(purpose)][-1]
@@ -116,8 +145,10 @@ class Driver:
         return self.send(e.ChannelDestroyed(at=when, channel_id=self.leg_for(label), cause=cause, cause_text="x"))
 
     def hang_up_caller(self, when: datetime, cause: int = 16) -> list[c.Command]:
-        return [*self.send(e.ChannelHangupRequest(at=when, channel_id=CHANNEL, cause=cause)),
-                *self.send(e.StasisEnd(at=when, channel_id=CHANNEL))]  # fmt: skip
+        return [
+            *self.send(e.ChannelHangupRequest(at=when, channel_id=CHANNEL, cause=cause)),
+            *self.send(e.StasisEnd(at=when, channel_id=CHANNEL)),
+        ]
 
     def steps(self) -> list[str]:
         return [x.kind for x in self.out if isinstance(x, c.CallStep)]

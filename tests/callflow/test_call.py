@@ -28,7 +28,7 @@ from .fixtures import (
     at,
     directory,
     office_hours,
-)  # fmt: skip
+)
 
 # --- opening hours --------------------------------------------------------------------------
 
@@ -66,11 +66,14 @@ def test_on_a_one_off_closure_callers_get_the_closed_path():
     assert d.facts(c.CallStep)[0].detail == {"state": "closure", "why": "Wyjazd integracyjny"}
 
 
-@pytest.mark.parametrize(("override", "when", "media"), [
-    ("closed", T0, "sound:please-try-call-later"),   # night mode during the day
-    ("open", NIGHT, "sound:hello-world"),             # day mode at night
-    ("open", HOLIDAY, "sound:hello-world"),           # open on a holiday, by hand
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("override", "when", "media"),
+    [
+        ("closed", T0, "sound:please-try-call-later"),  # night mode during the day
+        ("open", NIGHT, "sound:hello-world"),  # day mode at night
+        ("open", HOLIDAY, "sound:hello-world"),  # open on a holiday, by hand
+    ],
+)
 def test_the_manual_switch_beats_hours_and_holidays(override: str, when, media: str):
     d = Driver(directory(replace(office_hours(), override=override)))
     d.start(when)
@@ -153,8 +156,10 @@ def test_the_first_to_answer_gets_the_caller_and_the_others_stop_ringing_at_once
     out = d.answer_leg("102", at(6))
     assert c.Hangup(leg101, reason="normal") in out
     assert c.Hangup(leg102, reason="normal") not in out
-    assert out[-2:] == [c.CreateBridge(CHANNEL, bridge_id=f"{KEY}-bridge"),
-                        c.AddToBridge(CHANNEL, bridge_id=f"{KEY}-bridge", channels=(CHANNEL, leg102))]  # fmt: skip
+    assert out[-2:] == [
+        c.CreateBridge(CHANNEL, bridge_id=f"{KEY}-bridge"),
+        c.AddToBridge(CHANNEL, bridge_id=f"{KEY}-bridge", channels=(CHANNEL, leg102)),
+    ]
     assert c.StopMoh(CHANNEL) in out
     assert d.call.state is State.CONNECTED
     # 101 answering a moment later is too late: it is hung up, the call stays with 102.
@@ -228,8 +233,9 @@ def test_the_rota_queue_rings_whoever_is_on_duty():
 
 
 def test_a_dated_shift_replaces_the_weekly_rota():
-    rota = s.Rota(weekly=(s.WeeklyDuty("102", 0, s.time(0), s.time(23, 59)),),
-                  shifts=(s.Shift("101", at(-3600), at(3600)),))  # fmt: skip
+    rota = s.Rota(
+        weekly=(s.WeeklyDuty("102", 0, s.time(0), s.time(23, 59)),), shifts=(s.Shift("101", at(-3600), at(3600)),)
+    )
     assert rota.on_duty(T0) == ("101",)
     assert rota.on_duty(at(7200)) == ("102",)
 
@@ -346,9 +352,22 @@ def test_dialling_nonsense_is_refused_with_not_in_service():
 
 def test_click_to_call_rings_the_customer_once_staff_answered_and_marks_the_task_done():
     d = Driver()
-    d.send(e.StasisStart(at=T0, channel_id=CHANNEL, args=("callback", "task-9", CUSTOMER, "101"),
-                         channel=e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Up", caller_number="101",
-                                           caller_name="", exten="", sip_call_id="")))  # fmt: skip
+    d.send(
+        e.StasisStart(
+            at=T0,
+            channel_id=CHANNEL,
+            args=("callback", "task-9", CUSTOMER, "101"),
+            channel=e.Channel(
+                id=CHANNEL,
+                name="PJSIP/101-1",
+                state="Up",
+                caller_number="101",
+                caller_name="",
+                exten="",
+                sip_call_id="",
+            ),
+        )
+    )
     [started] = d.facts(c.CallStarted)
     assert (started.direction, started.caller, started.called) == ("outbound", "101", CUSTOMER)
     [leg] = d.originated()

@@ -29,10 +29,18 @@ def restricted_office(**person: object) -> s.Directory:
 
 def dial(number: str, office: s.Directory, secure: str = "1", when=HOLIDAY) -> list[c.Command]:  # type: ignore[no-untyped-def]
     call = Call(KEY, CHANNEL, office, usage=lambda x: Usage(live_outbound=5, minutes_today=10_000))
-    channel = e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Ring", caller_number="101", caller_name="Anna",
-                        exten=number, sip_call_id="x")  # fmt: skip
-    return call.receive(e.StasisStart(at=at(0, when), channel_id=CHANNEL, channel=channel,
-                                      args=("internal", secure, number)))  # fmt: skip
+    channel = e.Channel(
+        id=CHANNEL,
+        name="PJSIP/101-1",
+        state="Ring",
+        caller_number="101",
+        caller_name="Anna",
+        exten=number,
+        sip_call_id="x",
+    )
+    return call.receive(
+        e.StasisStart(at=at(0, when), channel_id=CHANNEL, channel=channel, args=("internal", secure, number))
+    )
 
 
 @pytest.mark.parametrize("number", sorted(EMERGENCY_NUMBERS))
@@ -55,10 +63,21 @@ def test_the_extensions_own_number_is_shown_when_it_has_one():
     assert [x.caller_number for x in out if isinstance(x, c.Originate)] == [OWN_NUMBER]
 
 
-@pytest.mark.parametrize(("dialled", "short"), [
-    ("112", "112"), ("+48112", "112"), ("0048112", "112"), ("116 111", "116111"), ("999", "999"),
-    ("1120", None), ("11", None), ("+49112", None), ("+48221234567", None), ("*112", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("dialled", "short"),
+    [
+        ("112", "112"),
+        ("+48112", "112"),
+        ("0048112", "112"),
+        ("116 111", "116111"),
+        ("999", "999"),
+        ("1120", None),
+        ("11", None),
+        ("+49112", None),
+        ("+48221234567", None),
+        ("*112", None),
+    ],
+)
 def test_emergency_numbers_are_recognised_as_phones_send_them(dialled, short):
     assert emergency_number(dialled) == short
 
@@ -70,8 +89,9 @@ def test_the_dispatcher_is_rung_until_someone_hangs_up():
 
 
 def test_a_recording_rule_for_outgoing_calls_does_not_touch_an_emergency_call():
-    rule = s.RecordingRule(name="Wychodzące", direction="outbound", mode="always",
-                           announcement="sound:conf-now-recording", purpose_id=1)  # fmt: skip
+    rule = s.RecordingRule(
+        name="Wychodzące", direction="outbound", mode="always", announcement="sound:conf-now-recording", purpose_id=1
+    )
     office = dataclasses.replace(restricted_office(), recording_rules=(rule,))
     out = dial("112", office)
     assert not [x for x in out if isinstance(x, c.Play | c.Record | c.RecordBridge)]

@@ -24,8 +24,9 @@ def channel(state: str = "Ring") -> dict:
 
 
 def test_stasis_start_carries_the_channel_and_args():
-    event = e.parse_event({"type": "StasisStart", "timestamp": TS, "args": ["inbound", "+48221234567"],
-                           "channel": channel()})  # fmt: skip
+    event = e.parse_event(
+        {"type": "StasisStart", "timestamp": TS, "args": ["inbound", "+48221234567"], "channel": channel()}
+    )
     assert event == e.StasisStart(
         at=datetime(2026, 11, 23, 9, 0, 1, 250000, tzinfo=UTC),
         channel_id="1700000000.7",
@@ -48,12 +49,16 @@ def test_stasis_start_carries_the_channel_and_args():
         ({"type": "ChannelStateChange", "channel": channel("Up")}, e.ChannelStateChange),
         ({"type": "ChannelHangupRequest", "cause": 16, "channel": channel()}, e.ChannelHangupRequest),
         ({"type": "StasisEnd", "channel": channel()}, e.StasisEnd),
-        ({"type": "ChannelDestroyed", "cause": 16, "cause_txt": "Normal Clearing", "channel": channel()},
-         e.ChannelDestroyed),
-        ({"type": "ChannelDtmfReceived", "digit": "5", "duration_ms": 120, "channel": channel()},
-         e.ChannelDtmfReceived),
+        (
+            {"type": "ChannelDestroyed", "cause": 16, "cause_txt": "Normal Clearing", "channel": channel()},
+            e.ChannelDestroyed,
+        ),
+        (
+            {"type": "ChannelDtmfReceived", "digit": "5", "duration_ms": 120, "channel": channel()},
+            e.ChannelDtmfReceived,
+        ),
     ],
-)  # fmt: skip
+)
 def test_channel_events_are_routed_by_their_channel(message: dict, expected: type):
     event = e.parse_event({**message, "timestamp": TS})
     assert type(event) is expected
@@ -109,8 +114,9 @@ def test_playback_and_recording_events_are_routed_by_their_target_channel():
 
 
 def test_a_soft_hangup_request_is_marked_soft():
-    event = e.parse_event({"type": "ChannelHangupRequest", "timestamp": TS, "cause": 32, "soft": True,
-                           "channel": channel()})  # fmt: skip
+    event = e.parse_event(
+        {"type": "ChannelHangupRequest", "timestamp": TS, "cause": 32, "soft": True, "channel": channel()}
+    )
     assert isinstance(event, e.ChannelHangupRequest) and event.soft and event.cause == 32
 
 
@@ -134,8 +140,13 @@ def test_malformed_events_raise_malformed_event(message: dict):
 
 
 def test_our_user_event_becomes_a_recording_control_and_others_stay_unhandled():
-    message = {"type": "ChannelUserevent", "timestamp": TS, "eventname": e.RECORDING_CONTROL,
-               "channel": channel(), "userevent": {"action": "pause", "by": "anna"}}  # fmt: skip
+    message = {
+        "type": "ChannelUserevent",
+        "timestamp": TS,
+        "eventname": e.RECORDING_CONTROL,
+        "channel": channel(),
+        "userevent": {"action": "pause", "by": "anna"},
+    }
     event = e.parse_event(message)
     assert event == e.RecordingControl(at=event.at, channel_id="1700000000.7", action="pause", by="anna")
     other = e.parse_event({**message, "eventname": "SomethingElse"})
@@ -144,9 +155,11 @@ def test_our_user_event_becomes_a_recording_control_and_others_stay_unhandled():
 
 def test_a_blind_transfer_names_the_phone_that_asked_and_what_it_dialled():
     message = {
-        "type": "ChannelTransfer", "timestamp": TS, "state": "",
+        "type": "ChannelTransfer",
+        "timestamp": TS,
+        "state": "",
         "refer_to": {"requested_destination": {"destination": "101"}},
         "referred_by": {"source_channel": channel(), "bridge": {"id": "b1"}},
-    }  # fmt: skip
+    }
     event = e.parse_event(message)
     assert event == e.TransferRequested(at=event.at, channel_id="1700000000.7", destination="101")

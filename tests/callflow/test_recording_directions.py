@@ -37,8 +37,11 @@ def answer(d: Driver, label: str, t: float) -> None:
     d.answer_leg(label, at(t))
     notice = [x for x in d.out if isinstance(x, c.Play) and x.channel_id == d.leg_for(label)]
     if notice:
-        d.send(e.PlaybackFinished(at=at(t + 3), channel_id=d.leg_for(label), playback_id=notice[-1].playback_id,
-                                  failed=False))  # fmt: skip
+        d.send(
+            e.PlaybackFinished(
+                at=at(t + 3), channel_id=d.leg_for(label), playback_id=notice[-1].playback_id, failed=False
+            )
+        )
 
 
 def inbound(rules: tuple[s.RecordingRule, ...]) -> Driver:
@@ -162,8 +165,10 @@ def test_a_person_rule_records_only_when_that_person_answers():
 def test_an_outside_partys_keys_do_not_pause_the_recording_but_the_staff_members_do():
     d = outbound((rule(direction="outbound"),))
     leg = d.leg_for(OUTSIDE)
-    outside = [*d.send(e.ChannelDtmfReceived(at=at(20), channel_id=leg, digit="*")),
-               *d.send(e.ChannelDtmfReceived(at=at(20), channel_id=leg, digit="1"))]  # fmt: skip
+    outside = [
+        *d.send(e.ChannelDtmfReceived(at=at(20), channel_id=leg, digit="*")),
+        *d.send(e.ChannelDtmfReceived(at=at(20), channel_id=leg, digit="1")),
+    ]
     assert outside == []
     d.send(e.ChannelDtmfReceived(at=at(21), channel_id=CHANNEL, digit="*"))
     staff = d.send(e.ChannelDtmfReceived(at=at(21), channel_id=CHANNEL, digit="1"))

@@ -9,8 +9,9 @@ from pbx.callflow import scenario as s
 
 from .fixtures import CHANNEL, KEY, RECEPTION, T0, Driver, at, directory
 
-ALL_INBOUND = s.RecordingRule("Jakość", "always", direction="inbound", purpose_id=7,
-                              announcement="sound:conf-now-recording", objection_key="9")  # fmt: skip
+ALL_INBOUND = s.RecordingRule(
+    "Jakość", "always", direction="inbound", purpose_id=7, announcement="sound:conf-now-recording", objection_key="9"
+)
 
 
 def with_rules(*rules: s.RecordingRule) -> s.Directory:
@@ -85,8 +86,9 @@ def test_a_never_rule_first_in_priority_wins():
 
 
 def test_a_rule_for_an_ivr_choice_announces_only_when_the_caller_gets_there():
-    complaints = s.RecordingRule("Reklamacje", "always", destination=RECEPTION, purpose_id=3,
-                                 announcement="sound:conf-now-recording")  # fmt: skip
+    complaints = s.RecordingRule(
+        "Reklamacje", "always", destination=RECEPTION, purpose_id=3, announcement="sound:conf-now-recording"
+    )
     d = Driver(with_rules(complaints))
     d.start(T0)
     assert d.last_play().media == "sound:hello-world"  # no notice at the start

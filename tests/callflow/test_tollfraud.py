@@ -21,22 +21,25 @@ GERMANY = "+4930901820"
 TRAVEL = CallingPolicy(name="travel", countries=frozenset({"DE"}))
 
 
-@pytest.mark.parametrize(("number", "expected"), [
-    ("+48221234567", Destination("fixed", "PL")),
-    ("+48601234567", Destination("mobile", "PL")),
-    ("+48800123456", Destination("freephone", "PL")),
-    ("+48801123456", Destination("shared_cost", "PL")),
-    ("+48701234567", Destination("premium", "PL", premium=True)),
-    ("+48708123456", Destination("premium", "PL", premium=True)),
-    (GERMANY, Destination("international", "DE", abroad_kind="fixed")),
-    ("+5352345678", Destination("international", "CU", abroad_kind="mobile")),
-    ("+881631234567", Destination("international", "001", abroad_kind="mobile")),  # Iridium satellite
-    ("+447012345678", Destination("international", "GB", abroad_kind="personal")),
-    ("+4918012345678", Destination("international", "DE", abroad_kind="shared_cost")),
-    ("+4913712345", Destination("international", "DE", abroad_kind="other")),  # 0137 mass calling
-    ("+78401234567", Destination("high_risk", "RU")),  # Abkhazia, numbered as Russia
-    ("12", Destination("other", "")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+48221234567", Destination("fixed", "PL")),
+        ("+48601234567", Destination("mobile", "PL")),
+        ("+48800123456", Destination("freephone", "PL")),
+        ("+48801123456", Destination("shared_cost", "PL")),
+        ("+48701234567", Destination("premium", "PL", premium=True)),
+        ("+48708123456", Destination("premium", "PL", premium=True)),
+        (GERMANY, Destination("international", "DE", abroad_kind="fixed")),
+        ("+5352345678", Destination("international", "CU", abroad_kind="mobile")),
+        ("+881631234567", Destination("international", "001", abroad_kind="mobile")),  # Iridium satellite
+        ("+447012345678", Destination("international", "GB", abroad_kind="personal")),
+        ("+4918012345678", Destination("international", "DE", abroad_kind="shared_cost")),
+        ("+4913712345", Destination("international", "DE", abroad_kind="other")),  # 0137 mass calling
+        ("+78401234567", Destination("high_risk", "RU")),  # Abkhazia, numbered as Russia
+        ("12", Destination("other", "")),
+    ],
+)
 def test_destinations_are_classified(number, expected):
     assert classify(number) == expected
 
@@ -44,37 +47,55 @@ def test_destinations_are_classified(number, expected):
 ABROAD = CallingPolicy(name="abroad", countries=frozenset({"DE", "GB", "RU"}), mobile=True)
 
 
-@pytest.mark.parametrize(("number", "reason"), [
-    ("+4930901820", ""),
-    ("+4915112345678", ""),
-    ("+447012345678", "personal numbers are blocked (GB)"),
-    ("+4918012345678", "shared cost numbers are blocked (DE)"),
-    ("+4913712345", "numbers of unknown type are blocked (DE)"),
-    ("+499001234567", "premium-rate numbers are blocked"),
-    ("+78401234567", "this range is a known fraud destination"),
-    ("+79401234567", "this range is a known fraud destination"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("+4930901820", ""),
+        ("+4915112345678", ""),
+        ("+447012345678", "personal numbers are blocked (GB)"),
+        ("+4918012345678", "shared cost numbers are blocked (DE)"),
+        ("+4913712345", "numbers of unknown type are blocked (DE)"),
+        ("+499001234567", "premium-rate numbers are blocked"),
+        ("+78401234567", "this range is a known fraud destination"),
+        ("+79401234567", "this range is a known fraud destination"),
+    ],
+)
 def test_abroad_the_same_number_types_are_refused_as_at_home(number, reason):
     verdict = decide(ABROAD, number, MONDAY_NOON, False, Usage(known_countries=frozenset({"DE", "GB", "RU"})))
     assert (verdict.allowed, verdict.reason) == (reason == "", reason)
     assert forward_refusal(ABROAD, number) == reason
 
 
-@pytest.mark.parametrize(("policy", "number", "when", "day_off", "reason"), [
-    (CallingPolicy(), "+48221234567", MONDAY_NIGHT, True, ""),
-    (CallingPolicy(), "+48601234567", MONDAY_NIGHT, False, ""),
-    (CallingPolicy(), "+48701234567", MONDAY_NOON, False, "premium-rate numbers are blocked"),
-    (CallingPolicy(premium=True), "+48701234567", MONDAY_NOON, False, ""),
-    (CallingPolicy(), "+48801123456", MONDAY_NOON, False, "shared cost numbers are blocked"),
-    (CallingPolicy(mobile=False), "+48601234567", MONDAY_NOON, False, "mobile numbers are blocked"),
-    (CallingPolicy(), GERMANY, MONDAY_NOON, False, "calls to DE are not allowed"),
-    (TRAVEL, GERMANY, MONDAY_NOON, False, ""),
-    (TRAVEL, "+5352345678", MONDAY_NOON, False, "calls to CU are not allowed"),
-    (TRAVEL, GERMANY, MONDAY_NIGHT, False, "international calls are not allowed at night, at weekends or on holidays"),
-    (TRAVEL, GERMANY, MONDAY_NOON, True, "international calls are not allowed at night, at weekends or on holidays"),
-    (dataclasses.replace(TRAVEL, international_any_time=True), GERMANY, MONDAY_NIGHT, True, ""),
-    (TRAVEL, "+881631234567", MONDAY_NOON, False, "calls to 001 are not allowed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("policy", "number", "when", "day_off", "reason"),
+    [
+        (CallingPolicy(), "+48221234567", MONDAY_NIGHT, True, ""),
+        (CallingPolicy(), "+48601234567", MONDAY_NIGHT, False, ""),
+        (CallingPolicy(), "+48701234567", MONDAY_NOON, False, "premium-rate numbers are blocked"),
+        (CallingPolicy(premium=True), "+48701234567", MONDAY_NOON, False, ""),
+        (CallingPolicy(), "+48801123456", MONDAY_NOON, False, "shared cost numbers are blocked"),
+        (CallingPolicy(mobile=False), "+48601234567", MONDAY_NOON, False, "mobile numbers are blocked"),
+        (CallingPolicy(), GERMANY, MONDAY_NOON, False, "calls to DE are not allowed"),
+        (TRAVEL, GERMANY, MONDAY_NOON, False, ""),
+        (TRAVEL, "+5352345678", MONDAY_NOON, False, "calls to CU are not allowed"),
+        (
+            TRAVEL,
+            GERMANY,
+            MONDAY_NIGHT,
+            False,
+            "international calls are not allowed at night, at weekends or on holidays",
+        ),
+        (
+            TRAVEL,
+            GERMANY,
+            MONDAY_NOON,
+            True,
+            "international calls are not allowed at night, at weekends or on holidays",
+        ),
+        (dataclasses.replace(TRAVEL, international_any_time=True), GERMANY, MONDAY_NIGHT, True, ""),
+        (TRAVEL, "+881631234567", MONDAY_NOON, False, "calls to 001 are not allowed"),
+    ],
+)
 def test_the_allow_list_and_hours(policy, number, when, day_off, reason):
     verdict = decide(policy, number, when, day_off, Usage(known_countries=frozenset({"DE"})))
     assert (verdict.allowed, verdict.reason) == (not reason, reason)
@@ -154,8 +175,13 @@ def test_an_allowed_call_to_a_new_country_alerts_and_is_cut_when_the_day_s_minut
     call = Call(KEY, CHANNEL, office(TRAVEL), usage=lambda ext: Usage(minutes_today=239.0))
     out = call.receive(_start_event(GERMANY))
     [alert] = [x for x in out if isinstance(x, c.CallStep) and x.kind == "toll_alert"]
-    assert alert.detail == {"alert_kind": "new_country", "alert": "first call to DE", "extension": "101",
-                            "number": GERMANY, "country": "DE"}  # fmt: skip
+    assert alert.detail == {
+        "alert_kind": "new_country",
+        "alert": "first call to DE",
+        "extension": "101",
+        "number": GERMANY,
+        "country": "DE",
+    }
     [cap] = [x for x in out if isinstance(x, c.StartTimer) and x.name.startswith("daily-cap")]
     assert cap.seconds == 60.0
     assert call.dialling_out and call.alerted_country == "DE"
@@ -170,9 +196,22 @@ def test_click_to_call_is_guarded_too():
     from pbx.callflow import events as e
 
     call = Call(KEY, CHANNEL, office())
-    out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, args=("callback", "task-1", "+48701234567", "101"),
-                                     channel=e.Channel(id=CHANNEL, name="PJSIP/101-1", state="Up", caller_number="101",
-                                                       caller_name="", exten="", sip_call_id="")))  # fmt: skip
+    out = call.receive(
+        e.StasisStart(
+            at=T0,
+            channel_id=CHANNEL,
+            args=("callback", "task-1", "+48701234567", "101"),
+            channel=e.Channel(
+                id=CHANNEL,
+                name="PJSIP/101-1",
+                state="Up",
+                caller_number="101",
+                caller_name="",
+                exten="",
+                sip_call_id="",
+            ),
+        )
+    )
     assert not [x for x in out if isinstance(x, c.Originate)]
     assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep) and x.kind == "outbound_blocked"] == [
         "premium-rate numbers are blocked"
@@ -192,13 +231,15 @@ def test_a_tls_phone_that_came_over_plain_sip_cannot_call_at_all():
     from tests.callflow.fixtures import channel
 
     call = Call(KEY, CHANNEL, office())
-    out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "102"),
-                                     args=("internal", "0", "102")))  # fmt: skip
+    out = call.receive(
+        e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "102"), args=("internal", "0", "102"))
+    )
     assert not [x for x in out if isinstance(x, c.Originate)]
     assert [x.detail["reason"] for x in out if isinstance(x, c.CallStep)] == ["the phone did not connect over TLS"]
     plain = dataclasses.replace(office(), people={"101": s.Person("101", "Test", plain_sip=True)})
-    start = e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "0221234568"),
-                          args=("internal", "0", "0221234568"))  # fmt: skip
+    start = e.StasisStart(
+        at=T0, channel_id=CHANNEL, channel=channel("101", "Ring", "0221234568"), args=("internal", "0", "0221234568")
+    )
     ok = Call(KEY, CHANNEL, plain).receive(start)
     assert [x.endpoint for x in ok if isinstance(x, c.Originate)] == ["PJSIP/+48221234568@carrier"]
 

@@ -11,8 +11,9 @@ from pbx.callflow import scenario as s
 
 from .fixtures import CHANNEL, KEY, T0, Driver, at, directory
 
-RECORD_ALL = s.RecordingRule("Wszystko", "always", direction="inbound", purpose_id=3,
-                             announcement="sound:conf-now-recording")  # fmt: skip
+RECORD_ALL = s.RecordingRule(
+    "Wszystko", "always", direction="inbound", purpose_id=3, announcement="sound:conf-now-recording"
+)
 BRIDGE = f"{KEY}-bridge"
 
 

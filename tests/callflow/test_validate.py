@@ -12,8 +12,9 @@ NAMES = {1: "Powitanie", 2: "Kolejka", 3: "Menu", 4: "Poczta"}
 
 def config(destinations: dict[int, s.Destination], entry: int = 1, **extra: object) -> s.Directory:
     people = {"101": s.Person("101", "Anna")}
-    return s.Directory(numbers={OFFICE: s.NumberPlan(OFFICE, open=entry)}, destinations=destinations,
-                       people=people, **extra)  # type: ignore[arg-type]  # fmt: skip
+    return s.Directory(
+        numbers={OFFICE: s.NumberPlan(OFFICE, open=entry)}, destinations=destinations, people=people, **extra
+    )  # type: ignore[arg-type]
 
 
 def test_the_demo_office_has_no_problems():
@@ -64,7 +65,13 @@ def test_a_number_without_a_scenario_is_reported():
 
 def test_prompts_used_lists_every_sound_played():
     assert prompts_used(directory()) == {
-        "sound:ss-noservice", "sound:hello-world", "sound:demo-moreinfo", "sound:option-is-invalid",
-        "sound:vm-intro", "sound:please-try-call-later", "sound:to-call-this-number", "sound:auth-thankyou",
+        "sound:ss-noservice",
+        "sound:hello-world",
+        "sound:demo-moreinfo",
+        "sound:option-is-invalid",
+        "sound:vm-intro",
+        "sound:please-try-call-later",
+        "sound:to-call-this-number",
+        "sound:auth-thankyou",
         "sound:holiday-closed",
-    }  # fmt: skip
+    }

@@ -19,29 +19,52 @@ KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f"
 
 
 def started(key: str = KEY, channel: str = "1.1") -> c.CallStarted:
-    return c.CallStarted(channel, call_key=key, at=T0, direction="inbound", caller="+48601234567",
-                         called="+48221234567", sip_call_id="abc")  # fmt: skip
+    return c.CallStarted(
+        channel,
+        call_key=key,
+        at=T0,
+        direction="inbound",
+        caller="+48601234567",
+        called="+48221234567",
+        sip_call_id="abc",
+    )
 
 
 def test_a_whole_call_lands_in_the_history_with_its_timeline():
-    do_apply_facts([
-        started(),
-        c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=1)),
-        c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=1), kind="greeting", detail={"media": "x"}),
-        c.CallEnded("1.1", call_key=KEY, at=T0 + timedelta(seconds=9), outcome="answered", cause=16,
-                    cause_text="Normal Clearing", hung_up_by="caller"),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            started(),
+            c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=1)),
+            c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=1), kind="greeting", detail={"media": "x"}),
+            c.CallEnded(
+                "1.1",
+                call_key=KEY,
+                at=T0 + timedelta(seconds=9),
+                outcome="answered",
+                cause=16,
+                cause_text="Normal Clearing",
+                hung_up_by="caller",
+            ),
+        ]
+    )
     call = Call.objects.get()
     assert (call.caller, call.called, call.outcome, call.hangup_cause, call.hung_up_by) == (
-        "+48601234567", "+48221234567", "answered", 16, "caller",
-    )  # fmt: skip
+        "+48601234567",
+        "+48221234567",
+        "answered",
+        16,
+        "caller",
+    )
     assert call.duration_seconds == 9.0
     assert [e.kind for e in call.events.all()] == ["started", "answered", "greeting", "ended"]
 
 
 def test_facts_applied_twice_change_nothing():
-    facts = [started(), c.CallAnswered("1.1", call_key=KEY, at=T0),
-             c.CallEnded("1.1", call_key=KEY, at=T0, outcome="missed", cause=19, cause_text="")]  # fmt: skip
+    facts = [
+        started(),
+        c.CallAnswered("1.1", call_key=KEY, at=T0),
+        c.CallEnded("1.1", call_key=KEY, at=T0, outcome="missed", cause=19, cause_text=""),
+    ]
     do_apply_facts(facts)
     do_apply_facts(facts)
     assert Call.objects.count() == 1
@@ -54,15 +77,24 @@ def test_a_fact_that_cannot_be_written_costs_only_itself(caplog):
     the batch fails; only the bad one is dropped, whole, and logged."""
     other = "0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f"
     # Two calls claiming one Asterisk channel: the second breaks the unique constraint.
-    do_apply_facts([started(), started(key=other, channel="1.1"),
-                    c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=2))])  # fmt: skip
+    do_apply_facts(
+        [
+            started(),
+            started(key=other, channel="1.1"),
+            c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=2)),
+        ]
+    )
     assert list(Call.objects.values_list("pk", "answered_at")) == [(uuid.UUID(KEY), T0 + timedelta(seconds=2))]
     assert "dropped a call fact that cannot be written" in caplog.text
 
 
 def test_a_caller_number_that_is_no_phone_number_gets_no_callback_task():
-    do_apply_facts([started(), c.CallbackRequested("1.1", call_key=KEY, at=T0, number="+4860182", reason="no_answer",
-                                                   assign_to="")])  # fmt: skip
+    do_apply_facts(
+        [
+            started(),
+            c.CallbackRequested("1.1", call_key=KEY, at=T0, number="+4860182", reason="no_answer", assign_to=""),
+        ]
+    )
     assert Call.objects.exists() and not CallbackTask.objects.exists()
 
 

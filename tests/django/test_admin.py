@@ -34,9 +34,17 @@ def config_dir(settings, tmp_path):
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/", "/admin/pbx/call/", "/admin/pbx/extension/", "/admin/pbx/extension/add/", "/admin/pbx/prompt/",
-     "/admin/numbers/companynumber/", "/admin/numbers/companynumber/add/", "/admin/recordings/recording/"],
-)  # fmt: skip
+    [
+        "/admin/",
+        "/admin/pbx/call/",
+        "/admin/pbx/extension/",
+        "/admin/pbx/extension/add/",
+        "/admin/pbx/prompt/",
+        "/admin/numbers/companynumber/",
+        "/admin/numbers/companynumber/add/",
+        "/admin/recordings/recording/",
+    ],
+)
 def test_admin_pages_open(client_for: Client, url: str, message_line: CompanyNumber):
     assert client_for.get(url).status_code == 200
 
@@ -71,17 +79,20 @@ def test_a_badly_written_company_number_is_refused_and_nothing_saved(client_for:
 
 
 def test_a_polish_number_is_stored_in_e164(client_for: Client, greeting):
-    client_for.post("/admin/numbers/companynumber/add/",
-                    {"e164": "0048 22 123-45-67", "label": "Biuro", "status": "active"})  # fmt: skip
+    client_for.post(
+        "/admin/numbers/companynumber/add/", {"e164": "0048 22 123-45-67", "label": "Biuro", "status": "active"}
+    )
     number = CompanyNumber.objects.get()
     assert (number.e164, number.kind, number.status) == ("+48221234567", "geographic", "active")
 
 
 def test_marking_a_main_number_in_the_admin_takes_the_mark_from_the_old_one(client_for: Client, greeting):
     old = CompanyNumber.objects.create(e164="+48221234567", label="Biuro", is_main=True)
-    response = client_for.post("/admin/numbers/companynumber/add/",
-                               {"e164": "22 765 43 21", "label": "Nowy", "status": "active", "is_main": "on"},
-                               follow=True)  # fmt: skip
+    response = client_for.post(
+        "/admin/numbers/companynumber/add/",
+        {"e164": "22 765 43 21", "label": "Nowy", "status": "active", "is_main": "on"},
+        follow=True,
+    )
     assert "+48221234567 Biuro is no longer the main number: +48227654321 Nowy is." in response.content.decode()
     assert list(CompanyNumber.objects.filter(is_main=True).values_list("e164", flat=True)) == ["+48227654321"]
     old.refresh_from_db()
@@ -104,8 +115,13 @@ def test_the_call_historys_years_come_from_the_first_and_last_call_not_from_ever
     from django.test.utils import CaptureQueriesContext
 
     for year in (2024, 2026):
-        Call.objects.create(channel_id=f"y{year}", direction="inbound", caller="+48601234567", called="+48221234567",
-                            started_at=timezone.make_aware(datetime(year, 6, 1, 12)))  # fmt: skip
+        Call.objects.create(
+            channel_id=f"y{year}",
+            direction="inbound",
+            caller="+48601234567",
+            called="+48221234567",
+            started_at=timezone.make_aware(datetime(year, 6, 1, 12)),
+        )
     with CaptureQueriesContext(connection) as queries:
         page = client_for.get("/admin/pbx/call/").content.decode()
     years = re.findall(r"started_at__year=(\d{4})", page)
@@ -116,8 +132,9 @@ def test_the_call_historys_years_come_from_the_first_and_last_call_not_from_ever
 
 
 def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client):
-    call = Call.objects.create(channel_id="1.1", direction="inbound", caller="+48601234567",
-                               called="+48221234567", started_at=timezone.now())  # fmt: skip
+    call = Call.objects.create(
+        channel_id="1.1", direction="inbound", caller="+48601234567", called="+48221234567", started_at=timezone.now()
+    )
     CallEvent.objects.create(call=call, at=timezone.now(), kind="greeting", detail={"media": "sound:hello-world"})
     page = client_for.get(f"/admin/pbx/call/{call.pk}/change/").content.decode()
     assert "+48601234567" in page and "greeting" in page and "sound:hello-world" in page
@@ -129,15 +146,26 @@ def test_call_history_shows_the_timeline_and_cannot_be_edited(client_for: Client
 
 
 def test_staff_add_a_note_to_a_call_in_the_admin_and_cannot_edit_it_later(client_for: Client):
-    call = Call.objects.create(channel_id="1.2", direction="inbound", caller="+48601234567",
-                               called="+48221234567", started_at=timezone.now())  # fmt: skip
+    call = Call.objects.create(
+        channel_id="1.2", direction="inbound", caller="+48601234567", called="+48221234567", started_at=timezone.now()
+    )
     url = f"/admin/pbx/call/{call.pk}/change/"
-    form = {"notes-TOTAL_FORMS": "1", "notes-INITIAL_FORMS": "0", "notes-MIN_NUM_FORMS": "0",
-            "notes-MAX_NUM_FORMS": "1000", "notes-0-text": "Oddzwonić w poniedziałek z wyceną.",
-            "notes-0-call": str(call.pk), "_continue": "1"}  # fmt: skip
+    form = {
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-MIN_NUM_FORMS": "0",
+        "notes-MAX_NUM_FORMS": "1000",
+        "notes-0-text": "Oddzwonić w poniedziałek z wyceną.",
+        "notes-0-call": str(call.pk),
+        "_continue": "1",
+    }
     for inline in ("recordings", "events"):  # the read-only inlines' management forms, as the page sends them
-        form |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0", f"{inline}-MIN_NUM_FORMS": "0",
-                 f"{inline}-MAX_NUM_FORMS": "0"}  # fmt: skip
+        form |= {
+            f"{inline}-TOTAL_FORMS": "0",
+            f"{inline}-INITIAL_FORMS": "0",
+            f"{inline}-MIN_NUM_FORMS": "0",
+            f"{inline}-MAX_NUM_FORMS": "0",
+        }
     response = client_for.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     note = call.notes.get()
@@ -148,10 +176,12 @@ def test_staff_add_a_note_to_a_call_in_the_admin_and_cannot_edit_it_later(client
 
 
 def test_the_call_history_finds_a_number_written_any_usual_way(client_for: Client):
-    mine = Call.objects.create(channel_id="2.1", direction="inbound", caller="+48601234567",
-                               called="+48221234567", started_at=timezone.now())  # fmt: skip
-    Call.objects.create(channel_id="2.2", direction="inbound", caller="+48601234568", called="+48221234567",
-                        started_at=timezone.now())  # fmt: skip
+    mine = Call.objects.create(
+        channel_id="2.1", direction="inbound", caller="+48601234567", called="+48221234567", started_at=timezone.now()
+    )
+    Call.objects.create(
+        channel_id="2.2", direction="inbound", caller="+48601234568", called="+48221234567", started_at=timezone.now()
+    )
     page = client_for.get("/admin/pbx/call/", {"q": "0048 601 234 567"}).content.decode()
     assert f"/admin/pbx/call/{mine.pk}/change/" in page and "+48601234568" not in page
     other = client_for.get("/admin/pbx/call/", {"q": "2.2"}).content.decode()  # not a number: the usual search

@@ -29,13 +29,37 @@ OFFERED = {
     ("compliance.DataSubjectRequest", "export_zip"): {DPO},
     ("compliance.ProcessingPurpose", "delete_selected"): {DPO},
     ("numbers.CompanyNumber", "delete_selected"): {OFFICE},
-    **{("numbers.PortingRequest", move): {OFFICE} for move in (
-        "accept", "complete", "delete_selected", "reject", "schedule", "submit", "to_draft", "validate", "withdraw")},
+    **{
+        ("numbers.PortingRequest", move): {OFFICE}
+        for move in (
+            "accept",
+            "complete",
+            "delete_selected",
+            "reject",
+            "schedule",
+            "submit",
+            "to_draft",
+            "validate",
+            "withdraw",
+        )
+    },
     ("pbx.CallbackTask", "call_back"): {OFFICE, AGENT},
     ("pbx.CallbackTask", "delete_selected"): {OFFICE},
-    **{(f"pbx.{model}", "delete_selected"): {OFFICE} for model in (
-        "CallingPolicy", "Destination", "DutyShift", "Extension", "Menu", "Prompt", "Queue", "Scenario", "Schedule",
-        "WeeklyDuty")},
+    **{
+        (f"pbx.{model}", "delete_selected"): {OFFICE}
+        for model in (
+            "CallingPolicy",
+            "Destination",
+            "DutyShift",
+            "Extension",
+            "Menu",
+            "Prompt",
+            "Queue",
+            "Scenario",
+            "Schedule",
+            "WeeklyDuty",
+        )
+    },
     ("pbx.Extension", "deactivate"): {OFFICE},
     ("pbx.Extension", "new_passwords"): {OFFICE},
     ("pbx.Extension", "reactivate"): {OFFICE},
@@ -47,7 +71,7 @@ OFFERED = {
     ("security.TollFraudAlert", "mark_seen"): {OFFICE},
     ("api.ApiToken", "revoke"): set(),  # the superuser's: tokens act with their owner's rights
     ("api.WebhookDelivery", "resend"): set(),
-}  # fmt: skip
+}
 
 
 def member_of(role: str) -> User:
@@ -101,8 +125,10 @@ def held_recording(tmp_path) -> Recording:
 def test_only_the_dpo_role_releases_or_places_a_legal_hold(held_recording, role):
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), member_of(role))
     for action in ("release_hold", "place_hold"):
-        client.post("/admin/recordings/recording/", {"action": action, "_selected_action": [held_recording.pk],
-                                                     "reason": "inny powód"})  # fmt: skip
+        client.post(
+            "/admin/recordings/recording/",
+            {"action": action, "_selected_action": [held_recording.pk], "reason": "inny powód"},
+        )
     held_recording.refresh_from_db()
     assert held_recording.hold_reason == "spór"
 
@@ -132,8 +158,9 @@ def two_agents() -> dict[str, tuple[User, Extension, CallbackTask]]:
         user.groups.add(Group.objects.get(name=AGENT))
         extension, _ = do_create_extension(number, role_user.title())
         Extension.objects.filter(pk=extension.pk).update(user=user)
-        task = CallbackTask.objects.create(number="+48601234567", reason="no_answer", requested_at=timezone.now(),
-                                           assigned_to=extension)  # fmt: skip
+        task = CallbackTask.objects.create(
+            number="+48601234567", reason="no_answer", requested_at=timezone.now(), assigned_to=extension
+        )
         people[role_user] = (User.objects.get(pk=user.pk), extension, task)
     return people
 

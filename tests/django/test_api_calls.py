@@ -52,8 +52,12 @@ class TestCalls:
         assert {c["id"] for c in everything["results"]} == {str(sales.pk), str(service.pk)}
         assert [c["id"] for c in api(firm["anna"]).get("/api/calls/").json()["results"]] == [str(sales.pk)]
         row = next(c for c in everything["results"] if c["id"] == str(sales.pk))
-        assert (row["queue"], row["staff"], row["caller"], row["outcome"]) == ("Sprzedaż", ["101"], CUSTOMER,
-                                                                             "in_progress")  # fmt: skip
+        assert (row["queue"], row["staff"], row["caller"], row["outcome"]) == (
+            "Sprzedaż",
+            ["101"],
+            CUSTOMER,
+            "in_progress",
+        )
         assert api(firm["anna"]).get(f"/api/calls/{service.pk}/").status_code == 404
 
     def test_filters_by_number_date_outcome_and_queue(self, firm, basia):  # noqa: F811
@@ -132,11 +136,14 @@ class TestCallbacks:
         assert seen == {str(mine.pk), str(free.pk)}
 
     def test_calling_back_when_asterisk_is_down_says_so_and_changes_nothing(self, firm, basia):  # noqa: F811
-        task = CallbackTask.objects.create(number=CUSTOMER, reason="no_answer", requested_at=T0,
-                                           assigned_to=Extension.objects.get(number="101"))  # fmt: skip
+        task = CallbackTask.objects.create(
+            number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=Extension.objects.get(number="101")
+        )
         response = api(basia).post(f"/api/callbacks/{task.pk}/call/", {}, format="json")
-        assert (response.status_code, response.json()) == (503, {"error": "Asterisk cannot be reached; try again "
-                                                                           "in a moment."})  # fmt: skip
+        assert (response.status_code, response.json()) == (
+            503,
+            {"error": "Asterisk cannot be reached; try again in a moment."},
+        )
         task.refresh_from_db()
         assert task.status == "open"
 
@@ -151,8 +158,9 @@ class TestCallbacks:
         assert not CallbackTask.objects.exists()
 
     def test_click_to_call_rings_your_extension_and_calls_the_customer_from_the_office(self, firm, fake_ari):  # noqa: F811
-        response = api(firm["anna"]).post("/api/click-to-call", {"extension": "101", "number": "601 234 567"},
-                                          format="json")  # fmt: skip
+        response = api(firm["anna"]).post(
+            "/api/click-to-call", {"extension": "101", "number": "601 234 567"}, format="json"
+        )
         assert response.status_code == 202, response.content
         task = CallbackTask.objects.get()
         assert (response.json()["id"], task.status, task.number) == (str(task.pk), "dialling", CUSTOMER)
@@ -162,8 +170,9 @@ class TestCallbacks:
         assert AuditEntry.objects.filter(action="callback.click_to_call", target=f"callback:{task.pk}").exists()
 
     def test_calling_back_rings_the_assignee_and_marks_the_task_dialling(self, firm, basia, fake_ari):  # noqa: F811
-        task = CallbackTask.objects.create(number=CUSTOMER, reason="no_answer", requested_at=T0,
-                                           assigned_to=Extension.objects.get(number="101"))  # fmt: skip
+        task = CallbackTask.objects.create(
+            number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=Extension.objects.get(number="101")
+        )
         response = api(basia).post(f"/api/callbacks/{task.pk}/call/", {}, format="json")
         assert (response.status_code, response.json()["status"]) == (202, "dialling")
         [(query, _)] = fake_ari.sent("POST", "channels")
@@ -210,9 +219,11 @@ class TestDataSubjectRequests:
         sales, _ = firm["calls"]
         CallNote.objects.create(call=sales, author_name="anna", text="Prosi o kontakt mailowy.")
         client = api(dpo)
-        created = client.post("/api/data-subject-requests/", {"kind": "erasure", "number": "601 234 567",
-                                                              "requester": "Jan Klient", "received_on": "2026-11-20"},
-                              format="json")  # fmt: skip
+        created = client.post(
+            "/api/data-subject-requests/",
+            {"kind": "erasure", "number": "601 234 567", "requester": "Jan Klient", "received_on": "2026-11-20"},
+            format="json",
+        )
         assert created.status_code == 201, created.content
         assert (created.json()["number"], created.json()["due_on"]) == (CUSTOMER, "2026-12-20")
         dsr = created.json()["id"]

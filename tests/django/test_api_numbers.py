@@ -16,9 +16,15 @@ from compliance.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 IN_A_MONTH = next_working_day(date.today() + timedelta(days=30))
-ACME = {"subscriber_type": "company", "subscriber_name": "ACME sp. z o.o.", "nip": "5261040828",
-        "address": "ul. Prosta 1, 00-001 Warszawa", "current_operator": "Orange",
-        "requested_date": IN_A_MONTH.isoformat(), "numbers": ["22 555 12 34"]}  # fmt: skip
+ACME = {
+    "subscriber_type": "company",
+    "subscriber_name": "ACME sp. z o.o.",
+    "nip": "5261040828",
+    "address": "ul. Prosta 1, 00-001 Warszawa",
+    "current_operator": "Orange",
+    "requested_date": IN_A_MONTH.isoformat(),
+    "numbers": ["22 555 12 34"],
+}
 ALL = ["numbers:read", "numbers:write", "porting:read", "porting:write"]
 
 
@@ -49,9 +55,16 @@ class TestNumbers:
         response = crm(office_manager).post("/api/numbers/", {"e164": "0048 22 123-45-67", "label": "Biuro"})
         assert response.status_code == 201, response.content
         number = CompanyNumber.objects.get()
-        assert response.json() == {"id": number.pk, "e164": "+48221234567", "label": "Biuro",
-                                   "kind": "geographic", "status": "active", "scenario": None, "is_main": False,
-                                   "routable": True}  # fmt: skip
+        assert response.json() == {
+            "id": number.pk,
+            "e164": "+48221234567",
+            "label": "Biuro",
+            "kind": "geographic",
+            "status": "active",
+            "scenario": None,
+            "is_main": False,
+            "routable": True,
+        }
         entry = AuditEntry.objects.get(action="config.add")
         assert (entry.actor, entry.target) == ("basia (token crm)", f"numbers.companynumber:{number.pk}")
 
@@ -110,9 +123,9 @@ class TestNumbers:
 
 class TestPorting:
     def test_creation_returns_the_problems_deadlines_and_advice(self, office_manager):
-        response = crm(office_manager).post("/api/porting-requests/", {**ACME, "nip": "5261040829",
-                                                                      "name_on_record": "ACME SP. Z O.O."},
-                                            format="json")  # fmt: skip
+        response = crm(office_manager).post(
+            "/api/porting-requests/", {**ACME, "nip": "5261040829", "name_on_record": "ACME SP. Z O.O."}, format="json"
+        )
         assert response.status_code == 201, response.content
         body = response.json()
         assert (body["state"], body["numbers"]) == ("draft", ["+48225551234"])
@@ -120,24 +133,27 @@ class TestPorting:
             "NIP '5261040829' is not valid: The number's checksum or check digit is invalid."
         ]
         assert body["findings"]["warnings"][0].startswith("The name differs from the operator's record")
-        assert [d["what"] for d in body["deadlines"]] == ["last day to withdraw", "porting date",
-                                                          "number working here"]  # fmt: skip
+        assert [d["what"] for d in body["deadlines"]] == ["last day to withdraw", "porting date", "number working here"]
         assert body["advice"][0].startswith("Do not terminate your contract")
         assert CompanyNumber.objects.get(e164="+48225551234").status == "porting_in"
 
     def test_bad_fields_are_named_and_nothing_is_written(self, office_manager):
         client = crm(office_manager)
-        response = client.post("/api/porting-requests/", {**ACME, "numbers": ["22 555 12 34", "999"],
-                                                          "subscriber_type": "alien", "requested_date": "soon"},
-                               format="json")  # fmt: skip
+        response = client.post(
+            "/api/porting-requests/",
+            {**ACME, "numbers": ["22 555 12 34", "999"], "subscriber_type": "alien", "requested_date": "soon"},
+            format="json",
+        )
         assert response.status_code == 400
         fields = response.json()["fields"]
         assert set(fields) == {"numbers", "subscriber_type", "requested_date"}
         assert fields["subscriber_type"] == ['"alien" is not a valid choice.']
         CompanyNumber.objects.create(e164="+48225551234", status="active")
         in_use = client.post("/api/porting-requests/", ACME, format="json")
-        assert (in_use.status_code, in_use.json()) == (409, {"error": "+48225551234 is already an active company "
-                                                                       "number here."})  # fmt: skip
+        assert (in_use.status_code, in_use.json()) == (
+            409,
+            {"error": "+48225551234 is already an active company number here."},
+        )
         assert not PortingRequest.objects.exists()
 
     def test_the_flow_to_completion_makes_the_number_active(self, office_manager):
@@ -158,8 +174,14 @@ class TestPorting:
         actions = list(
             AuditEntry.objects.filter(action__startswith="porting.").order_by("seq").values_list("action", flat=True)
         )
-        assert actions == ["porting.create", "porting.validated", "porting.submitted", "porting.accepted",
-                           "porting.scheduled", "porting.completed"]  # fmt: skip
+        assert actions == [
+            "porting.create",
+            "porting.validated",
+            "porting.submitted",
+            "porting.accepted",
+            "porting.scheduled",
+            "porting.completed",
+        ]
 
     def test_refused_moves_say_why_and_change_nothing(self, office_manager):
         client = crm(office_manager)
@@ -197,8 +219,10 @@ class TestPorting:
         }
         client.post(f"{url}move/", {"to": "validated"}, format="json")
         late = client.patch(url, {"current_operator": "Play"}, format="json")
-        assert (late.status_code, late.json()) == (409, {"error": "Only a draft can be edited; this request is "
-                                                                  "validated."})  # fmt: skip
+        assert (late.status_code, late.json()) == (
+            409,
+            {"error": "Only a draft can be edited; this request is validated."},
+        )
         assert PortingRequest.objects.get().current_operator == "Orange"
 
     def test_open_requests_are_listed_by_state(self, office_manager):
@@ -206,8 +230,9 @@ class TestPorting:
         client.post("/api/porting-requests/", ACME, format="json")
         client.post("/api/porting-requests/", {**ACME, "numbers": ["22 555 12 36"]}, format="json")
         first = PortingRequest.objects.order_by("pk").first()
-        client.post(f"/api/porting-requests/{first.pk}/move/", {"to": "withdrawn", "reason": "changed our mind"},
-                    format="json")  # fmt: skip
+        client.post(
+            f"/api/porting-requests/{first.pk}/move/", {"to": "withdrawn", "reason": "changed our mind"}, format="json"
+        )
         assert client.get("/api/porting-requests/", {"state": "open"}).json()["count"] == 1
         assert client.get("/api/porting-requests/", {"state": "withdrawn"}).json()["results"][0]["reason"] == (
             "changed our mind"

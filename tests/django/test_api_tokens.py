@@ -62,8 +62,10 @@ def test_a_revoked_or_tampered_token_gets_the_same_answer_as_an_unknown_one(mana
 def test_a_token_without_the_scope_is_refused_by_name(manager):
     _, token = do_create_token("reader", manager, ["numbers:read"], actor="test")
     response = bearer(token).post("/api/numbers/", {"e164": "22 123 45 67"})
-    assert (response.status_code, response.json()) == (403, {"error": "This token does not have the scope "
-                                                                      "numbers:write."})  # fmt: skip
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": "This token does not have the scope numbers:write."},
+    )
     assert bearer(token).get("/api/porting-requests/").json() == {
         "error": "This token does not have the scope porting:read."
     }
@@ -73,8 +75,10 @@ def test_a_token_is_never_wider_than_its_users_role():
     agent = User.objects.create_user("jan", password="Jan-Long-Password-1")
     _, token = do_create_token("helpdesk", agent, ["numbers:read", "numbers:write"], actor="test")
     response = bearer(token).get("/api/numbers/")
-    assert (response.status_code, response.json()) == (403, {"error": "Your role does not allow this (needs "
-                                                                      "numbers.view_companynumber)."})  # fmt: skip
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": "Your role does not allow this (needs numbers.view_companynumber)."},
+    )
 
 
 def test_an_inactive_user_s_token_stops_working(manager):
@@ -109,8 +113,9 @@ def test_list_and_revoke_from_the_command(manager, capsys):
 
 def test_the_admin_creates_a_token_and_shows_it_once(manager, client):
     signed_in(client, manager)
-    response = client.post("/admin/api/apitoken/add/", {"name": "crm", "user": manager.pk,
-                                                        "scopes": ["numbers:read"]}, follow=True)  # fmt: skip
+    response = client.post(
+        "/admin/api/apitoken/add/", {"name": "crm", "user": manager.pk, "scopes": ["numbers:read"]}, follow=True
+    )
     shown = [str(m) for m in response.context["messages"]]
     row = ApiToken.objects.get()
     token = next(m for m in shown if "ctr_" in m).split(": ")[-1]

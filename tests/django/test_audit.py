@@ -113,13 +113,16 @@ def test_configuration_changes_in_the_admin_are_in_the_audit_log():
     assert verify_chain() is None
 
 
-@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
-    (0, "203.0.113.7", "127.0.0.1"),  # no proxy: the header is anyone's to write, and ignored
-    (1, "203.0.113.7", "203.0.113.7"),  # one proxy, which appended the client's address
-    (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the client wrote the first one itself
-    (2, "203.0.113.7, 10.0.0.2", "203.0.113.7"),  # two proxies
-    (2, "203.0.113.7", "127.0.0.1"),  # fewer entries than proxies: not trusted
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.7", "127.0.0.1"),  # no proxy: the header is anyone's to write, and ignored
+        (1, "203.0.113.7", "203.0.113.7"),  # one proxy, which appended the client's address
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the client wrote the first one itself
+        (2, "203.0.113.7, 10.0.0.2", "203.0.113.7"),  # two proxies
+        (2, "203.0.113.7", "127.0.0.1"),  # fewer entries than proxies: not trusted
+    ],
+)
 def test_behind_the_proxy_the_audit_log_names_the_client_not_the_proxy(manager, settings, proxies, forwarded, expected):
     from django.test import Client
 

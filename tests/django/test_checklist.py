@@ -32,8 +32,9 @@ def test_each_problem_is_reported_with_a_fix(settings, tmp_path):
     settings.RECORDING_MASTER_KEY = ""
     settings.DEBUG = True
     prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
-    ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=1, announcement=prompt,
-                                     notice_text="...")  # fmt: skip
+    ProcessingPurpose.objects.create(
+        name="Jakość", legal_basis="6.1.f", retention_days=1, announcement=prompt, notice_text="..."
+    )
     RecordingRule.objects.create(name="Bez celu", mode="always")
     call = Call.objects.create(channel_id="1", direction="inbound", started_at=timezone.now())
     rec = do_ingest_recording(str(call.pk), "r", "wav", make_wav(tmp_path / "r.wav", 1))
@@ -41,17 +42,21 @@ def test_each_problem_is_reported_with_a_fix(settings, tmp_path):
     User.objects.create_user("ola", is_staff=True).groups.add(Group.objects.get(name="Team supervisor"))
     problems = {c.title: c.fix for c in run_checks() if not c.ok}
     assert problems == {
-        "Recordings are encrypted with a development key kept on this machine":
-            "Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe.",
-        "1 recording(s) are past their retention period":
-            "Run `python manage.py apply_retention --apply` (schedule it daily).",
+        "Recordings are encrypted with a development key kept on this machine": (
+            "Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe."
+        ),
+        "1 recording(s) are past their retention period": (
+            "Run `python manage.py apply_retention --apply` (schedule it daily)."
+        ),
         "Recording rules without a purpose: Bez celu": "Give each rule a processing purpose, or set it to never.",
-        "Purposes without a published notice: Jakość":
-            "Publish the art. 13 notice (e.g. on the website) and give its address.",
-        "Can listen but has not set up two-factor login yet: ola":
+        "Purposes without a published notice: Jakość": (
+            "Publish the art. 13 notice (e.g. on the website) and give its address."
+        ),
+        "Can listen but has not set up two-factor login yet: ola": (
             "They are asked for it at their next admin login (an authenticator app); until then they reach no "
-            "recording.",
-    }  # fmt: skip
+            "recording."
+        ),
+    }
 
 
 def test_only_the_dpo_opens_the_checklist():

@@ -88,8 +88,9 @@ def test_a_hostile_value_written_past_the_forms_never_changes_the_sections(offic
 def test_the_extension_form_refuses_a_name_with_config_syntax(manager: User, value):
     anna, _ = do_create_extension("101", "Anna")
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
-    page = client.post(f"/admin/pbx/extension/{anna.pk}/change/", {"number": "101", "display_name": value,
-                                                                    "kind": "softphone"})  # fmt: skip
+    page = client.post(
+        f"/admin/pbx/extension/{anna.pk}/change/", {"number": "101", "display_name": value, "kind": "softphone"}
+    )
     assert page.status_code == 200 and page.context["adminform"].form.errors["display_name"]
     assert Extension.objects.get().display_name == "Anna"
 

@@ -113,8 +113,9 @@ def test_a_renamed_extension_shows_its_new_name(office, config_dir, three):
 
 
 def test_a_failed_reload_is_said_plainly_and_the_change_stands(office, config_dir, three):
-    page = office.post("/admin/pbx/extension/", {"action": "deactivate", "_selected_action": [three["101"].pk]},
-                       follow=True)  # fmt: skip
+    page = office.post(
+        "/admin/pbx/extension/", {"action": "deactivate", "_selected_action": [three["101"].pk]}, follow=True
+    )
     texts = [str(m) for m in page.context["messages"]]
     assert any(t.startswith("Saved, but Asterisk has not picked it up yet:") for t in texts), texts
     assert Extension.objects.get(number="101").active is False
@@ -132,8 +133,9 @@ def test_deleting_company_numbers_in_the_admin_pushes_the_config(office, config_
     pushes: list[bool] = []
     monkeypatch.setattr("pbx.asterisk_config.apply_config", lambda **kw: pushes.append(True))
     ids = [str(n.pk) for n in numbers]
-    page = office.post("/admin/numbers/companynumber/", {"action": "delete_selected", "_selected_action": ids,
-                                                         "post": "yes"})  # fmt: skip
+    page = office.post(
+        "/admin/numbers/companynumber/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
     assert page.status_code == 302 and not CompanyNumber.objects.exists() and pushes == [True]
     assert AuditEntry.objects.filter(action="config.delete", target__startswith="numbers.companynumber").count() == 2
 
@@ -166,14 +168,22 @@ def test_the_admin_refuses_a_recording_rule_no_call_can_meet(office, direction, 
     from recordings.models import RecordingRule
 
     prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
-    purpose = ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=30,
-                                               announcement=prompt, notice_text="Nagrywamy.")  # fmt: skip
+    purpose = ProcessingPurpose.objects.create(
+        name="Jakość", legal_basis="6.1.f", retention_days=30, announcement=prompt, notice_text="Nagrywamy."
+    )
     values = {
         "destination": Destination.objects.create(name="Reklamacje", kind="voicemail", seconds=30).pk,
         "company_number": CompanyNumber.objects.create(e164="+48221234567", label="Biuro").pk,
     }
-    form = {"name": "Zła", "priority": 1, "direction": direction, "mode": "always", "purpose": purpose.pk,
-            "objection_key": "9", field: values[field]}  # fmt: skip
+    form = {
+        "name": "Zła",
+        "priority": 1,
+        "direction": direction,
+        "mode": "always",
+        "purpose": purpose.pk,
+        "objection_key": "9",
+        field: values[field],
+    }
     page = office.post("/admin/recordings/recordingrule/add/", form)
     assert page.status_code == 200 and message in page.content.decode()
     assert not RecordingRule.objects.exists()
@@ -189,13 +199,17 @@ def test_the_admin_refuses_a_recording_rule_no_call_can_meet(office, direction, 
 )
 def test_forward_targets_and_plan_b_mobiles_pass_the_guard_when_saved(office, number, why, settings):
     settings.FORWARD_COUNTRIES = ["DE"]
-    page = office.post("/admin/pbx/destination/add/", {"name": "Komórka", "kind": "external", "external_number": number,
-                                                       "seconds": 30})  # fmt: skip
+    page = office.post(
+        "/admin/pbx/destination/add/", {"name": "Komórka", "kind": "external", "external_number": number, "seconds": 30}
+    )
     assert page.status_code == 200 and f"Calls cannot be forwarded there: {why}." in page.content.decode()
-    page = office.post("/admin/pbx/extension/add/", {"number": "104", "display_name": "Jan", "kind": "softphone",
-                                                     "mobile": number})  # fmt: skip
+    page = office.post(
+        "/admin/pbx/extension/add/", {"number": "104", "display_name": "Jan", "kind": "softphone", "mobile": number}
+    )
     assert page.status_code == 200 and f"Calls cannot be forwarded there: {why}." in page.content.decode()
     assert not Extension.objects.filter(number="104").exists()
-    ok = office.post("/admin/pbx/destination/add/", {"name": "Niemcy", "kind": "external",
-                                                     "external_number": "+4915112345678", "seconds": 30})  # fmt: skip
+    ok = office.post(
+        "/admin/pbx/destination/add/",
+        {"name": "Niemcy", "kind": "external", "external_number": "+4915112345678", "seconds": 30},
+    )
     assert ok.status_code == 302

@@ -20,15 +20,20 @@ NOON = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)  # 12:00 in Warsaw
 
 
 def inbound(key: str, at: datetime, outcome: str, queue: str = "", wait: float | None = None) -> None:
-    facts: list[c.Fact] = [c.CallStarted(key, call_key=key, at=at, direction="inbound", caller="+48601234567",
-                                         called="+48221234567", sip_call_id="")]  # fmt: skip
+    facts: list[c.Fact] = [
+        c.CallStarted(
+            key, call_key=key, at=at, direction="inbound", caller="+48601234567", called="+48221234567", sip_call_id=""
+        )
+    ]
     if queue:
         facts.append(c.CallStep(key, call_key=key, at=at, kind="ring_queue", detail={"queue": queue}))
     if wait is not None:
-        facts.append(c.CallStep(key, call_key=key, at=at + timedelta(seconds=wait), kind="connected",
-                                detail={"target": "101"}))  # fmt: skip
-    facts.append(c.CallEnded(key, call_key=key, at=at + timedelta(seconds=60), outcome=outcome, cause=16,
-                             cause_text=""))  # fmt: skip
+        facts.append(
+            c.CallStep(key, call_key=key, at=at + timedelta(seconds=wait), kind="connected", detail={"target": "101"})
+        )
+    facts.append(
+        c.CallEnded(key, call_key=key, at=at + timedelta(seconds=60), outcome=outcome, cause=16, cause_text="")
+    )
     do_apply_facts(facts)
 
 

@@ -53,10 +53,20 @@ def test_compose_refuses_to_start_without_the_database_password(tmp_path):
 
 
 def test_the_example_environment_names_every_secret_production_needs():
-    names = {line.split("=", 1)[0] for line in (DOCKER / "env.example").read_text().splitlines() if "=" in line
-             and not line.startswith("#")}  # fmt: skip
-    assert {"DJANGO_SECRET_KEY", "ARI_PASSWORD", "RECORDING_MASTER_KEY", "POSTGRES_PASSWORD", "TLS_CERT_FILE",
-            "TLS_KEY_FILE", "DJANGO_ALLOWED_HOSTS"} <= names  # fmt: skip
+    names = {
+        line.split("=", 1)[0]
+        for line in (DOCKER / "env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert {
+        "DJANGO_SECRET_KEY",
+        "ARI_PASSWORD",
+        "RECORDING_MASTER_KEY",
+        "POSTGRES_PASSWORD",
+        "TLS_CERT_FILE",
+        "TLS_KEY_FILE",
+        "DJANGO_ALLOWED_HOSTS",
+    } <= names
 
 
 @pytest.mark.django_db

@@ -42,24 +42,33 @@ JAN = "+48601234567"
 @pytest.fixture
 def history(tmp_path: Path) -> dict[str, object]:
     prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
-    purpose = ProcessingPurpose.objects.create(name="Reklamacje", legal_basis="6.1.f", retention_days=90,
-                                               announcement=prompt, notice_text="Nagrywamy reklamacje.")  # fmt: skip
+    purpose = ProcessingPurpose.objects.create(
+        name="Reklamacje",
+        legal_basis="6.1.f",
+        retention_days=90,
+        announcement=prompt,
+        notice_text="Nagrywamy reklamacje.",
+    )
     now = timezone.now()
     first = Call.objects.create(channel_id="1", direction="inbound", caller=JAN, called="+48221234567", started_at=now)
     second = Call.objects.create(channel_id="2", direction="outbound", caller="101", called=JAN, started_at=now)
-    Call.objects.create(channel_id="3", direction="inbound", caller="+48600000000", called="+48221234567",
-                        started_at=now)  # fmt: skip
+    Call.objects.create(
+        channel_id="3", direction="inbound", caller="+48600000000", called="+48221234567", started_at=now
+    )
     one = do_ingest_recording(str(first.pk), "r1", "wav", make_wav(tmp_path / "a.wav", 1), purpose_id=purpose.pk)
     two = do_ingest_recording(str(second.pk), "r2", "wav", make_wav(tmp_path / "b.wav", 2))
     CallbackTask.objects.create(call=first, number=JAN, reason="requested", requested_at=now)
     return {"recordings": [one, two], "plain": [(tmp_path / "a.wav").read_bytes(), (tmp_path / "b.wav").read_bytes()]}
 
 
-@pytest.mark.parametrize(("received", "extended", "due"), [
-    (date(2026, 1, 31), False, date(2026, 2, 28)),
-    (date(2026, 11, 23), False, date(2026, 12, 23)),
-    (date(2026, 11, 23), True, date(2027, 2, 23)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("received", "extended", "due"),
+    [
+        (date(2026, 1, 31), False, date(2026, 2, 28)),
+        (date(2026, 11, 23), False, date(2026, 12, 23)),
+        (date(2026, 11, 23), True, date(2027, 2, 23)),
+    ],
+)
 def test_the_deadline_is_one_month_or_three_when_extended(received, extended, due):
     request = DataSubjectRequest(kind="access", number=JAN, requester="Jan", received_on=received, extended=extended)
     assert request.due_on == due
@@ -73,8 +82,17 @@ def test_the_export_holds_decrypted_recordings_calls_callbacks_purposes_and_a_ma
     archive = zipfile.ZipFile(out)
     recordings = history["recordings"]
     names = sorted(archive.namelist())
-    assert names == sorted(["calls.csv", "notes.csv", "callbacks.csv", "purposes.json", "manifest.json",
-                            f"recordings/{recordings[0].pk}.wav", f"recordings/{recordings[1].pk}.wav"])  # fmt: skip
+    assert names == sorted(
+        [
+            "calls.csv",
+            "notes.csv",
+            "callbacks.csv",
+            "purposes.json",
+            "manifest.json",
+            f"recordings/{recordings[0].pk}.wav",
+            f"recordings/{recordings[1].pk}.wav",
+        ]
+    )
     assert archive.read(f"recordings/{recordings[0].pk}.wav") == history["plain"][0]
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["number"] == JAN
@@ -126,10 +144,12 @@ def dpo_client() -> Client:
 
 
 def test_the_dpo_exports_a_request_from_the_admin_as_a_zip(history):
-    request = DataSubjectRequest.objects.create(kind="access", number=JAN, requester="Jan Kowalski",
-                                                received_on=date(2026, 11, 20))  # fmt: skip
-    response = dpo_client().post("/admin/compliance/datasubjectrequest/",
-                                 {"action": "export_zip", "_selected_action": [request.pk]})  # fmt: skip
+    request = DataSubjectRequest.objects.create(
+        kind="access", number=JAN, requester="Jan Kowalski", received_on=date(2026, 11, 20)
+    )
+    response = dpo_client().post(
+        "/admin/compliance/datasubjectrequest/", {"action": "export_zip", "_selected_action": [request.pk]}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="dsar-48601234567.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -141,12 +161,16 @@ def test_the_dpo_exports_a_request_from_the_admin_as_a_zip(history):
 def test_the_dpo_carries_out_an_erasure_from_the_admin_and_the_request_records_why(history):
     held, erasable = history["recordings"]
     do_set_legal_hold(held, dpo("prawnik"), "spór sądowy")
-    request = DataSubjectRequest.objects.create(kind="erasure", number=JAN, requester="Jan Kowalski",
-                                                received_on=date(2026, 11, 20))  # fmt: skip
-    access = DataSubjectRequest.objects.create(kind="access", number=JAN, requester="Jan",
-                                               received_on=date(2026, 11, 20))  # fmt: skip
-    dpo_client().post("/admin/compliance/datasubjectrequest/",
-                      {"action": "carry_out_erasure", "_selected_action": [request.pk, access.pk]})  # fmt: skip
+    request = DataSubjectRequest.objects.create(
+        kind="erasure", number=JAN, requester="Jan Kowalski", received_on=date(2026, 11, 20)
+    )
+    access = DataSubjectRequest.objects.create(
+        kind="access", number=JAN, requester="Jan", received_on=date(2026, 11, 20)
+    )
+    dpo_client().post(
+        "/admin/compliance/datasubjectrequest/",
+        {"action": "carry_out_erasure", "_selected_action": [request.pk, access.pk]},
+    )
     request.refresh_from_db()
     assert request.status == "done"
     # Written in the language of the person who carried it out: the admin's default, Polish.

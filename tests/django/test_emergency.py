@@ -33,11 +33,20 @@ def config_dir(settings, tmp_path):
 
 def emergency_call(number: str = "112") -> str:
     key = str(uuid.uuid4())
-    do_apply_facts([
-        c.CallStarted("1.1", call_key=key, at=AT, direction="outbound", caller="101", called=number, sip_call_id="x"),
-        c.CallStep("1.1", call_key=key, at=AT, kind="emergency_call",
-                   detail={"extension": "101", "number": number, "shown": "+48221234567", "over_tls": True}),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                "1.1", call_key=key, at=AT, direction="outbound", caller="101", called=number, sip_call_id="x"
+            ),
+            c.CallStep(
+                "1.1",
+                call_key=key,
+                at=AT,
+                kind="emergency_call",
+                detail={"extension": "101", "number": number, "shown": "+48221234567", "over_tls": True},
+            ),
+        ]
+    )
     return key
 
 
@@ -46,8 +55,11 @@ def test_an_emergency_call_is_kept_and_e_mailed_to_the_office_managers(manager: 
     key = emergency_call("998")
     emergency = EmergencyCall.objects.get()
     assert (str(emergency.call_id), emergency.extension, emergency.number, emergency.shown) == (
-        key, "101", "998", "+48221234567"
-    )  # fmt: skip
+        key,
+        "101",
+        "998",
+        "+48221234567",
+    )
     assert [m.subject for m in mail.outbox] == ["Centrala: emergency call to 998 from 101 Anna Nowak"]
     assert mail.outbox[0].to == ["ola@firma.test"]
     assert "2026-11-23 21:05 extension 101 (Anna Nowak) called 998 (fire brigade)" in mail.outbox[0].body
@@ -89,17 +101,28 @@ def test_the_dialplan_places_every_emergency_number_itself_when_the_app_cannot()
         assert f"exten => +48{number},1,Goto(from-phones,{number},1)" in dialplan
     fallback = dialplan[dialplan.index("[emergency-fallback]") :]
     assert "Dial(PJSIP/${EXTEN}@carrier,600)" in fallback and "CALLERID(all)=<${CENTRALA_CALLER_ID}>" in fallback
-    caller_ids = dict(re.findall(r"^\[(\d+)\]\ntype = endpoint(?:\n.*)*?\nset_var = CENTRALA_CALLER_ID=(\S*)",
-                                 files["pjsip.conf"], flags=re.M))  # fmt: skip
+    caller_ids = dict(
+        re.findall(
+            r"^\[(\d+)\]\ntype = endpoint(?:\n.*)*?\nset_var = CENTRALA_CALLER_ID=(\S*)",
+            files["pjsip.conf"],
+            flags=re.M,
+        )
+    )
     assert caller_ids == {"101": "+48221234599", "102": "+48221234567"}
 
 
 def test_a_company_number_keeps_the_address_for_emergency_services(manager: User):
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
-    page = client.post("/admin/numbers/companynumber/add/", {
-        "e164": "+48221234567", "label": "Biuro", "status": "active", "is_main": "on",
-        "emergency_address": "ul. Prosta 1, 00-001 Warszawa",
-    })  # fmt: skip
+    page = client.post(
+        "/admin/numbers/companynumber/add/",
+        {
+            "e164": "+48221234567",
+            "label": "Biuro",
+            "status": "active",
+            "is_main": "on",
+            "emergency_address": "ul. Prosta 1, 00-001 Warszawa",
+        },
+    )
     assert page.status_code == 302, page.content.decode()[-2000:]
     assert CompanyNumber.objects.get().emergency_address == "ul. Prosta 1, 00-001 Warszawa"
     assert "ul. Prosta 1, 00-001 Warszawa" in client.get("/admin/numbers/companynumber/").content.decode()
@@ -120,8 +143,12 @@ def test_an_emergency_call_the_dialplan_placed_alone_reaches_the_office_through_
         )
     watch_once(followers[0], [], followers[1])
     emergency = EmergencyCall.objects.get()
-    assert (emergency.number, emergency.extension, emergency.shown, emergency.call) == ("112", "101", "+48221234567",
-                                                                                         None)  # fmt: skip
+    assert (emergency.number, emergency.extension, emergency.shown, emergency.call) == (
+        "112",
+        "101",
+        "+48221234567",
+        None,
+    )
     assert emergency.at == datetime(2026, 11, 23, 20, 5, 7, 123000, tzinfo=UTC)  # Asterisk writes office time
     assert "the Stasis app was not running" in mail.outbox[0].body
     watch_once(followers[0], [], followers[1])

@@ -32,27 +32,36 @@ KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f"
 def every_kind_of_fact(key: str = KEY) -> list[c.Fact]:
     ch = f"ch-{key}"
     return [
-        c.CallStarted(ch, call_key=key, at=AT, direction="inbound", caller="+48601234567", called=OFFICE,
-                      sip_call_id="abc@10.0.0.1"),
+        c.CallStarted(
+            ch,
+            call_key=key,
+            at=AT,
+            direction="inbound",
+            caller="+48601234567",
+            called=OFFICE,
+            sip_call_id="abc@10.0.0.1",
+        ),
         c.CallStep(ch, call_key=key, at=AT, kind="menu", detail={"digit": "1", "nested": {"ok": [1, None]}}),
         c.CallAnswered(ch, call_key=key, at=AT),
         c.PhoneEncryption(ch, call_key=key, at=AT, extension="101", tls=True, srtp=False),
         c.RecordingReady(ch, call_key=key, at=AT, name=f"{key}-call", fmt="wav", kind="call", purpose_id=3),
         c.CallbackRequested(ch, call_key=key, at=AT, number="+48601234567", reason="abandoned", assign_to=""),
         c.CallbackConnected(ch, call_key=key, at=AT, task_id="7"),
-        c.CallEnded(ch, call_key=key, at=AT, outcome="answered", cause=16, cause_text="Normal Clearing",
-                    hung_up_by="caller"),
-    ]  # fmt: skip
+        c.CallEnded(
+            ch, call_key=key, at=AT, outcome="answered", cause=16, cause_text="Normal Clearing", hung_up_by="caller"
+        ),
+    ]
 
 
 def a_call(key: str, outcome: str = "answered") -> list[c.Fact]:
     ch = f"ch-{key}"
     return [
-        c.CallStarted(ch, call_key=key, at=AT, direction="inbound", caller="+48601234567", called=OFFICE,
-                      sip_call_id=""),
+        c.CallStarted(
+            ch, call_key=key, at=AT, direction="inbound", caller="+48601234567", called=OFFICE, sip_call_id=""
+        ),
         c.CallStep(ch, call_key=key, at=AT, kind="announcement", detail={"media": "sound:hello-world"}),
         c.CallEnded(ch, call_key=key, at=AT, outcome=outcome, cause=16, cause_text="", hung_up_by="caller"),
-    ]  # fmt: skip
+    ]
 
 
 def test_every_fact_type_survives_the_spool_unchanged():
@@ -234,8 +243,13 @@ def test_the_whole_configuration_survives_the_snapshot_and_nothing_else_is_read_
     people = {**office.people, "101": dataclasses.replace(office.people["101"], policy=travel)}
     rule = s.RecordingRule("R", "always", direction="inbound", purpose_id=3, announcement="sound:x")
     shifts = (s.Shift("101", datetime(2026, 12, 24, 7, 0, tzinfo=UTC), datetime(2026, 12, 24, 15, 0, tzinfo=UTC)),)
-    full = dataclasses.replace(office, people=people, recording_rules=(rule,), days_off=frozenset({office_day()}),
-                               rota=dataclasses.replace(office.rota, shifts=shifts))  # fmt: skip
+    full = dataclasses.replace(
+        office,
+        people=people,
+        recording_rules=(rule,),
+        days_off=frozenset({office_day()}),
+        rota=dataclasses.replace(office.rota, shifts=shifts),
+    )
     snapshot = DirectorySnapshot(tmp_path / "spool" / "directory.json")
     snapshot.save(full)
     assert DirectorySnapshot(snapshot.path).load() == full
@@ -255,8 +269,15 @@ def office_day():  # type: ignore[no-untyped-def]
 def test_the_spool_and_the_snapshot_are_readable_by_the_app_alone(tmp_path):
     folder = tmp_path / "spool"
     spool = FactSpool(folder / "call-facts.jsonl")
-    fact = c.CallStarted("1.1", call_key="k", at=datetime(2026, 11, 23, tzinfo=UTC), direction="inbound",
-                         caller="+48601234567", called="+48221234567", sip_call_id="x")  # fmt: skip
+    fact = c.CallStarted(
+        "1.1",
+        call_key="k",
+        at=datetime(2026, 11, 23, tzinfo=UTC),
+        direction="inbound",
+        caller="+48601234567",
+        called="+48221234567",
+        sip_call_id="x",
+    )
     spool.append([fact])
     DirectorySnapshot(folder / "directory.json").save(Directory())
     assert oct(folder.stat().st_mode & 0o777) == "0o700"

@@ -21,25 +21,33 @@ CHECKSUM = "The number's checksum or check digit is invalid."
 BAD_PART = "One of the parts of the number are invalid or unknown."
 # The command and the admin use the real today: give them a date that stays in the future.
 IN_A_MONTH = next_working_day(date.today() + timedelta(days=30))
-ACME = {"subscriber_type": "company", "subscriber_name": "ACME sp. z o.o.", "nip": "5261040828",
-        "address": "ul. Prosta 1, 00-001 Warszawa", "current_operator": "Orange",
-        "requested_date": date(2026, 12, 15)}  # fmt: skip
+ACME = {
+    "subscriber_type": "company",
+    "subscriber_name": "ACME sp. z o.o.",
+    "nip": "5261040828",
+    "address": "ul. Prosta 1, 00-001 Warszawa",
+    "current_operator": "Orange",
+    "requested_date": date(2026, 12, 15),
+}
 
 
-@pytest.mark.parametrize(("kind", "values", "expected"), [
-    ("company", {"nip": "8567346215"}, []),
-    ("company", {"nip": "5261040828"}, []),
-    ("company", {"nip": "8567346216"}, [f"NIP '8567346216' is not valid: {CHECKSUM}"]),
-    ("company", {"regon": "123456785"}, []),
-    ("company", {"regon": "192598184"}, []),
-    ("company", {"regon": "123456786"}, [f"REGON '123456786' is not valid: {CHECKSUM}"]),
-    ("company", {"regon": "12345678512347"}, []),
-    ("company", {"regon": "12345678512348"}, [f"REGON '12345678512348' is not valid: {CHECKSUM}"]),
-    ("person", {"pesel": "44051401359"}, []),
-    ("person", {"pesel": "02211307589"}, []),
-    ("person", {"pesel": "44051401358"}, [f"PESEL '44051401358' is not valid: {CHECKSUM}"]),
-    ("person", {"pesel": "44023001356"}, [f"PESEL '44023001356' is not valid: {BAD_PART}"]),  # born 30 February
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "values", "expected"),
+    [
+        ("company", {"nip": "8567346215"}, []),
+        ("company", {"nip": "5261040828"}, []),
+        ("company", {"nip": "8567346216"}, [f"NIP '8567346216' is not valid: {CHECKSUM}"]),
+        ("company", {"regon": "123456785"}, []),
+        ("company", {"regon": "192598184"}, []),
+        ("company", {"regon": "123456786"}, [f"REGON '123456786' is not valid: {CHECKSUM}"]),
+        ("company", {"regon": "12345678512347"}, []),
+        ("company", {"regon": "12345678512348"}, [f"REGON '12345678512348' is not valid: {CHECKSUM}"]),
+        ("person", {"pesel": "44051401359"}, []),
+        ("person", {"pesel": "02211307589"}, []),
+        ("person", {"pesel": "44051401358"}, [f"PESEL '44051401358' is not valid: {CHECKSUM}"]),
+        ("person", {"pesel": "44023001356"}, [f"PESEL '44023001356' is not valid: {BAD_PART}"]),  # born 30 February
+    ],
+)
 def test_identifier_checksums(kind, values, expected):
     assert identifier_problems(kind, values) == expected
 
@@ -57,21 +65,26 @@ def test_identifiers_are_cross_checked_against_the_subscriber_type():
     assert identifier_problems("person", {"id_document": "ABC123456"}) == []
 
 
-@pytest.mark.parametrize(("entered", "on_record", "kinds"), [
-    ("ACME sp. z o.o.", "ACME sp. z o.o.", None),
-    ("ACME  sp. z o.o.", "ACME sp. z o.o.", "spacing"),
-    ("Acme Sp. Z O.O.", "ACME sp. z o.o.", "letter case"),
-    ('"Bud-Pol" sp.j.', "„Bud-Pol” sp.j.", "quotation marks"),
-    ("ACME sp. z o.o.", "ACME spółka z ograniczoną odpowiedzialnością", "legal-form abbreviation"),
-    ("Zakład Łączności", "Zaklad Lacznosci", "Polish letters (diacritics)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("entered", "on_record", "kinds"),
+    [
+        ("ACME sp. z o.o.", "ACME sp. z o.o.", None),
+        ("ACME  sp. z o.o.", "ACME sp. z o.o.", "spacing"),
+        ("Acme Sp. Z O.O.", "ACME sp. z o.o.", "letter case"),
+        ('"Bud-Pol" sp.j.', "„Bud-Pol” sp.j.", "quotation marks"),
+        ("ACME sp. z o.o.", "ACME spółka z ograniczoną odpowiedzialnością", "legal-form abbreviation"),
+        ("Zakład Łączności", "Zaklad Lacznosci", "Polish letters (diacritics)"),
+    ],
+)
 def test_name_differences_are_named_never_fixed(entered, on_record, kinds):
     warnings = name_warnings(entered, on_record)
     if kinds is None:
         assert warnings == []
     else:
-        assert warnings == [f"The name differs from the operator's record ({on_record!r}) in {kinds}: use it exactly "
-                            "as on the operator's invoice, or the port will be rejected."]  # fmt: skip
+        assert warnings == [
+            f"The name differs from the operator's record ({on_record!r}) in {kinds}: use it exactly "
+            "as on the operator's invoice, or the port will be rejected."
+        ]
 
 
 def test_a_different_name_is_called_different():
@@ -80,8 +93,9 @@ def test_a_different_name_is_called_different():
     ]
 
 
-@pytest.mark.parametrize("raw", ["22 123 45 67", "22-123-45-67", "0048 22 123 45 67", "+48 22 123 45 67",
-                                 "0 22 123 45 67", "+48221234567"])  # fmt: skip
+@pytest.mark.parametrize(
+    "raw", ["22 123 45 67", "22-123-45-67", "0048 22 123 45 67", "+48 22 123 45 67", "0 22 123 45 67", "+48221234567"]
+)
 def test_polish_numbers_are_normalised(raw):
     assert to_e164(raw) == "+48221234567"
 
@@ -91,15 +105,18 @@ def test_an_invalid_number_is_refused_by_name():
         to_e164("22 123")
 
 
-@pytest.mark.parametrize(("start", "days", "expected"), [
-    (date(2026, 4, 2), 1, date(2026, 4, 3)),    # Maundy Thursday -> Good Friday (a working day)
-    (date(2026, 4, 3), 1, date(2026, 4, 7)),    # Good Friday -> over Easter Monday
-    (date(2026, 6, 3), 1, date(2026, 6, 5)),    # over Corpus Christi (Thursday 4 June 2026)
-    (date(2025, 12, 23), 1, date(2025, 12, 29)),  # Christmas Eve is a day off from 2025
-    (date(2024, 12, 23), 1, date(2024, 12, 24)),  # ...but not before
-    (date(2026, 12, 30), 2, date(2027, 1, 4)),  # over New Year's Day and the weekend
-    (date(2026, 11, 23), 14, date(2026, 12, 11)),  # 14 working days: the fixed-line decision
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        (date(2026, 4, 2), 1, date(2026, 4, 3)),  # Maundy Thursday -> Good Friday (a working day)
+        (date(2026, 4, 3), 1, date(2026, 4, 7)),  # Good Friday -> over Easter Monday
+        (date(2026, 6, 3), 1, date(2026, 6, 5)),  # over Corpus Christi (Thursday 4 June 2026)
+        (date(2025, 12, 23), 1, date(2025, 12, 29)),  # Christmas Eve is a day off from 2025
+        (date(2024, 12, 23), 1, date(2024, 12, 24)),  # ...but not before
+        (date(2026, 12, 30), 2, date(2027, 1, 4)),  # over New Year's Day and the weekend
+        (date(2026, 11, 23), 14, date(2026, 12, 11)),  # 14 working days: the fixed-line decision
+    ],
+)
 def test_working_days_skip_weekends_and_polish_holidays(start, days, expected):
     assert add_working_days(start, days) == expected
 
@@ -167,16 +184,22 @@ class TestTheRequestsLife:
         do_move(request, "validated", "it", TODAY)
         do_move(request, "submitted", "it", TODAY)
         first = deadlines(request)[0]
-        assert (first.what, first.due, first.note) == ("operator decides", date(2026, 12, 11),
-                                                       "14 working days from submission")  # fmt: skip
+        assert (first.what, first.due, first.note) == (
+            "operator decides",
+            date(2026, 12, 11),
+            "14 working days from submission",
+        )
 
-    @pytest.mark.parametrize(("state", "to", "message"), [
-        ("draft", "submitted", "A draft request cannot become submitted; allowed: validated, withdrawn."),
-        ("completed", "withdrawn", "A completed request cannot become withdrawn; allowed: none (it is final)."),
-        ("submitted", "rejected", "Say why the request is rejected (reason)."),
-        ("accepted", "scheduled", "Give the porting date the operator confirmed."),
-        ("draft", "lost", "Unknown state 'lost'"),
-    ])  # fmt: skip
+    @pytest.mark.parametrize(
+        ("state", "to", "message"),
+        [
+            ("draft", "submitted", "A draft request cannot become submitted; allowed: validated, withdrawn."),
+            ("completed", "withdrawn", "A completed request cannot become withdrawn; allowed: none (it is final)."),
+            ("submitted", "rejected", "Say why the request is rejected (reason)."),
+            ("accepted", "scheduled", "Give the porting date the operator confirmed."),
+            ("draft", "lost", "Unknown state 'lost'"),
+        ],
+    )
     def test_refused_moves_say_why_and_change_nothing(self, state, to, message):
         request = self.make()
         PortingRequest.objects.filter(pk=request.pk).update(state=state)
@@ -204,9 +227,21 @@ class TestTheRequestsLife:
 @pytest.mark.django_db
 def test_the_command_creates_validates_advances_and_lists(tmp_path, capsys):
     path = tmp_path / "ports.json"
-    path.write_text(json.dumps([{"type": "company", "name": "ACME sp. z o.o.", "nip": "5261040828",
-                                 "address": "ul. Prosta 1", "operator": "Orange", "date": IN_A_MONTH.isoformat(),
-                                 "numbers": ["22 123 45 67"]}]))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "company",
+                    "name": "ACME sp. z o.o.",
+                    "nip": "5261040828",
+                    "address": "ul. Prosta 1",
+                    "operator": "Orange",
+                    "date": IN_A_MONTH.isoformat(),
+                    "numbers": ["22 123 45 67"],
+                }
+            ]
+        )
+    )
     call_command("porting", "create", "--file", str(path))
     out = capsys.readouterr().out
     pk = PortingRequest.objects.get().pk
@@ -228,8 +263,22 @@ def test_the_command_refuses_bad_input_with_the_reason_and_writes_nothing(tmp_pa
     with pytest.raises(CommandError, match="is not valid JSON"):
         call_command("porting", "create", "--file", str(bad))
     with pytest.raises(CommandError, match="requested_date"):
-        call_command("porting", "create", "--type", "company", "--name", "X", "--nip", "5261040828",
-                     "--address", "a", "--operator", "o", "--number", "22 123 45 67")  # fmt: skip
+        call_command(
+            "porting",
+            "create",
+            "--type",
+            "company",
+            "--name",
+            "X",
+            "--nip",
+            "5261040828",
+            "--address",
+            "a",
+            "--operator",
+            "o",
+            "--number",
+            "22 123 45 67",
+        )
     assert not PortingRequest.objects.exists() and not CompanyNumber.objects.exists()
     request = do_create_request({**ACME, "nip": "8567346216"}, ["22 123 45 67"], actor="it")
     with pytest.raises(CommandError, match="has 1 problem"):
@@ -241,8 +290,9 @@ def test_validate_exits_non_zero_from_the_shell():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "manage.py", "porting", "validate", "abc"], capture_output=True,
-                            text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "porting", "validate", "abc"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2 and "invalid int value: 'abc'" in result.stderr
 
 
@@ -253,8 +303,9 @@ def test_the_office_manager_moves_a_request_in_the_admin_and_sees_what_is_wrong(
 
     client = Client()
     signed_in(client, User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
-    request = do_create_request({**ACME, "nip": "8567346216", "requested_date": IN_A_MONTH}, ["22 123 45 67"],
-                                actor="it")  # fmt: skip
+    request = do_create_request(
+        {**ACME, "nip": "8567346216", "requested_date": IN_A_MONTH}, ["22 123 45 67"], actor="it"
+    )
     page = client.get(f"/admin/numbers/portingrequest/{request.pk}/change/").content.decode()
     # The office manager reads the findings in the admin's language, Polish by default.
     assert "NIP &#x27;8567346216&#x27; jest niepoprawny" in page and "Nie wypowiadaj sam umowy" in page

@@ -39,8 +39,10 @@ def test_each_deadline_is_announced_once_and_again_only_when_it_passes_undone(en
         return do_send_reminders(today=today, horizon_days=3)
 
     [withdraw] = remind(date(2026, 12, 11))
-    assert withdraw == (f"Porting request #{acme.pk} (ACME sp. z o.o.; +48221234567): last day to withdraw on "
-                        "2026-12-13 (2 days before porting). The request is draft.")  # fmt: skip
+    assert withdraw == (
+        f"Porting request #{acme.pk} (ACME sp. z o.o.; +48221234567): last day to withdraw on "
+        "2026-12-13 (2 days before porting). The request is draft."
+    )
     assert remind(date(2026, 12, 11)) == []  # the same day again: nothing new
     [porting] = remind(date(2026, 12, 12))  # the withdrawal is not repeated
     assert "porting date on 2026-12-15" in porting
@@ -90,8 +92,7 @@ def test_office_managers_get_them_in_polish_when_no_address_is_set(acme, mailout
     )
 
 
-def test_with_nobody_to_tell_or_a_failed_send_nothing_is_marked_sent(english, acme, mailoutbox, settings,
-                                                                     monkeypatch):  # fmt: skip
+def test_with_nobody_to_tell_or_a_failed_send_nothing_is_marked_sent(english, acme, mailoutbox, settings, monkeypatch):
     settings.PORTING_REMINDER_EMAILS = []
     with pytest.raises(PortingError, match="Nobody to remind: set PORTING_REMINDER_EMAILS"):
         do_send_reminders(today=date(2026, 12, 11), horizon_days=3)
@@ -123,15 +124,25 @@ def test_the_command_dry_run_prints_and_sends_nothing(english, acme, mailoutbox,
         call_command("porting", "remind", "--days", "-1")
 
 
-@pytest.mark.parametrize(("name", "value", "what"), [
-    ("PORTING_REMINDER_DAYS", "three", "a whole number"),
-    ("STASIS_SWEEP_SECONDS", "soon", "a number"),
-    ("ARI_REQUESTS_OVER_WEBSOCKET", "maybe", "1/true/yes/on or 0/false/no/off"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "value", "what"),
+    [
+        ("PORTING_REMINDER_DAYS", "three", "a whole number"),
+        ("STASIS_SWEEP_SECONDS", "soon", "a number"),
+        ("ARI_REQUESTS_OVER_WEBSOCKET", "maybe", "1/true/yes/on or 0/false/no/off"),
+    ],
+)
 def test_a_setting_of_the_wrong_kind_is_named_at_start(name, value, what):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", name: value}
     env.pop("DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "manage.py", "check"], cwd=django_settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode != 0
     assert f"{name} must be {what}, not '{value}'" in proc.stderr

@@ -21,8 +21,9 @@ def live_call() -> Call:
     extension, _ = do_create_extension("101", "Anna")
     extension.user = anna
     extension.save()
-    call = Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now(),
-                               queue=Queue.objects.create(name="Sprzedaż"))  # fmt: skip
+    call = Call.objects.create(
+        channel_id="1.1", direction="inbound", started_at=timezone.now(), queue=Queue.objects.create(name="Sprzedaż")
+    )
     call.staff.add(extension)
     return call
 
@@ -35,8 +36,9 @@ def client_for(username: str) -> APIClient:
 
 
 def test_anonymous_requests_are_refused():
-    response = APIClient().post("/api/calls/6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f/recording/pause",
-                                HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    response = APIClient().post(
+        "/api/calls/6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f/recording/pause", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert (response.status_code, response["WWW-Authenticate"]) == (401, 'Bearer realm="centrala"')
     assert response.json() == {"error": "Authentication credentials were not provided."}
 
@@ -82,6 +84,8 @@ def test_an_integration_token_needs_the_recordings_scope(live_call):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(f"/api/calls/{live_call.pk}/recording/pause")
-    assert (response.status_code, response.json()) == (403, {"error": "This token does not have the scope "
-                                                                      "recordings:write."})  # fmt: skip
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": "This token does not have the scope recordings:write."},
+    )
     assert not AuditEntry.objects.filter(action="recording.pause").exists()

@@ -74,8 +74,11 @@ def test_erasure_by_key_destruction_makes_the_recording_unreadable_and_is_audite
     assert not default_storage.exists(recording.file.name)
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.target, entry.detail["reason"]) == (
-        "iod", "recording.erase", str(recording.pk), "art. 17 request",
-    )  # fmt: skip
+        "iod",
+        "recording.erase",
+        str(recording.pk),
+        "art. 17 request",
+    )
 
 
 def test_ingest_is_idempotent_by_asterisk_name(call: Call, tmp_path: Path):
@@ -125,8 +128,10 @@ def test_audio_is_served_only_to_signed_in_users_allowed_to_view(call: Call, tmp
     download = client.get(url, {"download": "1"})
     assert download["Content-Disposition"] == 'attachment; filename="k-caller.wav"'
     log = [(e.actor, e.action, e.target, e.source) for e in AuditEntry.objects.order_by("seq")][1:]
-    assert log == [("ola", "recording.play", str(recording.pk), "10.1.2.3"),
-                   ("ola", "recording.download", str(recording.pk), "127.0.0.1")]  # fmt: skip
+    assert log == [
+        ("ola", "recording.play", str(recording.pk), "10.1.2.3"),
+        ("ola", "recording.download", str(recording.pk), "127.0.0.1"),
+    ]
 
 
 def test_an_erased_recording_answers_gone(call: Call, tmp_path: Path, manager: User):

@@ -27,9 +27,12 @@ pytestmark = pytest.mark.django_db
 def purpose() -> ProcessingPurpose:
     prompt = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
     return ProcessingPurpose.objects.create(
-        name="Reklamacje", legal_basis="6.1.f", retention_days=90, announcement=prompt,
+        name="Reklamacje",
+        legal_basis="6.1.f",
+        retention_days=90,
+        announcement=prompt,
         notice_text="Rozmowy są nagrywane w celu rozpatrzenia reklamacji.",
-    )  # fmt: skip
+    )
 
 
 def recording(tmp_path: Path, name: str, purpose: ProcessingPurpose | None = None, age_days: int = 0) -> Recording:
@@ -81,8 +84,12 @@ def test_apply_deletes_expired_keeps_held_and_fresh_and_leaves_tombstones(tmp_pa
     assert not default_storage.exists(old.file.name)
     tomb = RecordingTombstone.objects.get()
     assert (tomb.recording_id, tomb.sha256, tomb.purpose, tomb.retention_days, tomb.reason) == (
-        old.pk, old.sha256, "Reklamacje", 90, "retention period over",
-    )  # fmt: skip
+        old.pk,
+        old.sha256,
+        "Reklamacje",
+        90,
+        "retention period over",
+    )
     assert AuditEntry.objects.filter(action="retention.run").get().detail == {
         "deleted": 1,
         "held": 1,
@@ -124,8 +131,9 @@ def test_releasing_a_hold_needs_a_second_person(tmp_path, purpose, two_people):
     do_release_legal_hold(rec, szef)
     assert not Recording.objects.get(pk=rec.pk).on_hold
     assert list(AuditEntry.objects.order_by("seq").values_list("actor", "action")) == [
-        ("iod", "recording.hold"), ("szef", "recording.release"),
-    ]  # fmt: skip
+        ("iod", "recording.hold"),
+        ("szef", "recording.release"),
+    ]
 
 
 def test_the_recordings_admin_places_and_releases_holds_with_two_people(tmp_path, purpose, two_people, manager):

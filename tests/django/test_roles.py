@@ -57,6 +57,7 @@ def recording_in_queue(tmp_path, queue: str):  # type: ignore[no-untyped-def]
     from recordings.actions import do_ingest_recording
     from tests.django.test_recordings import make_wav
 
-    call = Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now(),
-                               queue=Queue.objects.create(name=queue))  # fmt: skip
+    call = Call.objects.create(
+        channel_id="1.1", direction="inbound", started_at=timezone.now(), queue=Queue.objects.create(name=queue)
+    )
     return do_ingest_recording(str(call.pk), "k", "wav", make_wav(tmp_path / "r.wav", 1))

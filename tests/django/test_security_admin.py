@@ -122,16 +122,31 @@ def test_sessions_end_when_idle_and_with_the_browser():
     assert (settings.SESSION_COOKIE_AGE, settings.SESSION_SAVE_EVERY_REQUEST) == (30 * 60, True)
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     validators = [v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS]
-    assert validators == ["UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
-                          "NumericPasswordValidator"]  # fmt: skip
+    assert validators == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    ]
 
 
 def test_production_settings_pass_djangos_deployment_checks():
     """DEBUG off, as a deployment runs: secure cookies, HTTPS redirect, HSTS, no warnings."""
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "-Qk3v9Zp2Lr8Ws1Yt6Nb4Mh7Jc5Gd0Fa",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ALLOWED_HOSTS": "pbx.firma.pl"}  # fmt: skip
-    proc = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "x" * 20 + "-Qk3v9Zp2Lr8Ws1Yt6Nb4Mh7Jc5Gd0Fa",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_ALLOWED_HOSTS": "pbx.firma.pl",
+    }
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "System check identified no issues" in proc.stdout

@@ -25,10 +25,12 @@ from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAle
 from security.seclog import LogFollower, SecurityEvent, parse_line
 
 pytestmark = pytest.mark.django_db
-LINE = ('[2026-11-24 05:10:11.123] SECURITY[81] res_security_log.c: SecurityEvent="InvalidAccountID",'
-        'EventTV="2026-11-24T05:10:11.123+0100",Severity="Error",Service="PJSIP",EventVersion="1",'
-        'AccountID="100",SessionID="1-abc@127.0.0.66",LocalAddress="IPV4/UDP/127.0.0.1/15060",'
-        'RemoteAddress="IPV4/UDP/127.0.0.66/5060"')  # fmt: skip
+LINE = (
+    '[2026-11-24 05:10:11.123] SECURITY[81] res_security_log.c: SecurityEvent="InvalidAccountID",'
+    'EventTV="2026-11-24T05:10:11.123+0100",Severity="Error",Service="PJSIP",EventVersion="1",'
+    'AccountID="100",SessionID="1-abc@127.0.0.66",LocalAddress="IPV4/UDP/127.0.0.1/15060",'
+    'RemoteAddress="IPV4/UDP/127.0.0.66/5060"'
+)
 NOW = datetime(2026, 11, 24, 4, 10, tzinfo=UTC)
 
 
@@ -38,8 +40,14 @@ def failures(source: str, n: int, at: datetime = NOW) -> list[SecurityEvent]:
 
 def test_a_security_log_line_is_parsed():
     event = parse_line(LINE)
-    assert event == SecurityEvent(at=datetime.fromisoformat("2026-11-24T05:10:11.123+01:00"), event="InvalidAccountID",
-                                  source="127.0.0.66", account="100", service="PJSIP", transport="udp")  # fmt: skip
+    assert event == SecurityEvent(
+        at=datetime.fromisoformat("2026-11-24T05:10:11.123+01:00"),
+        event="InvalidAccountID",
+        source="127.0.0.66",
+        account="100",
+        service="PJSIP",
+        transport="udp",
+    )
     assert event.failure
     challenge = LINE.replace("InvalidAccountID", "ChallengeSent")
     assert parse_line(challenge).failure is False
@@ -151,14 +159,17 @@ def test_production_needs_a_certificate(settings):
         render_all()
 
 
-@pytest.mark.parametrize(("password", "problems"), [
-    ("Zq7rT2mW9xKp4LbN", []),
-    ("short1A", ["at least 16 characters (this one has 7)"]),
-    ("alllowercaseletters", ["lower-case letters, capitals and digits together"]),
-    ("Abcdef101ghijklmn", ["not the extension number inside it"]),
-    ("Aa1Aa1Aa1Aa1Aa1Aa1", ["not so many repeated characters"]),
-    ("Zq7rT2mW9 xKp4LbN", ["no spaces, quotes or ';'"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("password", "problems"),
+    [
+        ("Zq7rT2mW9xKp4LbN", []),
+        ("short1A", ["at least 16 characters (this one has 7)"]),
+        ("alllowercaseletters", ["lower-case letters, capitals and digits together"]),
+        ("Abcdef101ghijklmn", ["not the extension number inside it"]),
+        ("Aa1Aa1Aa1Aa1Aa1Aa1", ["not so many repeated characters"]),
+        ("Zq7rT2mW9 xKp4LbN", ["no spaces, quotes or ';'"]),
+    ],
+)
 def test_weak_sip_passwords_are_refused_by_name(password, problems):
     assert sip_password_problems(password, "101") == problems
 
@@ -200,9 +211,19 @@ def test_toll_alerts_are_stored_mailed_and_make_the_country_known(django_capture
 
     settings.SECURITY_ALERT_EMAILS = ["biuro@firma.test"]
     call = Call.objects.create(channel_id="9.1", direction="outbound", caller="101", started_at=timezone.now())
-    fact = c.CallStep("9.1", call_key=str(call.pk), at=timezone.now(), kind="toll_alert",
-                      detail={"alert_kind": "new_country", "alert": "first call to DE", "extension": "101",
-                              "number": "+4930901820", "country": "DE"})  # fmt: skip
+    fact = c.CallStep(
+        "9.1",
+        call_key=str(call.pk),
+        at=timezone.now(),
+        kind="toll_alert",
+        detail={
+            "alert_kind": "new_country",
+            "alert": "first call to DE",
+            "extension": "101",
+            "number": "+4930901820",
+            "country": "DE",
+        },
+    )
     with django_capture_on_commit_callbacks(execute=True):
         do_apply_facts([fact])
     alert = TollFraudAlert.objects.get()
@@ -214,12 +235,29 @@ def test_toll_alerts_are_stored_mailed_and_make_the_country_known(django_capture
 
 def test_today_s_outside_minutes_per_extension():
     now = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)  # noon in Warsaw: every call is "today"
-    Call.objects.create(channel_id="1", direction="outbound", caller="101", started_at=now - timedelta(minutes=20),
-                        answered_at=now - timedelta(minutes=19), ended_at=now - timedelta(minutes=9))  # fmt: skip
-    Call.objects.create(channel_id="2", direction="outbound", caller="101", started_at=now - timedelta(minutes=3),
-                        answered_at=now - timedelta(minutes=2))  # fmt: skip
-    Call.objects.create(channel_id="3", direction="inbound", caller="101", started_at=now - timedelta(minutes=5),
-                        answered_at=now - timedelta(minutes=5), ended_at=now)  # fmt: skip
+    Call.objects.create(
+        channel_id="1",
+        direction="outbound",
+        caller="101",
+        started_at=now - timedelta(minutes=20),
+        answered_at=now - timedelta(minutes=19),
+        ended_at=now - timedelta(minutes=9),
+    )
+    Call.objects.create(
+        channel_id="2",
+        direction="outbound",
+        caller="101",
+        started_at=now - timedelta(minutes=3),
+        answered_at=now - timedelta(minutes=2),
+    )
+    Call.objects.create(
+        channel_id="3",
+        direction="inbound",
+        caller="101",
+        started_at=now - timedelta(minutes=5),
+        answered_at=now - timedelta(minutes=5),
+        ended_at=now,
+    )
     minutes = load_outbound_history(now).minutes_today
     assert list(minutes) == ["101"] and minutes["101"] == pytest.approx(12.0)
 
@@ -261,16 +299,20 @@ def test_the_office_manager_sees_offenders_bans_and_encryption_in_the_admin(clie
     assert table.index("198.51.100.9") < table.index("198.51.100.20")
     assert "<td>198.51.100.9</td><td>6</td>" in table.replace("\n", "")
     # A ban by hand, for 30 minutes, then lifted with the action.
-    response = client.post("/admin/security/sipban/add/", {"source": "203.0.113.66", "reason": "scanner",
-                                                            "minutes": "30"}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    response = client.post(
+        "/admin/security/sipban/add/",
+        {"source": "203.0.113.66", "reason": "scanner", "minutes": "30"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 302
     ban = SipBan.objects.get(source="203.0.113.66")
     assert (ban.banned_by, round((ban.until - ban.banned_at).total_seconds())) == ("basia", 1800)
     client.post("/admin/security/sipban/", {"action": "lift", "_selected_action": [ban.pk]})
     ban.refresh_from_db()
     assert ban.lifted_by == "basia" and not ban.active
-    refused = client.post("/admin/security/sipban/add/", {"source": "127.0.0.1", "reason": "x"},
-                          HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    refused = client.post(
+        "/admin/security/sipban/add/", {"source": "127.0.0.1", "reason": "x"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 200 and "127.0.0.1 is on the never-ban list." in refused.content.decode()
     assert not SipBan.objects.filter(source="127.0.0.1").exists()
     # Encryption as Asterisk reported the last call.
@@ -287,8 +329,10 @@ def test_a_tls_phone_s_password_over_plain_sip_bans_the_source_and_alerts(django
     do_create_extension("101", "Anna")
     tester, _ = do_create_extension("102", "Tester")
     Extension.objects.filter(pk=tester.pk).update(plain_sip=True)
-    ok = [SecurityEvent(NOW, "SuccessfulAuth", "198.51.100.5", "101", "PJSIP", "tls"),
-          SecurityEvent(NOW, "SuccessfulAuth", "127.0.0.1", "102", "PJSIP", "udp")]  # fmt: skip
+    ok = [
+        SecurityEvent(NOW, "SuccessfulAuth", "198.51.100.5", "101", "PJSIP", "tls"),
+        SecurityEvent(NOW, "SuccessfulAuth", "127.0.0.1", "102", "PJSIP", "udp"),
+    ]
     leaked = SecurityEvent(NOW, "SuccessfulAuth", "198.51.100.6", "101", "PJSIP", "udp")
     with django_capture_on_commit_callbacks(execute=True):
         assert do_catch_leaked_passwords(ok, now=NOW) == []

@@ -94,8 +94,15 @@ async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
 
 
 def stasis_start(channel_id: str) -> e.StasisStart:
-    channel = e.Channel(id=channel_id, name="PJSIP/x", state="Ring", caller_number="601234567", caller_name="",
-                        exten=OFFICE, sip_call_id="")  # fmt: skip
+    channel = e.Channel(
+        id=channel_id,
+        name="PJSIP/x",
+        state="Ring",
+        caller_number="601234567",
+        caller_name="",
+        exten=OFFICE,
+        sip_call_id="",
+    )
     return e.StasisStart(at=now(), channel_id=channel_id, channel=channel, args=("inbound", OFFICE))
 
 
@@ -259,36 +266,54 @@ def test_recordings_finished_while_the_app_was_away_are_found_for_ended_calls_on
     from recordings.models import RecordingRule
     from tests.django.test_recordings import make_wav
 
-    purpose = ProcessingPurpose.objects.create(name="Jakość", legal_basis="6.1.f", retention_days=30,
-                                               announcement=Prompt.objects.create(name="n", sound="x"))  # fmt: skip
+    purpose = ProcessingPurpose.objects.create(
+        name="Jakość", legal_basis="6.1.f", retention_days=30, announcement=Prompt.objects.create(name="n", sound="x")
+    )
     RecordingRule.objects.create(name="Wszystkie", mode="always", purpose=purpose)
     ended, live, stored = (f"6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e0{n}" for n in (1, 2, 3))
     for key in (ended, live, stored):
-        do_apply_facts([
-            c.CallStarted(key, call_key=key, at=now(), direction="inbound", caller="+48601234567",
-                          called=OFFICE, sip_call_id=""),
-            c.CallStep(key, call_key=key, at=now(), kind="recording", detail={"rule": "Wszystkie"}),
-        ])  # fmt: skip
-    do_apply_facts([c.CallEnded(k, call_key=k, at=now(), outcome="answered", cause=16, cause_text="")
-                    for k in (ended, stored)])  # fmt: skip
+        do_apply_facts(
+            [
+                c.CallStarted(
+                    key,
+                    call_key=key,
+                    at=now(),
+                    direction="inbound",
+                    caller="+48601234567",
+                    called=OFFICE,
+                    sip_call_id="",
+                ),
+                c.CallStep(key, call_key=key, at=now(), kind="recording", detail={"rule": "Wszystkie"}),
+            ]
+        )
+    do_apply_facts(
+        [c.CallEnded(k, call_key=k, at=now(), outcome="answered", cause=16, cause_text="") for k in (ended, stored)]
+    )
     do_ingest_recording(stored, f"{stored}-call", "wav", make_wav(tmp_path / "s.wav", 1))
     asterisk_has = [{"name": f"{k}-call", "format": "wav"} for k in (ended, live, stored)]
     asterisk_has += [{"name": "somebody-elses-file", "format": "wav"}]
     [orphan], stored_already = find_orphan_recordings(asterisk_has)
     assert stored_already == {f"{stored}-call"}
-    assert (orphan.call_key, orphan.name, orphan.kind, orphan.purpose_id) == (ended, f"{ended}-call", "call",
-                                                                              purpose.pk)  # fmt: skip
+    assert (orphan.call_key, orphan.name, orphan.kind, orphan.purpose_id) == (
+        ended,
+        f"{ended}-call",
+        "call",
+        purpose.pk,
+    )
 
 
 def _call_ended(key: str) -> None:
     from pbx.actions import do_apply_facts
     from pbx.callflow import commands as c
 
-    do_apply_facts([
-        c.CallStarted(key, call_key=key, at=now(), direction="inbound", caller="+48601234567", called=OFFICE,
-                      sip_call_id=""),
-        c.CallEnded(key, call_key=key, at=now(), outcome="answered", cause=16, cause_text=""),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                key, call_key=key, at=now(), direction="inbound", caller="+48601234567", called=OFFICE, sip_call_id=""
+            ),
+            c.CallEnded(key, call_key=key, at=now(), outcome="answered", cause=16, cause_text=""),
+        ]
+    )
 
 
 def test_the_sweep_deletes_from_asterisk_a_recording_stored_whose_deletion_failed(tmp_path):

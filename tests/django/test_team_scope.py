@@ -35,12 +35,23 @@ def person(name: str, role: str) -> User:
 
 def call_through(queue: str, answered_by: str, key: str) -> Call:
     """What the Stasis app writes for a queue call answered by `answered_by`."""
-    do_apply_facts([
-        c.CallStarted(key, call_key=key, at=T0, direction="inbound", caller="+48601234567", called="+48221234567",
-                      sip_call_id=""),
-        c.CallStep(key, call_key=key, at=T0, kind="ring_queue", detail={"targets": ["101"], "queue": queue}),
-        c.CallStep(key, call_key=key, at=T0 + timedelta(seconds=5), kind="connected", detail={"target": answered_by}),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                key,
+                call_key=key,
+                at=T0,
+                direction="inbound",
+                caller="+48601234567",
+                called="+48221234567",
+                sip_call_id="",
+            ),
+            c.CallStep(key, call_key=key, at=T0, kind="ring_queue", detail={"targets": ["101"], "queue": queue}),
+            c.CallStep(
+                key, call_key=key, at=T0 + timedelta(seconds=5), kind="connected", detail={"target": answered_by}
+            ),
+        ]
+    )
     return Call.objects.get(pk=key)
 
 
@@ -127,9 +138,12 @@ def test_the_office_manager_sees_every_call_but_no_recording_and_the_dpo_everyth
 def test_a_purpose_naming_who_may_listen_narrows_even_the_dpo(firm):
     iod = person("iod", "Data protection officer")
     purpose = ProcessingPurpose.objects.create(
-        name="Reklamacje", legal_basis="6.1.f", retention_days=30, notice_text="x",
+        name="Reklamacje",
+        legal_basis="6.1.f",
+        retention_days=30,
+        notice_text="x",
         announcement=Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording"),
-    )  # fmt: skip
+    )
     purpose.listeners.add(Group.objects.get(name="Team supervisor"))
     Recording.objects.filter(pk=firm["rec"]["sales"].pk).update(purpose=purpose, created_at=timezone.now())
     assert list(recordings_visible_to(iod)) == [firm["rec"]["service"]]

@@ -31,9 +31,15 @@ def test_the_admin_home_links_both_tools(client_for: Client):
 
 def test_simulating_a_monday_morning_call_where_the_caller_presses_1(client_for: Client, demo):
     page = client_for.get(
-        "/admin/simulate/", {"number": "+48221234567", "when": "2026-11-23T10:00", "caller": "+48601234567",
-                             "keys": "1", "answering": ["102"]},
-    ).content.decode()  # fmt: skip
+        "/admin/simulate/",
+        {
+            "number": "+48221234567",
+            "when": "2026-11-23T10:00",
+            "caller": "+48601234567",
+            "keys": "1",
+            "answering": ["102"],
+        },
+    ).content.decode()
     assert "Opening hours: open (within opening hours)" in page
     assert "Caller presses 1" in page
     assert "Rings the queue: 101, 102 (ring_all)" in page

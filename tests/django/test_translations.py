@@ -31,13 +31,17 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path, settings,
     source = Path(settings.BASE_DIR)
     before = PO.read_text()
     copy = tmp_path / "src"
-    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".venv", "var", ".git", "tests", "docker", "bench",
-                                                                "__pycache__", "*.mo", ".*_cache"))  # fmt: skip
+    shutil.copytree(
+        source,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", "var", ".git", "tests", "docker", "bench", "__pycache__", "*.mo", ".*_cache"
+        ),
+    )
     monkeypatch.chdir(copy)
     settings.LOCALE_PATHS = [copy / "locale"]
     call_command("makemessages", "-l", "pl", verbosity=0)
-    found = {e.msgid for e in polib.pofile(str(copy / "locale" / "pl" / "LC_MESSAGES" / "django.po"))
-             if not e.obsolete}  # fmt: skip
+    found = {e.msgid for e in polib.pofile(str(copy / "locale" / "pl" / "LC_MESSAGES" / "django.po")) if not e.obsolete}
     known = {e.msgid for e in polib.pofile(str(PO))}
     assert sorted(found - known) == []
     assert PO.read_text() == before  # the repository's catalogue is left as it was

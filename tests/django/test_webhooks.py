@@ -28,9 +28,15 @@ KEY = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e01"
 
 # What the names used here resolve to: this machine has no outside DNS, and the checks on
 # webhook addresses resolve every name (api/addresses.py).
-DNS = {"crm.firma.test": ["93.184.216.34"], "off.test": ["93.184.216.35"], "all.test": ["93.184.216.36"],
-       "metadata.test": ["169.254.169.254"], "ari.test": ["127.0.0.1"], "lan.test": ["192.168.1.20"],
-       "mixed.test": ["93.184.216.34", "10.0.0.5"]}  # fmt: skip
+DNS = {
+    "crm.firma.test": ["93.184.216.34"],
+    "off.test": ["93.184.216.35"],
+    "all.test": ["93.184.216.36"],
+    "metadata.test": ["169.254.169.254"],
+    "ari.test": ["127.0.0.1"],
+    "lan.test": ["192.168.1.20"],
+    "mixed.test": ["93.184.216.34", "10.0.0.5"],
+}
 
 
 def fake_dns(host: str) -> list[str]:
@@ -46,19 +52,37 @@ def dns(monkeypatch) -> None:
 
 @pytest.fixture
 def crm() -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.create(name="CRM", url="https://crm.firma.test/hooks/centrala",
-                                              events=["call.started", "call.missed", "callback.requested"])  # fmt: skip
+    endpoint = WebhookEndpoint.objects.create(
+        name="CRM",
+        url="https://crm.firma.test/hooks/centrala",
+        events=["call.started", "call.missed", "callback.requested"],
+    )
     return endpoint
 
 
 def a_missed_call() -> None:
-    do_apply_facts([
-        c.CallStarted(KEY, call_key=KEY, at=T0, direction="inbound", caller="+48601234567", called="+48221234567",
-                      sip_call_id=""),
-        c.CallbackRequested(KEY, call_key=KEY, at=T0 + timedelta(seconds=30), number="+48601234567",
-                            reason="no_answer", assign_to=""),
-        c.CallEnded(KEY, call_key=KEY, at=T0 + timedelta(seconds=31), outcome="missed", cause=16, cause_text="x"),
-    ])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                KEY,
+                call_key=KEY,
+                at=T0,
+                direction="inbound",
+                caller="+48601234567",
+                called="+48221234567",
+                sip_call_id="",
+            ),
+            c.CallbackRequested(
+                KEY,
+                call_key=KEY,
+                at=T0 + timedelta(seconds=30),
+                number="+48601234567",
+                reason="no_answer",
+                assign_to="",
+            ),
+            c.CallEnded(KEY, call_key=KEY, at=T0 + timedelta(seconds=31), outcome="missed", cause=16, cause_text="x"),
+        ]
+    )
 
 
 def test_events_are_queued_only_for_what_the_endpoint_wants(crm):
@@ -159,33 +183,52 @@ def test_the_command_sends_what_is_due(crm, monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == "1 deliveries tried"
     delivery = WebhookDelivery.objects.get()
     assert delivery.attempts == 1
-    assert delivery.last_error == ("Not sent: crm.firma.test resolves to 127.0.0.2, an address of this machine or its "
-                                   "network link: never allowed.")  # fmt: skip
+    assert delivery.last_error == (
+        "Not sent: crm.firma.test resolves to 127.0.0.2, an address of this machine or its network link: never allowed."
+    )
     DNS["crm.firma.test"] = ["93.184.216.34"]
 
 
-@pytest.mark.parametrize(("url", "problem"), [
-    ("http://crm.firma.test/hooks", "Webhooks go over https only: the address must start with https://."),
-    ("https://metadata.test/latest/meta-data/", "metadata.test resolves to 169.254.169.254, an address of this "
-                                                "machine or its network link: never allowed."),
-    ("https://ari.test:8088/ari/channels", "ari.test resolves to 127.0.0.1, an address of this machine or its "
-                                           "network link: never allowed."),
-    ("https://169.254.169.254/", "169.254.169.254 resolves to 169.254.169.254, an address of this machine or its "
-                                 "network link: never allowed."),
-    ("https://lan.test/crm", "lan.test resolves to 192.168.1.20, an internal address: webhooks go to the internet "
-                             "only (or to networks listed in WEBHOOK_ALLOWED_NETWORKS)."),
-    ("https://mixed.test/", "mixed.test resolves to 10.0.0.5, an internal address: webhooks go to the internet only "
-                            "(or to networks listed in WEBHOOK_ALLOWED_NETWORKS)."),
-    ("https://nowhere.test/", "nowhere.test cannot be resolved to an address."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://crm.firma.test/hooks", "Webhooks go over https only: the address must start with https://."),
+        (
+            "https://metadata.test/latest/meta-data/",
+            "metadata.test resolves to 169.254.169.254, an address of this machine or its network link: never allowed.",
+        ),
+        (
+            "https://ari.test:8088/ari/channels",
+            "ari.test resolves to 127.0.0.1, an address of this machine or its network link: never allowed.",
+        ),
+        (
+            "https://169.254.169.254/",
+            "169.254.169.254 resolves to 169.254.169.254, an address of this machine or its "
+            "network link: never allowed.",
+        ),
+        (
+            "https://lan.test/crm",
+            "lan.test resolves to 192.168.1.20, an internal address: webhooks go to the internet "
+            "only (or to networks listed in WEBHOOK_ALLOWED_NETWORKS).",
+        ),
+        (
+            "https://mixed.test/",
+            "mixed.test resolves to 10.0.0.5, an internal address: webhooks go to the internet only "
+            "(or to networks listed in WEBHOOK_ALLOWED_NETWORKS).",
+        ),
+        ("https://nowhere.test/", "nowhere.test cannot be resolved to an address."),
+    ],
+)
 def test_a_webhook_to_an_internal_address_is_refused_when_saved_and_never_sent(url, problem, manager, client):
     from api.addresses import webhook_address_problem
 
     assert webhook_address_problem(url) == problem
     signed_in(client, manager)
-    page = client.post("/admin/api/webhookendpoint/add/", {"name": "Zły", "url": url, "events": ["call.started"],
-                                                           "active": "on", "secret": "s" * 32},
-                       HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    page = client.post(
+        "/admin/api/webhookendpoint/add/",
+        {"name": "Zły", "url": url, "events": ["call.started"], "active": "on", "secret": "s" * 32},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert page.status_code == 200 and problem in page.content.decode()
     assert not WebhookEndpoint.objects.filter(name="Zły").exists()
     # Written past the form (an old row, a script), it is still never sent.
@@ -210,8 +253,19 @@ def test_a_deleted_endpoint_never_breaks_the_call_history(crm):
     a_missed_call()
     crm.delete()  # in the admin, between two batches of the call store
     other = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e09"
-    do_apply_facts([c.CallStarted(other, call_key=other, at=T0, direction="inbound", caller="+48601234568",
-                                  called="+48221234567", sip_call_id="")])  # fmt: skip
+    do_apply_facts(
+        [
+            c.CallStarted(
+                other,
+                call_key=other,
+                at=T0,
+                direction="inbound",
+                caller="+48601234568",
+                called="+48221234567",
+                sip_call_id="",
+            )
+        ]
+    )
     assert Call.objects.count() == 2 and not WebhookDelivery.objects.exists()
 
 
@@ -231,15 +285,31 @@ def test_with_no_webhook_a_calls_history_costs_one_statement_per_change():
     insert of its row, one update per answer and end, the endpoints read once per batch and the
     timeline in one insert. No savepoints, no reads for webhooks nobody asked for."""
     with CaptureQueriesContext(connection) as seen:
-        do_apply_facts([
-            c.CallStarted("1.1", call_key=KEY, at=T0, direction="inbound", caller="+48601234567",
-                          called="+48221234567", sip_call_id=""),
-            c.CallStep("1.1", call_key=KEY, at=T0, kind="announcement", detail={}),
-            c.CallAnswered("1.1", call_key=KEY, at=T0),
-            c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind="hangup", detail={}),
-            c.CallEnded("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), outcome="missed", cause=16,
-                        cause_text="Normal Clearing", hung_up_by="centrala"),
-        ])  # fmt: skip
+        do_apply_facts(
+            [
+                c.CallStarted(
+                    "1.1",
+                    call_key=KEY,
+                    at=T0,
+                    direction="inbound",
+                    caller="+48601234567",
+                    called="+48221234567",
+                    sip_call_id="",
+                ),
+                c.CallStep("1.1", call_key=KEY, at=T0, kind="announcement", detail={}),
+                c.CallAnswered("1.1", call_key=KEY, at=T0),
+                c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind="hangup", detail={}),
+                c.CallEnded(
+                    "1.1",
+                    call_key=KEY,
+                    at=T0 + timedelta(seconds=3),
+                    outcome="missed",
+                    cause=16,
+                    cause_text="Normal Clearing",
+                    hung_up_by="centrala",
+                ),
+            ]
+        )
     statements = [" ".join(q["sql"].split()[:3]) for q in seen.captured_queries]
     # (The batch's own transaction is a savepoint here only because the test runs in one.)
     assert statements == [

@@ -68,8 +68,10 @@ def phone(extension: str, password: str, *, answers: bool, registered: callable)
     )
     proc = subprocess.Popen(
         [str(SCRIPT), "exec", "baresip", "-f", f"/srv/centrala/phones/{extension}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(lambda: registered(extension), 10, f"phone {extension} did not register")
         yield
@@ -99,11 +101,31 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
     log = folder / "carrier.msg"
     log.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        [str(SCRIPT), "exec", "sipp", "-sf", "/srv/centrala/sipp/carrier_answers.xml", "-i", "127.0.0.2",
-         "-mi", "127.0.0.2", "-p", str(CARRIER_PORT), "-m", str(calls), "-timeout", "90s", "-nostdin",
-         "-trace_msg", "-message_file", "/srv/centrala/sipp/carrier.msg"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            str(SCRIPT),
+            "exec",
+            "sipp",
+            "-sf",
+            "/srv/centrala/sipp/carrier_answers.xml",
+            "-i",
+            "127.0.0.2",
+            "-mi",
+            "127.0.0.2",
+            "-p",
+            str(CARRIER_PORT),
+            "-m",
+            str(calls),
+            "-timeout",
+            "90s",
+            "-nostdin",
+            "-trace_msg",
+            "-message_file",
+            "/srv/centrala/sipp/carrier.msg",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.3)
     try:
         yield Carrier(log)
@@ -120,10 +142,33 @@ def sip_register(extension: str, password: str, port: int = 5098) -> bool:
     """Whether Asterisk accepts `extension`'s REGISTER with `password` now (plain SIP from
     127.0.0.4, so the extension must be a plain-SIP test phone). Unregisters again at once."""
     copy_scenarios()
-    argv = [str(SCRIPT), "exec", "sipp", f"127.0.0.1:{settings.ASTERISK_SIP_PORT}", "-i", "127.0.0.4",
-            "-mi", "127.0.0.4", "-p", str(port), "-m", "1", "-set", "ext", extension,
-            "-au", extension, "-ap", password, "-sf", "/srv/centrala/sipp/phone_checks_password.xml",
-            "-timeout", "10s", "-timeout_error", "-nostdin"]  # fmt: skip
+    argv = [
+        str(SCRIPT),
+        "exec",
+        "sipp",
+        f"127.0.0.1:{settings.ASTERISK_SIP_PORT}",
+        "-i",
+        "127.0.0.4",
+        "-mi",
+        "127.0.0.4",
+        "-p",
+        str(port),
+        "-m",
+        "1",
+        "-set",
+        "ext",
+        extension,
+        "-au",
+        extension,
+        "-ap",
+        password,
+        "-sf",
+        "/srv/centrala/sipp/phone_checks_password.xml",
+        "-timeout",
+        "10s",
+        "-timeout_error",
+        "-nostdin",
+    ]
     return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False).returncode == 0
 
 
@@ -133,21 +178,53 @@ def sipp_agent(scenario: str, extension: str, password: str, registered: callabl
     SIPp speaks plain SIP and RTP, so the extension is made a plain-SIP test phone first."""
     allow_plain_sip(extension)
     copy_scenarios()
-    base = [str(SCRIPT), "exec", "sipp", f"127.0.0.1:{settings.ASTERISK_SIP_PORT}", "-i", "127.0.0.4",
-            "-mi", "127.0.0.4", "-m", "1", "-set", "ext", extension, "-nostdin"]  # fmt: skip
+    base = [
+        str(SCRIPT),
+        "exec",
+        "sipp",
+        f"127.0.0.1:{settings.ASTERISK_SIP_PORT}",
+        "-i",
+        "127.0.0.4",
+        "-mi",
+        "127.0.0.4",
+        "-m",
+        "1",
+        "-set",
+        "ext",
+        extension,
+        "-nostdin",
+    ]
     # Register from the port the answering SIPp then takes over: Asterisk rewrites the contact
     # to the source port, and its first OPTIONS check is retransmitted until that SIPp answers.
     registration = subprocess.run(
-        [*base, "-sf", "/srv/centrala/sipp/agent_registers.xml", "-p", "5096", "-au", extension, "-ap", password,
-         "-timeout", "10s", "-timeout_error"],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+        [
+            *base,
+            "-sf",
+            "/srv/centrala/sipp/agent_registers.xml",
+            "-p",
+            "5096",
+            "-au",
+            extension,
+            "-ap",
+            password,
+            "-timeout",
+            "10s",
+            "-timeout_error",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     if registration.returncode != 0:
         raise AssertionError(f"SIPp agent {extension} could not register:\n{registration.stdout[-2000:]}")
     proc = subprocess.Popen(
         [*base, "-sf", f"/srv/centrala/sipp/{scenario}", "-p", "5096", "-timeout", "90s", "-aa"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         # Up to one qualify period (30 s) for Asterisk to see the new contact answer OPTIONS.
         _wait(lambda: registered(extension), 40, f"SIPp agent {extension} is not reachable")

@@ -46,8 +46,9 @@ class PrivatePostgres:
             shutil.chown(self.root, "postgres", "postgres")
 
     def _run(self, *argv: str, stdin: Any = None) -> None:
-        proc = subprocess.run([*AS_POSTGRES, *argv], stdin=stdin, capture_output=True, text=True, timeout=120,
-                              check=False)  # fmt: skip
+        proc = subprocess.run(
+            [*AS_POSTGRES, *argv], stdin=stdin, capture_output=True, text=True, timeout=120, check=False
+        )
         if proc.returncode != 0:
             log = (self.root / "server.log").read_text() if (self.root / "server.log").exists() else ""
             raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}\n{log}")
@@ -57,18 +58,36 @@ class PrivatePostgres:
         self._run(_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
         self.start()
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "centrala")
-        dump = subprocess.run([_bin("pg_dump"), "-h", "127.0.0.1", "-U", "postgres", "--no-owner", copy_of],
-                              capture_output=True, check=True, timeout=120)  # fmt: skip
+        dump = subprocess.run(
+            [_bin("pg_dump"), "-h", "127.0.0.1", "-U", "postgres", "--no-owner", copy_of],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
         dump_file = self.root / "copy.sql"
         dump_file.write_bytes(dump.stdout)
         with dump_file.open() as sql:
-            self._run(_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
-                      "-U", "postgres", "-d", "centrala", stdin=sql)  # fmt: skip
+            self._run(
+                _bin("psql"),
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "centrala",
+                stdin=sql,
+            )
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
-                  "-w", "start")  # fmt: skip
+        self._run(
+            _bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start"
+        )
 
     def stop(self) -> None:
         """As an outage: connections are cut, new ones refused."""
@@ -79,8 +98,11 @@ class PrivatePostgres:
             return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
     def destroy(self) -> None:
-        subprocess.run([*AS_POSTGRES, _bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
-                       capture_output=True, check=False)  # fmt: skip
+        subprocess.run(
+            [*AS_POSTGRES, _bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 

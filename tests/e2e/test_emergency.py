@@ -26,8 +26,9 @@ def locked_down_phone(staff):  # noqa: F811
     """Extension 101 (SIPp, plain SIP) may dial nothing at all: no mobile, no freephone, no
     minutes, no concurrent call."""
     office(queue("ring_all"))
-    nothing = CallingPolicy.objects.create(name="Nic", allow_mobile=False, allow_freephone=False, max_concurrent=0,
-                                           max_daily_minutes=0)  # fmt: skip
+    nothing = CallingPolicy.objects.create(
+        name="Nic", allow_mobile=False, allow_freephone=False, max_concurrent=0, max_daily_minutes=0
+    )
     Extension.objects.filter(number="101").update(calling_policy=nothing)
     allow_plain_sip("101")
     return staff["101"][1]
@@ -35,9 +36,14 @@ def locked_down_phone(staff):  # noqa: F811
 
 def dial(number: str, password: str, port: int):  # type: ignore[no-untyped-def]
     return sipp_call(
-        "phone_dials_out.xml", number, "", sip_port=settings.ASTERISK_SIP_PORT, local_port=port, address="127.0.0.3",
+        "phone_dials_out.xml",
+        number,
+        "",
+        sip_port=settings.ASTERISK_SIP_PORT,
+        local_port=port,
+        address="127.0.0.3",
         extra=("-set", "ext", "101", "-au", "101", "-ap", password),
-    )  # fmt: skip
+    )
 
 
 def invite_from(received: str, number: str) -> str:

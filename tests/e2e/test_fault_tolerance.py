@@ -48,8 +48,14 @@ def start_stasis(database_url: str = "", spool: Path | None = None) -> subproces
         "CENTRALA_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # recordings land where this test reads them
         "LOG_LEVEL": "INFO",
     }
-    proc = subprocess.Popen([sys.executable, "manage.py", "stasis"], cwd=settings.BASE_DIR, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "stasis"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     wait_for(lambda: app_connected(proc, Path(env["CENTRALA_SPOOL_DIR"])), timeout=20)
     return proc
 
@@ -59,15 +65,21 @@ def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(
     with phone("102", staff["102"][1], answers=True, registered=registered):
         first = start_stasis()
         caller = ThreadPoolExecutor(1).submit(
-            sipp_call, "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5191, timeout_s=60,
-        )  # fmt: skip
+            sipp_call,
+            "caller_talks_long.xml",
+            OFFICE,
+            CUSTOMER,
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5191,
+            timeout_s=60,
+        )
         live = wait_for(lambda: Call.objects.filter(events__kind="recording").first(), timeout=30)
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
         # While no app listens, a new call hears the fallback and is refused with 503.
-        refused = sipp_call("caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-                            local_port=5192)  # fmt: skip
+        refused = sipp_call(
+            "caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5192
+        )
         assert (refused.successful, refused.failed) == (1, 0), refused.output[-3000:]
         second = start_stasis()
         try:
@@ -100,16 +112,21 @@ def _within(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 
 def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk):  # noqa: F811
     office(queue("ring_all"))
-    env = {**os.environ, "ARI_URL": settings.ARI_URL, "ARI_USER": settings.ARI_USER,
-           "ARI_PASSWORD": settings.ARI_PASSWORD}  # fmt: skip
+    env = {
+        **os.environ,
+        "ARI_URL": settings.ARI_URL,
+        "ARI_USER": settings.ARI_USER,
+        "ARI_PASSWORD": settings.ARI_PASSWORD,
+    }
     with running_stasis() as pump:
         sandbox("restart", "test", env=env)
         assert pump.app is not None
         stream = pump.app.stream
         wait_for(lambda: stream.connections >= 2 and stream.connected, timeout=30)  # connected again
         with phone("102", staff["102"][1], answers=True, registered=registered):
-            result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-                               local_port=5193)  # fmt: skip
+            result = sipp_call(
+                "caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5193
+            )
             assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
             call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
     assert call.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "102"}) in steps(call)
@@ -120,8 +137,9 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
     spool = tmp_path / "spool"
 
     def talk(port: int) -> None:
-        result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-                           local_port=port, timeout_s=60)  # fmt: skip
+        result = sipp_call(
+            "caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=port, timeout_s=60
+        )
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
 
     def ended_in_spool() -> int:
@@ -135,8 +153,10 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
             " GROUP BY c.id, c.channel_id, c.outcome ORDER BY min(c.started_at)"
         )
 
-    with private_postgres(copy_of=settings.DATABASES["default"]["NAME"]) as pg, \
-            phone("102", staff["102"][1], answers=True, registered=registered):  # fmt: skip
+    with (
+        private_postgres(copy_of=settings.DATABASES["default"]["NAME"]) as pg,
+        phone("102", staff["102"][1], answers=True, registered=registered),
+    ):
         first = start_stasis(pg.url, spool)
         app: subprocess.Popen[str] | None = first
         try:
@@ -156,8 +176,13 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
             app = start_stasis(pg.url, spool)
             talk(5196)
             pg.start()
-            done = _within(lambda: [row for row in calls_and_recordings() if row[2] == 1] == calls_and_recordings()
-                           and len(calls_and_recordings()) == 3, timeout=60)  # fmt: skip
+            done = _within(
+                lambda: (
+                    [row for row in calls_and_recordings() if row[2] == 1] == calls_and_recordings()
+                    and len(calls_and_recordings()) == 3
+                ),
+                timeout=60,
+            )
         finally:
             app.send_signal(signal.SIGTERM)
             output, _ = app.communicate(timeout=30)

@@ -84,8 +84,15 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(
     assert call.started_at <= call.answered_at < call.ended_at
     assert (call.hangup_cause, call.hung_up_by) == (16, "centrala")
     assert [e.kind for e in call.events.all()] == [
-        "started", "hours", "announcement", "answered", "voicemail", "callback_task", "hangup", "ended",
-    ]  # fmt: skip
+        "started",
+        "hours",
+        "announcement",
+        "answered",
+        "voicemail",
+        "callback_task",
+        "hangup",
+        "ended",
+    ]
     assert recording.kind == "voicemail"
     assert call.callbacktask_set.get().reason == "voicemail"
 
@@ -179,9 +186,13 @@ def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: A
         "LOG_LEVEL": "INFO",
     }
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "stasis"], cwd=settings.BASE_DIR, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "stasis"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_for(lambda: app_connected(proc, settings.STASIS_SPOOL_DIR))
         call_command("healthcheck", "stasis")  # the container's health check agrees

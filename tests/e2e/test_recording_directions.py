@@ -34,9 +34,14 @@ def purpose() -> ProcessingPurpose:
 
 def dial_from_101(number: str, password: str, port: int):  # type: ignore[no-untyped-def]
     return sipp_call(
-        "phone_dials_out.xml", number, "", sip_port=settings.ASTERISK_SIP_PORT, local_port=port, address="127.0.0.3",
+        "phone_dials_out.xml",
+        number,
+        "",
+        sip_port=settings.ASTERISK_SIP_PORT,
+        local_port=port,
+        address="127.0.0.3",
         extra=("-set", "ext", "101", "-au", "101", "-ap", password),
-    )  # fmt: skip
+    )
 
 
 def recorded() -> Recording:
@@ -76,8 +81,9 @@ def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):  # no
 
 def test_a_rule_for_one_person_records_their_queue_calls_after_telling_the_caller(staff, purpose):  # noqa: F811
     office(queue("ring_all"))
-    RecordingRule.objects.create(name="Piotr", extension=Extension.objects.get(number="102"), mode="always",
-                                 purpose=purpose)  # fmt: skip
+    RecordingRule.objects.create(
+        name="Piotr", extension=Extension.objects.get(number="102"), mode="always", purpose=purpose
+    )
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5132)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]

@@ -29,11 +29,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def rule() -> RecordingRule:
     announcement = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
     purpose = ProcessingPurpose.objects.create(
-        name="Jakość obsługi", legal_basis="6.1.f", retention_days=30, announcement=announcement,
+        name="Jakość obsługi",
+        legal_basis="6.1.f",
+        retention_days=30,
+        announcement=announcement,
         notice_text="Rozmowy są nagrywane w celu kontroli jakości obsługi.",
-    )  # fmt: skip
-    return RecordingRule.objects.create(name="Przychodzące", direction="inbound", mode="always", purpose=purpose,
-                                        objection_key="1")  # fmt: skip
+    )
+    return RecordingRule.objects.create(
+        name="Przychodzące", direction="inbound", mode="always", purpose=purpose, objection_key="1"
+    )
 
 
 def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staff, rule):  # noqa: F811
@@ -86,9 +90,13 @@ def test_a_paused_span_holds_no_audio(staff, rule):  # noqa: F811
     write_dtmf_pcap(folder / "keys_star2.pcap", "*2", first=10)
     with sipp_agent("agent_pauses_recording.xml", "102", staff["102"][1], registered) as agent, running_stasis():
         result = sipp_call(
-            "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5094,
+            "caller_talks_long.xml",
+            OFFICE,
+            CUSTOMER,
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5094,
             timeout_s=60,
-        )  # fmt: skip
+        )
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
         agent.wait(20)
@@ -110,9 +118,13 @@ def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):
         running_stasis(),
     ):
         result = sipp_call(
-            "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5095,
+            "caller_talks_long.xml",
+            OFFICE,
+            CUSTOMER,
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5095,
             timeout_s=60,
-        )  # fmt: skip
+        )
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
         agent.wait(20)
@@ -143,9 +155,14 @@ def test_the_api_pauses_and_resumes_a_live_recording(staff, rule):  # noqa: F811
     api.force_authenticate(piotr)
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         caller = ThreadPoolExecutor(1).submit(
-            sipp_call, "caller_talks_long.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5097, timeout_s=60,
-        )  # fmt: skip
+            sipp_call,
+            "caller_talks_long.xml",
+            OFFICE,
+            CUSTOMER,
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5097,
+            timeout_s=60,
+        )
         live = wait_for(lambda: Call.objects.filter(events__kind="recording", staff__number="102").first(), timeout=30)
         time.sleep(2)
         paused = api.post(f"/api/calls/{live.pk}/recording/pause")

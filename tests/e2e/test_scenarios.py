@@ -27,7 +27,7 @@ from pbx.models import (
     Scenario,
     Schedule,
     WeeklyDuty,
-)  # fmt: skip
+)
 from pbx.sandbox import sipp_call
 
 from .conftest import Asterisk, running_stasis
@@ -78,8 +78,11 @@ def the_call() -> Call:
 
 def test_ring_all_the_second_agent_answers_and_the_first_stops_ringing(staff):
     office(queue("ring_all"))
-    with phone("101", staff["101"][1], answers=False, registered=registered), \
-         phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():  # fmt: skip
+    with (
+        phone("101", staff["101"][1], answers=False, registered=registered),
+        phone("102", staff["102"][1], answers=True, registered=registered),
+        running_stasis(),
+    ):
         result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5081)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = the_call()
@@ -91,8 +94,11 @@ def test_ring_all_the_second_agent_answers_and_the_first_stops_ringing(staff):
 
 def test_linear_moves_to_the_second_agent_when_the_first_does_not_answer(staff):
     office(queue("linear", ring=5))
-    with phone("101", staff["101"][1], answers=False, registered=registered), \
-         phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():  # fmt: skip
+    with (
+        phone("101", staff["101"][1], answers=False, registered=registered),
+        phone("102", staff["102"][1], answers=True, registered=registered),
+        running_stasis(),
+    ):
         result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5082)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = the_call()
@@ -157,9 +163,14 @@ def test_an_outbound_call_shows_the_company_number_at_the_carrier(staff):
     allow_plain_sip("101")  # SIPp plays the phone
     with carrier() as trunk, running_stasis():
         result = sipp_call(
-            "phone_dials_out.xml", "0600111222", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5086,
-            address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
-        )  # fmt: skip
+            "phone_dials_out.xml",
+            "0600111222",
+            "",
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5086,
+            address="127.0.0.3",
+            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
+        )
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         received = trunk.received()

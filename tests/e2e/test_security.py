@@ -49,9 +49,15 @@ def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):  # no
     Asterisk lets the call in): the app refuses it and it never reaches the carrier."""
     with carrier() as trunk, running_stasis():
         result = sipp_call(
-            "phone_dials_out_sdes.xml", "0600111222", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5182,
-            address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]), timeout_s=20,
-        )  # fmt: skip
+            "phone_dials_out_sdes.xml",
+            "0600111222",
+            "",
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5182,
+            address="127.0.0.3",
+            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
+            timeout_s=20,
+        )
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         time.sleep(1)
         received = trunk.received()
@@ -66,9 +72,15 @@ def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):  # noqa: F811
     Stasis arguments and the '1' read as "came over TLS". Now the call is refused outright."""
     with carrier() as trunk, running_stasis():
         result = sipp_call(
-            "phone_dials_out_sdes.xml", "+48600111222,1", "", sip_port=settings.ASTERISK_SIP_PORT, local_port=5188,
-            address="127.0.0.3", extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]), timeout_s=20,
-        )  # fmt: skip
+            "phone_dials_out_sdes.xml",
+            "+48600111222,1",
+            "",
+            sip_port=settings.ASTERISK_SIP_PORT,
+            local_port=5188,
+            address="127.0.0.3",
+            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
+            timeout_s=20,
+        )
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         time.sleep(1)
         received = trunk.received()
@@ -91,9 +103,13 @@ def watching_security() -> Iterator[subprocess.Popen[str]]:
         "LOG_LEVEL": "INFO",
     }
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "watch_security", "--interval", "0.3"], cwd=settings.BASE_DIR, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "watch_security", "--interval", "0.3"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     time.sleep(2)  # it starts at the log's end: only what happens from now on counts
     try:
         yield proc
@@ -105,8 +121,18 @@ def watching_security() -> Iterator[subprocess.Popen[str]]:
 def sipvicious(tool: str, *args: str, seconds: int = 60) -> str:
     """A sipvicious tool (from PyPI) against the test instance, from the attacker's own
     loopback address, bounded in time."""
-    argv = [sys.executable, str(Path(__file__).with_name("sipvicious_from.py")), ATTACKER, tool,
-            "-p", str(settings.ASTERISK_SIP_PORT), "--maximumtime", str(seconds), *args, "127.0.0.1"]  # fmt: skip
+    argv = [
+        sys.executable,
+        str(Path(__file__).with_name("sipvicious_from.py")),
+        ATTACKER,
+        tool,
+        "-p",
+        str(settings.ASTERISK_SIP_PORT),
+        "--maximumtime",
+        str(seconds),
+        *args,
+        "127.0.0.1",
+    ]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 5, check=False)
     except subprocess.TimeoutExpired as exc:  # a banned scanner may wait for answers that never come
@@ -121,12 +147,15 @@ def options_from(address: str) -> str:
         sock.bind((address, 0))
         sock.settimeout(3)
         port = sock.getsockname()[1]
-        sock.sendto((
-            f"OPTIONS sip:127.0.0.1:{settings.ASTERISK_SIP_PORT} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {address}:{port};branch=z9hG4bK-{port}-probe;rport\r\n"
-            f"From: <sip:probe@{address}>;tag=probe\r\nTo: <sip:127.0.0.1>\r\nCall-ID: probe-{port}@{address}\r\n"
-            "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-        ).encode(), ("127.0.0.1", settings.ASTERISK_SIP_PORT))  # fmt: skip
+        sock.sendto(
+            (
+                f"OPTIONS sip:127.0.0.1:{settings.ASTERISK_SIP_PORT} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {address}:{port};branch=z9hG4bK-{port}-probe;rport\r\n"
+                f"From: <sip:probe@{address}>;tag=probe\r\nTo: <sip:127.0.0.1>\r\nCall-ID: probe-{port}@{address}\r\n"
+                "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+            ).encode(),
+            ("127.0.0.1", settings.ASTERISK_SIP_PORT),
+        )
         try:
             return sock.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
         except TimeoutError:
@@ -148,8 +177,9 @@ def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_w
         pjsip = (Path(settings.ASTERISK_CONFIG_DIR) / "pjsip.conf").read_text()
         # The phone on the never-ban list still works: a call reaches it and is answered.
         with running_stasis():
-            result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT,
-                               local_port=5183)  # fmt: skip
+            result = sipp_call(
+                "caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5183
+            )
             assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
             assert ("connected", {"target": "102"}) in steps(the_call())
     # Asterisk challenges unknown and known users alike, so svwar cannot tell them apart.
@@ -166,9 +196,15 @@ def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_w
 
 def dial_out(number: str, extension: str, password: str, port: int, timeout_s: int = 30):  # type: ignore[no-untyped-def]
     return sipp_call(
-        "phone_dials_out.xml", number, "", sip_port=settings.ASTERISK_SIP_PORT, local_port=port,
-        address="127.0.0.3", extra=("-set", "ext", extension, "-au", extension, "-ap", password), timeout_s=timeout_s,
-    )  # fmt: skip
+        "phone_dials_out.xml",
+        number,
+        "",
+        sip_port=settings.ASTERISK_SIP_PORT,
+        local_port=port,
+        address="127.0.0.3",
+        extra=("-set", "ext", extension, "-au", extension, "-ap", password),
+        timeout_s=timeout_s,
+    )
 
 
 def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff):  # noqa: F811
@@ -178,8 +214,13 @@ def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff
         abroad = dial_out("+4930901820", "101", staff["101"][1], 5185, timeout_s=20)
         time.sleep(1)
         received = trunk.received()
-        calls = wait_for(lambda: list(Call.objects.filter(ended_at__isnull=False).order_by("started_at"))
-                         if Call.objects.filter(ended_at__isnull=False).count() == 2 else None)  # fmt: skip
+        calls = wait_for(
+            lambda: (
+                list(Call.objects.filter(ended_at__isnull=False).order_by("started_at"))
+                if Call.objects.filter(ended_at__isnull=False).count() == 2
+                else None
+            )
+        )
     assert premium.successful == 0 and abroad.successful == 0
     assert "INVITE sip:+48701234567" not in received and "INVITE sip:+4930901820" not in received
     reasons = [next(e.detail["reason"] for e in call.events.all() if e.kind == "outbound_blocked") for call in calls]

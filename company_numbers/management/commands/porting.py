@@ -27,12 +27,22 @@ from company_numbers.porting.flow import ADVICE, OPEN, PortingError, check, dead
 from company_numbers.porting.reminders import do_send_reminders
 
 FIELDS = {  # option -> model field
-    "type": "subscriber_type", "name": "subscriber_name", "name_on_record": "name_on_record", "pesel": "pesel",
-    "id_document": "id_document", "nip": "nip", "regon": "regon", "register_number": "register_number",
-    "address": "address", "correspondence_address": "correspondence_address",
-    "installation_address": "installation_address", "operator": "current_operator",
-    "contract_end": "contract_end_date", "notice": "notice", "date": "requested_date",
-}  # fmt: skip
+    "type": "subscriber_type",
+    "name": "subscriber_name",
+    "name_on_record": "name_on_record",
+    "pesel": "pesel",
+    "id_document": "id_document",
+    "nip": "nip",
+    "regon": "regon",
+    "register_number": "register_number",
+    "address": "address",
+    "correspondence_address": "correspondence_address",
+    "installation_address": "installation_address",
+    "operator": "current_operator",
+    "contract_end": "contract_end_date",
+    "notice": "notice",
+    "date": "requested_date",
+}
 
 
 class Command(BaseCommand):
@@ -82,8 +92,9 @@ class Command(BaseCommand):
         for warning in findings.warnings:
             self.stdout.write(f"warning: {warning}")
         if findings.problems:
-            raise CommandError(f"request #{request.pk} has {len(findings.problems)} problem(s):\n- "
-                               + "\n- ".join(findings.problems))  # fmt: skip
+            raise CommandError(
+                f"request #{request.pk} has {len(findings.problems)} problem(s):\n- " + "\n- ".join(findings.problems)
+            )
         self.stdout.write(f"request #{request.pk} is ready to submit")
 
     def _status(self, options: dict[str, Any]) -> None:
@@ -98,8 +109,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{deadline.due}  {deadline.what} ({deadline.note})")
 
     def _advance(self, options: dict[str, Any]) -> None:
-        request = do_move(_get(options["id"]), options["state"], actor="manage.py", today=timezone.localdate(),
-                          reason=options["reason"], port_date=options["date"])  # fmt: skip
+        request = do_move(
+            _get(options["id"]),
+            options["state"],
+            actor="manage.py",
+            today=timezone.localdate(),
+            reason=options["reason"],
+            port_date=options["date"],
+        )
         self.stdout.write(f"request #{request.pk} is now {request.state}")
 
     def _remind(self, options: dict[str, Any]) -> None:

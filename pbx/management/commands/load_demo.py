@@ -23,12 +23,15 @@ from pbx.models import (
     Scenario,
     Schedule,
     WeeklyDuty,
-)  # fmt: skip
+)
 
 OFFICE_NUMBER = "+48221234567"
 MESSAGE_LINE = "+48221234568"
-DEMO_EXTENSIONS = [("101", "Anna Nowak", "+48601000101"), ("102", "Piotr Kowalski", "+48601000102"),
-                   ("103", "Recepcja", "")]  # fmt: skip
+DEMO_EXTENSIONS = [
+    ("101", "Anna Nowak", "+48601000101"),
+    ("102", "Piotr Kowalski", "+48601000102"),
+    ("103", "Recepcja", ""),
+]
 
 
 class Command(BaseCommand):
@@ -50,15 +53,23 @@ class Command(BaseCommand):
         self.stdout.write(f"demo data ready: office {OFFICE_NUMBER}, message line {MESSAGE_LINE}, extensions 101-103")
 
     def _office(self) -> None:
-        prompt = {name: Prompt.objects.get_or_create(name=name, defaults={"sound": sound})[0] for name, sound in [
-            ("Powitanie", "hello-world"), ("Menu główne", "demo-moreinfo"), ("Zamknięte", "please-try-call-later"),
-            ("Nagraj wiadomość", "vm-intro"), ("Oddzwonimy", "to-call-this-number")]}  # fmt: skip
+        prompt = {
+            name: Prompt.objects.get_or_create(name=name, defaults={"sound": sound})[0]
+            for name, sound in [
+                ("Powitanie", "hello-world"),
+                ("Menu główne", "demo-moreinfo"),
+                ("Zamknięte", "please-try-call-later"),
+                ("Nagraj wiadomość", "vm-intro"),
+                ("Oddzwonimy", "to-call-this-number"),
+            ]
+        }
         people = {x.number: x for x in Extension.objects.all()}
         hours = Schedule.objects.create(name="Biuro")
         for day in range(5):
             OpeningInterval.objects.create(schedule=hours, weekday=day, opens=time(8), closes=time(16))
-            WeeklyDuty.objects.create(extension=people["101" if day % 2 == 0 else "102"], weekday=day,
-                                      starts=time(0), ends=time(23, 59))  # fmt: skip
+            WeeklyDuty.objects.create(
+                extension=people["101" if day % 2 == 0 else "102"], weekday=day, starts=time(0), ends=time(23, 59)
+            )
         sales = Queue.objects.create(name="Sprzedaż", strategy=Queue.Strategy.RING_ALL, max_wait_seconds=45)
         for position, number in enumerate(["101", "102"]):
             QueueMember.objects.create(queue=sales, extension=people[number], position=position)
@@ -77,8 +88,9 @@ class Command(BaseCommand):
         CompanyNumber.objects.create(e164=OFFICE_NUMBER, label="Biuro", scenario=office, is_main=True)
 
         take_message = dest(name="Nagraj 3 s", kind="voicemail", seconds=3)
-        message_greeting = dest(name="Powitanie linii wiadomości", kind="announcement", prompt=prompt["Powitanie"],
-                                then=take_message)  # fmt: skip
+        message_greeting = dest(
+            name="Powitanie linii wiadomości", kind="announcement", prompt=prompt["Powitanie"], then=take_message
+        )
         line = Scenario.objects.create(name="Linia wiadomości", when_open=message_greeting)
         CompanyNumber.objects.create(e164=MESSAGE_LINE, label="Linia wiadomości (demo)", scenario=line)
 

@@ -41,8 +41,11 @@ class Command(BaseCommand):
 
 async def serve() -> None:
     ari, stream = app_connection()
-    store = CallStore(ari, spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
-                      recordings_dir=settings.ASTERISK_RECORDING_DIR)  # fmt: skip
+    store = CallStore(
+        ari,
+        spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
+        recordings_dir=settings.ASTERISK_RECORDING_DIR,
+    )
     snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.json")
     app = StasisApp(
         settings.ARI_APP,
@@ -97,8 +100,11 @@ def load_or_saved_directory(snapshot: DirectorySnapshot) -> Directory:
         saved = snapshot.load()
         if saved is None:
             raise
-        log.warning("the database is unreachable (%s); serving calls with the configuration saved at %s",
-                    exc, snapshot.saved_at())  # fmt: skip
+        log.warning(
+            "the database is unreachable (%s); serving calls with the configuration saved at %s",
+            exc,
+            snapshot.saved_at(),
+        )
         return saved
     snapshot.save(directory)
     return directory
