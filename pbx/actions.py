@@ -15,8 +15,9 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, transaction
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
+from compliance.audit import do_audit
 from pbx.callflow import commands as c
-from pbx.models import Call, CallbackTask, CallEvent, Extension, Queue
+from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
     return task
 
 
-def do_complete_callback(fact: c.CallbackConnected) -> None:
+def do_record_callback_connected(fact: c.CallbackConnected) -> None:
     CallbackTask.objects.filter(pk=fact.task_id).update(status=CallbackTask.Status.DONE, done_at=fact.at)
 
 
@@ -222,7 +223,7 @@ def do_note_encryption(fact: c.PhoneEncryption) -> None:
 _APPLY = {
     c.PhoneEncryption: do_note_encryption,
     c.CallbackRequested: do_request_callback,
-    c.CallbackConnected: do_complete_callback,
+    c.CallbackConnected: do_record_callback_connected,
     c.CallStarted: do_record_call_started,
     c.CallAnswered: do_record_call_answered,
     c.CallStep: do_record_call_step,
@@ -279,3 +280,11 @@ def _event(call_id: Any, at: datetime, kind: str, **detail: Any) -> None:
         event.save()
     else:
         pending.append(event)
+
+
+def do_add_call_note(call: Call, user: Any, text: str, source: str = "") -> CallNote:
+    """A note on a call (what was agreed); notes are never edited. Audited with where from."""
+    with transaction.atomic():
+        note = CallNote.objects.create(call=call, author=user, author_name=user.get_username(), text=text)
+        do_audit(user.get_username(), "call.note", f"call:{call.pk}", source=source)
+    return note

@@ -4,7 +4,6 @@ Everyone sees the calls pbx/access.py lets them see, through the admin or throug
 from datetime import datetime, time
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -18,11 +17,12 @@ from rest_framework.views import APIView
 
 from api.auth import actor
 from api.errors import Conflict, bad_query
-from compliance.audit import client_address, do_audit
+from compliance.audit import client_address
 from pbx.access import callbacks_visible_to, calls_visible_to, extension_to_ring, may_ring
+from pbx.actions import do_add_call_note
 from pbx.ari.client import AriError
-from pbx.callbacks import CallbackError, do_start_callback
-from pbx.models import Call, CallbackTask, CallNote
+from pbx.callbacks import CallbackError, do_click_to_call, do_complete_callback, do_create_callback, do_start_callback
+from pbx.models import Call, CallbackTask
 from pbx.phone import InvalidPhoneNumber, to_e164
 from pbx.serializers import (
     CallbackSerializer,
@@ -108,14 +108,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
         call = self.get_object()
         note = CallNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
-        with transaction.atomic():
-            saved = CallNote.objects.create(
-                call=call,
-                author=request.user,
-                author_name=request.user.get_username(),
-                text=note.validated_data["text"],
-            )
-            do_audit(actor(request), "call.note", f"call:{call.pk}", source=client_address(request))
+        saved = do_add_call_note(call, request.user, note.validated_data["text"], source=client_address(request))
         return Response(CallNoteSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
@@ -143,26 +136,16 @@ class CallbackViewSet(
         return tasks
 
     def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic():
-            serializer.save(requested_at=timezone.now())
-            do_audit(
-                actor(self.request),
-                "callback.create",
-                f"callback:{serializer.instance.pk}",
-                number=serializer.instance.number,
-            )
+        serializer.instance = do_create_callback(CallbackTask(**serializer.validated_data), actor(self.request))
 
     @extend_schema(request=None, responses=CallbackSerializer)
     @action(detail=True, methods=["post"], permission_action="change")
     def complete(self, request: Request, pk: str) -> Response:
         """Mark it called back (e.g. the CRM user phoned from a mobile)."""
-        task = self.get_object()
-        if task.status in (CallbackTask.Status.DONE, CallbackTask.Status.CANCELLED):
-            raise Conflict(f"The callback is already {task.get_status_display()}.")
-        task.status, task.done_at = CallbackTask.Status.DONE, timezone.now()
-        with transaction.atomic():
-            task.save(update_fields=["status", "done_at"])
-            do_audit(actor(request), "callback.complete", f"callback:{task.pk}")
+        try:
+            task = do_complete_callback(self.get_object(), actor(request))
+        except CallbackError as exc:
+            raise Conflict(str(exc)) from exc
         return Response(CallbackSerializer(task).data)
 
     @extend_schema(request=StartCallbackSerializer, responses={202: CallbackSerializer})
@@ -205,23 +188,10 @@ class ClickToCallView(APIView):
         extension = body.validated_data["extension"]
         if not may_ring(request.user, extension):
             raise PermissionDenied("You can ring only your own extension.")
-        task = CallbackTask.objects.create(
-            number=body.validated_data["number"],
-            requested_at=timezone.now(),
-            reason=CallbackTask.Reason.CLICK_TO_CALL,
-            assigned_to=extension,
-        )
         try:
-            _start(task, extension.number)
-        except APIException:
-            task.delete()  # nothing rang: leave no task behind
-            raise
-        do_audit(
-            actor(request),
-            "callback.click_to_call",
-            f"callback:{task.pk}",
-            number=task.number,
-            extension=extension.number,
-        )
-        task.refresh_from_db()
+            task = do_click_to_call(body.validated_data["number"], extension, actor(request))
+        except CallbackError as exc:
+            raise Conflict(str(exc)) from exc
+        except AriError as exc:
+            raise AsteriskUnavailable() from exc
         return Response(CallbackSerializer(task).data, status=status.HTTP_202_ACCEPTED)

@@ -1,11 +1,15 @@
-"""Click-to-call for callback tasks: the staff phone rings first, then the customer."""
+"""Callback tasks as people change them (the API, the admin): created, called back now (the
+staff phone rings first, then the customer), completed, and click-to-call. Each audits
+itself. The Stasis app's own changes to tasks (a caller asked, the customer answered) are call
+facts, in pbx/actions.py."""
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.audit import do_audit
 from pbx.ari.client import run_with_ari
-from pbx.models import CallbackTask
+from pbx.models import CallbackTask, Extension
 
 
 class CallbackError(Exception):
@@ -37,3 +41,40 @@ def do_start_callback(task: CallbackTask, extension: str | None = None, actor: s
         if actor:
             do_audit(actor, "callback.call", f"callback:{task.pk}", number=task.number, extension=target)
     return target
+
+
+def do_create_callback(task: CallbackTask, actor: str) -> CallbackTask:
+    """A task someone entered by hand (a CRM, the admin): saved with the time it was asked for."""
+    with transaction.atomic():
+        task.requested_at = task.requested_at or timezone.now()
+        task.save()
+        do_audit(actor, "callback.create", f"callback:{task.pk}", number=task.number)
+    return task
+
+
+def do_complete_callback(task: CallbackTask, actor: str) -> CallbackTask:
+    """Mark it called back (e.g. from a mobile). CallbackError when it is done or cancelled."""
+    if task.status in (CallbackTask.Status.DONE, CallbackTask.Status.CANCELLED):
+        raise CallbackError(f"The callback is already {task.get_status_display()}.")
+    task.status, task.done_at = CallbackTask.Status.DONE, timezone.now()
+    with transaction.atomic():
+        task.save(update_fields=["status", "done_at"])
+        do_audit(actor, "callback.complete", f"callback:{task.pk}")
+    return task
+
+
+def do_click_to_call(number: str, extension: Extension, actor: str) -> CallbackTask:
+    """Ring `extension`; when it answers, call `number` from the company's number. The task
+    records it; when nothing rang (Asterisk away, CallbackError), no task is left behind.
+    Whether `actor` may ring that phone is the caller's to check (pbx.access.may_ring)."""
+    task = CallbackTask.objects.create(
+        number=number, requested_at=timezone.now(), reason=CallbackTask.Reason.CLICK_TO_CALL, assigned_to=extension
+    )
+    try:
+        do_start_callback(task, extension.number)
+    except Exception:
+        task.delete()
+        raise
+    do_audit(actor, "callback.click_to_call", f"callback:{task.pk}", number=task.number, extension=extension.number)
+    task.refresh_from_db()
+    return task

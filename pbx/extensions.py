@@ -4,6 +4,7 @@ removed person's or a leaked password's SIP login stops working whichever screen
 made the change."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,10 +15,13 @@ from pbx.models import Extension
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
 
 
-def do_create_extension(number: str, display_name: str, actor: str = "") -> tuple[Extension, str]:
-    """Create an extension with a fresh strong SIP password; return it once, never store it."""
+def do_create_extension(number: str, display_name: str, actor: str = "", **fields: Any) -> tuple[Extension, str]:
+    """Create an extension (with any other of its fields) and a fresh strong SIP password;
+    return the password once, never store it. ValidationError, nothing saved, on a bad value."""
     password = generate_sip_password()
-    extension = Extension(number=number, display_name=display_name, sip_ha1=sip_ha1(number, SIP_REALM, password))
+    extension = Extension(
+        number=number, display_name=display_name, sip_ha1=sip_ha1(number, SIP_REALM, password), **fields
+    )
     extension.full_clean()
     with transaction.atomic():
         extension.save()

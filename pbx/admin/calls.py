@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from compliance.audit import client_address, do_audit
+from compliance.audit import client_address
 from pbx.access import calls_visible_to
+from pbx.actions import do_add_call_note
 from pbx.models import Call, CallEvent, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.models import Recording
@@ -117,11 +118,9 @@ class CallAdmin(admin.ModelAdmin):
         pass  # nothing of the call itself is ever changed here
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        notes = [note for note in formset.save(commit=False) if note.pk is None]
-        for note in notes:
-            note.author, note.author_name = request.user, request.user.get_username()
-            note.save()
-            do_audit(request.user.get_username(), "call.note", f"call:{note.call_id}", source=client_address(request))
+        for note in formset.save(commit=False):
+            if note.pk is None:  # notes are added, never edited
+                do_add_call_note(note.call, request.user, note.text, source=client_address(request))
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # the note and its audit entry are the record

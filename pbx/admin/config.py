@@ -176,10 +176,9 @@ class ExtensionAdmin(AuditedModelAdmin):
             if password := form.cleaned_data.get("new_sip_password"):
                 do_set_sip_password(obj, password, request.user.get_username())
         else:
-            created, password = do_create_extension(obj.number, obj.display_name)
-            for field in ("kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"):
-                setattr(created, field, getattr(obj, field))
-            created.save()
+            names = ("kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip")
+            fields = {name: getattr(obj, name) for name in names}
+            created, password = do_create_extension(obj.number, obj.display_name, **fields)
             obj.pk = created.pk
             messages.success(
                 request,

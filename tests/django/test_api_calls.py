@@ -248,3 +248,27 @@ class TestDataSubjectRequests:
 
 def test_groups_exist():
     assert Group.objects.filter(name="Agent").exists()
+
+
+def test_a_note_written_in_the_admin_or_through_the_api_leaves_the_same_audit_entry(firm, manager):  # noqa: F811
+    from django.test import Client
+
+    from tests.conftest import signed_in
+
+    sales, _ = firm["calls"]
+    api(manager).post(f"/api/calls/{sales.pk}/notes/", {"text": "z API"}, format="json")
+    admin = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
+    form = {
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-0-text": "z panelu",
+        "recordings-TOTAL_FORMS": "0",
+        "recordings-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    admin.post(f"/admin/pbx/call/{sales.pk}/change/", form)
+    notes = list(CallNote.objects.filter(call=sales).order_by("created_at").values_list("text", "author_name"))
+    entries = list(AuditEntry.objects.filter(action="call.note").values_list("actor", "target"))
+    assert notes[-2:] == [("z API", "ola"), ("z panelu", "ola")]
+    assert entries[-2:] == [("ola", f"call:{sales.pk}")] * 2

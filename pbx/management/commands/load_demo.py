@@ -40,12 +40,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             created = [
-                do_create_extension(number, name)
-                for number, name, _ in DEMO_EXTENSIONS
+                do_create_extension(number, name, actor="load_demo", mobile=mobile)
+                for number, name, mobile in DEMO_EXTENSIONS
                 if not Extension.objects.filter(number=number).exists()
             ]
-            for number, _, mobile in DEMO_EXTENSIONS:
-                Extension.objects.filter(number=number, mobile="").update(mobile=mobile)
             if not CompanyNumber.objects.exists():
                 self._office()
         if created:
