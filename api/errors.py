@@ -9,6 +9,16 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from pbx.refusals import AsteriskAway, NotAllowed, NotNow, Refused, UnknownRequest
+
+# The domain's refusals (pbx/refusals.py) as HTTP statuses: here and nowhere else.
+REFUSAL_STATUS = {
+    UnknownRequest: status.HTTP_400_BAD_REQUEST,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+    NotNow: status.HTTP_409_CONFLICT,
+    AsteriskAway: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
 
 class Conflict(exceptions.APIException):
     """The request is well formed but the thing is not in a state that allows it."""
@@ -23,6 +33,9 @@ def bad_query(field: str, message: str) -> exceptions.ValidationError:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Refused):
+        code = next((code for kind, code in REFUSAL_STATUS.items() if isinstance(exc, kind)), status.HTTP_409_CONFLICT)
+        return Response({"error": str(exc)}, status=code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "message_dict") else exc.messages)
     if isinstance(exc, ProtectedError):

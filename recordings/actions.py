@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.webhooks import do_enqueue
+from pbx.refusals import AsteriskAway, NotAllowed, NotNow, UnknownRequest
 from recordings.crypto import encrypt
 from recordings.models import Recording
 
@@ -100,14 +101,6 @@ def do_erase_recording(recording: Recording, actor: str, reason: str) -> None:
         default_storage.delete(recording.file.name)
 
 
-class RecordingControlRefused(Exception):
-    """Pausing or resuming cannot be asked for: `status` is the HTTP status that fits."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 CONTROL_ACTIONS = ("pause", "resume")
 
 
@@ -124,24 +117,24 @@ def do_control_recording(user: Any, call: Any, action: str, source: str = "") ->
     It reaches the live call as an ARI user event on the caller's channel, and the call treats
     it exactly as the *1/*2 keys: a call not being recorded, or already in that state, is left
     as it is, and the call's timeline shows who did it. The request is written to the audit log.
-    Raises RecordingControlRefused (unknown action, not allowed, call over, Asterisk down).
+    Raises pbx.refusals: UnknownRequest, NotAllowed, NotNow (the call is over), AsteriskAway.
     """
     from compliance.audit import do_audit
     from pbx.ari.client import AriError, AriNotFound, run_with_ari
     from pbx.callflow.events import RECORDING_CONTROL
 
     if action not in CONTROL_ACTIONS:
-        raise RecordingControlRefused(f"Unknown action {action!r}: use one of {', '.join(CONTROL_ACTIONS)}.", 400)
+        raise UnknownRequest(f"Unknown action {action!r}: use one of {', '.join(CONTROL_ACTIONS)}.")
     if not may_control_recording(user, call):
-        raise RecordingControlRefused("Only the staff on the call or its queue's supervisors can do this.", 403)
+        raise NotAllowed("Only the staff on the call or its queue's supervisors can do this.")
     if call.ended_at is not None:
-        raise RecordingControlRefused("The call has ended.", 409)
+        raise NotNow("The call has ended.")
     who = user.get_username()
     variables = {"action": action, "by": who}
     try:
         run_with_ari(lambda ari: ari.user_event(settings.ARI_APP, RECORDING_CONTROL, call.channel_id, variables))
     except AriNotFound as exc:
-        raise RecordingControlRefused("The call has ended.", 409) from exc
+        raise NotNow("The call has ended.") from exc
     except AriError as exc:
-        raise RecordingControlRefused(f"Asterisk cannot be reached: {exc}", 503) from exc
+        raise AsteriskAway(f"Asterisk cannot be reached: {exc}") from exc
     do_audit(who, f"recording.{action}", str(call.pk), source=source)

@@ -367,16 +367,10 @@ class AriClient:
     async def resume_recording(self, name: str) -> None:
         await self._request("DELETE", f"recordings/live/{_seg(name)}/pause")
 
-    async def stop_recording(self, name: str) -> None:
-        await self._request("POST", f"recordings/live/{_seg(name)}/stop")
-
     async def get_variable(self, channel_id: str, name: str) -> str:
         """A channel variable or dialplan function's value, e.g. CHANNEL(rtp,secure)."""
         body = await self._json("GET", f"channels/{_seg(channel_id)}/variable", params={"variable": name})
         return str(body.get("value", ""))
-
-    async def get_channel(self, channel_id: str) -> dict[str, Any]:
-        return await self._json("GET", f"channels/{_seg(channel_id)}")  # type: ignore[no-any-return]
 
     async def application(self, app: str) -> dict[str, Any]:
         """The app's subscriptions: channel_ids, bridge_ids, endpoint_ids, device_names."""

@@ -9,7 +9,7 @@ A step that ends hands the call on with `call.goto(next)`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import commands as c
@@ -307,6 +307,3 @@ class RingStep(Step):
         elif self.hold_music:
             commands.append(c.StopMoh(call.channel_id))
         return commands
-
-    def waited(self, at: datetime) -> timedelta:
-        return at - (self.started_at or at)
