@@ -51,6 +51,7 @@ from .steps import (
     VoicemailStep,
 )
 from .tollfraud import Usage, UsageLookup, Verdict, classify, decide, forward_refusal
+from .vocabulary import Direction, HungUpBy, Outcome
 
 MAX_HOPS = 25
 TRUNK = "carrier"
@@ -107,14 +108,14 @@ class Call:
         self.bridge_id = f"{key}-bridge"
         self.answered = False  # the caller's channel is up
         self.answer_sent = False
-        self.outcome = "in_progress"
+        self.outcome: str = Outcome.IN_PROGRESS
         self.talked = False  # a person (staff, or the outside number dialled) answered
         self.left_message = False
-        self.direction = ""
+        self.direction: str = ""  # a Direction once started
         self.called = ""
         self.recorder = Recorder(self)
         self.hangup_cause: int | None = None
-        self.hung_up_by = ""
+        self.hung_up_by: str = HungUpBy.NOBODY_YET
         self.caller = ""
         self.callback_task = ""
         self.hops = 0
@@ -148,7 +149,7 @@ class Call:
                 return self._on_recording(event)
             case e.RecordingControl():
                 return self.recorder.control(event.action, by=event.by, at=event.at)
-            case e.ChannelDtmfReceived() if self.state is State.CONNECTED and self.direction != "inbound":
+            case e.ChannelDtmfReceived() if self.state is State.CONNECTED and self.direction != Direction.INBOUND:
                 return self.recorder.on_staff_key(self.caller, event)  # the staff member who dialled
             case e.TransferRequested():  # from the caller's side: not ours to act on
                 return self._decline_transfer(self.channel_id, self.caller, event)
@@ -158,7 +159,7 @@ class Call:
                 # The day's outside minutes ran out during this call: a stolen account stops here.
                 return [self.fact(event.at, "outbound_cut", reason="daily minutes used up"), *self.hang_up(event.at)]
             case e.PlaybackFinished() if self.state is State.REFUSING:
-                self.outcome = "rejected"
+                self.outcome = Outcome.REJECTED
                 return self.hang_up(event.at, reason=self.refusal)
         if self.state is State.ROUTING and self.step is not None:
             return self.step.on_event(self, event)
@@ -179,13 +180,13 @@ class Call:
                 self.state = State.HANGING_UP
                 return [c.Hangup(self.channel_id, reason="normal")]
         # Arguments Centrala did not write (a comma in the dialled number adds some): refused.
-        direction = "outbound" if event.args[:1] == ("internal",) else "inbound"
+        direction = Direction.OUTBOUND if event.args[:1] == ("internal",) else Direction.INBOUND
         started = self._started(event, direction, event.channel.caller_number, event.channel.exten)
-        self.state, self.outcome = State.HANGING_UP, "rejected"
+        self.state, self.outcome = State.HANGING_UP, Outcome.REJECTED
         refused = self.fact(event.at, "bad_arguments", args=list(event.args))
         return [started, refused, *self.hang_up(event.at, reason="rejected")]
 
-    def _started(self, event: e.StasisStart, direction: str, caller: str, called: str) -> c.CallStarted:
+    def _started(self, event: e.StasisStart, direction: Direction, caller: str, called: str) -> c.CallStarted:
         self.caller, self.direction, self.called = caller, direction, called
         self.answered = event.channel.state == "Up"
         return c.CallStarted(
@@ -200,7 +201,7 @@ class Call:
 
     def _start_inbound(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
         caller = caller_to_e164(event.channel.caller_number)
-        started = self._started(event, "inbound", caller, caller_to_e164(dialled))
+        started = self._started(event, Direction.INBOUND, caller, caller_to_e164(dialled))
         plan = self.directory.plan_for(dialled)
         if plan is None:
             return [started, *self._refuse(event, dialled)]
@@ -218,19 +219,19 @@ class Call:
         if insecure and person is not None and not person.plain_sip:
             # A TLS phone's password used over plain SIP: someone else has it, or the phone is
             # misconfigured. Either way no call, internal or outside.
-            started = self._started(event, "internal", extension, dialled)
+            started = self._started(event, Direction.INTERNAL, extension, dialled)
             return [started, *self._block(event, dialled, "the phone did not connect over TLS", person.policy)]
         if dialled in self.directory.people:
-            started = self._started(event, "internal", extension, dialled)
+            started = self._started(event, Direction.INTERNAL, extension, dialled)
             decided = self.recorder.decide_from_phone(event.at, (dialled, extension), number="")
             ring = self._ring_people("extension", (dialled,), ring_seconds=30, then=None, at=event.at)
             return [started, *decided, *self._enter(ring, event.at)]
         try:
             number = to_e164(dialled)
         except InvalidPhoneNumber:
-            started = self._started(event, "outbound", extension, dialled)
+            started = self._started(event, Direction.OUTBOUND, extension, dialled)
             return [started, *self._refuse(event, dialled)]
-        started = self._started(event, "outbound", extension, number)
+        started = self._started(event, Direction.OUTBOUND, extension, number)
         guard, allowed = self._toll_guard(event, extension, number)
         if not allowed:
             return [started, *guard]
@@ -254,7 +255,7 @@ class Call:
         person = self.directory.people.get(extension)
         shown = (person.caller_id if person else "") or self.directory.main_number
         self.recorder.noticed = True  # no recording rule applies to an emergency call
-        started = self._started(event, "outbound", extension, number)
+        started = self._started(event, Direction.OUTBOUND, extension, number)
         alert = self.fact(
             event.at, "emergency_call", extension=extension, number=number, shown=shown, over_tls=not insecure
         )
@@ -310,7 +311,7 @@ class Call:
         """Click-to-call: the staff phone (extension `staff`) has answered; now ring the customer."""
         self.callback_task = task_id
         e164 = caller_to_e164(number)
-        started = self._started(event, "outbound", staff, e164)
+        started = self._started(event, Direction.OUTBOUND, staff, e164)
         self.state = State.ROUTING
         guard, allowed = self._toll_guard(event, staff, e164)
         if not allowed:
@@ -592,7 +593,7 @@ class Call:
         leaving = self._leave_step()
         legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
         self.state = State.HANGING_UP
-        self.hung_up_by = "centrala"
+        self.hung_up_by = HungUpBy.CENTRALA
         self.hangup_cause = REASON_CAUSE.get(reason)
         return [*leaving, *legs, self.fact(at, "hangup", reason=reason), c.Hangup(self.channel_id, reason=reason)]
 
@@ -610,7 +611,7 @@ class Call:
         if self.connected_leg:
             leaving.append(c.Hangup(self.connected_leg, reason="normal"))
         self.state = State.HANGING_UP
-        self.hung_up_by = "caller"
+        self.hung_up_by = HungUpBy.CALLER
         return [*commands, *leaving]
 
     def _on_recording(self, event: e.RecordingFinished | e.RecordingFailed) -> list[c.Command]:
@@ -629,7 +630,7 @@ class Call:
         step = self.fact(event.at, "command_failed", command=event.command, error=event.error)
         if event.gone or self.state is State.HANGING_UP:
             return [step]
-        self.outcome = "failed"
+        self.outcome = Outcome.FAILED
         return [step, *self.hang_up(event.at)]
 
     def _on_end(self, event: e.Event) -> list[c.Command]:
@@ -637,10 +638,12 @@ class Call:
         if isinstance(event, e.ChannelDestroyed):
             cause, text = event.cause, event.cause_text
         if isinstance(event, e.ChannelGone):
-            self.outcome = "lost"
-        elif self.outcome == "in_progress":
+            self.outcome = Outcome.LOST
+        elif self.outcome == Outcome.IN_PROGRESS:
             # Honest history: "answered" means a person talked to the caller.
-            self.outcome = "answered" if self.talked else "voicemail" if self.left_message else "missed"
+            self.outcome = (
+                Outcome.ANSWERED if self.talked else Outcome.VOICEMAIL if self.left_message else Outcome.MISSED
+            )
         leaving = self._leave_step()
         legs = [c.Hangup(self.connected_leg, reason="normal")] if self.connected_leg else []
         cleanup = [c.DestroyBridge(self.channel_id, bridge_id=self.bridge_id)] if self.legs else []

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from . import commands as c
 from . import events as e
 from . import scenario as s
+from .vocabulary import Direction
 
 if TYPE_CHECKING:
     from .call import Call
@@ -78,7 +79,7 @@ class Recorder:
         """The called party of an outgoing or internal call answered: the notice on their leg,
         before they are connected, when the rule's purpose says they are told. Empty: connect now."""
         call, rule = self.call, self.rule
-        if call.direction == "inbound" or rule is None or self.objected or self.current is not None:
+        if call.direction == Direction.INBOUND or rule is None or self.objected or self.current is not None:
             return []
         if not (rule.announce_to_called and rule.announcement) or not self._applies(rule, person):
             return []
