@@ -19,7 +19,7 @@ from api.scopes import SCOPES
 from compliance.models import AuditEntry, DataSubjectRequest
 from pbx.models import Call, CallbackTask, CallNote, Extension
 from recordings.actions import do_erase_recording
-from tests.django.test_team_scope import T0, firm, person  # noqa: F401
+from tests.django.personas import T0
 
 pytestmark = pytest.mark.django_db
 CUSTOMER = "+48601234567"
@@ -35,18 +35,8 @@ def api(user: User, scopes: list[str] | None = None) -> APIClient:
     return client
 
 
-@pytest.fixture
-def basia() -> User:
-    return person("basia", "Office manager")
-
-
-@pytest.fixture
-def dpo() -> User:
-    return person("iod", "Data protection officer")
-
-
 class TestCalls:
-    def test_the_office_manager_sees_every_call_and_agents_their_own(self, firm, basia):  # noqa: F811
+    def test_the_office_manager_sees_every_call_and_agents_their_own(self, firm, basia):
         sales, service = firm["calls"]
         everything = api(basia).get("/api/calls/").json()
         assert {c["id"] for c in everything["results"]} == {str(sales.pk), str(service.pk)}
@@ -60,7 +50,7 @@ class TestCalls:
         )
         assert api(firm["anna"]).get(f"/api/calls/{service.pk}/").status_code == 404
 
-    def test_filters_by_number_date_outcome_and_queue(self, firm, basia):  # noqa: F811
+    def test_filters_by_number_date_outcome_and_queue(self, firm, basia):
         sales, service = firm["calls"]
         Call.objects.filter(pk=service.pk).update(caller="+48600000002", outcome="missed")
         client = api(basia)
@@ -81,13 +71,13 @@ class TestCalls:
             "number": ["'12' is not a valid phone number"]
         }
 
-    def test_the_detail_has_the_timeline(self, firm, basia):  # noqa: F811
+    def test_the_detail_has_the_timeline(self, firm, basia):
         sales, _ = firm["calls"]
         detail = api(basia).get(f"/api/calls/{sales.pk}/").json()
         assert [step["kind"] for step in detail["timeline"]] == ["started", "ring_queue", "connected"]
         assert detail["recordings"] == [str(firm["rec"]["sales"].pk)]
 
-    def test_staff_add_notes_visible_in_the_history_and_audited(self, firm):  # noqa: F811
+    def test_staff_add_notes_visible_in_the_history_and_audited(self, firm):
         sales, service = firm["calls"]
         anna = api(firm["anna"])
         added = anna.post(f"/api/calls/{sales.pk}/notes/", {"text": "  Klient chce ofertę do piątku. "}, format="json")
@@ -106,7 +96,7 @@ class TestCalls:
 
 
 class TestCallbacks:
-    def test_create_list_and_complete(self, firm, basia):  # noqa: F811
+    def test_create_list_and_complete(self, firm, basia):
         client = api(basia)
         created = client.post("/api/callbacks/", {"number": "0048 601 234 567", "assigned_to": "101"}, format="json")
         assert created.status_code == 201, created.content
@@ -127,7 +117,7 @@ class TestCallbacks:
         }
         assert client.get("/api/callbacks/", {"status": "later"}).status_code == 400
 
-    def test_agents_see_their_own_and_unassigned_callbacks_only(self, firm):  # noqa: F811
+    def test_agents_see_their_own_and_unassigned_callbacks_only(self, firm):
         anna, piotr = (Extension.objects.get(number=n) for n in ("101", "102"))
         mine = CallbackTask.objects.create(number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=anna)
         CallbackTask.objects.create(number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=piotr)
@@ -135,7 +125,7 @@ class TestCallbacks:
         seen = {c["id"] for c in api(firm["anna"]).get("/api/callbacks/").json()["results"]}
         assert seen == {str(mine.pk), str(free.pk)}
 
-    def test_calling_back_when_asterisk_is_down_says_so_and_changes_nothing(self, firm, basia):  # noqa: F811
+    def test_calling_back_when_asterisk_is_down_says_so_and_changes_nothing(self, firm, basia):
         task = CallbackTask.objects.create(
             number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=Extension.objects.get(number="101")
         )
@@ -147,7 +137,7 @@ class TestCallbacks:
         task.refresh_from_db()
         assert task.status == "open"
 
-    def test_click_to_call_rings_only_your_own_extension_and_leaves_nothing_when_it_fails(self, firm):  # noqa: F811
+    def test_click_to_call_rings_only_your_own_extension_and_leaves_nothing_when_it_fails(self, firm):
         anna = api(firm["anna"])
         other = anna.post("/api/click-to-call", {"extension": "102", "number": "601 234 567"}, format="json")
         assert (other.status_code, other.json()) == (403, {"error": "You can ring only your own extension."})
@@ -157,7 +147,7 @@ class TestCallbacks:
         assert set(unknown.json()["fields"]) == {"extension", "number"}
         assert not CallbackTask.objects.exists()
 
-    def test_click_to_call_rings_your_extension_and_calls_the_customer_from_the_office(self, firm, fake_ari):  # noqa: F811
+    def test_click_to_call_rings_your_extension_and_calls_the_customer_from_the_office(self, firm, fake_ari):
         response = api(firm["anna"]).post(
             "/api/click-to-call", {"extension": "101", "number": "601 234 567"}, format="json"
         )
@@ -169,7 +159,7 @@ class TestCallbacks:
         assert query["appArgs"] == [f"callback,{task.pk},{CUSTOMER},101"]
         assert AuditEntry.objects.filter(action="callback.click_to_call", target=f"callback:{task.pk}").exists()
 
-    def test_calling_back_rings_the_assignee_and_marks_the_task_dialling(self, firm, basia, fake_ari):  # noqa: F811
+    def test_calling_back_rings_the_assignee_and_marks_the_task_dialling(self, firm, basia, fake_ari):
         task = CallbackTask.objects.create(
             number=CUSTOMER, reason="no_answer", requested_at=T0, assigned_to=Extension.objects.get(number="101")
         )
@@ -180,7 +170,7 @@ class TestCallbacks:
 
 
 class TestRecordings:
-    def test_listeners_get_metadata_and_audio_and_every_fetch_is_logged(self, firm, dpo):  # noqa: F811
+    def test_listeners_get_metadata_and_audio_and_every_fetch_is_logged(self, firm, dpo):
         rec = firm["rec"]["sales"]
         client = api(dpo)
         listed = client.get("/api/recordings/").json()
@@ -192,7 +182,7 @@ class TestRecordings:
         entry = AuditEntry.objects.get(action="recording.download")
         assert (entry.actor, entry.target) == ("iod (token crm-iod)", str(rec.pk))
 
-    def test_another_team_s_recording_is_refused_and_the_attempt_logged(self, firm):  # noqa: F811
+    def test_another_team_s_recording_is_refused_and_the_attempt_logged(self, firm):
         rec = firm["rec"]["service"]
         response = api(firm["ewa"]).get(f"/api/recordings/{rec.pk}/audio/")
         assert (response.status_code, response.json()) == (403, {"error": "You may not listen to this recording."})
@@ -200,19 +190,19 @@ class TestRecordings:
         assert not AuditEntry.objects.filter(action="recording.download").exists()
         assert api(firm["ewa"]).get(f"/api/recordings/{rec.pk}/").status_code == 404
 
-    def test_an_erased_recording_is_gone(self, firm, dpo):  # noqa: F811
+    def test_an_erased_recording_is_gone(self, firm, dpo):
         rec = firm["rec"]["sales"]
         do_erase_recording(rec, "iod", reason="test")
         response = api(dpo).get(f"/api/recordings/{rec.pk}/audio/")
         assert (response.status_code, response.json()) == (410, {"error": "This recording was erased."})
 
-    def test_the_office_manager_hears_nothing(self, firm, basia):  # noqa: F811
+    def test_the_office_manager_hears_nothing(self, firm, basia):
         response = api(basia).get("/api/recordings/")
         assert response.json() == {"error": "Your role does not allow this (needs recordings.view_recording)."}
 
 
 class TestDataSubjectRequests:
-    def test_record_export_with_notes_and_erase(self, firm, dpo, tmp_path, monkeypatch):  # noqa: F811
+    def test_record_export_with_notes_and_erase(self, firm, dpo, tmp_path, monkeypatch):
         watched = tmp_path / "tmp"
         watched.mkdir()
         monkeypatch.setattr(tempfile, "tempdir", str(watched))  # where the export may write
@@ -241,7 +231,7 @@ class TestDataSubjectRequests:
         assert twice.status_code == 409
         assert DataSubjectRequest.objects.get().status == "done"
 
-    def test_agents_have_no_access(self, firm):  # noqa: F811
+    def test_agents_have_no_access(self, firm):
         response = api(firm["anna"]).get("/api/data-subject-requests/")
         assert response.status_code == 403
 
@@ -250,7 +240,7 @@ def test_groups_exist():
     assert Group.objects.filter(name="Agent").exists()
 
 
-def test_a_note_written_in_the_admin_or_through_the_api_leaves_the_same_audit_entry(firm, manager):  # noqa: F811
+def test_a_note_written_in_the_admin_or_through_the_api_leaves_the_same_audit_entry(firm, manager):
     from django.test import Client
 
     from tests.conftest import signed_in

@@ -12,17 +12,22 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from compliance.models import ProcessingPurpose
 from pbx.ari.stream import Backoff, app_connection
 from pbx.asterisk_config import apply_config
 from pbx.call_store import CallStore
 from pbx.directory import load_directory, load_outbound_history
+from pbx.extensions import do_create_extension
+from pbx.models import Extension, Prompt, WeeklyDuty
 from pbx.sandbox import SandboxError, sandbox
 from pbx.stasis import StasisApp
+from recordings.models import RecordingRule
 
 pytestmark = pytest.mark.e2e
 
@@ -116,3 +121,32 @@ def running_stasis() -> Iterator[StasisThread]:
         yield pump
     finally:
         pump.stop()
+
+
+# --- people and a recording rule many end-to-end tests share ------------------------------------
+
+
+@pytest.fixture
+def staff(asterisk: Asterisk) -> dict[str, tuple[Extension, str]]:
+    made = {n: do_create_extension(n, name) for n, name in [("101", "Anna"), ("102", "Piotr")]}
+    Extension.objects.filter(number="101").update(mobile="+48601000101")
+    Extension.objects.filter(number="102").update(mobile="+48601000102")
+    for day in range(7):
+        WeeklyDuty.objects.create(extension=made["102"][0], weekday=day, starts=time(0), ends=time(23, 59, 59))
+    apply_config(asterisk.etc, reload=True)
+    return made
+
+
+@pytest.fixture
+def rule() -> RecordingRule:
+    announcement = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
+    purpose = ProcessingPurpose.objects.create(
+        name="Jakość obsługi",
+        legal_basis="6.1.f",
+        retention_days=30,
+        announcement=announcement,
+        notice_text="Rozmowy są nagrywane w celu kontroli jakości obsługi.",
+    )
+    return RecordingRule.objects.create(
+        name="Przychodzące", direction="inbound", mode="always", purpose=purpose, objection_key="1"
+    )

@@ -18,7 +18,7 @@ from tests.conftest import signed_in
 from .conftest import Asterisk, running_stasis
 from .harness import allow_plain_sip, phone, sip_register
 from .test_first_call import CUSTOMER, OFFICE
-from .test_scenarios import office, queue, registered, staff, steps, the_call  # noqa: F401
+from .test_scenarios import office, queue, registered, steps, the_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def selected(client: Client, action: str, *numbers: str, **extra: str):  # type:
     return client.post("/admin/pbx/extension/", {"action": action, "_selected_action": ids, **extra}, follow=True)
 
 
-def test_a_bulk_delete_refuses_the_old_login_and_the_extension_is_no_longer_rung(staff, admin_client):  # noqa: F811
+def test_a_bulk_delete_refuses_the_old_login_and_the_extension_is_no_longer_rung(staff, admin_client):
     allow_plain_sip("101")
     assert sip_register("101", staff["101"][1])
     office(queue("ring_all"))
@@ -50,7 +50,7 @@ def test_a_bulk_delete_refuses_the_old_login_and_the_extension_is_no_longer_rung
     assert call.outcome == Call.Outcome.ANSWERED
 
 
-def test_after_a_rotation_the_old_password_is_refused_and_the_new_one_works(staff, admin_client):  # noqa: F811
+def test_after_a_rotation_the_old_password_is_refused_and_the_new_one_works(staff, admin_client):
     allow_plain_sip("101")
     old = staff["101"][1]
     assert sip_register("101", old)
@@ -61,7 +61,7 @@ def test_after_a_rotation_the_old_password_is_refused_and_the_new_one_works(staf
     assert sip_register("101", new)
 
 
-def test_a_deactivated_extension_is_refused_until_it_is_reactivated(staff, admin_client):  # noqa: F811
+def test_a_deactivated_extension_is_refused_until_it_is_reactivated(staff, admin_client):
     allow_plain_sip("102")
     password = staff["102"][1]
     selected(admin_client, "deactivate", "102")

@@ -16,13 +16,13 @@ from security.seclog import LogFollower, messages_log_path, security_log_path
 from .conftest import running_stasis
 from .harness import allow_plain_sip, carrier
 from .test_first_call import OFFICE, wait_for
-from .test_scenarios import office, queue, staff  # noqa: F401
+from .test_scenarios import office, queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def locked_down_phone(staff):  # noqa: F811
+def locked_down_phone(staff):
     """Extension 101 (SIPp, plain SIP) may dial nothing at all: no mobile, no freephone, no
     minutes, no concurrent call."""
     office(queue("ring_all"))

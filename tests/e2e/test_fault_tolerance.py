@@ -29,8 +29,7 @@ from .conftest import running_stasis
 from .harness import phone
 from .private_postgres import private_postgres
 from .test_first_call import CUSTOMER, OFFICE, app_connected, wait_for
-from .test_recording_rules import rule  # noqa: F401
-from .test_scenarios import office, queue, registered, staff, steps  # noqa: F401
+from .test_scenarios import office, queue, registered, steps
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +59,7 @@ def start_stasis(database_url: str = "", spool: Path | None = None) -> subproces
     return proc
 
 
-def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(staff, rule):  # noqa: F811
+def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(staff, rule):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered):
         first = start_stasis()
@@ -110,7 +109,7 @@ def _within(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk):  # noqa: F811
+def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk):
     office(queue("ring_all"))
     env = {
         **os.environ,
@@ -132,7 +131,7 @@ def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk): 
     assert call.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "102"}) in steps(call)
 
 
-def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_back(staff, rule, tmp_path):  # noqa: F811
+def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_back(staff, rule, tmp_path):
     office(queue("ring_all"))
     spool = tmp_path / "spool"
 

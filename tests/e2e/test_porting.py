@@ -16,13 +16,13 @@ from pbx.sandbox import sipp_call
 from .conftest import running_stasis
 from .harness import phone
 from .test_first_call import CUSTOMER, wait_for
-from .test_scenarios import queue, registered, staff, steps  # noqa: F401
+from .test_scenarios import queue, registered, steps
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PORTED = "+48221234599"
 
 
-def test_completing_a_port_makes_the_number_reach_its_scenario(staff):  # noqa: F811
+def test_completing_a_port_makes_the_number_reach_its_scenario(staff):
     today = date(2026, 11, 23)
     port_day = add_working_days(today, 10)
     request = do_create_request(

@@ -15,7 +15,7 @@ from recordings.models import Recording, RecordingRule
 from .conftest import running_stasis
 from .harness import allow_plain_sip, carrier, phone
 from .test_first_call import CUSTOMER, OFFICE, wait_for
-from .test_scenarios import office, queue, registered, staff, steps  # noqa: F401
+from .test_scenarios import office, queue, registered, steps
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def recorded() -> Recording:
     return wait_for(lambda: Recording.objects.select_related("call", "purpose").first(), timeout=30)
 
 
-def test_an_outgoing_call_is_recorded_after_the_called_party_heard_the_notice(staff, purpose):  # noqa: F811
+def test_an_outgoing_call_is_recorded_after_the_called_party_heard_the_notice(staff, purpose):
     office(queue("ring_all"))
     RecordingRule.objects.create(name="Wychodzące", direction="outbound", mode="always", purpose=purpose)
     allow_plain_sip("101")
@@ -67,7 +67,7 @@ def test_an_outgoing_call_is_recorded_after_the_called_party_heard_the_notice(st
     assert (call.direction, recording.kind, recording.purpose.name) == ("outbound", "call", "Umowy")
 
 
-def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):  # noqa: F811
+def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):
     office(queue("ring_all"))
     RecordingRule.objects.create(name="Wewnętrzne", direction="internal", mode="always", purpose=purpose)
     allow_plain_sip("101")
@@ -79,7 +79,7 @@ def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):  # no
     assert (recording.call.direction, recording.purpose.name) == ("internal", "Umowy")
 
 
-def test_a_rule_for_one_person_records_their_queue_calls_after_telling_the_caller(staff, purpose):  # noqa: F811
+def test_a_rule_for_one_person_records_their_queue_calls_after_telling_the_caller(staff, purpose):
     office(queue("ring_all"))
     RecordingRule.objects.create(
         name="Piotr", extension=Extension.objects.get(number="102"), mode="always", purpose=purpose

@@ -11,36 +11,21 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 
-from compliance.models import AuditEntry, ProcessingPurpose
-from pbx.models import Call, Destination, Extension, Prompt
+from compliance.models import AuditEntry
+from pbx.models import Call, Destination, Extension
 from pbx.sandbox import copy_scenarios, sipp_call
-from recordings.models import Recording, RecordingRule
+from recordings.models import Recording
 
 from .conftest import running_stasis
 from .dtmf_pcap import write_dtmf_pcap
 from .harness import phone, sipp_agent
 from .test_first_call import CUSTOMER, OFFICE, rms, wait_for
-from .test_scenarios import office, queue, registered, staff, steps, the_call  # noqa: F401
+from .test_scenarios import office, queue, registered, steps, the_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def rule() -> RecordingRule:
-    announcement = Prompt.objects.create(name="Nagrywamy", sound="conf-now-recording")
-    purpose = ProcessingPurpose.objects.create(
-        name="Jakość obsługi",
-        legal_basis="6.1.f",
-        retention_days=30,
-        announcement=announcement,
-        notice_text="Rozmowy są nagrywane w celu kontroli jakości obsługi.",
-    )
-    return RecordingRule.objects.create(
-        name="Przychodzące", direction="inbound", mode="always", purpose=purpose, objection_key="1"
-    )
-
-
-def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staff, rule):  # noqa: F811
+def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staff, rule):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5091)
@@ -59,7 +44,7 @@ def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staf
     assert rms(samples) > 300, "the recording is silence"
 
 
-def test_a_caller_who_presses_the_objection_key_is_not_recorded(staff, rule):  # noqa: F811
+def test_a_caller_who_presses_the_objection_key_is_not_recorded(staff, rule):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         result = sipp_call(
@@ -72,7 +57,7 @@ def test_a_caller_who_presses_the_objection_key_is_not_recorded(staff, rule):  #
     assert not Recording.objects.exists()
 
 
-def test_a_call_matching_no_rule_leaves_no_recording(staff):  # noqa: F811
+def test_a_call_matching_no_rule_leaves_no_recording(staff):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         result = sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5093)
@@ -83,7 +68,7 @@ def test_a_call_matching_no_rule_leaves_no_recording(staff):  # noqa: F811
     assert not Recording.objects.exists() and Call.objects.count() == 1
 
 
-def test_a_paused_span_holds_no_audio(staff, rule):  # noqa: F811
+def test_a_paused_span_holds_no_audio(staff, rule):
     office(queue("ring_all"))
     folder = copy_scenarios()
     write_dtmf_pcap(folder / "keys_star1.pcap", "*1")
@@ -109,7 +94,7 @@ def test_a_paused_span_holds_no_audio(staff, rule):  # noqa: F811
     assert abs(recording.duration_seconds - (talked - paused)) <= 1.5, (recording.duration_seconds, talked, paused)
 
 
-def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):  # noqa: F811
+def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):
     piotr = Destination.objects.create(name="Piotr", kind="extension", extension=staff["102"][0], seconds=20)
     office(piotr)
     with (
@@ -144,7 +129,7 @@ def test_a_transfer_keeps_one_recording_running_across_both_people(staff, rule):
     assert recording.duration_seconds > transferred_at + 8
 
 
-def test_the_api_pauses_and_resumes_a_live_recording(staff, rule):  # noqa: F811
+def test_the_api_pauses_and_resumes_a_live_recording(staff, rule):
     from django.contrib.auth.models import User
     from rest_framework.test import APIClient
 

@@ -11,9 +11,7 @@ from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.ari.client import AriNotFound
-from pbx.asterisk_config import apply_config
 from pbx.callbacks import do_start_callback
-from pbx.extensions import do_create_extension
 from pbx.models import (
     Call,
     CallbackTask,
@@ -26,11 +24,10 @@ from pbx.models import (
     QueueMember,
     Scenario,
     Schedule,
-    WeeklyDuty,
 )
 from pbx.sandbox import sipp_call
 
-from .conftest import Asterisk, running_stasis
+from .conftest import running_stasis
 from .harness import allow_plain_sip, carrier, phone
 from .test_first_call import CUSTOMER, OFFICE, ari, wait_for
 
@@ -43,17 +40,6 @@ def registered(extension: str) -> bool:
     except AriNotFound:
         return False
     return endpoint["state"] == "online"
-
-
-@pytest.fixture
-def staff(asterisk: Asterisk) -> dict[str, tuple[Extension, str]]:
-    made = {n: do_create_extension(n, name) for n, name in [("101", "Anna"), ("102", "Piotr")]}
-    Extension.objects.filter(number="101").update(mobile="+48601000101")
-    Extension.objects.filter(number="102").update(mobile="+48601000102")
-    for day in range(7):
-        WeeklyDuty.objects.create(extension=made["102"][0], weekday=day, starts=time(0), ends=time(23, 59, 59))
-    apply_config(asterisk.etc, reload=True)
-    return made
 
 
 def office(entry: Destination, schedule: Schedule | None = None, closed: Destination | None = None) -> None:

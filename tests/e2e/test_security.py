@@ -25,13 +25,13 @@ from security.models import SipAuthFailure, SipBan, TollFraudAlert
 from .conftest import running_stasis
 from .harness import allow_plain_sip, carrier, phone
 from .test_first_call import CUSTOMER, OFFICE, wait_for
-from .test_scenarios import office, queue, registered, staff, steps, the_call  # noqa: F401
+from .test_scenarios import office, queue, registered, steps, the_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ATTACKER = "127.0.0.66"  # a loopback address of its own, so that only the scanner is banned
 
 
-def test_a_tls_phone_registers_and_its_call_is_srtp_as_asterisk_reports_it(staff):  # noqa: F811
+def test_a_tls_phone_registers_and_its_call_is_srtp_as_asterisk_reports_it(staff):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
         contacts = sandbox("cli", "test", "pjsip show aor 102")
@@ -44,7 +44,7 @@ def test_a_tls_phone_registers_and_its_call_is_srtp_as_asterisk_reports_it(staff
     assert ("encryption", {"extension": "102", "tls": True, "srtp": True}) in steps(call)
 
 
-def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):  # noqa: F811
+def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):
     """Someone who has 101's password but not its TLS phone (offering SRTP over UDP, so that
     Asterisk lets the call in): the app refuses it and it never reaches the carrier."""
     with carrier() as trunk, running_stasis():
@@ -67,7 +67,7 @@ def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):  # no
     assert blocked == [{"number": "0600111222", "reason": "the phone did not connect over TLS"}]
 
 
-def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):  # noqa: F811
+def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):
     """The same stolen password, dialling '+48600111222,1': before, the comma shifted the
     Stasis arguments and the '1' read as "came over TLS". Now the call is refused outright."""
     with carrier() as trunk, running_stasis():
@@ -166,7 +166,7 @@ def security_log() -> Path:
     return Path(settings.ASTERISK_CONFIG_DIR).parent / "log" / "security.log"
 
 
-def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_working(staff):  # noqa: F811
+def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_working(staff):
     office(queue("ring_all"))
     with watching_security(), phone("102", staff["102"][1], answers=True, registered=registered):
         found = sipvicious("svwar", "-e100-110", seconds=15)
@@ -207,7 +207,7 @@ def dial_out(number: str, extension: str, password: str, port: int, timeout_s: i
     )
 
 
-def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff):  # noqa: F811
+def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff):
     allow_plain_sip("101")  # SIPp plays the phone
     with carrier() as trunk, running_stasis():
         premium = dial_out("0701234567", "101", staff["101"][1], 5184, timeout_s=20)
@@ -234,7 +234,7 @@ def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff
         assert (call.ended_at - blocked).total_seconds() >= 2.4, (call.ended_at, blocked)
 
 
-def test_the_concurrent_call_cap_holds(staff):  # noqa: F811
+def test_the_concurrent_call_cap_holds(staff):
     policy = CallingPolicy.objects.create(name="Jedna linia", max_concurrent=1)
     Extension.objects.filter(number="101").update(calling_policy=policy)
     allow_plain_sip("101")
