@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from api.addresses import webhook_address_problem
+from config.fields import HttpsURLField  # also named here for migration 0002
 
 PREFIX = "ctr_"
 
@@ -57,13 +57,6 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class HttpsURLField(models.URLField):
-    """An address typed without a scheme means https (Django 6's default, chosen now)."""
-
-    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        return super().formfield(**{"assume_scheme": "https", **kwargs})
-
-
 class WebhookEndpoint(models.Model):
     """A CRM or helpdesk address that wants to hear about calls."""
 
@@ -83,12 +76,12 @@ class WebhookEndpoint(models.Model):
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
 
+    def __str__(self) -> str:
+        return self.name
+
     def clean(self) -> None:
         if self.url and (problem := webhook_address_problem(self.url)):
             raise ValidationError({"url": problem})
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class WebhookDelivery(models.Model):

@@ -94,10 +94,6 @@ class CompanyNumber(models.Model):
     def __str__(self) -> str:
         return f"{self.e164} {self.label}".strip()
 
-    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
-        # A new main number takes the mark (save() below), so "another is main" is no error.
-        super().validate_constraints(exclude={*(exclude or ()), "is_main"})
-
     def save(self, *args: object, **kwargs: object) -> None:
         """Marking a number as the main one takes the mark from whichever number had it, however
         it is saved (admin, API, command)."""
@@ -106,6 +102,10 @@ class CompanyNumber(models.Model):
             if self.is_main:
                 CompanyNumber.objects.filter(is_main=True).exclude(pk=self.pk).update(is_main=False)
             super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # A new main number takes the mark (save() above), so "another is main" is no error.
+        super().validate_constraints(exclude={*(exclude or ()), "is_main"})
 
     @property
     def routable(self) -> bool:

@@ -5,6 +5,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import HttpsURLField
+
 
 class AuditLogIsAppendOnly(Exception):
     pass
@@ -72,7 +74,7 @@ class ProcessingPurpose(models.Model):
             "announcement when they answer, and may object, before the call is connected."
         ),
     )
-    notice_url = models.URLField(_("where callers can read it"), blank=True)
+    notice_url = HttpsURLField(_("where callers can read it"), blank=True)
     listeners = models.ManyToManyField(
         "auth.Group", verbose_name=_("who may listen"), blank=True, related_name="purposes"
     )
@@ -109,6 +111,9 @@ class RecordingTombstone(models.Model):
         ordering = ["-deleted_at"]
         verbose_name = _("deleted recording")
         verbose_name_plural = _("deleted recordings")
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} ({self.reason})"
 
 
 class DataSubjectRequest(models.Model):

@@ -50,7 +50,7 @@ from .steps import (
     Target,
     VoicemailStep,
 )
-from .tollfraud import Usage, UsageLookup, Verdict, classify, decide, forward_refusal
+from .tollfraud import CallingPolicy, Usage, UsageLookup, Verdict, classify, decide, forward_refusal
 from .vocabulary import Direction, HungUpBy, Outcome
 
 MAX_HOPS = 25
@@ -301,7 +301,7 @@ class Call:
         cap, _ = self.timer("daily-cap", verdict.max_seconds)
         return [*alerts, cap], True
 
-    def _block(self, event: e.StasisStart, number: str, reason: str, policy: s.CallingPolicy) -> list[c.Command]:
+    def _block(self, event: e.StasisStart, number: str, reason: str, policy: CallingPolicy) -> list[c.Command]:
         """Refuse a staff call: the phone hears why (as early media), then the call ends 'rejected'."""
         self.state, self.refusal = State.REFUSING, "rejected"
         play, _ = self.play(policy.blocked_message)

@@ -52,7 +52,7 @@ def simulate(directory: Directory, situation: Situation) -> list[Line]:
 class _Simulation:
     def __init__(self, directory: Directory, situation: Situation) -> None:
         self.situation = situation
-        presence = {x: False for x in situation.offline}
+        presence = dict.fromkeys(situation.offline, False)
         self.call = Call("sim", CALLER, directory, presence)
         self.keys = list(situation.keys)
         self.pending: list[tuple[datetime, int, e.Event]] = []

@@ -80,6 +80,9 @@ class OpeningInterval(models.Model):
         verbose_name = _("opening interval")
         verbose_name_plural = _("opening intervals")
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
     def clean(self) -> None:
         if self.opens is not None and self.closes is not None and self.opens >= self.closes:
             raise ValidationError({"closes": _("Closing time must be after opening time.")})
@@ -97,6 +100,9 @@ class Closure(models.Model):
         unique_together = [("schedule", "date")]
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"
 
 
 class Queue(models.Model):
@@ -146,6 +152,9 @@ class QueueMember(models.Model):
         verbose_name = _("queue member")
         verbose_name_plural = _("queue members")
 
+    def __str__(self) -> str:
+        return f"{self.position}. {self.extension}"
+
 
 class Menu(models.Model):
     """An IVR menu: a prompt, then one key press chooses a destination."""
@@ -181,6 +190,9 @@ class MenuOption(models.Model):
         unique_together = [("menu", "digit")]
         verbose_name = _("menu option")
         verbose_name_plural = _("menu options")
+
+    def __str__(self) -> str:
+        return f"{self.digit} → {self.destination}"
 
 
 class Destination(models.Model):

@@ -3,6 +3,7 @@ change page of a real row. A role may be refused (403) or sent elsewhere, never 
 
 from __future__ import annotations
 
+import io
 import wave
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,7 +60,7 @@ def _recording(tmp_path: Path, call: Call, purpose: ProcessingPurpose) -> None:
 @pytest.fixture
 def a_row_of_everything(tmp_path, manager: User) -> None:
     """The demo office plus one row of each model the demo does not fill."""
-    call_command("load_demo", stdout=open(tmp_path / "demo.txt", "w"))  # noqa: SIM115
+    call_command("load_demo", stdout=io.StringIO())
     now = timezone.now()
     prompt = Prompt.objects.first()
     purpose = ProcessingPurpose.objects.create(

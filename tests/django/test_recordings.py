@@ -37,13 +37,19 @@ def call() -> Call:
     return Call.objects.create(channel_id="1.1", direction="inbound", started_at=timezone.now())
 
 
+def stored_bytes(recording: Recording) -> bytes:
+    """The file as it is stored (encrypted), read and closed."""
+    with default_storage.open(recording.file.name, "rb") as handle:
+        return handle.read()
+
+
 def test_ingest_stores_the_file_encrypted_with_duration_size_and_hash(call: Call, tmp_path: Path):
     path = make_wav(tmp_path / "r.wav", 2.5)
     recording = do_ingest_recording(str(call.pk), "k-caller", "wav", path)
     data = path.read_bytes()
     assert (recording.duration_seconds, recording.size_bytes) == (2.5, len(data))
     assert recording.sha256 == hashlib.sha256(data).hexdigest()
-    stored = recording.file.read()
+    stored = stored_bytes(recording)
     assert b"RIFF" not in stored and b"WAVE" not in stored and len(stored) == len(data) + 12 + 16
     assert Recording.objects.get().audio() == data
 
@@ -53,16 +59,16 @@ def test_each_recording_has_its_own_key_and_files_cannot_be_swapped(call: Call, 
     first = do_ingest_recording(str(call.pk), "k-one", "wav", path)
     second = do_ingest_recording(str(call.pk), "k-two", "wav", path)
     assert bytes(first.wrapped_key) != bytes(second.wrapped_key)
-    assert first.file.read() != second.file.read()
+    assert stored_bytes(first) != stored_bytes(second)
     from recordings.crypto import decrypt
 
     with pytest.raises(RecordingUnreadable, match="do not match"):
-        decrypt(second.file.open("rb").read(), bytes(first.wrapped_key), str(first.pk))
+        decrypt(stored_bytes(second), bytes(first.wrapped_key), str(first.pk))
 
 
 def test_erasure_by_key_destruction_makes_the_recording_unreadable_and_is_audited(call: Call, tmp_path: Path):
     recording = do_ingest_recording(str(call.pk), "k-caller", "wav", make_wav(tmp_path / "r.wav", 1))
-    stored_copy = recording.file.open("rb").read()  # e.g. a backup taken earlier
+    stored_copy = stored_bytes(recording)  # e.g. a backup taken earlier
     do_erase_recording(recording, actor="iod", reason="art. 17 request")
     erased = Recording.objects.get()
     with pytest.raises(RecordingUnreadable, match="destroyed"):

@@ -94,7 +94,7 @@ def test_the_allow_list_carrier_and_loopback_are_never_banned(settings):
         with pytest.raises(ValueError, match="never-ban list"):
             do_ban(source, "by hand", "ola")
     assert not SipBan.objects.exists()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
         do_ban("not-an-address", "x", "ola")
 
 

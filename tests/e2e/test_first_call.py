@@ -97,7 +97,8 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(
     assert call.callbacktask_set.get().reason == "voicemail"
 
     # The stored file is encrypted; decrypted, it is real audio of the length asked for.
-    assert b"RIFF" not in recording.file.read()
+    with recording.file.open("rb") as stored:
+        assert b"RIFF" not in stored.read()
     data = recording.audio()
     assert len(data) == recording.size_bytes
     assert hashlib.sha256(data).hexdigest() == recording.sha256

@@ -85,7 +85,7 @@ def test_a_paused_span_holds_no_audio(staff, rule):
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = wait_for(lambda: Recording.objects.select_related("call").first(), timeout=30)
         agent.wait(20)
-    events = {kind: event for kind, event in ((e.kind, e) for e in recording.call.events.all())}
+    events = {e.kind: e for e in recording.call.events.all()}
     assert events["recording_paused"].detail == {"by": "102"} and events["recording_resumed"].detail == {"by": "102"}
     talked = (recording.call.ended_at - events["connected"].at).total_seconds()
     paused = (events["recording_resumed"].at - events["recording_paused"].at).total_seconds()
