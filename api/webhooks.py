@@ -106,12 +106,17 @@ def deliver_due(
             .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")[:limit]
         )
+        problems: dict[str, str] = {}  # each address is resolved once a round, however many deliveries go there
         for delivery in due:
-            _attempt(client, delivery, now, resolve)
+            url = delivery.endpoint.url
+            if url not in problems:
+                problems[url] = webhook_address_problem(url, resolve)
+            _attempt(client, delivery, now, problems[url])
     return len(due)
 
 
-def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, resolve: Resolver | None) -> None:
+def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, problem: str) -> None:
+    """Send one delivery, unless `problem` says why its address may not be sent to."""
     body = json.dumps({"id": str(delivery.pk), **delivery.payload}, ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
@@ -123,7 +128,7 @@ def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, res
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:
-        if problem := webhook_address_problem(delivery.endpoint.url, resolve):
+        if problem:
             ok, delivery.response_code, delivery.last_error = False, None, f"Not sent: {problem}"[:300]
         else:
             response = client.post(delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT)

@@ -49,6 +49,5 @@ def may_ring(user: User, extension: Extension | None) -> bool:
 def extension_to_ring(user: User, task: CallbackTask, chosen: Extension | None) -> Extension | None:
     """The phone a callback rings for `user`: the one chosen, else the task's assignee, else the
     person's own; None when that is not theirs to ring (see may_ring)."""
-    own = Extension.objects.filter(user=user.pk).first()
-    target = chosen or task.assigned_to or own
+    target = chosen or task.assigned_to or Extension.objects.filter(user=user.pk).first()
     return target if may_ring(user, target) else None

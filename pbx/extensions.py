@@ -77,8 +77,3 @@ def do_delete_extensions(extensions: Iterable[Extension], actor: str) -> int:
         if deleted:
             config_changed("extensions deleted")
     return deleted
-
-
-def do_extension_saved(extension: Extension) -> None:
-    """An extension's settings were edited (name shown, plain SIP, ...): Asterisk re-reads them."""
-    config_changed(f"extension {extension.number} changed")

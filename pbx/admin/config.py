@@ -18,7 +18,6 @@ from pbx.configuration import configuration_problems
 from pbx.extensions import (
     do_create_extension,
     do_delete_extensions,
-    do_extension_saved,
     do_set_extensions_active,
     do_set_sip_password,
 )
@@ -185,7 +184,6 @@ class ExtensionAdmin(AuditedModelAdmin):
                 _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
                 % {"n": created.number, "p": password},
             )
-        do_extension_saved(obj)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         # do_delete_extensions audits each deletion itself; Django's own history still records it.

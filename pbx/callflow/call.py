@@ -388,7 +388,7 @@ class Call:
         match dest:
             case s.RingExtension():
                 return (dest.extension,)
-            case s.RingQueue(strategy="rota"):
+            case s.RingQueue(strategy="rota"):  # whoever is on duty now
                 return self.directory.rota.on_duty(at)
             case s.RingQueue():
                 return dest.members
@@ -433,8 +433,7 @@ class Call:
         raise ValueError(f"unknown destination {dest!r}")
 
     def _ring_queue(self, dest: s.RingQueue, at: datetime) -> Step:
-        members = self.directory.rota.on_duty(at) if dest.strategy == "rota" else dest.members
-        step = self._ring_people("queue", members, dest.member_ring_seconds, dest.overflow, at)
+        step = self._ring_people("queue", self._people_rung_at(dest, at), dest.member_ring_seconds, dest.overflow, at)
         step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
         step.max_seconds = dest.max_wait_seconds
         step.hold_music = dest.music_on_hold
