@@ -13,7 +13,7 @@ from django.conf import settings
 
 from pbx.asterisk_config import apply_config, asterisk_path
 from pbx.models import Extension
-from pbx.sandbox import SCRIPT, copy_scenarios, sandbox
+from pbx.sandbox import SCRIPT, SippResult, copy_scenarios, sandbox, sipp_call
 
 CARRIER_PORT = 15090  # TRUNK_CONTACT in config.test_settings
 
@@ -138,26 +138,35 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
                 proc.kill()
 
 
-def sip_register(extension: str, password: str, port: int = 5098) -> bool:
-    """Whether Asterisk accepts `extension`'s REGISTER with `password` now (plain SIP from
-    127.0.0.4, so the extension must be a plain-SIP test phone). Unregisters again at once."""
-    copy_scenarios()
-    argv = [
+def _sipp_phone(extension: str) -> list[str]:
+    """SIPp as staff phone `extension` at 127.0.0.4, one call, towards the test instance."""
+    address = "127.0.0.4"
+    return [
         str(SCRIPT),
         "exec",
         "sipp",
         f"127.0.0.1:{settings.ASTERISK_SIP_PORT}",
         "-i",
-        "127.0.0.4",
+        address,
         "-mi",
-        "127.0.0.4",
-        "-p",
-        str(port),
+        address,
         "-m",
         "1",
         "-set",
         "ext",
         extension,
+        "-nostdin",
+    ]
+
+
+def sip_register(extension: str, password: str, port: int = 5098) -> bool:
+    """Whether Asterisk accepts `extension`'s REGISTER with `password` now (plain SIP from
+    127.0.0.4, so the extension must be a plain-SIP test phone). Unregisters again at once."""
+    copy_scenarios()
+    argv = [
+        *_sipp_phone(extension),
+        "-p",
+        str(port),
         "-au",
         extension,
         "-ap",
@@ -167,9 +176,26 @@ def sip_register(extension: str, password: str, port: int = 5098) -> bool:
         "-timeout",
         "10s",
         "-timeout_error",
-        "-nostdin",
     ]
     return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False).returncode == 0
+
+
+def phone_dials(
+    number: str, extension: str, password: str, port: int, *, scenario: str = "phone_dials_out.xml", timeout_s: int = 30
+) -> SippResult:
+    """SIPp as staff phone `extension` (plain SIP from 127.0.0.3) dials `number`, answers the
+    digest challenge with `password`, talks 3 s if answered. `scenario`: phone_dials_out_sdes.xml
+    offers SRTP over UDP, as someone with a TLS phone's password but not the phone would."""
+    return sipp_call(
+        scenario,
+        number,
+        "",
+        sip_port=settings.ASTERISK_SIP_PORT,
+        local_port=port,
+        address="127.0.0.3",
+        extra=("-set", "ext", extension, "-au", extension, "-ap", password),
+        timeout_s=timeout_s,
+    )
 
 
 @contextmanager
@@ -178,22 +204,7 @@ def sipp_agent(scenario: str, extension: str, password: str, registered: callabl
     SIPp speaks plain SIP and RTP, so the extension is made a plain-SIP test phone first."""
     allow_plain_sip(extension)
     copy_scenarios()
-    base = [
-        str(SCRIPT),
-        "exec",
-        "sipp",
-        f"127.0.0.1:{settings.ASTERISK_SIP_PORT}",
-        "-i",
-        "127.0.0.4",
-        "-mi",
-        "127.0.0.4",
-        "-m",
-        "1",
-        "-set",
-        "ext",
-        extension,
-        "-nostdin",
-    ]
+    base = _sipp_phone(extension)
     # Register from the port the answering SIPp then takes over: Asterisk rewrites the contact
     # to the source port, and its first OPTIONS check is retransmitted until that SIPp answers.
     registration = subprocess.run(

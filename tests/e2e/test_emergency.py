@@ -5,16 +5,15 @@ firm's number, whatever the phone's calling policy allows."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from pbx.models import Call, CallingPolicy, Extension
-from pbx.sandbox import sipp_call
+from pbx.sandbox import SippResult
 from security.management.commands.watch_security import watch_once
 from security.models import EmergencyCall
 from security.seclog import LogFollower, messages_log_path, security_log_path
 
 from .conftest import running_stasis
-from .harness import allow_plain_sip, carrier
+from .harness import allow_plain_sip, carrier, phone_dials
 from .test_first_call import OFFICE, wait_for
 from .test_scenarios import office, queue
 
@@ -34,16 +33,8 @@ def locked_down_phone(staff):
     return staff["101"][1]
 
 
-def dial(number: str, password: str, port: int):  # type: ignore[no-untyped-def]
-    return sipp_call(
-        "phone_dials_out.xml",
-        number,
-        "",
-        sip_port=settings.ASTERISK_SIP_PORT,
-        local_port=port,
-        address="127.0.0.3",
-        extra=("-set", "ext", "101", "-au", "101", "-ap", password),
-    )
+def dial(number: str, password: str, port: int) -> SippResult:
+    return phone_dials(number, "101", password, port)
 
 
 def invite_from(received: str, number: str) -> str:

@@ -13,7 +13,7 @@ from pbx.sandbox import sipp_call
 from recordings.models import Recording, RecordingRule
 
 from .conftest import running_stasis
-from .harness import allow_plain_sip, carrier, phone
+from .harness import allow_plain_sip, carrier, phone, phone_dials
 from .test_first_call import CUSTOMER, OFFICE, wait_for
 from .test_scenarios import office, queue, registered, steps
 
@@ -32,18 +32,6 @@ def purpose() -> ProcessingPurpose:
     )
 
 
-def dial_from_101(number: str, password: str, port: int):  # type: ignore[no-untyped-def]
-    return sipp_call(
-        "phone_dials_out.xml",
-        number,
-        "",
-        sip_port=settings.ASTERISK_SIP_PORT,
-        local_port=port,
-        address="127.0.0.3",
-        extra=("-set", "ext", "101", "-au", "101", "-ap", password),
-    )
-
-
 def recorded() -> Recording:
     return wait_for(lambda: Recording.objects.select_related("call", "purpose").first(), timeout=30)
 
@@ -53,7 +41,7 @@ def test_an_outgoing_call_is_recorded_after_the_called_party_heard_the_notice(st
     RecordingRule.objects.create(name="Wychodzące", direction="outbound", mode="always", purpose=purpose)
     allow_plain_sip("101")
     with carrier() as trunk, running_stasis():
-        result = dial_from_101("0600111222", staff["101"][1], 5130)
+        result = phone_dials("0600111222", "101", staff["101"][1], 5130)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = recorded()
         assert "INVITE sip:+48600111222@" in trunk.received()
@@ -72,7 +60,7 @@ def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):
     RecordingRule.objects.create(name="Wewnętrzne", direction="internal", mode="always", purpose=purpose)
     allow_plain_sip("101")
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
-        result = dial_from_101("102", staff["101"][1], 5131)
+        result = phone_dials("102", "101", staff["101"][1], 5131)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = recorded()
     assert ("recording_notice", {"rule": "Wewnętrzne", "to": "102"}) in steps(recording.call)

@@ -28,7 +28,7 @@ from pbx.models import (
 from pbx.sandbox import sipp_call
 
 from .conftest import running_stasis
-from .harness import allow_plain_sip, carrier, phone
+from .harness import allow_plain_sip, carrier, phone, phone_dials
 from .test_first_call import CUSTOMER, OFFICE, ari, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -148,15 +148,7 @@ def test_an_outbound_call_shows_the_company_number_at_the_carrier(staff):
     office(queue("ring_all"))
     allow_plain_sip("101")  # SIPp plays the phone
     with carrier() as trunk, running_stasis():
-        result = sipp_call(
-            "phone_dials_out.xml",
-            "0600111222",
-            "",
-            sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5086,
-            address="127.0.0.3",
-            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
-        )
+        result = phone_dials("0600111222", "101", staff["101"][1], 5086)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         received = trunk.received()

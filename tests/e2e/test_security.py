@@ -23,7 +23,7 @@ from pbx.sandbox import sandbox, sipp_call
 from security.models import SipAuthFailure, SipBan, TollFraudAlert
 
 from .conftest import running_stasis
-from .harness import allow_plain_sip, carrier, phone
+from .harness import allow_plain_sip, carrier, phone, phone_dials
 from .test_first_call import CUSTOMER, OFFICE, wait_for
 from .test_scenarios import office, queue, registered, steps, the_call
 
@@ -44,24 +44,22 @@ def test_a_tls_phone_registers_and_its_call_is_srtp_as_asterisk_reports_it(staff
     assert ("encryption", {"extension": "102", "tls": True, "srtp": True}) in steps(call)
 
 
-def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):
-    """Someone who has 101's password but not its TLS phone (offering SRTP over UDP, so that
-    Asterisk lets the call in): the app refuses it and it never reaches the carrier."""
+def with_a_stolen_password(number: str, password: str, port: int) -> tuple[Call, str]:
+    """101's password used without its TLS phone (SRTP offered over UDP, so that Asterisk lets
+    the call in) to dial `number`: the call as the history has it, and what the carrier got.
+    The phone never gets through."""
     with carrier() as trunk, running_stasis():
-        result = sipp_call(
-            "phone_dials_out_sdes.xml",
-            "0600111222",
-            "",
-            sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5182,
-            address="127.0.0.3",
-            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
-            timeout_s=20,
-        )
+        result = phone_dials(number, "101", password, port, scenario="phone_dials_out_sdes.xml", timeout_s=20)
         call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
         time.sleep(1)
         received = trunk.received()
     assert result.successful == 0, result.output[-3000:]
+    return call, received
+
+
+def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):
+    """Someone who has 101's password but not its TLS phone: the app refuses the call."""
+    call, received = with_a_stolen_password("0600111222", staff["101"][1], 5182)
     assert "INVITE sip:+48600111222" not in received
     blocked = [detail for kind, detail in steps(call) if kind == "outbound_blocked"]
     assert blocked == [{"number": "0600111222", "reason": "the phone did not connect over TLS"}]
@@ -70,21 +68,7 @@ def test_a_tls_phone_s_password_used_over_plain_sip_places_no_call(staff):
 def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):
     """The same stolen password, dialling '+48600111222,1': before, the comma shifted the
     Stasis arguments and the '1' read as "came over TLS". Now the call is refused outright."""
-    with carrier() as trunk, running_stasis():
-        result = sipp_call(
-            "phone_dials_out_sdes.xml",
-            "+48600111222,1",
-            "",
-            sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5188,
-            address="127.0.0.3",
-            extra=("-set", "ext", "101", "-au", "101", "-ap", staff["101"][1]),
-            timeout_s=20,
-        )
-        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=20)
-        time.sleep(1)
-        received = trunk.received()
-    assert result.successful == 0, result.output[-3000:]
+    call, received = with_a_stolen_password("+48600111222,1", staff["101"][1], 5188)
     assert "INVITE sip:+48600111222" not in received
     assert (call.caller, call.called, call.outcome) == ("101", "+48600111222,1", "rejected")
     assert ("bad_arguments", {"args": ["internal", "0", "+48600111222", "1"]}) in steps(call)
@@ -194,24 +178,11 @@ def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_w
 # --- toll fraud ---------------------------------------------------------------------------------
 
 
-def dial_out(number: str, extension: str, password: str, port: int, timeout_s: int = 30):  # type: ignore[no-untyped-def]
-    return sipp_call(
-        "phone_dials_out.xml",
-        number,
-        "",
-        sip_port=settings.ASTERISK_SIP_PORT,
-        local_port=port,
-        address="127.0.0.3",
-        extra=("-set", "ext", extension, "-au", extension, "-ap", password),
-        timeout_s=timeout_s,
-    )
-
-
 def test_premium_and_foreign_numbers_are_refused_with_a_message_and_logged(staff):
     allow_plain_sip("101")  # SIPp plays the phone
     with carrier() as trunk, running_stasis():
-        premium = dial_out("0701234567", "101", staff["101"][1], 5184, timeout_s=20)
-        abroad = dial_out("+4930901820", "101", staff["101"][1], 5185, timeout_s=20)
+        premium = phone_dials("0701234567", "101", staff["101"][1], 5184, timeout_s=20)
+        abroad = phone_dials("+4930901820", "101", staff["101"][1], 5185, timeout_s=20)
         time.sleep(1)
         received = trunk.received()
         calls = wait_for(
@@ -240,9 +211,9 @@ def test_the_concurrent_call_cap_holds(staff):
     allow_plain_sip("101")
     with carrier(calls=2) as trunk, running_stasis():
         pool = ThreadPoolExecutor(1)
-        first = pool.submit(dial_out, "0600111222", "101", staff["101"][1], 5186)
+        first = pool.submit(phone_dials, "0600111222", "101", staff["101"][1], 5186)
         wait_for(lambda: Call.objects.filter(answered_at__isnull=False).exists(), timeout=20)
-        second = dial_out("0600111333", "101", staff["101"][1], 5187, timeout_s=20)
+        second = phone_dials("0600111333", "101", staff["101"][1], 5187, timeout_s=20)
         assert first.result(timeout=60).successful == 1
         time.sleep(1)
         received = trunk.received()
