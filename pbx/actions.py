@@ -6,7 +6,6 @@ reconnect does no harm).
 
 import functools
 import logging
-import re
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
@@ -17,6 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
 from pbx.callflow import commands as c
+from pbx.callflow import names
 from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 
@@ -132,11 +132,6 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     return len(ids)
 
 
-RECORDING_NAME = re.compile(
-    r"^(?P<call>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(?P<kind>call|voicemail)$"
-)
-
-
 def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.RecordingReady], set[str]]:
     """Sort Asterisk's finished recordings of our calls, from one look at what is stored here:
 
@@ -146,7 +141,7 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
     - the names of those stored here already, whose deletion from Asterisk failed."""
     from recordings.models import Recording, RecordingRule
 
-    named = {m["call"]: (entry, m["kind"]) for entry in stored if (m := RECORDING_NAME.match(entry.get("name", "")))}
+    named = {m[0]: (entry, m[1]) for entry in stored if (m := names.parse_recording(entry.get("name", "")))}
     calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
     known = set(
         Recording.objects.filter(asterisk_name__in=[e["name"] for e, _ in named.values()]).values_list(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from pbx.ari.stream import EventStream
 from pbx.call_store import CallStore
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow import names
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
 from pbx.callflow.tollfraud import OutboundHistory, Usage
@@ -36,7 +36,6 @@ DirectoryLoader = Callable[[], Awaitable[Directory]]
 HistoryLoader = Callable[[], Awaitable[OutboundHistory]]
 # Events no call needs: dropping them in Asterisk saves a JSON encode, a socket write and a
 # parse per event (ChannelVarset alone comes several times per call).
-OUR_BRIDGE = re.compile(r"^[0-9a-f-]{36}-bridge$")  # Call.bridge_id
 UNWANTED_EVENTS = ["ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine"]
 
 
@@ -330,7 +329,7 @@ class StasisApp:
         away) is hung up, and the bridge destroyed, which makes Asterisk finish its recording."""
         for bridge in await self.ari.bridges():
             bridge_id, left = bridge.get("id", ""), bridge.get("channels", [])
-            if not OUR_BRIDGE.match(bridge_id) or len(left) > 1 or f"bridge:{bridge_id}" in self.workers:
+            if not names.is_our_bridge(bridge_id) or len(left) > 1 or f"bridge:{bridge_id}" in self.workers:
                 continue
             try:
                 for channel in left:

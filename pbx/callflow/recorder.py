@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
+from . import names
 from . import scenario as s
 from .vocabulary import Direction
 
@@ -112,7 +113,7 @@ class Recorder:
     def record_channel(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
         """Record the caller alone (voicemail)."""
         call = self.call
-        name = f"{call.key}-{kind}"
+        name = names.recording(call.key, kind)
         self.current = (name, kind)
         return c.Record(call.channel_id, name=name, fmt=s.RECORDING_FORMAT, max_seconds=max_seconds, beep=beep)
 
@@ -137,7 +138,7 @@ class Recorder:
                 notice = [
                     c.PlayBridge(
                         call.channel_id,
-                        bridge_id=call.bridge_id,
+                        bridge_id=call.legs.bridge_id,
                         playback_id=call.new_playback_id(),
                         media=for_person.announcement,
                     )
@@ -146,12 +147,12 @@ class Recorder:
             return []
         if not self._applies(self.rule, person):
             return [call.fact(at, "not_recorded", rule=self.rule.name, answered=person)]
-        name = f"{call.key}-call"
+        name = names.recording(call.key, "call")
         self.current = (name, "call")
         return [
             call.fact(at, "recording", rule=self.rule.name),
             *notice,
-            c.RecordBridge(call.channel_id, bridge_id=call.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
+            c.RecordBridge(call.channel_id, bridge_id=call.legs.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
         ]
 
     def on_staff_key(self, person: str, event: e.ChannelDtmfReceived) -> list[c.Command]:

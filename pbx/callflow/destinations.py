@@ -1,0 +1,109 @@
+"""From a destination of the scenario to the step that carries it out, and who it rings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from . import scenario as s
+from .steps import (
+    AnnouncementStep,
+    CallbackOfferStep,
+    MenuStep,
+    RingStep,
+    Step,
+    Target,
+    VoicemailStep,
+)
+from .tollfraud import forward_refusal
+
+if TYPE_CHECKING:
+    from .call import Call
+
+TRUNK = "carrier"  # the PJSIP endpoint of the firm's carrier
+
+
+def trunk_target(number: str, label: str | None = None) -> Target:
+    """An outside number, dialled through the carrier."""
+    return Target(f"PJSIP/{number}@{TRUNK}", number if label is None else label)
+
+
+def people_rung_at(directory: s.Directory, dest: s.Destination | None, at: datetime) -> tuple[str, ...]:
+    """The extensions a destination rings (for rules about a person)."""
+    match dest:
+        case s.RingExtension():
+            return (dest.extension,)
+        case s.RingQueue(strategy="rota"):  # whoever is on duty now
+            return directory.rota.on_duty(at)
+        case s.RingQueue():
+            return dest.members
+    return ()
+
+
+def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
+    match dest:
+        case s.Announcement():
+            return AnnouncementStep(dest)
+        case s.Menu():
+            return MenuStep(dest)
+        case s.Voicemail():
+            return VoicemailStep(dest)
+        case s.CallbackOffer():
+            return CallbackOfferStep(dest)
+        case s.RingExtension():
+            return ring_people(call, "extension", (dest.extension,), dest.ring_seconds, dest.no_answer, at)
+        case s.RingQueue():
+            return _ring_queue(call, dest, at)
+        case s.ExternalNumber():
+            # A forward rings whenever callers call: it passes the guard for forwards too.
+            refused = forward_refusal(call.directory.forward_policy, dest.number)
+            targets = () if refused else (trunk_target(dest.number),)
+            return RingStep(
+                kind="external",
+                targets=targets,
+                round_seconds=dest.ring_seconds,
+                max_seconds=dest.ring_seconds,
+                then=dest.no_answer,
+                caller_number=call.caller,
+                refused=refused,
+            )
+    raise ValueError(f"unknown destination {dest!r}")
+
+
+def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
+    step = ring_people(
+        call, "queue", people_rung_at(call.directory, dest, at), dest.member_ring_seconds, dest.overflow, at
+    )
+    step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
+    step.max_seconds = dest.max_wait_seconds
+    step.hold_music = dest.music_on_hold
+    step.queue = dest.name
+    return step
+
+
+def ring_people(
+    call: Call, kind: str, extensions: tuple[str, ...], ring_seconds: int, then: s.DestId | None, at: datetime
+) -> RingStep:
+    """Ring staff phones that are reachable; if none is, plan B: on-duty mobiles."""
+    people = call.directory.people
+    extensions = tuple(x for x in extensions if x in people)  # deleted or inactive: never rung
+    reachable = tuple(x for x in extensions if call.presence.get(x, True))
+    targets = tuple(Target(f"PJSIP/{x}", x) for x in reachable)
+    if extensions and not reachable:
+        targets = _plan_b_targets(call, extensions, at)
+        kind = "plan_b"
+    return RingStep(
+        kind=kind,
+        targets=targets,
+        round_seconds=ring_seconds,
+        max_seconds=ring_seconds,
+        then=then,
+        caller_number=call.caller,
+    )
+
+
+def _plan_b_targets(call: Call, extensions: tuple[str, ...], at: datetime) -> tuple[Target, ...]:
+    on_duty = call.directory.rota.on_duty(at) or extensions
+    mobiles = [call.directory.people[x].mobile for x in on_duty if x in call.directory.people]
+    policy = call.directory.forward_policy
+    return tuple(trunk_target(m) for m in dict.fromkeys(mobiles) if m and not forward_refusal(policy, m))

@@ -1,0 +1,64 @@
+"""The channels a call rings besides the caller's, and the bridge that joins one of them
+to the caller. No I/O: it hands back the commands to run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from . import commands as c
+from . import names
+
+
+class Legs:
+    """Leg channel id -> what it rings (an extension, a mobile or an outside number), which of
+    them is connected to the caller, and the call's bridge."""
+
+    def __init__(self, call_key: str, caller_channel: str, next_number: Callable[[], int]) -> None:
+        self.call_key = call_key
+        self.caller_channel = caller_channel
+        self.bridge_id = names.bridge(call_key)
+        self.connected: str | None = None
+        self._labels: dict[str, str] = {}
+        self._next_number = next_number
+
+    def new(self, label: str) -> str:
+        leg_id = names.leg(self.call_key, self._next_number())
+        self._labels[leg_id] = label
+        return leg_id
+
+    def __contains__(self, leg_id: object) -> bool:
+        return leg_id in self._labels
+
+    def __getitem__(self, leg_id: str) -> str:
+        return self._labels[leg_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __bool__(self) -> bool:
+        return bool(self._labels)
+
+    def get(self, leg_id: str, default: str = "") -> str:
+        return self._labels.get(leg_id, default)
+
+    @property
+    def connected_label(self) -> str:
+        return self._labels.get(self.connected or "", "")
+
+    def hang_up_connected(self) -> list[c.Command]:
+        """End the connected leg's channel, if there is one (it stays named until its end arrives)."""
+        return [c.Hangup(self.connected, reason="normal")] if self.connected else []
+
+    def join(self, leg_id: str, first_person: bool) -> list[c.Command]:
+        """Bridge the caller with `leg_id`: the first person who answers makes the bridge; after
+        a transfer the caller is in it already and only the new leg joins."""
+        if not first_person:
+            return [c.AddToBridge(self.caller_channel, bridge_id=self.bridge_id, channels=(leg_id,))]
+        return [
+            c.CreateBridge(self.caller_channel, bridge_id=self.bridge_id),
+            c.AddToBridge(self.caller_channel, bridge_id=self.bridge_id, channels=(self.caller_channel, leg_id)),
+        ]
+
+    def clean_up(self) -> list[c.Command]:
+        """At the call's end: the bridge goes (if a leg was ever rung, one may exist)."""
+        return [c.DestroyBridge(self.caller_channel, bridge_id=self.bridge_id)] if self._labels else []
