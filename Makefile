@@ -34,9 +34,11 @@ call: venv
 test: venv sandbox test-tools lint typecheck
 	$(PY) -m pytest
 
+# Style, and the layers of docs/architecture.md (import-linter's contracts in pyproject.toml).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: venv
 	$(VENV)/bin/mypy

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from company_numbers.api import CompanyNumberViewSet, PortingRequestViewSet
 from compliance.api import DataSubjectRequestViewSet
-from pbx.api import CallbackViewSet, CallViewSet, ClickToCallView
+from pbx.web.api import CallbackViewSet, CallViewSet, ClickToCallView
 from recordings.api import RecordingControlView, RecordingViewSet
 
 router = DefaultRouter(trailing_slash=True)

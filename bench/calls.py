@@ -205,7 +205,7 @@ def start_agent(password: str) -> subprocess.Popen[str]:
 
 
 def _online(extension: str, timeout: float = 10) -> bool:
-    from pbx.ari.client import run_with_ari
+    from pbx.asterisk import run_with_ari
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -6,9 +6,7 @@ import io
 import json
 import tempfile
 import zipfile
-from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -20,18 +18,12 @@ from compliance.audit import do_audit
 
 if TYPE_CHECKING:
     from compliance.models import DataSubjectRequest
+from compliance.models import DataSubjectRequest
 from pbx.models import Call, CallbackTask, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.actions import do_erase_recording
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 @dataclass
@@ -200,8 +192,6 @@ class RequestNotOpen(Exception):
 def do_carry_out_erasure(subject: "DataSubjectRequest", actor: str) -> ErasureReport:
     """Carry out an open erasure request: erase, then record on the request what was done and
     why anything was kept, and close it. Raises RequestNotOpen otherwise."""
-    from compliance.models import DataSubjectRequest
-
     if subject.kind != DataSubjectRequest.Kind.ERASURE or subject.status != DataSubjectRequest.Status.OPEN:
         raise RequestNotOpen(f"{subject}: only open erasure requests can be carried out.")
     report = do_erase_subject(subject.number, actor)
@@ -222,7 +212,6 @@ def erasure_outcome(report: ErasureReport) -> str:
 
 __all__ = [
     "InvalidPhoneNumber",
-    "add_months",
     "do_erase_subject",
     "do_export",
     "do_export_to_stream",

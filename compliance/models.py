@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from compliance.deadlines import add_months
 from config.fields import HttpsURLField
 
 
@@ -151,6 +152,4 @@ class DataSubjectRequest(models.Model):
     @property
     def due_on(self):  # type: ignore[no-untyped-def]
         """One month from receipt (art. 12(3)), three when extended."""
-        from compliance.dsar import add_months
-
         return add_months(self.received_on, 3 if self.extended else 1)

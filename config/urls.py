@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pbx import views as pbx_views
+from pbx.web import views as pbx_views
 from security.twofactor import two_factor
 
 admin.site.site_header = "Centrala"

@@ -17,8 +17,11 @@ from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.callflow import names
+from pbx.callflow.vocabulary import HistoryKind, StepKind
 from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
+from recordings.models import Recording, RecordingRule
+from security.actions import do_raise_toll_alert, do_record_emergency_call
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
         called=fact.called,
         started_at=fact.at,
     )
-    _event(call.pk, fact.at, "started", caller=fact.caller, called=fact.called, direction=fact.direction)
+    _event(call.pk, fact.at, HistoryKind.STARTED, caller=fact.caller, called=fact.called, direction=fact.direction)
     do_enqueue("call.started", call_summary(call), fact.at)
     if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
         call.staff.add(*Extension.objects.filter(number=fact.caller))
@@ -49,7 +52,7 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
 def do_record_call_answered(fact: c.CallAnswered) -> None:
     updated = Call.objects.filter(pk=fact.call_key, answered_at__isnull=True).update(answered_at=fact.at)
     if updated:
-        _event(fact.call_key, fact.at, "answered")
+        _event(fact.call_key, fact.at, HistoryKind.ANSWERED)
         do_enqueue("call.answered", lambda: call_summary(Call.objects.get(pk=fact.call_key)), fact.at)
 
 
@@ -57,17 +60,13 @@ def do_record_call_step(fact: c.CallStep) -> None:
     """A step on the call's timeline. Two also say who may see the call later: the queue it
     went through, and each extension that talked on it."""
     _event(fact.call_key, fact.at, fact.kind, **fact.detail)
-    if fact.kind == "toll_alert":
-        from security.actions import do_raise_toll_alert
-
+    if fact.kind == StepKind.TOLL_ALERT:
         do_raise_toll_alert(fact.call_key, fact.at, fact.detail)
-    elif fact.kind == "emergency_call":
-        from security.actions import do_record_emergency_call
-
+    elif fact.kind == StepKind.EMERGENCY_CALL:
         do_record_emergency_call(fact.call_key, fact.at, fact.detail)
     elif fact.kind.startswith("ring_") and fact.detail.get("queue"):
         Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
-    elif fact.kind == "connected":
+    elif fact.kind == StepKind.CONNECTED:
         extensions = Extension.objects.filter(number=fact.detail.get("target", ""))
         Call.staff.through.objects.bulk_create(
             [Call.staff.through(call_id=fact.call_key, extension=x) for x in extensions], ignore_conflicts=True
@@ -86,7 +85,7 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
         _event(
             fact.call_key,
             fact.at,
-            "ended",
+            HistoryKind.ENDED,
             outcome=fact.outcome,
             cause=fact.cause,
             cause_text=fact.cause_text,
@@ -127,7 +126,7 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     ids = list(lost.values_list("pk", flat=True))
     with transaction.atomic():
         Call.objects.filter(pk__in=ids).update(ended_at=at, outcome=Call.Outcome.LOST)
-        lost_events = [CallEvent(call_id=pk, at=at, kind="lost", detail={"why": LOST_WHY}) for pk in ids]
+        lost_events = [CallEvent(call_id=pk, at=at, kind=HistoryKind.LOST, detail={"why": LOST_WHY}) for pk in ids]
         CallEvent.objects.bulk_create(lost_events)
     return len(ids)
 
@@ -139,8 +138,6 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
       after a call of ours that has ended, and not stored yet. As RecordingReady facts, ready
       for the usual ingest; the purpose comes from the rule the call recorded under;
     - the names of those stored here already, whose deletion from Asterisk failed."""
-    from recordings.models import Recording, RecordingRule
-
     named = {m[0]: (entry, m[1]) for entry in stored if (m := names.parse_recording(entry.get("name", "")))}
     calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
     known = set(
@@ -153,7 +150,9 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
         entry, kind = named[str(call.pk)]
         if entry["name"] in known:
             continue
-        rule = CallEvent.objects.filter(call=call, kind="recording").values_list("detail__rule", flat=True).first()
+        rule = (
+            CallEvent.objects.filter(call=call, kind=StepKind.RECORDING).values_list("detail__rule", flat=True).first()
+        )
         purpose = RecordingRule.objects.filter(name=rule).values_list("purpose_id", flat=True).first() if rule else None
         out.append(
             c.RecordingReady(
@@ -188,7 +187,7 @@ def do_request_callback(fact: c.CallbackRequested) -> CallbackTask | None:
             "assigned_to": Extension.objects.filter(number=fact.assign_to).first() if fact.assign_to else None,
         },
     )
-    _event(fact.call_key, fact.at, "callback_task", reason=fact.reason, assigned_to=fact.assign_to)
+    _event(fact.call_key, fact.at, HistoryKind.CALLBACK_TASK, reason=fact.reason, assigned_to=fact.assign_to)
     if created:
         do_enqueue(
             "callback.requested",
@@ -212,7 +211,7 @@ def do_note_encryption(fact: c.PhoneEncryption) -> None:
     Extension.objects.filter(number=fact.extension).update(
         last_call_at=fact.at, last_call_tls=fact.tls, last_call_srtp=fact.srtp
     )
-    _event(fact.call_key, fact.at, "encryption", extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
+    _event(fact.call_key, fact.at, HistoryKind.ENCRYPTION, extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
 
 
 _APPLY = {

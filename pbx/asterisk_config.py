@@ -19,13 +19,14 @@ from django.db.models import Model
 from django.template import Context, Engine
 
 from company_numbers.models import CompanyNumber
-from pbx.ari.client import AriClient, run_with_ari
+from pbx.ari.client import AriClient
+from pbx.asterisk import run_with_ari
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.files import replace_file
 from pbx.models import Extension
 from pbx.sip_credentials import SIP_REALM
 from pbx.tls import development_certificates
-from security.actions import active_ban_sources
+from security.models import SipBan
 
 log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "asterisk-conf"
@@ -108,13 +109,13 @@ def _context(directory: Path) -> dict[str, object]:
         "emergency_numbers": sorted(EMERGENCY_NUMBERS),
         "tls": _tls(directory),
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
-        "banned": active_ban_sources(),
+        "banned": SipBan.objects.active_sources(),
     }
 
 
 def _main_number() -> str:
     """The number shown when an extension has none of its own: the main one, else the first
-    (as pbx.directory does for the Stasis app)."""
+    (as pbx.stasis.directory does for the Stasis app)."""
     return CompanyNumber.objects.order_by("-is_main", "e164").values_list("e164", flat=True).first() or ""
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit import do_audit
-from pbx.ari.client import run_with_ari
+from pbx.asterisk import run_with_ari
 from pbx.models import CallbackTask, Extension
 
 

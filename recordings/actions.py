@@ -13,6 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.webhooks import do_enqueue
+from compliance.audit import do_audit
+from compliance.models import ProcessingPurpose
+from pbx.access import calls_of_own_or_team
+from pbx.ari.client import AriError, AriNotFound
+from pbx.asterisk import run_with_ari
+from pbx.callflow.events import RECORDING_CONTROL
 from pbx.refusals import AsteriskAway, NotAllowed, NotNow, UnknownRequest
 from recordings.crypto import encrypt
 from recordings.models import Recording
@@ -79,8 +85,6 @@ def do_ingest_recording(
 
 
 def _retention_days(purpose_id: int | None) -> int:
-    from compliance.models import ProcessingPurpose
-
     if purpose_id is None:
         return int(settings.DEFAULT_RETENTION_DAYS)
     return ProcessingPurpose.objects.values_list("retention_days", flat=True).get(pk=purpose_id)
@@ -91,8 +95,6 @@ def do_erase_recording(recording: Recording, actor: str, reason: str) -> None:
 
     The stored file is deleted too; the row stays as metadata of what existed.
     """
-    from compliance.audit import do_audit
-
     with transaction.atomic():
         Recording.objects.filter(pk=recording.pk).update(wrapped_key=b"")
         do_audit(actor, "recording.erase", str(recording.pk), reason=reason, sha256=recording.sha256)
@@ -106,8 +108,6 @@ CONTROL_ACTIONS = ("pause", "resume")
 
 def may_control_recording(user: Any, call: Any) -> bool:
     """The staff on the call and the supervisors of its queue; nobody else, however senior."""
-    from pbx.access import calls_of_own_or_team
-
     return bool(user.is_superuser) or calls_of_own_or_team(user).filter(pk=call.pk).exists()
 
 
@@ -119,10 +119,6 @@ def do_control_recording(user: Any, call: Any, action: str, source: str = "") ->
     as it is, and the call's timeline shows who did it. The request is written to the audit log.
     Raises pbx.refusals: UnknownRequest, NotAllowed, NotNow (the call is over), AsteriskAway.
     """
-    from compliance.audit import do_audit
-    from pbx.ari.client import AriError, AriNotFound, run_with_ari
-    from pbx.callflow.events import RECORDING_CONTROL
-
     if action not in CONTROL_ACTIONS:
         raise UnknownRequest(f"Unknown action {action!r}: use one of {', '.join(CONTROL_ACTIONS)}.")
     if not may_control_recording(user, call):

@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recordings.crypto import RecordingUnreadable, decrypt
+
 
 def recording_path(instance: "Recording", filename: str) -> str:
     return f"recordings/{instance.created_at:%Y/%m/%d}/{filename}"
@@ -56,8 +58,6 @@ class Recording(models.Model):
 
     def audio(self) -> bytes:
         """The decrypted audio. Raises recordings.crypto.RecordingUnreadable once erased."""
-        from recordings.crypto import RecordingUnreadable, decrypt
-
         if not self.wrapped_key:
             raise RecordingUnreadable(f"recording {self.pk}: its key was destroyed (erased)")
         try:

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from compliance.audit import do_audit
+from pbx.asterisk_config import config_changed
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.models import Extension
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
@@ -201,13 +202,7 @@ def do_lift_ban(ban: SipBan, actor: str) -> None:
         apply_bans()
 
 
-def active_ban_sources(now: datetime | None = None) -> list[str]:
-    return sorted(set(SipBan.objects.active(now).values_list("source", flat=True)))
-
-
 def apply_bans() -> None:
     """Render pjsip.conf with the active bans and reload it through ARI (best effort: the next
     render carries them anyway)."""
-    from pbx.asterisk_config import config_changed
-
     config_changed("the SIP ban list changed")

@@ -35,6 +35,10 @@ class ActiveBans(models.QuerySet["SipBan"]):
         now = now or timezone.now()
         return self.filter(lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=now))
 
+    def active_sources(self, now=None) -> list[str]:  # type: ignore[no-untyped-def]
+        """The addresses banned now, each once, sorted (as pjsip.conf's ACL lists them)."""
+        return sorted(set(self.active(now).values_list("source", flat=True)))
+
 
 class SipBan(models.Model):
     """A source Asterisk refuses (a pjsip ACL rendered from the active bans and reloaded live)."""

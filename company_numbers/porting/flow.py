@@ -23,6 +23,7 @@ from company_numbers.porting.checks import identifier_problems, name_warnings
 from company_numbers.porting.rules import porting_rules
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
+from pbx.phone import InvalidPhoneNumber, to_e164
 
 S = PortingRequest.State
 MOVES: dict[str, set[str]] = {
@@ -141,8 +142,6 @@ def deadlines(request: PortingRequest) -> list[Deadline]:
 def do_create_request(fields: dict[str, object], numbers: list[str], actor: str) -> PortingRequest:
     """A draft with its numbers (E.164 or as people write them). The numbers are reserved as
     'porting in'. Raises PortingError, writing nothing, on a bad number or a number in use."""
-    from pbx.phone import InvalidPhoneNumber, to_e164
-
     try:
         e164s = list(dict.fromkeys(to_e164(str(n)) for n in numbers))
     except InvalidPhoneNumber as exc:

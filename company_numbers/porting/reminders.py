@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from company_numbers.models import PortingReminder, PortingRequest
 from company_numbers.porting.flow import OPEN, Deadline, PortingError, deadlines
 from compliance.audit import do_audit
+from security.actions import office_manager_emails
 
 # Deadlines whose passing asks for an action; the others (the last day to withdraw) only pass.
 ACT_WHEN_OVERDUE = {"decision", "activation"}
@@ -78,8 +79,6 @@ def reminders_due(today: date, horizon_days: int) -> list[Reminder]:
 
 def reminder_recipients() -> list[str]:
     """PORTING_REMINDER_EMAILS, else every office manager and superuser with an e-mail address."""
-    from security.actions import office_manager_emails
-
     return list(settings.PORTING_REMINDER_EMAILS) or office_manager_emails()
 
 

@@ -11,6 +11,8 @@ from pbx.access import calls_visible_to
 from pbx.actions import do_add_call_note
 from pbx.models import Call, CallEvent, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
+from recordings.access import recordings_visible_to
+from recordings.admin import audio_player
 from recordings.models import Recording
 
 
@@ -34,13 +36,9 @@ class RecordingInline(admin.TabularInline):
 
     @admin.display(description=_("listen"))
     def player(self, obj: Recording) -> str:
-        from recordings.admin import audio_player
-
         return audio_player(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
-        from recordings.access import recordings_visible_to
-
         return recordings_visible_to(request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

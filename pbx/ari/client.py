@@ -194,12 +194,6 @@ class AriClient:
         finally:
             self._slots.release()
 
-    @classmethod
-    def from_settings(cls, **kwargs: Any) -> AriClient:
-        from django.conf import settings
-
-        return cls(settings.ARI_URL, settings.ARI_USER, settings.ARI_PASSWORD, **kwargs)
-
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -410,16 +404,6 @@ class AriClient:
 
     async def delete_stored_recording(self, name: str) -> None:
         await self._request("DELETE", f"recordings/stored/{_seg(name)}")
-
-
-def run_with_ari(action: Callable[[AriClient], Awaitable[T]]) -> T:
-    """For synchronous callers (admin, commands, tests): a client from settings, `action`, closed."""
-
-    async def run() -> T:
-        async with AriClient.from_settings() as ari:
-            return await action(ari)
-
-    return asyncio.run(run())
 
 
 def _seg(value: str) -> str:

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
 
-from pbx.ari.client import AriClient, SocketRequests
+from pbx.ari.client import SocketRequests
 from pbx.callflow.events import Event, MalformedEvent, parse_event
 
 log = logging.getLogger(__name__)
@@ -53,18 +53,6 @@ class Backoff:
     def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         ceiling = min(self.maximum, self.initial * self.factor**attempt)
         return ceiling * (1 - self.jitter * rand())
-
-
-def app_connection(backoff: Backoff | None = None) -> tuple[AriClient, EventStream]:
-    """The Stasis app's client and event stream from settings. Unless
-    ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""
-    from django.conf import settings
-
-    requests = SocketRequests() if settings.ARI_REQUESTS_OVER_WEBSOCKET else None
-    ari = AriClient.from_settings(socket=requests)
-    url = events_url(settings.ARI_URL, settings.ARI_APP)
-    stream = EventStream(url, settings.ARI_USER, settings.ARI_PASSWORD, backoff=backoff, requests=requests)
-    return ari, stream
 
 
 def events_url(ari_url: str, app: str) -> str:

@@ -54,7 +54,7 @@ from .steps import (
     Target,
 )
 from .tollfraud import Usage, UsageLookup
-from .vocabulary import Direction, Outcome
+from .vocabulary import Direction, Outcome, RingKind, StepKind
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,10 @@ class Call:
                 return self._on_command_failed(event)
             case e.TimerFired(name=name) if name.startswith("daily-cap"):
                 # The day's outside minutes ran out during this call: a stolen account stops here.
-                return [self.fact(event.at, "outbound_cut", reason="daily minutes used up"), *self.hang_up(event.at)]
+                return [
+                    self.fact(event.at, StepKind.OUTBOUND_CUT, reason="daily minutes used up"),
+                    *self.hang_up(event.at),
+                ]
             case e.PlaybackFinished() if self.state is State.REFUSING:
                 self.ending.outcome = Outcome.REJECTED
                 return self.hang_up(event.at, reason=self.refusal)
@@ -181,7 +184,7 @@ class Call:
         started = self.started(event, direction, event.channel.caller_number, event.channel.exten)
         self.set_state(State.HANGING_UP)
         self.ending.outcome = Outcome.REJECTED
-        refused = self.fact(event.at, "bad_arguments", args=list(event.args))
+        refused = self.fact(event.at, StepKind.BAD_ARGUMENTS, args=list(event.args))
         return [started, refused, *self.hang_up(event.at, reason="rejected")]
 
     def started(self, event: e.StasisStart, direction: Direction, caller: str, called: str) -> c.CallStarted:
@@ -205,14 +208,14 @@ class Call:
             return [started, *self.refuse(event, dialled)]
         entry, state, why = self.directory.entry_for(plan, event.at)
         self.set_state(State.ROUTING)
-        hours = self.fact(event.at, "hours", state=state, why=why)
+        hours = self.fact(event.at, StepKind.HOURS, state=state, why=why)
         return [started, hours, *self.goto(entry, event.at)]
 
     def refuse(self, event: e.StasisStart, dialled: str) -> list[c.Command]:
         """Not a number in service: the caller hears so, then the call ends."""
         self.set_state(State.REFUSING)
         play, _ = self.play(self.directory.not_in_service)
-        return [self.fact(event.at, "not_in_service", dialled=dialled), play]
+        return [self.fact(event.at, StepKind.NOT_IN_SERVICE, dialled=dialled), play]
 
     # --- destinations ----------------------------------------------------------------------
 
@@ -228,7 +231,7 @@ class Call:
         if dest_id is None or dest is None or isinstance(dest, s.HangUp):
             return [*leaving, *self.hang_up(at)]
         if self.hops > MAX_HOPS:
-            return [*leaving, self.fact(at, "loop_stopped", destination=dest_id), *self.hang_up(at)]
+            return [*leaving, self.fact(at, StepKind.LOOP_STOPPED, destination=dest_id), *self.hang_up(at)]
         notice = self._recording_notice(at, destination=dest_id)
         if notice is not None:
             return [*leaving, *notice]
@@ -262,7 +265,7 @@ class Call:
             return None
         self.recorder.noticed = True
         if rule.mode == "never" or not rule.announcement:
-            return [self.fact(at, "not_recorded", rule=rule.name), *self.goto(destination, at, noticed=True)]
+            return [self.fact(at, StepKind.NOT_RECORDED, rule=rule.name), *self.goto(destination, at, noticed=True)]
         self.hops -= 1  # the notice is not a hop of its own
         return self.enter(RecordingNoticeStep(rule, then=destination), at)
 
@@ -299,7 +302,7 @@ class Call:
         if leg_id == legs.connected:
             legs.connected = None
             if self.state is State.CONNECTED:
-                return [self.fact(event.at, "staff_hung_up", target=legs[leg_id]), *self.hang_up(event.at)]
+                return [self.fact(event.at, StepKind.STAFF_HUNG_UP, target=legs[leg_id]), *self.hang_up(event.at)]
             return []
         if isinstance(self.step, RingStep) and leg_id in self.step.ringing:
             return self.step.on_leg_failed(self, leg_id, event)
@@ -316,7 +319,7 @@ class Call:
         self.ending.talked = True
         self.legs.connected = leg_id
         label = self.legs[leg_id]
-        facts: list[c.Command] = [self.fact(event.at, "connected", target=label)]
+        facts: list[c.Command] = [self.fact(event.at, StepKind.CONNECTED, target=label)]
         if self.callback_task:
             facts.append(
                 c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
@@ -341,7 +344,7 @@ class Call:
         self.legs.connected = None
         self.set_state(State.ROUTING)
         ring = RingStep(
-            kind="transfer",
+            kind=RingKind.TRANSFER,
             targets=(Target(f"PJSIP/{to}", to),),
             round_seconds=30,
             max_seconds=30,
@@ -349,15 +352,15 @@ class Call:
             music_in_bridge=self.legs.bridge_id,
         )
         done = [c.TransferProgress(leg_id, state="channel_answered"), c.Hangup(leg_id, reason="normal")]
-        return [self.fact(event.at, "transferred", by=who, to=to), *done, *self.enter(ring, event.at)]
+        return [self.fact(event.at, StepKind.TRANSFERRED, by=who, to=to), *done, *self.enter(ring, event.at)]
 
     def _decline_transfer(self, channel_id: str, who: str, event: e.TransferRequested) -> list[c.Command]:
-        refused = self.fact(event.at, "transfer_refused", by=who, to=event.destination)
+        refused = self.fact(event.at, StepKind.TRANSFER_REFUSED, by=who, to=event.destination)
         return [refused, c.TransferProgress(channel_id, state="channel_declined")]
 
     # --- helpers for steps -------------------------------------------------------------------
 
-    def fact(self, at: datetime, kind: str, **detail: object) -> c.CallStep:
+    def fact(self, at: datetime, kind: StepKind, **detail: object) -> c.CallStep:
         return c.CallStep(self.channel_id, call_key=self.key, at=at, kind=kind, detail=dict(detail))
 
     def callback_fact(self, at: datetime, reason: str) -> c.CallbackRequested:
@@ -393,7 +396,12 @@ class Call:
         legs = self.legs.hang_up_connected()
         self.set_state(State.HANGING_UP)
         self.ending.centrala_hangs_up(reason)
-        return [*leaving, *legs, self.fact(at, "hangup", reason=reason), c.Hangup(self.channel_id, reason=reason)]
+        return [
+            *leaving,
+            *legs,
+            self.fact(at, StepKind.HANGUP, reason=reason),
+            c.Hangup(self.channel_id, reason=reason),
+        ]
 
     # --- the end -----------------------------------------------------------------------------
 
@@ -401,8 +409,8 @@ class Call:
         self.ending.hangup_requested(event.cause, event.soft)
         if self.state is State.HANGING_UP:
             return []
-        commands: list[c.Command] = [self.fact(event.at, "caller_hung_up", cause=event.cause)]
-        if isinstance(self.step, RingStep) and self.step.kind in ("extension", "queue", "plan_b", "transfer"):
+        commands: list[c.Command] = [self.fact(event.at, StepKind.CALLER_HUNG_UP, cause=event.cause)]
+        if isinstance(self.step, RingStep) and self.step.kind.rings_the_firm:
             commands.append(self.callback_fact(event.at, "abandoned"))
         leaving = [*self._leave_step(), *self.legs.hang_up_connected()]
         self.set_state(State.HANGING_UP)
@@ -422,7 +430,7 @@ class Call:
         return commands
 
     def _on_command_failed(self, event: e.CommandFailed) -> list[c.Command]:
-        step = self.fact(event.at, "command_failed", command=event.command, error=event.error)
+        step = self.fact(event.at, StepKind.COMMAND_FAILED, command=event.command, error=event.error)
         if event.gone or self.state is State.HANGING_UP:
             return [step]
         self.ending.outcome = Outcome.FAILED

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .vocabulary import StepKind
+
 
 @dataclass(frozen=True)
 class Command:
@@ -182,7 +184,7 @@ class CallAnswered(Fact):
 class CallStep(Fact):
     """One line of the call's timeline (what the caller heard, what the core decided)."""
 
-    kind: str
+    kind: StepKind
     detail: dict[str, Any] = field(default_factory=dict)
 
 

@@ -16,6 +16,7 @@ from .steps import (
     VoicemailStep,
 )
 from .tollfraud import forward_refusal
+from .vocabulary import RingKind
 
 if TYPE_CHECKING:
     from .call import Call
@@ -51,7 +52,7 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
         case s.CallbackOffer():
             return CallbackOfferStep(dest)
         case s.RingExtension():
-            return ring_people(call, "extension", (dest.extension,), dest.ring_seconds, dest.no_answer, at)
+            return ring_people(call, RingKind.EXTENSION, (dest.extension,), dest.ring_seconds, dest.no_answer, at)
         case s.RingQueue():
             return _ring_queue(call, dest, at)
         case s.ExternalNumber():
@@ -59,7 +60,7 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
             refused = forward_refusal(call.directory.forward_policy, dest.number)
             targets = () if refused else (trunk_target(dest.number),)
             return RingStep(
-                kind="external",
+                kind=RingKind.EXTERNAL,
                 targets=targets,
                 round_seconds=dest.ring_seconds,
                 max_seconds=dest.ring_seconds,
@@ -72,7 +73,7 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
 
 def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
     step = ring_people(
-        call, "queue", people_rung_at(call.directory, dest, at), dest.member_ring_seconds, dest.overflow, at
+        call, RingKind.QUEUE, people_rung_at(call.directory, dest, at), dest.member_ring_seconds, dest.overflow, at
     )
     step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
     step.max_seconds = dest.max_wait_seconds
@@ -82,7 +83,7 @@ def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
 
 
 def ring_people(
-    call: Call, kind: str, extensions: tuple[str, ...], ring_seconds: int, then: s.DestId | None, at: datetime
+    call: Call, kind: RingKind, extensions: tuple[str, ...], ring_seconds: int, then: s.DestId | None, at: datetime
 ) -> RingStep:
     """Ring staff phones that are reachable; if none is, plan B: on-duty mobiles."""
     people = call.directory.people
@@ -91,7 +92,7 @@ def ring_people(
     targets = tuple(Target(f"PJSIP/{x}", x) for x in reachable)
     if extensions and not reachable:
         targets = _plan_b_targets(call, extensions, at)
-        kind = "plan_b"
+        kind = RingKind.PLAN_B
     return RingStep(
         kind=kind,
         targets=targets,

@@ -36,7 +36,7 @@ from . import commands as c
 from . import events as e
 from . import names
 from . import scenario as s
-from .vocabulary import Direction
+from .vocabulary import Direction, StepKind
 
 if TYPE_CHECKING:
     from .call import Call
@@ -72,7 +72,7 @@ class Recorder:
         if rule is None:
             return []
         if rule.mode == "never":
-            return [call.fact(at, "not_recorded", rule=rule.name)]
+            return [call.fact(at, StepKind.NOT_RECORDED, rule=rule.name)]
         self.rule = rule
         return []
 
@@ -86,7 +86,7 @@ class Recorder:
             return []
         play = c.Play(leg_id, playback_id=call.new_playback_id(), media=rule.announcement)
         self.called_notice = (leg_id, play.playback_id)
-        return [call.fact(at, "recording_notice", rule=rule.name, to=person), play]
+        return [call.fact(at, StepKind.RECORDING_NOTICE, rule=rule.name, to=person), play]
 
     def on_called_notice(self, event: e.Event) -> list[c.Command] | None:
         """While the called party hears the notice: None until it is over; then the facts of
@@ -101,7 +101,11 @@ class Recorder:
         if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
             self.called_notice, self.objected = None, True
             objection = call.fact(
-                event.at, "recording_objection", rule=self.rule.name, key=event.digit, by=call.legs.get(leg_id, "")
+                event.at,
+                StepKind.RECORDING_OBJECTION,
+                rule=self.rule.name,
+                key=event.digit,
+                by=call.legs.get(leg_id, ""),
             )
             return [c.StopPlayback(leg_id, playback_id), objection]
         return None
@@ -130,7 +134,7 @@ class Recorder:
             (r for r in rules if r.extension == person and r.matches(call.direction, call.called, None, person)), None
         )
         if for_person is not None and for_person.mode == "never":
-            return [call.fact(at, "not_recorded", rule=for_person.name)]
+            return [call.fact(at, StepKind.NOT_RECORDED, rule=for_person.name)]
         notice: list[c.Command] = []
         if self.rule is None and transfer and for_person is not None:
             self.rule = for_person
@@ -146,11 +150,11 @@ class Recorder:
         if self.rule is None:
             return []
         if not self._applies(self.rule, person):
-            return [call.fact(at, "not_recorded", rule=self.rule.name, answered=person)]
+            return [call.fact(at, StepKind.NOT_RECORDED, rule=self.rule.name, answered=person)]
         name = names.recording(call.key, "call")
         self.current = (name, "call")
         return [
-            call.fact(at, "recording", rule=self.rule.name),
+            call.fact(at, StepKind.RECORDING, rule=self.rule.name),
             *notice,
             c.RecordBridge(call.channel_id, bridge_id=call.legs.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
         ]
@@ -169,10 +173,10 @@ class Recorder:
         name, call = self.current[0], self.call
         if action == "pause" and not self.paused:
             self.paused = True
-            return [call.fact(at, "recording_paused", by=by), c.PauseRecording(call.channel_id, name=name)]
+            return [call.fact(at, StepKind.RECORDING_PAUSED, by=by), c.PauseRecording(call.channel_id, name=name)]
         if action == "resume" and self.paused:
             self.paused = False
-            return [call.fact(at, "recording_resumed", by=by), c.ResumeRecording(call.channel_id, name=name)]
+            return [call.fact(at, StepKind.RECORDING_RESUMED, by=by), c.ResumeRecording(call.channel_id, name=name)]
         return []
 
     def on_stopped(self, event: e.RecordingFinished | e.RecordingFailed) -> tuple[str, list[c.Command]] | None:
@@ -182,7 +186,7 @@ class Recorder:
         name, kind = self.current
         self.current = None
         if isinstance(event, e.RecordingFailed):
-            return kind, [self.call.fact(event.at, "recording_failed", cause=event.cause)]
+            return kind, [self.call.fact(event.at, StepKind.RECORDING_FAILED, cause=event.cause)]
         return kind, [self.ready(event.at, name, kind)]
 
     def hand_over(self, at: datetime) -> list[c.Command]:

@@ -17,7 +17,7 @@ from .emergency import EMERGENCY_RING_SECONDS, emergency_number
 from .state import State
 from .steps import RingStep
 from .tollfraud import CallingPolicy, Verdict, classify, decide
-from .vocabulary import Direction
+from .vocabulary import Direction, RingKind, StepKind
 
 if TYPE_CHECKING:
     from .call import Call
@@ -37,7 +37,7 @@ def start_from_phone(call: Call, event: e.StasisStart, dialled: str, insecure: b
     if dialled in call.directory.people:
         started = call.started(event, Direction.INTERNAL, extension, dialled)
         decided = call.recorder.decide_from_phone(event.at, (dialled, extension), number="")
-        ring = destinations.ring_people(call, "extension", (dialled,), ring_seconds=30, then=None, at=event.at)
+        ring = destinations.ring_people(call, RingKind.EXTENSION, (dialled,), ring_seconds=30, then=None, at=event.at)
         return [started, *decided, *call.enter(ring, event.at)]
     try:
         number = to_e164(dialled)
@@ -51,14 +51,14 @@ def start_from_phone(call: Call, event: e.StasisStart, dialled: str, insecure: b
     shown = (person.caller_id if person else "") or call.directory.main_number
     decided = call.recorder.decide_from_phone(event.at, (extension,), number=shown)
     outward = RingStep(
-        kind="outbound",
+        kind=RingKind.OUTBOUND,
         targets=(trunk_target(number),),
         round_seconds=60,
         max_seconds=60,
         caller_number=shown,
         caller_name="",
     )
-    shown_fact = call.fact(event.at, "caller_id", shown=shown)
+    shown_fact = call.fact(event.at, StepKind.CALLER_ID, shown=shown)
     return [started, *guard, shown_fact, *decided, *call.enter(outward, event.at)]
 
 
@@ -71,16 +71,16 @@ def _start_emergency(call: Call, event: e.StasisStart, extension: str, number: s
     call.recorder.noticed = True  # no recording rule applies to an emergency call
     started = call.started(event, Direction.OUTBOUND, extension, number)
     alert = call.fact(
-        event.at, "emergency_call", extension=extension, number=number, shown=shown, over_tls=not insecure
+        event.at, StepKind.EMERGENCY_CALL, extension=extension, number=number, shown=shown, over_tls=not insecure
     )
     outward = RingStep(
-        kind="emergency",
+        kind=RingKind.EMERGENCY,
         targets=(trunk_target(number),),
         round_seconds=EMERGENCY_RING_SECONDS,
         max_seconds=EMERGENCY_RING_SECONDS,
         caller_number=shown,
     )
-    return [started, alert, call.fact(event.at, "caller_id", shown=shown), *call.enter(outward, event.at)]
+    return [started, alert, call.fact(event.at, StepKind.CALLER_ID, shown=shown), *call.enter(outward, event.at)]
 
 
 def start_callback(call: Call, event: e.StasisStart, task_id: str, number: str, staff: str) -> list[c.Command]:
@@ -95,7 +95,11 @@ def start_callback(call: Call, event: e.StasisStart, task_id: str, number: str, 
     main = call.directory.main_number
     decided = call.recorder.decide_from_phone(event.at, (staff,), number=main)
     outward = RingStep(
-        kind="external", targets=(trunk_target(e164, number),), round_seconds=45, max_seconds=45, caller_number=main
+        kind=RingKind.EXTERNAL,
+        targets=(trunk_target(e164, number),),
+        round_seconds=45,
+        max_seconds=45,
+        caller_number=main,
     )
     return [started, *guard, *decided, *call.enter(outward, event.at)]
 
@@ -116,7 +120,7 @@ def toll_guard(call: Call, event: e.StasisStart, extension: str, number: str) ->
         alerts.append(
             call.fact(
                 event.at,
-                "toll_alert",
+                StepKind.TOLL_ALERT,
                 alert_kind=verdict.alert_kind,
                 alert=verdict.alert,
                 extension=extension,
@@ -137,4 +141,4 @@ def _block(call: Call, event: e.StasisStart, number: str, reason: str, policy: C
     call.set_state(State.REFUSING)
     call.refusal = "rejected"
     play, _ = call.play(policy.blocked_message)
-    return [call.fact(event.at, "outbound_blocked", number=number, reason=reason), play]
+    return [call.fact(event.at, StepKind.OUTBOUND_BLOCKED, number=number, reason=reason), play]

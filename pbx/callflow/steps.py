@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import commands as c
 from . import events as e
 from . import scenario as s
+from .vocabulary import RingKind, StepKind
 
 if TYPE_CHECKING:
     from .call import Call
@@ -44,7 +45,7 @@ class AnnouncementStep(Step):
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         play, self.playback = call.play(self.dest.prompt)
-        return [*call.answer_caller(), call.fact(at, "announcement", prompt=self.dest.prompt), play]
+        return [*call.answer_caller(), call.fact(at, StepKind.ANNOUNCEMENT, prompt=self.dest.prompt), play]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
@@ -65,7 +66,7 @@ class RecordingNoticeStep(Step):
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         play, self.playback = call.play(self.rule.announcement)
-        return [*call.answer_caller(), call.fact(at, "recording_notice", rule=self.rule.name), play]
+        return [*call.answer_caller(), call.fact(at, StepKind.RECORDING_NOTICE, rule=self.rule.name), play]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
@@ -75,7 +76,7 @@ class RecordingNoticeStep(Step):
         if isinstance(event, e.ChannelDtmfReceived) and event.digit == self.rule.objection_key:
             call.recorder.objected = True
             stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
-            objection = call.fact(event.at, "recording_objection", rule=self.rule.name, key=event.digit)
+            objection = call.fact(event.at, StepKind.RECORDING_OBJECTION, rule=self.rule.name, key=event.digit)
             return [*stop, objection, *call.goto(self.then, event.at, noticed=True)]
         if isinstance(event, e.TimerFired) and event.name == self.timer:
             self.timer = ""
@@ -96,7 +97,7 @@ class MenuStep(Step):
     timer: str = ""
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
-        return [*call.answer_caller(), call.fact(at, "menu", prompt=self.dest.prompt), *self._prompt(call)]
+        return [*call.answer_caller(), call.fact(at, StepKind.MENU, prompt=self.dest.prompt), *self._prompt(call)]
 
     def _prompt(self, call: Call, prefix: str = "") -> list[c.Command]:
         media = f"{prefix},{self.dest.prompt}" if prefix else self.dest.prompt
@@ -119,16 +120,20 @@ class MenuStep(Step):
         if target is None:
             return self._retry(call, event, "invalid", digit=event.digit)
         stops = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
-        return [*stops, call.fact(event.at, "menu_choice", digit=event.digit), *call.goto(target, event.at)]
+        return [*stops, call.fact(event.at, StepKind.MENU_CHOICE, digit=event.digit), *call.goto(target, event.at)]
 
     def _retry(self, call: Call, event: e.Event, why: str, **detail: object) -> list[c.Command]:
         cancel = [c.CancelTimer(call.channel_id, self.timer)] if self.timer else []
         self.timer = ""
         self.tries += 1
         if self.tries > self.dest.retries:
-            return [*cancel, call.fact(event.at, "menu_gave_up", why=why), *call.goto(self.dest.fallback, event.at)]
+            return [
+                *cancel,
+                call.fact(event.at, StepKind.MENU_GAVE_UP, why=why),
+                *call.goto(self.dest.fallback, event.at),
+            ]
         prefix = self.dest.invalid_prompt if why == "invalid" else ""
-        return [*cancel, call.fact(event.at, f"menu_{why}", **detail), *self._prompt(call, prefix)]
+        return [*cancel, call.fact(event.at, StepKind(f"menu_{why}"), **detail), *self._prompt(call, prefix)]
 
     def stop(self, call: Call) -> list[c.Command]:
         return [c.CancelTimer(call.channel_id, self.timer)] if self.timer else []
@@ -140,7 +145,7 @@ class VoicemailStep(Step):
     playback: str = ""
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
-        commands = [*call.answer_caller(), call.fact(at, "voicemail", seconds=self.dest.max_seconds)]
+        commands = [*call.answer_caller(), call.fact(at, StepKind.VOICEMAIL, seconds=self.dest.max_seconds)]
         if not self.dest.prompt:
             return [*commands, call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
         play, self.playback = call.play(self.dest.prompt)
@@ -162,7 +167,7 @@ class CallbackOfferStep(Step):
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         play, self.playback = call.play(self.dest.prompt)
-        return [*call.answer_caller(), call.fact(at, "callback_offer"), play]
+        return [*call.answer_caller(), call.fact(at, StepKind.CALLBACK_OFFER), play]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
@@ -181,7 +186,11 @@ class CallbackOfferStep(Step):
         return []
 
     def _decline(self, call: Call, event: e.Event) -> list[c.Command]:
-        return [*self.stop(call), call.fact(event.at, "callback_declined"), *call.goto(self.dest.otherwise, event.at)]
+        return [
+            *self.stop(call),
+            call.fact(event.at, StepKind.CALLBACK_DECLINED),
+            *call.goto(self.dest.otherwise, event.at),
+        ]
 
     def stop(self, call: Call) -> list[c.Command]:
         timer, self.timer = self.timer, ""
@@ -206,7 +215,7 @@ class RingStep(Step):
     mobiles are rung through the trunk instead, presenting the original caller's number.
     """
 
-    kind: str  # "extension", "queue", "external", "outbound"
+    kind: RingKind
     targets: tuple[Target, ...]
     strategy: str = "ring_all"
     round_seconds: int = 20
@@ -231,7 +240,7 @@ class RingStep(Step):
             detail["queue"] = self.queue
         if self.refused:
             detail["refused"] = self.refused
-        commands: list[c.Command] = [call.fact(at, f"ring_{self.kind}", **detail)]
+        commands: list[c.Command] = [call.fact(at, StepKind.ring(self.kind), **detail)]
         if not self.targets:
             return [*commands, *self._give_up(call, at, "nobody_to_ring")]
         if self.music_in_bridge:
@@ -280,7 +289,7 @@ class RingStep(Step):
     def on_leg_failed(self, call: Call, leg_id: str, event: e.Event) -> list[c.Command]:
         self.ringing.discard(leg_id)
         cause = event.cause if isinstance(event, e.ChannelDestroyed) else None
-        fact = call.fact(event.at, "leg_failed", target=call.legs.get(leg_id, ""), cause=cause)
+        fact = call.fact(event.at, StepKind.LEG_FAILED, target=call.legs.get(leg_id, ""), cause=cause)
         if self.ringing or self.strategy != "linear":
             return [fact]  # ring_all: the round timer starts the next round
         cancel = [c.CancelTimer(call.channel_id, self.round_timer)] if self.round_timer else []
@@ -291,8 +300,8 @@ class RingStep(Step):
         return [c.Hangup(leg, reason="normal") for leg in legs]
 
     def _give_up(self, call: Call, at: datetime, why: str) -> list[c.Command]:
-        commands: list[c.Command] = [call.fact(at, "not_answered", why=why)]
-        if self.then is None and self.kind in ("extension", "queue", "transfer"):
+        commands: list[c.Command] = [call.fact(at, StepKind.NOT_ANSWERED, why=why)]
+        if self.then is None and self.kind.rings_the_firm:
             commands.append(call.callback_fact(at, "no_answer"))
         return [*commands, *call.goto(self.then, at)]
 

@@ -27,3 +27,86 @@ class HungUpBy(StrEnum):
     NOBODY_YET = ""
     CALLER = "caller"
     CENTRALA = "centrala"
+
+
+class RingKind(StrEnum):
+    """What a ringing step rings."""
+
+    EXTENSION = "extension"  # one staff phone
+    QUEUE = "queue"  # a queue's members
+    PLAN_B = "plan_b"  # the on-duty mobiles, when no office phone is reachable
+    TRANSFER = "transfer"  # the colleague a call is transferred to
+    EXTERNAL = "external"  # an outside number a scenario forwards to (or click-to-call's customer)
+    OUTBOUND = "outbound"  # an outside number a staff phone dialled
+    EMERGENCY = "emergency"  # 112 and the other emergency numbers
+
+    @property
+    def rings_the_firm(self) -> bool:
+        """A caller waiting for the firm's people: if nobody answers (or the caller gives up),
+        the firm owes a callback."""
+        return self in _RINGS_THE_FIRM
+
+
+_RINGS_THE_FIRM = frozenset({RingKind.EXTENSION, RingKind.QUEUE, RingKind.PLAN_B, RingKind.TRANSFER})
+
+
+class StepKind(StrEnum):
+    """Each line the core writes on a call's timeline (CallStep.kind). The history's own lines
+    (started, answered, ended, lost, callback task, encryption) are in HistoryKind."""
+
+    HOURS = "hours"
+    ANNOUNCEMENT = "announcement"
+    MENU = "menu"
+    MENU_CHOICE = "menu_choice"
+    MENU_INVALID = "menu_invalid"
+    MENU_NO_INPUT = "menu_no_input"
+    MENU_GAVE_UP = "menu_gave_up"
+    RING_EXTENSION = "ring_extension"
+    RING_QUEUE = "ring_queue"
+    RING_PLAN_B = "ring_plan_b"
+    RING_TRANSFER = "ring_transfer"
+    RING_EXTERNAL = "ring_external"
+    RING_OUTBOUND = "ring_outbound"
+    RING_EMERGENCY = "ring_emergency"
+    LEG_FAILED = "leg_failed"
+    NOT_ANSWERED = "not_answered"
+    CONNECTED = "connected"
+    STAFF_HUNG_UP = "staff_hung_up"
+    TRANSFERRED = "transferred"
+    TRANSFER_REFUSED = "transfer_refused"
+    VOICEMAIL = "voicemail"
+    CALLBACK_OFFER = "callback_offer"
+    CALLBACK_DECLINED = "callback_declined"
+    RECORDING = "recording"
+    RECORDING_NOTICE = "recording_notice"
+    RECORDING_OBJECTION = "recording_objection"
+    RECORDING_PAUSED = "recording_paused"
+    RECORDING_RESUMED = "recording_resumed"
+    RECORDING_FAILED = "recording_failed"
+    NOT_RECORDED = "not_recorded"
+    CALLER_ID = "caller_id"
+    TOLL_ALERT = "toll_alert"
+    OUTBOUND_BLOCKED = "outbound_blocked"
+    OUTBOUND_CUT = "outbound_cut"
+    EMERGENCY_CALL = "emergency_call"
+    NOT_IN_SERVICE = "not_in_service"
+    BAD_ARGUMENTS = "bad_arguments"
+    LOOP_STOPPED = "loop_stopped"
+    COMMAND_FAILED = "command_failed"
+    CALLER_HUNG_UP = "caller_hung_up"
+    HANGUP = "hangup"
+
+    @classmethod
+    def ring(cls, kind: RingKind) -> StepKind:
+        return cls(f"ring_{kind.value}")
+
+
+class HistoryKind(StrEnum):
+    """Timeline lines the history writes itself, from the other facts."""
+
+    STARTED = "started"
+    ANSWERED = "answered"
+    ENDED = "ended"
+    LOST = "lost"
+    CALLBACK_TASK = "callback_task"
+    ENCRYPTION = "encryption"

@@ -66,9 +66,61 @@ class Call(models.Model):
 class CallEvent(models.Model):
     """One step of a call's timeline, as the call-flow core reported it."""
 
+    class Kind(models.TextChoices):
+        """The core's StepKind and the history's HistoryKind (pbx.callflow.vocabulary), with
+        labels; tests/django/test_vocabulary.py keeps them equal."""
+
+        STARTED = "started", _("Call started")
+        ANSWERED = "answered", _("Answered")
+        ENDED = "ended", _("Call ended")
+        LOST = "lost", _("Lost track of the call")
+        CALLBACK_TASK = "callback_task", _("Callback task created")
+        ENCRYPTION = "encryption", _("Phone encryption checked")
+        HOURS = "hours", _("Opening hours")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        MENU = "menu", _("IVR menu")
+        MENU_CHOICE = "menu_choice", _("Menu key pressed")
+        MENU_INVALID = "menu_invalid", _("Wrong menu key")
+        MENU_NO_INPUT = "menu_no_input", _("No menu key pressed")
+        MENU_GAVE_UP = "menu_gave_up", _("Menu gave up")
+        RING_EXTENSION = "ring_extension", _("Rings an extension")
+        RING_QUEUE = "ring_queue", _("Rings a queue")
+        RING_PLAN_B = "ring_plan_b", _("Plan B: rings mobiles")
+        RING_TRANSFER = "ring_transfer", _("Rings the transfer target")
+        RING_EXTERNAL = "ring_external", _("Forwards to an outside number")
+        RING_OUTBOUND = "ring_outbound", _("Dials out")
+        RING_EMERGENCY = "ring_emergency", _("Emergency call dialled")
+        LEG_FAILED = "leg_failed", _("Did not pick up")
+        NOT_ANSWERED = "not_answered", _("Nobody answered")
+        CONNECTED = "connected", _("Connected")
+        STAFF_HUNG_UP = "staff_hung_up", _("Staff hung up")
+        TRANSFERRED = "transferred", _("Transferred")
+        TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
+        VOICEMAIL = "voicemail", _("Voicemail")
+        CALLBACK_OFFER = "callback_offer", _("Callback offered")
+        CALLBACK_DECLINED = "callback_declined", _("Callback not requested")
+        RECORDING = "recording", _("Recording started")
+        RECORDING_NOTICE = "recording_notice", _("Recording announced")
+        RECORDING_OBJECTION = "recording_objection", _("Objected to recording")
+        RECORDING_PAUSED = "recording_paused", _("Recording paused")
+        RECORDING_RESUMED = "recording_resumed", _("Recording resumed")
+        RECORDING_FAILED = "recording_failed", _("Recording failed")
+        NOT_RECORDED = "not_recorded", _("Not recorded")
+        CALLER_ID = "caller_id", _("Number shown")
+        TOLL_ALERT = "toll_alert", _("Toll-fraud alert")
+        OUTBOUND_BLOCKED = "outbound_blocked", _("Outside call refused")
+        OUTBOUND_CUT = "outbound_cut", _("Outside call cut off")
+        EMERGENCY_CALL = "emergency_call", _("Emergency call")
+        NOT_IN_SERVICE = "not_in_service", _("Number not in service")
+        BAD_ARGUMENTS = "bad_arguments", _("Refused: malformed call")
+        LOOP_STOPPED = "loop_stopped", _("Configuration loop stopped")
+        COMMAND_FAILED = "command_failed", _("Asterisk refused a step")
+        CALLER_HUNG_UP = "caller_hung_up", _("Caller hung up")
+        HANGUP = "hangup", _("Centrala hung up")
+
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"))
-    kind = models.CharField(_("event"), max_length=40)
+    kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
@@ -77,7 +129,7 @@ class CallEvent(models.Model):
         verbose_name_plural = _("call events")
 
     def __str__(self) -> str:
-        return self.kind
+        return str(self.get_kind_display())
 
 
 class CallNote(models.Model):

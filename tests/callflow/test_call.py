@@ -322,6 +322,24 @@ def test_a_withheld_number_in_a_ringing_extension_with_nothing_next_still_gets_a
     assert d.out[-1] == c.Hangup(CHANNEL, reason="normal")
 
 
+@pytest.mark.parametrize("give_up", ["nobody_answers", "caller_hangs_up"])
+def test_a_caller_whose_plan_b_mobiles_do_not_answer_is_owed_a_callback_as_in_the_office(give_up):
+    """Plan B rings the firm's people on their mobiles: a caller nobody answered there is owed
+    a callback exactly as one nobody answered on the office phones (the two lists had drifted)."""
+    dests = {**directory().destinations, RECEPTION: s.RingExtension("103", ring_seconds=20, no_answer=None)}
+    d = Driver(directory(destinations=dests), presence={"103": False})
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.press("2", at(3))
+    assert d.steps()[-1] == "ring_plan_b"
+    if give_up == "nobody_answers":
+        d.fire("deadline", at(23))
+        assert [f.reason for f in d.facts(c.CallbackRequested)] == ["no_answer"]
+    else:
+        d.hang_up_caller(at(10))
+        assert [f.reason for f in d.facts(c.CallbackRequested)] == ["abandoned"]
+
+
 # --- outbound, internal, click-to-call -----------------------------------------------------------
 
 

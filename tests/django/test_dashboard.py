@@ -11,8 +11,8 @@ from django.test import Client
 
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
-from pbx.dashboard import bar_chart, today
 from pbx.models import CallbackTask, Queue
+from pbx.web.dashboard import bar_chart, today
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db

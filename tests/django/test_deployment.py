@@ -13,7 +13,7 @@ import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from pbx.health import STALE_SECONDS, Report, health_file, problem, read_report, write_report
+from pbx.stasis.health import STALE_SECONDS, Report, health_file, problem, read_report, write_report
 
 DOCKER = Path(settings.BASE_DIR) / "docker"
 

@@ -16,7 +16,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from compliance.dsar import add_months, do_erase_subject
+from compliance.deadlines import add_months
+from compliance.dsar import do_erase_subject
 from compliance.models import AuditEntry, DataSubjectRequest, ProcessingPurpose
 from compliance.retention import do_set_legal_hold
 from pbx.models import Call, CallbackTask, Prompt

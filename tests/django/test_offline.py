@@ -15,12 +15,12 @@ from django.db import OperationalError
 
 from pbx.actions import do_apply_facts
 from pbx.ari.client import AriClient
-from pbx.call_store import CallStore
 from pbx.callflow import commands as c
 from pbx.callflow.scenario import Announcement, Directory, NumberPlan
 from pbx.management.commands import stasis as command
 from pbx.models import Call, CallEvent
-from pbx.offline import FACT_TYPES, DirectorySnapshot, FactSpool, decode_fact, encode_fact
+from pbx.stasis.call_store import CallStore
+from pbx.stasis.offline import FACT_TYPES, DirectorySnapshot, FactSpool, decode_fact, encode_fact
 
 from ..callflow.fixtures import OFFICE
 from .test_stasis_pump import until
@@ -114,15 +114,14 @@ def spooled(path: Path) -> list[c.Fact]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_facts_wait_on_disk_during_an_outage_and_are_written_in_order_when_it_ends(tmp_path, monkeypatch):
+def test_facts_wait_on_disk_during_an_outage_and_are_written_in_order_when_it_ends(tmp_path):
     flaky = FlakyDatabase()
-    monkeypatch.setattr("pbx.call_store.do_apply_facts", flaky)
     path = tmp_path / "spool" / "facts.jsonl"
     first, second = a_call(KEY), a_call(KEY.replace("5f", "60"), outcome="missed")
     seen: dict[str, Any] = {}
 
     async def scenario() -> None:
-        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05)
+        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05, apply_facts=flaky)
         runner = asyncio.create_task(store.run())
         for fact in first:
             store.submit(fact)
@@ -150,14 +149,13 @@ def test_facts_wait_on_disk_during_an_outage_and_are_written_in_order_when_it_en
 
 
 @pytest.mark.django_db(transaction=True)
-def test_facts_spooled_by_a_killed_app_are_written_by_the_next_one(tmp_path, monkeypatch):
+def test_facts_spooled_by_a_killed_app_are_written_by_the_next_one(tmp_path):
     flaky = FlakyDatabase()
-    monkeypatch.setattr("pbx.call_store.do_apply_facts", flaky)
     path = tmp_path / "facts.jsonl"
     facts = a_call(KEY)
 
     async def killed_during_the_outage() -> None:
-        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05)
+        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05, apply_facts=flaky)
         runner = asyncio.create_task(store.run())
         for fact in facts:
             store.submit(fact)
@@ -165,7 +163,7 @@ def test_facts_spooled_by_a_killed_app_are_written_by_the_next_one(tmp_path, mon
         runner.cancel()  # no drain, no goodbye: as kill -9
 
     async def next_start() -> None:
-        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05)
+        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05, apply_facts=flaky)
         assert store.waiting == 3 and not await store.settled(timeout=0.05)
         runner = asyncio.create_task(store.run())
         await until(lambda: store.waiting == 0)
@@ -179,14 +177,13 @@ def test_facts_spooled_by_a_killed_app_are_written_by_the_next_one(tmp_path, mon
     assert Call.objects.get(pk=KEY).outcome == "answered"
 
 
-def test_stopping_during_an_outage_leaves_the_facts_in_the_spool_without_waiting_out_the_timeout(tmp_path, monkeypatch):
+def test_stopping_during_an_outage_leaves_the_facts_in_the_spool_without_waiting_out_the_timeout(tmp_path):
     flaky = FlakyDatabase()
-    monkeypatch.setattr("pbx.call_store.do_apply_facts", flaky)
     path = tmp_path / "facts.jsonl"
     took: list[float] = []
 
     async def scenario() -> None:
-        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05)
+        store = CallStore(no_ari(), spool=FactSpool(path), retry_delay=lambda n: 0.05, apply_facts=flaky)
         runner = asyncio.create_task(store.run())
         for fact in a_call(KEY):
             store.submit(fact)

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from pbx.ari.client import AriClient
-from pbx.call_store import CallStore
 from pbx.callflow import events as e
 from pbx.callflow.scenario import Announcement, Directory, NumberPlan, Person, RingExtension
 from pbx.models import Call
-from pbx.stasis import StasisApp
+from pbx.stasis.app import StasisApp
+from pbx.stasis.call_store import CallStore
 
 from ..callflow.fixtures import OFFICE
 
@@ -118,7 +118,7 @@ async def with_pump(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitabl
     async def load() -> Directory:
         return directory
 
-    app = StasisApp("centrala", ari, FakeStream(), store, load)  # type: ignore[arg-type]
+    app = StasisApp("centrala", ari, FakeStream(), store, load)
     runner = asyncio.create_task(app.run())
     await asyncio.wait_for(app.reconciled.wait(), 5)
     try:
@@ -156,10 +156,10 @@ def test_a_command_on_a_vanished_channel_goes_back_to_its_call_without_a_hangup(
 
     async def scenario(app: StasisApp) -> None:
         app.dispatch(stasis_start("gone-1"))
-        worker = app.workers["gone-1"]
+        worker = app.routes["gone-1"]
         await until(lambda: not worker.busy and worker.queue.empty() and worker.call.state.value != "new")
         app.dispatch(e.StasisEnd(at=now(), channel_id="gone-1"))
-        await until(lambda: not app.workers)
+        await until(lambda: not app.routes)
 
     asyncio.run(scenario_runner(fake, scenario))
     assert fake.requests == ["POST channels/gone-1/answer"]  # no play, no hangup after the 404
@@ -175,9 +175,9 @@ def test_after_a_reconnect_calls_asterisk_no_longer_has_end_as_lost():
         app.dispatch(stasis_start("kept-1"))
         app.dispatch(stasis_start("dropped-1"))
         await asyncio.sleep(0.1)
-        await app.reconcile()  # as after a reconnect: ARI lists only kept-1
-        await until(lambda: "dropped-1" not in app.workers)
-        assert "kept-1" in app.workers
+        await app.reconciler.reconcile()  # as after a reconnect: ARI lists only kept-1
+        await until(lambda: "dropped-1" not in app.routes)
+        assert "kept-1" in app.routes
 
     asyncio.run(scenario_runner(fake, scenario))
     assert Call.objects.get(channel_id="dropped-1").outcome == Call.Outcome.LOST
@@ -196,7 +196,7 @@ def test_a_call_that_begins_while_the_sweep_waits_for_the_history_is_not_taken_f
         await until(lambda: app.store.waiting == 0)
         slow_write = asyncio.ensure_future(app.store.db.run(time.sleep, 0.5))  # the database is busy
         app.dispatch(stasis_start("kept-2"))  # facts wait: the sweep will wait for them
-        sweep = asyncio.ensure_future(app._sweep({"channel_ids": ["kept-1", "kept-2"]}))
+        sweep = asyncio.ensure_future(app.reconciler.sweep({"channel_ids": ["kept-1", "kept-2"]}))
         await asyncio.sleep(0.1)
         app.dispatch(stasis_start("new-1"))  # begins after Asterisk was asked
         assert await sweep
@@ -214,7 +214,7 @@ def test_events_for_channels_we_never_saw_start_are_ignored():
         app.dispatch(e.StasisEnd(at=now(), channel_id="stranger"))
         app.dispatch(e.ChannelStateChange(at=now(), channel_id="stranger", state="Up"))
         await asyncio.sleep(0.05)
-        assert app.workers == {}
+        assert not app.routes
 
     asyncio.run(scenario_runner(fake, scenario))
     assert not Call.objects.exists()
@@ -242,13 +242,13 @@ def test_ringing_legs_are_routed_to_their_call_and_timers_fire():
 
     async def scenario(app: StasisApp) -> None:
         app.dispatch(stasis_start("c-1"))
-        worker = app.workers["c-1"]
+        worker = app.routes["c-1"]
         await until(lambda: any("/play/" in p for _, _, p in fake.log))
         greeting = next(p for _, m, p in fake.log if "/play/" in p).rsplit("/", 1)[1]
         app.dispatch(e.PlaybackFinished(at=now(), channel_id="c-1", playback_id=greeting, failed=False))
         await until(lambda: [p for _, m, p in fake.log if p == "channels"])
         leg = next(iter(worker.call.legs))
-        assert app.workers[leg] is worker  # the leg's events will reach this call
+        assert app.routes.legs[leg] is worker  # the leg's events will reach this call
         # Nobody answers within the 1 s ring time: the deadline timer fires and the leg is hung up.
         await until(lambda: any(m == "DELETE" and p == f"channels/{leg}" for _, m, p in fake.log))
 
@@ -351,7 +351,7 @@ def test_with_a_shared_directory_a_recording_is_read_there_and_never_downloaded(
         runner = asyncio.create_task(store.run())
         for key in (present, late):
             store.submit(c.RecordingReady(key, call_key=key, at=now(), name=f"{key}-call", fmt="wav"))
-        await until(lambda: not store._ingests and len(fake.requests) >= 1)
+        await until(lambda: not store.ingest.tasks and len(fake.requests) >= 1)
         runner.cancel()
         await store.db.close()
         await ari.aclose()

@@ -66,7 +66,7 @@ def test_status_shows_plan_b_when_no_office_phone_is_reachable(client_for: Clien
     async def endpoints() -> list[dict]:
         return [{"resource": x, "state": "offline"} for x in ("101", "102", "103")]
 
-    monkeypatch.setattr("pbx.views._endpoints", endpoints)
+    monkeypatch.setattr("pbx.web.views._endpoints", endpoints)
     page = client_for.get("/admin/status/").content.decode()
     assert 'id="plan-b"' in page
 
@@ -75,7 +75,7 @@ def test_status_without_plan_b_while_one_phone_is_reachable(client_for: Client, 
     async def endpoints() -> list[dict]:
         return [{"resource": "101", "state": "online"}, {"resource": "102", "state": "offline"}]
 
-    monkeypatch.setattr("pbx.views._endpoints", endpoints)
+    monkeypatch.setattr("pbx.web.views._endpoints", endpoints)
     page = client_for.get("/admin/status/").content.decode()
     assert 'id="plan-b"' not in page
     assert page.count('class="reachable"') == 1 and page.count('class="unreachable"') == 2

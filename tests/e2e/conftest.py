@@ -19,14 +19,15 @@ import pytest
 from django.conf import settings
 
 from compliance.models import ProcessingPurpose
-from pbx.ari.stream import Backoff, app_connection
+from pbx.ari.stream import Backoff
+from pbx.asterisk import app_connection
 from pbx.asterisk_config import apply_config
-from pbx.call_store import CallStore
-from pbx.directory import load_directory, load_outbound_history
 from pbx.extensions import do_create_extension
 from pbx.models import Extension, Prompt, WeeklyDuty
 from pbx.sandbox import SandboxError, sandbox
-from pbx.stasis import StasisApp
+from pbx.stasis.app import StasisApp
+from pbx.stasis.call_store import CallStore
+from pbx.stasis.directory import load_directory, load_outbound_history
 from recordings.models import RecordingRule
 
 pytestmark = pytest.mark.e2e

@@ -21,12 +21,13 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from company_numbers.models import CompanyNumber
-from pbx.ari.client import AriClient, AriNotFound, run_with_ari
+from pbx.ari.client import AriClient, AriNotFound
+from pbx.asterisk import run_with_ari
 from pbx.asterisk_config import apply_config
 from pbx.extensions import do_create_extension
-from pbx.health import health_file, read_report
 from pbx.models import Call
 from pbx.sandbox import sipp_call
+from pbx.stasis.health import health_file, read_report
 from recordings.models import Recording
 
 from .conftest import Asterisk, running_stasis
@@ -122,7 +123,7 @@ def test_with_asterisks_recording_directory_shared_the_file_is_read_there_not_do
     asterisk: Asterisk, office_number: CompanyNumber, settings, caplog
 ):
     settings.ASTERISK_RECORDING_DIR = asterisk.spool / "recording"
-    caplog.set_level(logging.INFO, logger="pbx.call_store")
+    caplog.set_level(logging.INFO, logger="pbx.stasis.call_store")
     with running_stasis():
         result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5072)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from pbx.ari.client import AriError, run_with_ari
+from pbx.ari.client import AriError
+from pbx.asterisk import run_with_ari
+from pbx.stasis.health import health_file, problem, read_report
 
 
 class Command(BaseCommand):
@@ -36,8 +38,6 @@ class Command(BaseCommand):
     def _stasis(self) -> None:
         """The app's own report (pbx/health.py): Asterisk keeps listing an app that subscribed
         to endpoints after its websocket is gone, so ARI cannot tell a connected app."""
-        from pbx.health import health_file, problem, read_report
-
         trouble = problem(read_report(health_file(settings.STASIS_SPOOL_DIR)))
         if trouble:
             raise CommandError(trouble)

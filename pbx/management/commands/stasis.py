@@ -11,13 +11,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
-from pbx.ari.stream import EventStream, app_connection
-from pbx.call_store import CallStore
+from pbx.ari.stream import EventStream
+from pbx.asterisk import app_connection
 from pbx.callflow.scenario import Directory
-from pbx.directory import load_directory, load_outbound_history
-from pbx.health import REPORT_SECONDS, health_file, write_report
-from pbx.offline import DirectorySnapshot, FactSpool
-from pbx.stasis import StasisApp
+from pbx.stasis.app import StasisApp
+from pbx.stasis.call_store import CallStore
+from pbx.stasis.directory import load_directory, load_outbound_history
+from pbx.stasis.health import REPORT_SECONDS, health_file, write_report
+from pbx.stasis.offline import DirectorySnapshot, FactSpool
 
 log = logging.getLogger("pbx.stasis")
 

@@ -17,12 +17,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from security.actions import (
-    active_ban_sources,
     apply_bans,
     do_catch_leaked_passwords,
     do_record_emergency_call,
     do_record_failures,
 )
+from security.models import SipBan
 from security.seclog import LogFollower, messages_log_path, parse_emergency, parse_line, security_log_path
 
 log = logging.getLogger("security.watch")
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "running", False))
         log.info("watching %s", path)
-        applied = active_ban_sources()
+        applied = SipBan.objects.active_sources()
         apply_bans()  # whatever changed while nobody watched (bans that ran out) reaches Asterisk
         while self.running:
             applied = watch_once(follower, applied, emergencies)
@@ -61,7 +61,7 @@ def watch_once(follower: LogFollower, applied: list[str], emergencies: LogFollow
     if events:
         do_record_failures(events)
         do_catch_leaked_passwords(events)
-    current = active_ban_sources(timezone.now())
+    current = SipBan.objects.active_sources(timezone.now())
     if current != applied:
         apply_bans()
     return current

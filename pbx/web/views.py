@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from company_numbers.models import CompanyNumber
-from pbx import dashboard
-from pbx.ari.client import AriClient, AriError
+from compliance.checklist import run_checks
+from pbx.ari.client import AriError
+from pbx.asterisk import ari_client
 from pbx.callflow.simulate import Line, Situation, simulate
-from pbx.directory import load_directory
 from pbx.models import Extension
+from pbx.stasis.directory import load_directory
+from pbx.web import dashboard
 from security.models import EmergencyCall
 
 DESCRIBE = {
@@ -132,7 +134,7 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
 
 
 async def _endpoints() -> list[dict[str, Any]]:
-    async with AriClient.from_settings() as ari:
+    async with ari_client() as ari:
         return await ari.endpoints("PJSIP")
 
 
@@ -140,8 +142,6 @@ async def _endpoints() -> list[dict[str, Any]]:
 def compliance_checklist(request: HttpRequest) -> HttpResponse:
     """Live checks for the data-protection officer."""
     from django.core.exceptions import PermissionDenied
-
-    from compliance.checklist import run_checks
 
     if not request.user.has_perm("compliance.view_auditentry"):
         raise PermissionDenied

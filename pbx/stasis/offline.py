@@ -21,6 +21,7 @@ from typing import Any
 from pbx.callflow import commands as c
 from pbx.callflow import scenario, tollfraud
 from pbx.callflow.scenario import Directory
+from pbx.callflow.vocabulary import StepKind
 from pbx.files import replace_file
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ def decode_fact(line: str) -> c.Fact:
         data = json.loads(line)
         cls = FACT_TYPES[data.pop("fact")]
         data["at"] = datetime.fromisoformat(data["at"])
+        if cls is c.CallStep:
+            data["kind"] = StepKind(data["kind"])
         return cls(**data)
-    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise ValueError(f"not a call fact ({type(exc).__name__}: {exc}): {line[:200]!r}") from exc
 
 

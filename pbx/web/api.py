@@ -24,7 +24,7 @@ from pbx.ari.client import AriError
 from pbx.callbacks import CallbackError, do_click_to_call, do_complete_callback, do_create_callback, do_start_callback
 from pbx.models import Call, CallbackTask
 from pbx.phone import InvalidPhoneNumber, to_e164
-from pbx.serializers import (
+from pbx.web.serializers import (
     CallbackSerializer,
     CallDetailSerializer,
     CallNoteSerializer,

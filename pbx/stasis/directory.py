@@ -25,6 +25,8 @@ from pbx.models import (
     WeeklyDuty,
 )
 from pbx.models.policies import forward_policy, parse_countries
+from recordings.models import RecordingRule
+from security.models import TollFraudAlert
 
 
 def load_directory(today: date | None = None) -> s.Directory:
@@ -48,8 +50,6 @@ def load_directory(today: date | None = None) -> s.Directory:
 
 
 def _recording_rules() -> tuple[s.RecordingRule, ...]:
-    from recordings.models import RecordingRule
-
     rules = RecordingRule.objects.select_related("company_number", "extension", "purpose__announcement")
     return tuple(
         s.RecordingRule(
@@ -196,8 +196,6 @@ def _rota() -> s.Rota:
 def load_outbound_history(now: datetime | None = None) -> OutboundHistory:
     """Today's outside minutes per extension and the countries called before: what the
     toll-fraud guard needs from the history. Two queries; run off the event path."""
-    from security.models import TollFraudAlert
-
     now = now or timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     minutes: dict[str, float] = defaultdict(float)

@@ -1,0 +1,39 @@
+"""Django's settings -> the ARI client and event stream. pbx.ari knows no Django; this is
+where the web side and `manage.py stasis` (the composition root) get their connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+
+from pbx.ari.client import AriClient, SocketRequests
+from pbx.ari.stream import Backoff, EventStream, events_url
+
+T = TypeVar("T")
+
+
+def ari_client(**kwargs: Any) -> AriClient:
+    return AriClient(settings.ARI_URL, settings.ARI_USER, settings.ARI_PASSWORD, **kwargs)
+
+
+def run_with_ari(action: Callable[[AriClient], Awaitable[T]]) -> T:
+    """For synchronous callers (admin, commands, tests): a client from settings, `action`, closed."""
+
+    async def run() -> T:
+        async with ari_client() as ari:
+            return await action(ari)
+
+    return asyncio.run(run())
+
+
+def app_connection(backoff: Backoff | None = None) -> tuple[AriClient, EventStream]:
+    """The Stasis app's client and event stream from settings. Unless
+    ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""
+    requests = SocketRequests() if settings.ARI_REQUESTS_OVER_WEBSOCKET else None
+    ari = ari_client(socket=requests)
+    url = events_url(settings.ARI_URL, settings.ARI_APP)
+    stream = EventStream(url, settings.ARI_USER, settings.ARI_PASSWORD, backoff=backoff, requests=requests)
+    return ari, stream

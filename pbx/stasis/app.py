@@ -1,0 +1,193 @@
+"""The Stasis pump: ARI events in, call-flow core, ARI commands and facts out.
+
+    event source --> dispatch (sync, never blocks) --> one queue + task per call (worker.py)
+                                                        |
+                               call.receive(event) -> commands, in order:
+                               actions -> executor.py -> ARI; facts -> CallStore (DB off this path)
+
+Each call has its own task, so a slow ARI request for one call never delays another call's
+events. A failed action comes back to its call as a CommandFailed event. After every
+(re)connect the reconciler closes the calls ARI no longer has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from pbx.ari.client import AriClient
+from pbx.callflow import commands as c
+from pbx.callflow import events as e
+from pbx.callflow.call import Call
+from pbx.callflow.scenario import Directory
+from pbx.callflow.tollfraud import OutboundHistory, Usage
+
+from .call_store import CallStore
+from .executor import AriExecutor
+from .probe import EncryptionProbe
+from .reconciler import Reconciler
+from .routes import Routes
+from .worker import CallWorker
+
+log = logging.getLogger(__name__)
+
+DirectoryLoader = Callable[[], Awaitable[Directory]]
+HistoryLoader = Callable[[], Awaitable[OutboundHistory]]
+Dispatch = Callable[[e.Event], None]
+
+
+class EventSource(Protocol):
+    """Where the pump's events come from: ARI's websocket (pbx.ari.stream.EventStream), or a
+    test's scripted list. `run` calls `on_connected` after every (re)connect."""
+
+    async def run(self, dispatch: Dispatch, on_connected: Callable[[], Awaitable[None]]) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class StasisApp:
+    def __init__(
+        self,
+        app_name: str,
+        ari: AriClient,
+        stream: EventSource,
+        store: CallStore,
+        load_directory: DirectoryLoader,
+        *,
+        refresh_seconds: float = 10.0,
+        load_history: HistoryLoader | None = None,
+        sweep_seconds: float = 30.0,
+    ) -> None:
+        self.app_name = app_name
+        self.ari = ari
+        self.stream = stream
+        self.store = store
+        self.load_directory = load_directory
+        self.refresh_seconds = refresh_seconds
+        self.load_history = load_history
+        self.history = OutboundHistory()
+        self.directory = Directory()
+        self.routes: Routes[CallWorker] = Routes()
+        self.presence: dict[str, bool] = {}  # extension -> phone reachable
+        self.executor = AriExecutor(ari, app_name, self.routes)
+        self.probe = EncryptionProbe(ari, store.submit)
+        self.reconciler = Reconciler(ari, app_name, store, self.routes, self.presence, sweep_seconds)
+        self._tasks: dict[asyncio.Task[None], CallWorker] = {}
+        self.stopping = False
+        self._stopped = asyncio.Event()
+
+    @property
+    def reconciled(self) -> asyncio.Event:
+        """Set once the app has reconciled with ARI and swept the history."""
+        return self.reconciler.reconciled
+
+    async def run(self) -> None:
+        """Serve calls until `stop()`."""
+        self.directory = await self.load_directory()
+        await self._load_history()
+        background = [
+            asyncio.create_task(self.store.run(), name="call-store"),
+            asyncio.create_task(self._refresh_directory(), name="directory"),
+            asyncio.create_task(self.reconciler.sweep_periodically(), name="sweep"),
+        ]
+        try:
+            await self.stream.run(self.dispatch, on_connected=self.reconciler.reconcile)
+            if self.stopping:
+                await self._stopped.wait()  # the call store must drain before it is cancelled
+        finally:
+            for task in background:
+                task.cancel()
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Stop reading events, finish the call steps in flight, write what is queued.
+
+        Calls stay up in Asterisk; the next start reconciles them.
+        """
+        self.stopping = True
+        await self.stream.stop()
+        for task, worker in list(self._tasks.items()):
+            if not worker.busy:
+                task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+        try:
+            await self.store.drain(timeout)
+        finally:
+            self._stopped.set()
+
+    # --- events ----------------------------------------------------------------------
+
+    def dispatch(self, event: e.Event) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("event %s for %r", type(event).__name__, event.channel_id)
+        if isinstance(event, e.EndpointStateChange):
+            self.presence[event.resource] = event.online
+            return
+        worker = self.routes.find(event.channel_id)
+        if worker is None:
+            if not isinstance(event, e.StasisStart):
+                log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
+                return
+            worker = self._start_call(event.channel_id)
+        worker.feed(event)
+
+    def _start_call(self, channel_id: str) -> CallWorker:
+        call = Call(str(uuid.uuid4()), channel_id, self.directory, self.presence, usage=self.outbound_usage)
+        worker = CallWorker(call, self)
+        self.routes.callers[channel_id] = worker
+        task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
+        self._tasks[task] = worker
+        task.add_done_callback(lambda done: self._tasks.pop(done, None))
+        return worker
+
+    async def _run_worker(self, worker: CallWorker) -> None:
+        try:
+            await worker.run()
+        except asyncio.CancelledError:
+            pass  # stopping while the call waits for its next event
+        except Exception:
+            log.exception("call %s crashed; the pump goes on", worker.call.channel_id)
+        finally:
+            worker.cancel_all_timers()
+            self.routes.forget(worker)
+
+    async def execute(self, worker: CallWorker, command: c.Command) -> bool:
+        return await self.executor.execute(worker, command)
+
+    def record(self, call: Call, fact: c.Fact) -> None:
+        """A fact from a call: to the call store, and to the pump itself where it acts on it."""
+        self.store.submit(fact)
+        self.probe.note(call, fact, self.directory.people)
+
+    # --- configuration ---------------------------------------------------------------
+
+    async def _refresh_directory(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                self.directory = await self.load_directory()
+            except Exception:
+                log.exception("could not reload the configuration; keeping the previous one")
+            await self._load_history()
+
+    async def _load_history(self) -> None:
+        if self.load_history is None:
+            return
+        try:
+            self.history = await self.load_history()
+        except Exception:
+            log.exception("could not read today's outside calls; keeping the previous figures")
+
+    def outbound_usage(self, extension: str) -> Usage:
+        """For the toll-fraud guard, at the start of an outside call: in memory, no I/O."""
+        calls = [w.call for w in self.routes.calls()]
+        live = sum(1 for call in calls if call.dialling_out and call.caller == extension and not call.finished)
+        return Usage(live, self.history.minutes_today.get(extension, 0.0), self.known_countries())
+
+    def known_countries(self) -> frozenset[str]:
+        # Countries alerted on since the last refresh count as known, so a burst alerts once.
+        fresh = {w.call.alerted_country for w in self.routes.calls() if w.call.alerted_country}
+        return self.history.known_countries | fresh

@@ -1,0 +1,103 @@
+"""A command of the call-flow core as an ARI request. A failed request goes back to its call
+as a CommandFailed event; the call decides what follows."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from pbx.ari.client import AriClient, AriError, AriNotFound
+from pbx.callflow import commands as c
+from pbx.callflow import events as e
+
+from .routes import Routes
+from .worker import CallWorker, now
+
+log = logging.getLogger(__name__)
+
+
+class AriExecutor:
+    def __init__(self, ari: AriClient, app_name: str, routes: Routes[CallWorker]) -> None:
+        self.ari = ari
+        self.app_name = app_name
+        self.routes = routes
+
+    async def execute(self, worker: CallWorker, command: c.Command) -> bool:
+        """Run one action; False if it failed (the call hears of it as CommandFailed)."""
+        if isinstance(command, c.StartTimer):
+            worker.start_timer(command.name, command.seconds)
+            return True
+        if isinstance(command, c.CancelTimer):
+            worker.cancel_timer(command.name)
+            return True
+        try:
+            await self._ari_action(worker, command)
+            return True
+        except AriError as exc:
+            gone = isinstance(exc, AriNotFound)
+            log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
+            worker.feed(
+                e.CommandFailed(
+                    at=now(), channel_id=command.channel_id, command=type(command).__name__, error=str(exc), gone=gone
+                )
+            )
+            return False
+
+    async def _ari_action(self, worker: CallWorker, command: c.Command) -> None:
+        ari = self.ari
+        match command:
+            case c.Answer(channel_id=channel):
+                await ari.answer(channel)
+            case c.Play(channel_id=channel, playback_id=playback, media=media):
+                await ari.play(channel, media, playback)
+            case c.Record(channel_id=channel, name=name, fmt=fmt, max_seconds=seconds, beep=beep):
+                await ari.record(channel, name, fmt, seconds, beep=beep)
+            case c.Hangup(channel_id=channel, reason=reason):
+                await ari.hangup(channel, reason)
+            case c.Ring(channel_id=channel):
+                await ari.ring(channel)
+            case c.StartMoh(channel_id=channel):
+                await ari.start_moh(channel)
+            case c.StopMoh(channel_id=channel):
+                await ari.stop_moh(channel)
+            case c.StopPlayback(playback_id=playback):
+                with contextlib.suppress(AriNotFound):  # it ended meanwhile (a key as the prompt ends): stopped
+                    await ari.stop_playback(playback)
+            case c.Originate():
+                self.routes.legs[command.channel_id] = worker  # its events must find this call
+                caller_id = (
+                    f'"{command.caller_name}" <{command.caller_number}>'
+                    if command.caller_name
+                    else command.caller_number
+                )
+                await ari.originate(
+                    command.channel_id,
+                    command.endpoint,
+                    self.app_name,
+                    command.args,
+                    caller_id,
+                    command.timeout_seconds,
+                )
+            case c.CreateBridge(bridge_id=bridge):
+                self.routes.bridges[bridge] = worker  # bridge recording events name the bridge
+                await ari.create_bridge(bridge)
+            case c.RecordBridge(bridge_id=bridge, name=name, fmt=fmt):
+                await ari.record_bridge(bridge, name, fmt)
+            case c.PauseRecording(name=name):
+                await ari.pause_recording(name)
+            case c.ResumeRecording(name=name):
+                await ari.resume_recording(name)
+            case c.AddToBridge(bridge_id=bridge, channels=channels):
+                await ari.add_to_bridge(bridge, channels)
+            case c.TransferProgress(channel_id=channel, state=state):
+                await ari.transfer_progress(channel, state)
+            case c.PlayBridge(bridge_id=bridge, playback_id=playback, media=media):
+                await ari.play_bridge(bridge, media, playback)
+            case c.StartBridgeMoh(bridge_id=bridge):
+                await ari.start_bridge_moh(bridge)
+            case c.StopBridgeMoh(bridge_id=bridge):
+                await ari.stop_bridge_moh(bridge)
+            case c.DestroyBridge(bridge_id=bridge):
+                await ari.destroy_bridge(bridge)
+            case _:
+                raise TypeError(f"no ARI action for {command!r}")

@@ -1,0 +1,150 @@
+"""Recordings Asterisk finished, into storage: read from the shared recording directory (same
+host or volume) or fetched over ARI, stored through recordings.actions, deleted from Asterisk
+only once stored. A few at a time; retried; what gives up is left to the sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from django.db import InterfaceError, OperationalError
+
+from pbx.actions import find_orphan_recordings
+from pbx.ari.client import AriClient, AriError, AriNotFound
+from pbx.callflow import commands as c
+from recordings.actions import RecordingRejected, do_ingest_recording
+
+from .database import DatabaseThread
+
+log = logging.getLogger(__name__)
+
+INGEST_ATTEMPTS = 4
+LOOK_FOR_FILE_ATTEMPTS = 8  # about 35 s for a finished recording's file to appear
+# Recordings fetched from Asterisk at once: its HTTP server serves large files one by one, so
+# hundreds of parallel downloads after a busy minute only time out. The rest wait their turn.
+INGEST_AT_ONCE = 4
+
+
+class RecordingIngest:
+    def __init__(
+        self,
+        ari: AriClient,
+        db: DatabaseThread,
+        recordings_dir: Path | None,
+        retry_delay: Callable[[int], float],
+    ) -> None:
+        self.ari = ari
+        self.db = db
+        self.recordings_dir = recordings_dir  # Asterisk's recording directory, when shared with us
+        self._retry_delay = retry_delay
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(INGEST_AT_ONCE)
+        self._ingesting: set[str] = set()  # names of recordings being stored
+
+    async def recover_recordings(self) -> int:
+        """Store the recordings Asterisk finished while no app listened (or whose storing gave
+        up), and delete from Asterisk those stored already whose deletion failed; returns how
+        many it started storing."""
+        orphans, done = await self.db.run(find_orphan_recordings, await self.ari.stored_recordings())
+        orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
+        for fact in orphans:
+            log.warning("recovering recording %s, finished while the app was away", fact.name)
+            self.start(fact)
+        for name in sorted(done - self._ingesting):
+            try:
+                await self.ari.delete_stored_recording(name)
+                log.info("deleted recording %s from Asterisk (stored earlier)", name)
+            except AriError as exc:
+                log.info("recording %s is stored; deleting it from Asterisk failed again: %s", name, exc)
+        return len(orphans)
+
+    @asynccontextmanager
+    async def _recording_file(self, fact: c.RecordingReady) -> AsyncIterator[tuple[Path, str]]:
+        """The finished recording as a local file, and where it came from. AriNotFound while
+        Asterisk does not have it (yet)."""
+        if self.recordings_dir is not None:
+            # Same host (or a shared volume): read Asterisk's file where it lies, never over
+            # ARI: Asterisk's HTTP server serves files one at a time, and a download stuck on a
+            # busy server holds up the calls' own requests behind it.
+            shared = self.recordings_dir / f"{fact.name}.{fact.fmt}"
+            if not shared.is_file():
+                raise AriNotFound(f"{shared} is not there")
+            yield shared, "from the shared directory"
+            return
+        with tempfile.TemporaryDirectory(prefix="centrala-rec-") as tmp:
+            path = Path(tmp) / f"recording.{fact.fmt}"
+            with path.open("wb") as out:
+                async with self.ari.stored_recording_file(fact.name) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
+            yield path, "over ARI"
+
+    def start(self, fact: c.RecordingReady) -> None:
+        if fact.name in self._ingesting:
+            return  # already on its way (the sweep found a recording the call handed over too)
+        self._ingesting.add(fact.name)
+        task = asyncio.ensure_future(self._ingest(fact))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: self._ingesting.discard(fact.name))
+
+    async def _ingest(self, fact: c.RecordingReady) -> None:
+        attempt = looked = 0
+        while attempt < INGEST_ATTEMPTS:
+            try:
+                async with self._slots:
+                    await self._ingest_once(fact)
+                return
+            except AriNotFound:
+                # A bridge recording is closed a moment after the bridge goes, later under load:
+                # look again for a while; the sweep stores it if it comes later still.
+                looked += 1
+                if looked == LOOK_FOR_FILE_ATTEMPTS:
+                    log.error("recording %s is not on Asterisk (yet); left to the sweep", fact.name)
+                    return
+                await asyncio.sleep(self._retry_delay(looked - 1))
+                continue
+            except RecordingRejected as exc:
+                log.error("recording %s kept on Asterisk: %s", fact.name, exc)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                # The sweep stores it once the database is back and its call is written.
+                log.warning("recording %s stays on Asterisk while the database is unreachable: %s", fact.name, exc)
+                return
+            except Exception as exc:
+                log.warning("storing recording %s failed (attempt %d): %s", fact.name, attempt + 1, exc)
+                await asyncio.sleep(self._retry_delay(attempt))
+            attempt += 1
+        log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
+
+    async def _ingest_once(self, fact: c.RecordingReady) -> None:
+        async with self._recording_file(fact) as (path, source):
+            recording = await self.db.run(
+                do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
+            )
+        log.info(
+            "stored recording %s %s (%.1f s, %d bytes)",
+            fact.name,
+            source,
+            recording.duration_seconds,
+            recording.size_bytes,
+        )
+        try:
+            await self.ari.delete_stored_recording(fact.name)
+        except AriNotFound:
+            pass
+        except AriError as exc:
+            log.warning("recording %s stored, but not deleted from Asterisk: %s", fact.name, exc)
+
+    async def drain(self, deadline: float) -> None:
+        """Wait for the ingests under way until the loop's clock passes `deadline`."""
+        if not self.tasks:
+            return
+        remaining = max(0.1, deadline - asyncio.get_running_loop().time())
+        _, pending = await asyncio.wait(self.tasks, timeout=remaining)
+        if pending:
+            log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
