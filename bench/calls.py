@@ -168,7 +168,7 @@ def sipp(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_agent(password: str) -> subprocess.Popen[str]:
+def start_agent(password: str) -> subprocess.Popen[bytes]:
     base = [f"127.0.0.1:{SIP}", "-i", AGENT_ADDRESS, "-mi", AGENT_ADDRESS, "-p", "5096", "-nostdin"]
     registered = sipp(
         *base,
@@ -446,13 +446,13 @@ def report(steps: list[Step], recordings_via: str) -> None:
         " length of the recordings (of the caller's 10 s); last stored: seconds after the step's last call ended)"
     )
     print("\nCentrala / plain dialplan:")
-    for call, rate in sorted({(s.call, s.rate) for s in steps}):
-        ours = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "centrala"))
-        base = next(s for s in steps if (s.call, s.rate, s.path) == (call, rate, "dialplan"))
-        share = (ours.ok / base.ok) if base.ok else float("nan")
+    for kind, rate in sorted({(s.call, s.rate) for s in steps}):
+        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "centrala"))
+        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "dialplan"))
+        share = (via_ari.ok / via_dialplan.ok) if via_dialplan.ok else float("nan")
         print(
-            f"  {call:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
-            f"{ours.median_ms / base.median_ms:.2f}x, p95 setup {ours.p95_ms / base.p95_ms:.2f}x"
+            f"  {kind:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
+            f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
         )
 
 

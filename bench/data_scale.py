@@ -98,15 +98,15 @@ def fill(calls: int, expired: int) -> None:
             "duration_seconds, sha256, expires_at, hold_reason, wrapped_key, created_at) "
             "FROM STDIN"
         ) as copy:
-            for n, (key, at) in enumerate(call_ids):
+            for n, (call_key, at) in enumerate(call_ids):
                 expires = now - timedelta(days=1) if n < expired else at + timedelta(days=730)
                 copy.write_row(
                     (
                         uuid.uuid4(),
-                        key,
+                        call_key,
                         "call",
-                        f"{key}-call",
-                        f"recordings/bench/{key}.wav.enc",
+                        f"{call_key}-call",
+                        f"recordings/bench/{call_key}.wav.enc",
                         "wav",
                         1_920_044,
                         120.0,

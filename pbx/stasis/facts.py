@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from pbx.actions import do_apply_facts, do_close_lost_calls
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_RETRY_SECONDS = 10.0  # the longest pause between two tries of an unreachable database
 FLUSH_CHUNK = 500  # spooled facts written per transaction once the database is back
-ApplyFacts = Callable[[Sequence[c.Fact]], object]
+ApplyFacts = Callable[[list[c.Fact]], object]
 RecordingHandler = Callable[[c.RecordingReady], None]
 
 

@@ -56,7 +56,7 @@ async def with_socket(
         return httpx.Response(204)
 
     async with serve(asterisk, "127.0.0.1", 0) as server:
-        port = server.sockets[0].getsockname()[1]
+        port = next(iter(server.sockets)).getsockname()[1]
         requests = SocketRequests(timeout=0.3)
         stream = EventStream(
             f"ws://127.0.0.1:{port}/x", "u", "p", backoff=Backoff(initial=0.01, maximum=0.02), requests=requests
@@ -162,7 +162,7 @@ def test_a_dropped_socket_fails_the_waiting_request_and_later_ones_go_over_http(
 
     async def main() -> tuple[str, int]:
         async with serve(asterisk, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
+            port = next(iter(server.sockets)).getsockname()[1]
             requests = SocketRequests(timeout=5)
             # A long backoff: the HTTP fallback is seen while the stream is away.
             stream = EventStream(
@@ -199,7 +199,7 @@ def test_a_late_or_unknown_answer_is_ignored_and_events_still_flow():
 
     async def main() -> list[e.Event]:
         async with serve(asterisk, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
+            port = next(iter(server.sockets)).getsockname()[1]
             requests = SocketRequests()
             stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", requests=requests)
             received: list[e.Event] = []

@@ -57,7 +57,7 @@ def events_from(handler: Callable[[ServerConnection], Awaitable[None]], count: i
 
     async def main() -> list[e.Event]:
         async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
+            port = next(iter(server.sockets)).getsockname()[1]
             stream = EventStream(f"ws://127.0.0.1:{port}/ari/events?app=t", "u", "p", backoff=no_wait_backoff())
             return await collect(stream, count)
 
@@ -74,6 +74,7 @@ def test_events_arrive_typed_and_malformed_ones_are_skipped():
     headers: list[str] = []
 
     async def handler(ws: ServerConnection) -> None:
+        assert ws.request is not None
         headers.append(ws.request.headers["Authorization"])
         await ws.send("not json")
         await ws.send(json.dumps(["a", "list"]))
@@ -132,7 +133,7 @@ def test_the_stream_reconnects_after_a_drop_and_reconciles_each_time():
     async def main() -> tuple[list[e.Event], list[int]]:
         connects: list[int] = []
         async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
+            port = next(iter(server.sockets)).getsockname()[1]
             stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff())
             events = await collect(stream, 2, connects)
             await asyncio.sleep(0.05)
@@ -151,7 +152,7 @@ def pinging_stream_against(
 
     async def main() -> tuple[list[e.Event], int]:
         async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
+            port = next(iter(server.sockets)).getsockname()[1]
             stream = EventStream(
                 f"ws://127.0.0.1:{port}/x", "u", "p", backoff=no_wait_backoff(), ping_interval=0.1, ping_timeout=0.1
             )

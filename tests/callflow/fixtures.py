@@ -4,11 +4,14 @@ Asterisk, no loop, no database. Time is a value: T0 is a Monday 10:00 in Warsaw.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import scenario as s
 from pbx.callflow.call import Call
+
+C = TypeVar("C", bound=c.Command)
 
 CHANNEL = "1700000000.1"
 KEY = "call-1"
@@ -153,5 +156,5 @@ class Driver:
     def steps(self) -> list[str]:
         return [x.kind for x in self.out if isinstance(x, c.CallStep)]
 
-    def facts(self, kind: type) -> list:
+    def facts(self, kind: type[C]) -> list[C]:
         return [x for x in self.out if isinstance(x, kind)]

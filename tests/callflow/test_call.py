@@ -4,6 +4,8 @@ closures, the manual switch, IVR, queues, the rota, plan B, callbacks, outbound 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import time
+from typing import Literal
 
 import pytest
 
@@ -74,7 +76,7 @@ def test_on_a_one_off_closure_callers_get_the_closed_path():
         ("open", HOLIDAY, "sound:hello-world"),  # open on a holiday, by hand
     ],
 )
-def test_the_manual_switch_beats_hours_and_holidays(override: str, when, media: str):
+def test_the_manual_switch_beats_hours_and_holidays(override: Literal["open", "closed"], when, media: str):
     d = Driver(directory(replace(office_hours(), override=override)))
     d.start(when)
     assert d.last_play().media == media
@@ -184,7 +186,9 @@ def test_when_the_caller_hangs_up_the_staff_leg_is_hung_up_too():
 
 
 def test_linear_rings_one_at_a_time_and_moves_on_after_the_ring_time():
-    linear = replace(directory().destinations[SALES], strategy="linear")
+    sales = directory().destinations[SALES]
+    assert isinstance(sales, s.RingQueue)
+    linear = replace(sales, strategy="linear")
     d = Driver(directory(destinations={**directory().destinations, SALES: linear}))
     d.start(T0)
     d.finish_playback(at(2))
@@ -196,7 +200,9 @@ def test_linear_rings_one_at_a_time_and_moves_on_after_the_ring_time():
 
 
 def test_linear_moves_on_at_once_when_a_phone_is_busy():
-    linear = replace(directory().destinations[SALES], strategy="linear")
+    sales = directory().destinations[SALES]
+    assert isinstance(sales, s.RingQueue)
+    linear = replace(sales, strategy="linear")
     d = Driver(directory(destinations={**directory().destinations, SALES: linear}))
     d.start(T0)
     d.finish_playback(at(2))
@@ -234,7 +240,7 @@ def test_the_rota_queue_rings_whoever_is_on_duty():
 
 def test_a_dated_shift_replaces_the_weekly_rota():
     rota = s.Rota(
-        weekly=(s.WeeklyDuty("102", 0, s.time(0), s.time(23, 59)),), shifts=(s.Shift("101", at(-3600), at(3600)),)
+        weekly=(s.WeeklyDuty("102", 0, time(0), time(23, 59)),), shifts=(s.Shift("101", at(-3600), at(3600)),)
     )
     assert rota.on_duty(T0) == ("101",)
     assert rota.on_duty(at(7200)) == ("102",)
@@ -299,6 +305,7 @@ def test_a_voicemail_is_recorded_after_the_beep_and_becomes_a_callback_task():
     assert ready.kind == "voicemail"
     assert [f.reason for f in d.facts(c.CallbackRequested)] == ["voicemail"]
     [ended] = d.send(e.StasisEnd(at=at(20.1), channel_id=CHANNEL))
+    assert isinstance(ended, c.CallEnded)
     assert ended.outcome == "voicemail"
 
 
@@ -404,6 +411,7 @@ def test_a_number_that_is_not_ours_is_refused_unanswered():
     d.finish_playback(at(3))
     assert d.out[-1] == c.Hangup(CHANNEL, reason="unallocated")
     [ended] = d.send(e.StasisEnd(at=at(3.1), channel_id=CHANNEL))
+    assert isinstance(ended, c.CallEnded)
     assert (ended.outcome, ended.cause) == ("rejected", 1)
 
 
@@ -421,7 +429,10 @@ def test_an_automatic_loop_is_stopped_instead_of_spinning():
 
 
 def test_a_message_line_records_after_the_greeting_without_a_beep():
-    line = {1: s.Announcement("sound:hello-world", next=2), 2: s.Voicemail(prompt="", max_seconds=3, beep=False)}
+    line: dict[int, s.Destination] = {
+        1: s.Announcement("sound:hello-world", next=2),
+        2: s.Voicemail(prompt="", max_seconds=3, beep=False),
+    }
     d = Driver(s.Directory(numbers={OFFICE: s.NumberPlan(OFFICE, open=1)}, destinations=line))
     d.start(T0)
     d.finish_playback(at(1.4))
@@ -442,6 +453,7 @@ def test_events_after_the_end_are_ignored_and_a_vanished_call_is_lost():
     d = Driver()
     d.start(T0)
     [ended] = d.send(e.ChannelGone(at=at(60), channel_id=CHANNEL))
+    assert isinstance(ended, c.CallEnded)
     assert ended.outcome == "lost"
     assert d.send(e.StasisEnd(at=at(61), channel_id=CHANNEL)) == []
     assert d.call.finished
@@ -453,6 +465,7 @@ def test_a_failed_action_that_is_not_a_vanished_channel_hangs_up_politely():
     out = d.send(e.CommandFailed(at=at(0.1), channel_id=CHANNEL, command="Play", error="500", gone=False))
     assert out[-1] == c.Hangup(CHANNEL, reason="normal")
     [ended] = d.send(e.StasisEnd(at=at(0.2), channel_id=CHANNEL))
+    assert isinstance(ended, c.CallEnded)
     assert ended.outcome == "failed"
 
 

@@ -77,7 +77,7 @@ def transfer(rules: tuple[s.RecordingRule, ...]) -> Driver:
 
 
 DRIVES = {"inbound": inbound, "outbound": outbound, "internal": internal, "transfer": transfer}
-CONDITIONS = {
+CONDITIONS: dict[str, dict[str, object] | None] = {
     "any call": {},
     "inbound": {"direction": "inbound"},
     "outbound": {"direction": "outbound"},
@@ -101,7 +101,7 @@ RECORDS = {
 @pytest.mark.parametrize("direction", DRIVES)
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_a_rule_records_exactly_the_calls_it_names(condition: str, direction: str):
-    conditions = CONDITIONS[condition] if condition != "person" else {"extension": PERSON[direction]}
+    conditions = CONDITIONS[condition] or {"extension": PERSON[direction]}
     d = DRIVES[direction]((rule(**conditions),))
     recorded = [x for x in d.out if isinstance(x, c.RecordBridge)]
     assert bool(recorded) == (direction in RECORDS[condition]), d.steps()

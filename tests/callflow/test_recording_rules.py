@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from pbx.callflow import commands as c
 from pbx.callflow import scenario as s
+from pbx.callflow.vocabulary import StepKind
 
 from .fixtures import CHANNEL, KEY, RECEPTION, T0, Driver, at, directory
 
@@ -169,7 +170,7 @@ def control(d: Driver, action: str, t: float, by: str = "anna") -> list[c.Comman
 def test_the_api_pauses_and_resumes_the_same_recording_as_the_keys():
     d = connected_and_recorded()
     assert control(d, "pause", 20) == [
-        c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind="recording_paused", detail={"by": "anna"}),
+        c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind=StepKind.RECORDING_PAUSED, detail={"by": "anna"}),
         c.PauseRecording(CHANNEL, name=f"{KEY}-call"),
     ]
     assert staff_presses(d, "*1", 21) == []  # already paused, whoever asked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 
@@ -130,7 +131,7 @@ def test_the_first_call_to_a_country_alerts_and_later_ones_do_not():
 # --- in a call ------------------------------------------------------------------------------------
 
 
-def office(policy: CallingPolicy = s.DEFAULT_POLICY, **overrides: object) -> s.Directory:
+def office(policy: CallingPolicy = s.DEFAULT_POLICY, **overrides: Any) -> s.Directory:
     people = {"101": s.Person("101", "Anna", caller_id="+48221234567", policy=policy)}
     return directory(people=people, **overrides)
 
@@ -167,7 +168,9 @@ def test_a_third_call_at_once_is_refused_with_an_alert():
     call = Call(KEY, CHANNEL, office(), usage=lambda ext: Usage(live_outbound=2))
     out = call.receive(_start_event("0 22 123 45 68"))
     assert [x.kind for x in out if isinstance(x, c.CallStep)] == ["toll_alert", "outbound_blocked"]
-    assert out[1].detail["alert_kind"] == "concurrent" and call.state is State.REFUSING
+    alert = out[1]
+    assert isinstance(alert, c.CallStep) and alert.detail["alert_kind"] == "concurrent"
+    assert call.state is State.REFUSING
     assert not call.dialling_out
 
 

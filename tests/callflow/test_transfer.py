@@ -8,6 +8,7 @@ from dataclasses import replace
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import scenario as s
+from pbx.callflow.vocabulary import StepKind
 
 from .fixtures import CHANNEL, KEY, T0, Driver, at, directory
 
@@ -38,7 +39,7 @@ def test_the_phone_is_released_and_the_new_extension_rings_with_music_in_the_bri
     old_leg = d.leg_for("102")
     out = transfer(d, "101", 20)
     assert out[:3] == [
-        c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind="transferred", detail={"by": "102", "to": "101"}),
+        c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind=StepKind.TRANSFERRED, detail={"by": "102", "to": "101"}),
         c.TransferProgress(old_leg, state="channel_answered"),
         c.Hangup(old_leg, reason="normal"),
     ]
@@ -74,7 +75,9 @@ def test_a_transfer_outside_the_firm_or_to_oneself_is_declined_and_the_call_goes
     for target in ("0048601000000", "102"):
         out = transfer(d, target, 20)
         assert out == [
-            c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind="transfer_refused", detail={"by": "102", "to": target}),
+            c.CallStep(
+                CHANNEL, call_key=KEY, at=at(20), kind=StepKind.TRANSFER_REFUSED, detail={"by": "102", "to": target}
+            ),
             c.TransferProgress(leg, state="channel_declined"),
         ]
     assert d.call.connected_leg == leg

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pbx.callflow import scenario as s
 from pbx.callflow.validate import Problem, check, prompts_used
 
@@ -10,11 +12,9 @@ from .fixtures import OFFICE, directory
 NAMES = {1: "Powitanie", 2: "Kolejka", 3: "Menu", 4: "Poczta"}
 
 
-def config(destinations: dict[int, s.Destination], entry: int = 1, **extra: object) -> s.Directory:
+def config(destinations: Mapping[int, s.Destination], entry: int = 1) -> s.Directory:
     people = {"101": s.Person("101", "Anna")}
-    return s.Directory(
-        numbers={OFFICE: s.NumberPlan(OFFICE, open=entry)}, destinations=destinations, people=people, **extra
-    )  # type: ignore[arg-type]
+    return s.Directory(numbers={OFFICE: s.NumberPlan(OFFICE, open=entry)}, destinations=destinations, people=people)
 
 
 def test_the_demo_office_has_no_problems():
@@ -22,14 +22,17 @@ def test_the_demo_office_has_no_problems():
 
 
 def test_an_automatic_loop_is_reported_once_with_its_route():
-    looping = {1: s.Announcement("sound:a", next=2), 2: s.RingQueue("Q", "ring_all", members=("101",), overflow=1)}
+    looping: dict[int, s.Destination] = {
+        1: s.Announcement("sound:a", next=2),
+        2: s.RingQueue("Q", "ring_all", members=("101",), overflow=1),
+    }
     assert check(config(looping), NAMES) == [
         Problem("Powitanie", "loops without the caller choosing: Powitanie → Kolejka → Powitanie")
     ]
 
 
 def test_a_menu_key_leading_back_is_not_a_loop():
-    menu = {3: s.Menu("sound:m", options={"9": 3, "1": 4}, fallback=4), 4: s.Voicemail()}
+    menu: dict[int, s.Destination] = {3: s.Menu("sound:m", options={"9": 3, "1": 4}, fallback=4), 4: s.Voicemail()}
     assert check(config(menu, entry=3), NAMES) == []
 
 
@@ -44,7 +47,7 @@ def test_references_to_missing_destinations_are_dead_ends():
 
 
 def test_empty_menus_queues_rotas_and_unknown_extensions_are_reported():
-    empty = {
+    empty: dict[int, s.Destination] = {
         1: s.Menu("sound:m", options={}),
         2: s.RingQueue("Pusta", "ring_all"),
         3: s.RingQueue("Dyżur", "rota"),

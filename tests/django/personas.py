@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
+from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
 from pbx.models import Call, Queue
 from recordings.actions import do_ingest_recording
@@ -37,9 +38,9 @@ def call_through(queue: str, answered_by: str, key: str) -> Call:
                 called="+48221234567",
                 sip_call_id="",
             ),
-            c.CallStep(key, call_key=key, at=T0, kind="ring_queue", detail={"targets": ["101"], "queue": queue}),
+            c.CallStep(key, call_key=key, at=T0, kind=StepKind.RING_QUEUE, detail={"targets": ["101"], "queue": queue}),
             c.CallStep(
-                key, call_key=key, at=T0 + timedelta(seconds=5), kind="connected", detail={"target": answered_by}
+                key, call_key=key, at=T0 + timedelta(seconds=5), kind=StepKind.CONNECTED, detail={"target": answered_by}
             ),
         ]
     )

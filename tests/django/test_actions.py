@@ -9,6 +9,7 @@ import pytest
 
 from pbx.actions import do_apply_facts, do_close_lost_calls
 from pbx.callflow import commands as c
+from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
 from pbx.models import Call, CallbackTask, Extension
 from pbx.sip_credentials import sip_ha1
@@ -35,7 +36,9 @@ def test_a_whole_call_lands_in_the_history_with_its_timeline():
         [
             started(),
             c.CallAnswered("1.1", call_key=KEY, at=T0 + timedelta(seconds=1)),
-            c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=1), kind="greeting", detail={"media": "x"}),
+            c.CallStep(
+                "1.1", call_key=KEY, at=T0 + timedelta(seconds=1), kind=StepKind.ANNOUNCEMENT, detail={"media": "x"}
+            ),
             c.CallEnded(
                 "1.1",
                 call_key=KEY,
@@ -56,7 +59,7 @@ def test_a_whole_call_lands_in_the_history_with_its_timeline():
         "caller",
     )
     assert call.duration_seconds == 9.0
-    assert [e.kind for e in call.events.all()] == ["started", "answered", "greeting", "ended"]
+    assert [e.kind for e in call.events.all()] == ["started", "answered", "announcement", "ended"]
 
 
 def test_facts_applied_twice_change_nothing():

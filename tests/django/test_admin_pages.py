@@ -52,7 +52,9 @@ def config_dir(settings, tmp_path):
 def _recording(tmp_path: Path, call: Call, purpose: ProcessingPurpose) -> None:
     path = tmp_path / "rec.wav"
     with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1), audio.setsampwidth(2), audio.setframerate(8000)
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
         audio.writeframes(b"\x01\x02" * 8000)
     do_ingest_recording(str(call.pk), f"{call.pk}-call", "wav", path, purpose_id=purpose.pk)
 
@@ -63,6 +65,7 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
     call_command("load_demo", stdout=io.StringIO())
     now = timezone.now()
     prompt = Prompt.objects.first()
+    assert prompt is not None
     purpose = ProcessingPurpose.objects.create(
         name="Reklamacje", legal_basis="6.1.f", retention_days=90, announcement=prompt, notice_text="Nagrywamy."
     )
@@ -72,7 +75,9 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
     _recording(tmp_path, call, purpose)
     CallbackTask.objects.create(call=call, number="+48601234567", reason="requested", requested_at=now)
     CallingPolicy.objects.create(name="Handlowcy", countries="DE")
-    DutyShift.objects.create(extension=Extension.objects.first(), starts_at=now, ends_at=now + timedelta(hours=8))
+    someone = Extension.objects.first()
+    assert someone is not None
+    DutyShift.objects.create(extension=someone, starts_at=now, ends_at=now + timedelta(hours=8))
     do_create_request(PORTING, ["+48 22 765 43 21"], actor="it")
     do_audit("ola", "config.change", "pbx.queue:1")
     RecordingTombstone.objects.create(
@@ -115,7 +120,7 @@ def _superuser_request():  # type: ignore[no-untyped-def]
     from django.test import RequestFactory
 
     request = RequestFactory().get("/admin/")
-    request.user = User.objects.filter(is_superuser=True).first()
+    request.user = User.objects.filter(is_superuser=True).get()
     return request
 
 

@@ -230,6 +230,7 @@ class TestPorting:
         client.post("/api/porting-requests/", ACME, format="json")
         client.post("/api/porting-requests/", {**ACME, "numbers": ["22 555 12 36"]}, format="json")
         first = PortingRequest.objects.order_by("pk").first()
+        assert first is not None
         client.post(
             f"/api/porting-requests/{first.pk}/move/", {"to": "withdrawn", "reason": "changed our mind"}, format="json"
         )

@@ -11,6 +11,7 @@ from django.test import Client
 
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
+from pbx.callflow.vocabulary import StepKind
 from pbx.models import CallbackTask, Queue
 from pbx.web.dashboard import bar_chart, today
 from tests.conftest import signed_in
@@ -26,10 +27,12 @@ def inbound(key: str, at: datetime, outcome: str, queue: str = "", wait: float |
         )
     ]
     if queue:
-        facts.append(c.CallStep(key, call_key=key, at=at, kind="ring_queue", detail={"queue": queue}))
+        facts.append(c.CallStep(key, call_key=key, at=at, kind=StepKind.RING_QUEUE, detail={"queue": queue}))
     if wait is not None:
         facts.append(
-            c.CallStep(key, call_key=key, at=at + timedelta(seconds=wait), kind="connected", detail={"target": "101"})
+            c.CallStep(
+                key, call_key=key, at=at + timedelta(seconds=wait), kind=StepKind.CONNECTED, detail={"target": "101"}
+            )
         )
     facts.append(
         c.CallEnded(key, call_key=key, at=at + timedelta(seconds=60), outcome=outcome, cause=16, cause_text="")

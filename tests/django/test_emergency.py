@@ -17,6 +17,7 @@ from pbx.actions import do_apply_facts
 from pbx.asterisk_config import render_all
 from pbx.callflow import commands as c
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
+from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
 from security.models import EmergencyCall
 from tests.conftest import signed_in
@@ -42,7 +43,7 @@ def emergency_call(number: str = "112") -> str:
                 "1.1",
                 call_key=key,
                 at=AT,
-                kind="emergency_call",
+                kind=StepKind.EMERGENCY_CALL,
                 detail={"extension": "101", "number": number, "shown": "+48221234567", "over_tls": True},
             ),
         ]

@@ -17,6 +17,7 @@ from pbx.actions import do_apply_facts
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow.scenario import Announcement, Directory, NumberPlan
+from pbx.callflow.vocabulary import StepKind
 from pbx.management.commands import stasis as command
 from pbx.models import Call, CallEvent
 from pbx.stasis.call_store import CallStore
@@ -41,7 +42,7 @@ def every_kind_of_fact(key: str = KEY) -> list[c.Fact]:
             called=OFFICE,
             sip_call_id="abc@10.0.0.1",
         ),
-        c.CallStep(ch, call_key=key, at=AT, kind="menu", detail={"digit": "1", "nested": {"ok": [1, None]}}),
+        c.CallStep(ch, call_key=key, at=AT, kind=StepKind.MENU, detail={"digit": "1", "nested": {"ok": [1, None]}}),
         c.CallAnswered(ch, call_key=key, at=AT),
         c.PhoneEncryption(ch, call_key=key, at=AT, extension="101", tls=True, srtp=False),
         c.RecordingReady(ch, call_key=key, at=AT, name=f"{key}-call", fmt="wav", kind="call", purpose_id=3),
@@ -59,7 +60,7 @@ def a_call(key: str, outcome: str = "answered") -> list[c.Fact]:
         c.CallStarted(
             ch, call_key=key, at=AT, direction="inbound", caller="+48601234567", called=OFFICE, sip_call_id=""
         ),
-        c.CallStep(ch, call_key=key, at=AT, kind="announcement", detail={"media": "sound:hello-world"}),
+        c.CallStep(ch, call_key=key, at=AT, kind=StepKind.ANNOUNCEMENT, detail={"media": "sound:hello-world"}),
         c.CallEnded(ch, call_key=key, at=AT, outcome=outcome, cause=16, cause_text="", hung_up_by="caller"),
     ]
 
@@ -82,6 +83,7 @@ def test_a_spool_line_that_is_no_fact_is_named_and_kept_aside(tmp_path, line, pr
     spool = FactSpool(tmp_path / "facts.jsonl")
     good = a_call(KEY)
     spool.append(good[:2])
+    assert spool.path is not None
     with spool.path.open("a") as out:
         out.write(line + "\n")
     spool.append(good[2:])
@@ -278,6 +280,7 @@ def test_the_spool_and_the_snapshot_are_readable_by_the_app_alone(tmp_path):
     spool.append([fact])
     DirectorySnapshot(folder / "directory.json").save(Directory())
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert spool.path is not None
     assert oct(spool.path.stat().st_mode & 0o777) == "0o600"
     assert oct((folder / "directory.json").stat().st_mode & 0o777) == "0o600"
     spool.replace([fact, fact])

@@ -38,10 +38,13 @@ def purpose() -> ProcessingPurpose:
 def recording(tmp_path: Path, name: str, purpose: ProcessingPurpose | None = None, age_days: int = 0) -> Recording:
     path = tmp_path / f"{name}.wav"
     with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1), audio.setsampwidth(2), audio.setframerate(8000)
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
         audio.writeframes(b"\x01\x02" * 8000)
     call = Call.objects.create(channel_id=name, direction="inbound", started_at=timezone.now())
     rec = do_ingest_recording(str(call.pk), name, "wav", path, purpose_id=purpose.pk if purpose else None)
+    assert rec.expires_at is not None
     Recording.objects.filter(pk=rec.pk).update(expires_at=rec.expires_at - timedelta(days=age_days))
     return Recording.objects.get(pk=rec.pk)
 
@@ -59,6 +62,7 @@ def two_people() -> tuple[User, User]:
 def test_expiry_follows_the_purpose_or_the_default(tmp_path, purpose, settings):
     settings.DEFAULT_RETENTION_DAYS = 30
     with_purpose, voicemail = recording(tmp_path, "a", purpose), recording(tmp_path, "b")
+    assert with_purpose.expires_at and voicemail.expires_at
     assert round((with_purpose.expires_at - with_purpose.created_at).total_seconds() / 86400) == 90
     assert round((voicemail.expires_at - voicemail.created_at).total_seconds() / 86400) == 30
 

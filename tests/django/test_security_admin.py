@@ -121,7 +121,7 @@ def test_repeated_failed_logins_lock_the_account_out_even_with_the_right_passwor
 def test_sessions_end_when_idle_and_with_the_browser():
     assert (settings.SESSION_COOKIE_AGE, settings.SESSION_SAVE_EVERY_REQUEST) == (30 * 60, True)
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    validators = [v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS]
+    validators = [str(v["NAME"]).rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS]  # type: ignore[index]
     assert validators == [
         "UserAttributeSimilarityValidator",
         "MinimumLengthValidator",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from compliance.models import AuditEntry
 from pbx.asterisk_config import ConfigError, render_all
 from pbx.callflow import commands as c
+from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension, do_set_sip_password
 from pbx.models import Call, CallingPolicy, Extension
 from pbx.sip_credentials import sip_password_problems
@@ -50,7 +51,8 @@ def test_a_security_log_line_is_parsed():
     )
     assert event.failure
     challenge = LINE.replace("InvalidAccountID", "ChallengeSent")
-    assert parse_line(challenge).failure is False
+    challenged = parse_line(challenge)
+    assert challenged is not None and challenged.failure is False
     assert parse_line("[2026-11-24] NOTICE[1] something else") is None
     assert parse_line(LINE.replace("IPV4/UDP/127.0.0.66/5060", "garbled")) is None
 
@@ -215,7 +217,7 @@ def test_toll_alerts_are_stored_mailed_and_make_the_country_known(django_capture
         "9.1",
         call_key=str(call.pk),
         at=timezone.now(),
-        kind="toll_alert",
+        kind=StepKind.TOLL_ALERT,
         detail={
             "alert_kind": "new_country",
             "alert": "first call to DE",
@@ -278,8 +280,10 @@ def test_the_shipped_fail2ban_filter_matches_failures_and_only_them():
     assert jail["centrala-asterisk"]["filter"] == "centrala-asterisk"
     assert jail["centrala-asterisk"]["logpath"] == "/var/log/asterisk/security.log"
     attempt = LINE.replace("InvalidAccountID", "ChallengeResponseFailed")
-    assert failregex.search(attempt).group("host") == "127.0.0.66"
-    assert failregex.search(LINE.replace("IPV4/UDP/127.0.0.66", "IPV6/TLS/2001:db8::7")).group("host") == "2001:db8::7"
+    found = failregex.search(attempt)
+    assert found is not None and found.group("host") == "127.0.0.66"
+    over_ipv6 = failregex.search(LINE.replace("IPV4/UDP/127.0.0.66", "IPV6/TLS/2001:db8::7"))
+    assert over_ipv6 is not None and over_ipv6.group("host") == "2001:db8::7"
     for normal in ("ChallengeSent", "SuccessfulAuth"):
         assert failregex.search(LINE.replace("InvalidAccountID", normal)) is None
 
@@ -306,6 +310,7 @@ def test_the_office_manager_sees_offenders_bans_and_encryption_in_the_admin(clie
     )
     assert response.status_code == 302
     ban = SipBan.objects.get(source="203.0.113.66")
+    assert ban.until is not None
     assert (ban.banned_by, round((ban.until - ban.banned_at).total_seconds())) == ("basia", 1800)
     client.post("/admin/security/sipban/", {"action": "lift", "_selected_action": [ban.pk]})
     ban.refresh_from_db()

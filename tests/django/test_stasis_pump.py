@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from pbx.ari.client import AriClient
 from pbx.callflow import events as e
 from pbx.callflow.scenario import Announcement, Directory, NumberPlan, Person, RingExtension
+from pbx.callflow.vocabulary import StepKind
 from pbx.models import Call
 from pbx.stasis.app import StasisApp
 from pbx.stasis.call_store import CallStore
@@ -43,8 +45,8 @@ class FakeAsterisk:
     def __init__(
         self,
         live_channels: list[str],
-        missing: set[str] = frozenset(),
-        endpoints: list[dict] | None = None,  # type: ignore[assignment]
+        missing: frozenset[str] | set[str] = frozenset(),
+        endpoints: list[dict[str, Any]] | None = None,
     ) -> None:
         self.live = live_channels
         self.missing = missing
@@ -147,7 +149,7 @@ def test_a_slow_step_of_one_call_does_not_delay_another_call():
     assert Call.objects.count() == 2
 
 
-def scenario_runner(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> Awaitable[None]:
+def scenario_runner(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> Coroutine[Any, Any, None]:
     return with_pump(fake, scenario)
 
 
@@ -283,7 +285,7 @@ def test_recordings_finished_while_the_app_was_away_are_found_for_ended_calls_on
                     called=OFFICE,
                     sip_call_id="",
                 ),
-                c.CallStep(key, call_key=key, at=now(), kind="recording", detail={"rule": "Wszystkie"}),
+                c.CallStep(key, call_key=key, at=now(), kind=StepKind.RECORDING, detail={"rule": "Wszystkie"}),
             ]
         )
     do_apply_facts(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,6 +20,7 @@ from api.models import WebhookDelivery, WebhookEndpoint
 from api.webhooks import MAX_ATTEMPTS, deliver_due, do_resend, retry_delay, sign
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
+from pbx.callflow.vocabulary import StepKind
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,16 @@ DNS = {
     "lan.test": ["192.168.1.20"],
     "mixed.test": ["93.184.216.34", "10.0.0.5"],
 }
+
+
+def recorded(seen: list[httpx.Request], status: int) -> Callable[[httpx.Request], httpx.Response]:
+    """A receiver that keeps every request and answers `status`."""
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status)
+
+    return receive
 
 
 def fake_dns(host: str) -> list[str]:
@@ -110,7 +122,7 @@ def test_events_are_queued_only_for_what_the_endpoint_wants(crm):
 def test_a_delivery_is_signed_so_the_receiver_can_verify_it(crm):
     a_missed_call()
     seen: list[httpx.Request] = []
-    client = httpx.Client(transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(204)))
+    client = httpx.Client(transport=httpx.MockTransport(recorded(seen, 204)))
     assert deliver_due(client, now=T0 + timedelta(minutes=1)) == 3
     request = seen[0]
     timestamp, mac = (part.split("=", 1)[1] for part in request.headers["Centrala-Signature"].split(","))
@@ -235,7 +247,7 @@ def test_a_webhook_to_an_internal_address_is_refused_when_saved_and_never_sent(u
     WebhookEndpoint.objects.create(name="Zły", url=url, events=["call.started"])
     webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
     sent: list[httpx.Request] = []
-    deliver_due(httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))), now=T0)
+    deliver_due(httpx.Client(transport=httpx.MockTransport(recorded(sent, 200))), now=T0)
     assert sent == [] and WebhookDelivery.objects.get().last_error == f"Not sent: {problem}"
 
 
@@ -296,9 +308,9 @@ def test_with_no_webhook_a_calls_history_costs_one_statement_per_change():
                     called="+48221234567",
                     sip_call_id="",
                 ),
-                c.CallStep("1.1", call_key=KEY, at=T0, kind="announcement", detail={}),
+                c.CallStep("1.1", call_key=KEY, at=T0, kind=StepKind.ANNOUNCEMENT, detail={}),
                 c.CallAnswered("1.1", call_key=KEY, at=T0),
-                c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind="hangup", detail={}),
+                c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind=StepKind.HANGUP, detail={}),
                 c.CallEnded(
                     "1.1",
                     call_key=KEY,

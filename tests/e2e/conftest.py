@@ -75,7 +75,11 @@ class StasisThread:
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.app: StasisApp | None = None
-        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._main(),), daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.loop.run_until_complete(self._main())
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
 
     async def _main(self) -> None:
         ari, stream = app_connection(backoff=Backoff(initial=0.05, maximum=0.5))
@@ -112,6 +116,8 @@ class StasisThread:
         assert self.app is not None
         asyncio.run_coroutine_threadsafe(self.app.stop(), self.loop).result(30)
         self.thread.join(30)
+        if not self.thread.is_alive():
+            self.loop.close()  # its self-pipe (a pair of Unix sockets) leaked otherwise
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from pbx.sandbox import SCRIPT, SippResult, copy_scenarios, sandbox, sipp_call
 CARRIER_PORT = 15090  # TRUNK_CONTACT in config.test_settings
 
 
-def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -35,7 +35,7 @@ def allow_plain_sip(extension: str) -> None:
 
 
 @contextmanager
-def phone(extension: str, password: str, *, answers: bool, registered: callable) -> Iterator[None]:  # type: ignore[valid-type]
+def phone(extension: str, password: str, *, answers: bool, registered: Callable[[str], bool]) -> Iterator[None]:
     """A baresip phone registered as `extension` over SIP TLS with SRTP (as every staff phone
     is); it answers at once, or only rings. It trusts the sandbox's development CA."""
     root = Path(sandbox("root"))
@@ -199,7 +199,9 @@ def phone_dials(
 
 
 @contextmanager
-def sipp_agent(scenario: str, extension: str, password: str, registered: callable) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg,valid-type]
+def sipp_agent(
+    scenario: str, extension: str, password: str, registered: Callable[[str], bool]
+) -> Iterator[subprocess.Popen[str]]:
     """A SIPp staff phone at 127.0.0.4:5096: registers `extension`, then answers and plays `scenario`.
     SIPp speaks plain SIP and RTP, so the extension is made a plain-SIP test phone first."""
     allow_plain_sip(extension)

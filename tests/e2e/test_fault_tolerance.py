@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from pbx.ari.stream import EventStream
 from pbx.models import Call
 from pbx.sandbox import sandbox, sipp_call
 from recordings.models import Recording
@@ -121,6 +122,7 @@ def test_the_app_reconnects_by_itself_after_asterisk_restarts(staff, asterisk):
         sandbox("restart", "test", env=env)
         assert pump.app is not None
         stream = pump.app.stream
+        assert isinstance(stream, EventStream)
         wait_for(lambda: stream.connections >= 2 and stream.connected, timeout=30)  # connected again
         with phone("102", staff["102"][1], answers=True, registered=registered):
             result = sipp_call(
@@ -183,6 +185,7 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
                 timeout=60,
             )
         finally:
+            assert app is not None
             app.send_signal(signal.SIGTERM)
             output, _ = app.communicate(timeout=30)
             print(f"the app said:\n{output[-6000:]}")  # shown by pytest when the test fails

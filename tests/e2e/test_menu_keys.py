@@ -22,7 +22,7 @@ SHORT_PROMPT = "hello-world"  # 1.4 s
 VOICEMAIL_PROMPT = "vm-intro"  # 5.7 s
 
 
-def menu_office() -> None:
+def menu_office() -> tuple[Destination, Destination]:
     voicemail_prompt = Prompt.objects.create(name="Nagraj wiadomość", sound=VOICEMAIL_PROMPT)
     voicemail = Destination.objects.create(name="Poczta", kind="voicemail", prompt=voicemail_prompt, seconds=60)
     bye = Prompt.objects.create(name="Do widzenia", sound="goodbye")

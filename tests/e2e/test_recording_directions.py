@@ -52,6 +52,7 @@ def test_an_outgoing_call_is_recorded_after_the_called_party_heard_the_notice(st
     notice_at = call.events.get(kind="recording_notice").at
     recording_at = call.events.get(kind="recording").at
     assert (recording_at - notice_at).total_seconds() >= 2.0  # the whole notice, before the two were connected
+    assert recording.purpose is not None
     assert (call.direction, recording.kind, recording.purpose.name) == ("outbound", "call", "Umowy")
 
 
@@ -64,6 +65,7 @@ def test_an_internal_call_is_recorded_by_an_internal_rule(staff, purpose):
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = recorded()
     assert ("recording_notice", {"rule": "Wewnętrzne", "to": "102"}) in steps(recording.call)
+    assert recording.purpose is not None
     assert (recording.call.direction, recording.purpose.name) == ("internal", "Umowy")
 
 
@@ -79,4 +81,5 @@ def test_a_rule_for_one_person_records_their_queue_calls_after_telling_the_calle
     kinds = [kind for kind, _ in steps(recording.call)]
     assert kinds.index("recording_notice") < kinds.index("ring_queue") < kinds.index("recording")
     assert ("connected", {"target": "102"}) in steps(recording.call)
+    assert recording.purpose is not None
     assert recording.purpose.name == "Umowy" and recording.duration_seconds > 1
