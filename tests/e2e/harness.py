@@ -246,3 +246,5 @@ def sipp_agent(
         if proc.poll() is None:
             proc.terminate()
             proc.wait(5)
+        if proc.stdout is not None:
+            proc.stdout.close()  # else a ResourceWarning (an error in this suite) at collection

@@ -123,7 +123,7 @@ def test_with_asterisks_recording_directory_shared_the_file_is_read_there_not_do
     asterisk: Asterisk, office_number: CompanyNumber, settings, caplog
 ):
     settings.ASTERISK_RECORDING_DIR = asterisk.spool / "recording"
-    caplog.set_level(logging.INFO, logger="pbx.stasis.call_store")
+    caplog.set_level(logging.INFO, logger="pbx.stasis.ingest")
     with running_stasis():
         result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5072)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
