@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SANDBOX := bin/asterisk-sandbox
 
-.PHONY: run test call check bench lint typecheck sandbox test-tools venv clean-sandbox
+.PHONY: run test call check bench lint typecheck sandbox test-tools audio-tools venv clean-sandbox
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,21 @@ test-tools:
 	if [ -n "$$missing" ]; then echo "installing$$missing for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-run: venv sandbox
+# Debian's ffmpeg (any audio in, the files Asterisk plays out) and espeak-ng (Polish text to
+# speech, also for the built-in messages): the prompts the office uploads or types need them.
+audio-tools:
+	@missing=""; command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then echo "installing$$missing for the prompts"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+run: venv sandbox audio-tools
 	bin/run-dev
 
 call: venv
 	. bin/dev-env && $(PY) manage.py place_demo_call
 
-test: venv sandbox test-tools lint typecheck
+test: venv sandbox audio-tools test-tools lint typecheck
 	$(PY) -m pytest
 
 # Style, and the layers of docs/architecture.md (import-linter's contracts in pyproject.toml).

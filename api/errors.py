@@ -9,11 +9,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from pbx.refusals import AsteriskAway, NotAllowed, NotNow, Refused, UnknownRequest
+from pbx.refusals import AsteriskAway, BadInput, NotAllowed, NotNow, Refused, UnknownRequest
 
 # The domain's refusals (pbx/refusals.py) as HTTP statuses: here and nowhere else.
 REFUSAL_STATUS = {
     UnknownRequest: status.HTTP_400_BAD_REQUEST,
+    BadInput: status.HTTP_400_BAD_REQUEST,
     NotAllowed: status.HTTP_403_FORBIDDEN,
     NotNow: status.HTTP_409_CONFLICT,
     AsteriskAway: status.HTTP_503_SERVICE_UNAVAILABLE,

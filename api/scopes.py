@@ -13,6 +13,8 @@ SCOPES: dict[str, str] = {
     "callbacks:write": "create and complete callbacks, click-to-call",
     "recordings:read": "recordings' details and audio (each fetch is logged; the user's listening rights apply)",
     "recordings:write": "pause and resume a live call's recording (staff on the call, supervisors)",
+    "prompts:read": "prompts (greetings, announcements) and their audio",
+    "prompts:write": "upload recordings, have texts read out, delete unused prompts",
     "dsar:read": "data-subject requests and their exports",
     "dsar:write": "record data-subject requests and carry out erasures",
 }

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from company_numbers.api import CompanyNumberViewSet, PortingRequestViewSet
 from compliance.api import DataSubjectRequestViewSet
 from pbx.web.api import CallbackViewSet, CallViewSet, ClickToCallView
+from pbx.web.prompts_api import PromptViewSet
 from recordings.api import RecordingControlView, RecordingViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +17,7 @@ router.register("porting-requests", PortingRequestViewSet, basename="porting-req
 router.register("calls", CallViewSet, basename="call")
 router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("recordings", RecordingViewSet, basename="recording")
+router.register("prompts", PromptViewSet, basename="prompt")
 router.register("data-subject-requests", DataSubjectRequestViewSet, basename="data-subject-request")
 
 urlpatterns = [

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from compliance.audit import verify_chain
 from compliance.models import ProcessingPurpose
+from pbx.models import Prompt
 from recordings.models import Recording, RecordingRule
 
 
@@ -28,6 +29,7 @@ def run_checks() -> list[Check]:
         _rules_have_purposes(),
         _notices_published(),
         _listeners_2fa(),
+        _prompts_present(),
     ]
 
 
@@ -103,4 +105,16 @@ def _listeners_2fa() -> Check:
             "They are asked for it at their next admin login (an authenticator app); until then they "
             "reach no recording."
         ),
+    )
+
+
+def _prompts_present() -> Check:
+    """A prompt whose file is gone may be a recording notice callers no longer hear."""
+    missing = [p.name for p in Prompt.objects.exclude(source=Prompt.Source.STOCK) if p.file_missing]
+    if not missing:
+        return Check(True, _("Every prompt the office recorded has its sound file"))
+    return Check(
+        False,
+        _("Prompts without their sound file: %(names)s") % {"names": ", ".join(missing)},
+        _("Callers hear a general greeting instead, so a recording notice among them is not heard. Upload them again."),
     )

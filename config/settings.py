@@ -221,6 +221,15 @@ STASIS_SWEEP_SECONDS = env_float("STASIS_SWEEP_SECONDS", 30.0)
 # Asterisk's recording directory (astspooldir/recording) as this host sees it, when Asterisk
 # runs here or shares it as a volume: finished recordings are read there instead of being
 # downloaded over ARI. Empty: download (Asterisk on another host).
+# The sounds library (pbx/audio/library.py): written here, read by Asterisk at
+# ASTERISK_SOUNDS_DIR (the same folder as Asterisk sees it: a shared volume, or the sandbox's
+# chroot). Callers hear Centrala's built-in messages in PROMPT_LANGUAGE where it has them.
+CENTRALA_SOUNDS_DIR = Path(os.environ.get("CENTRALA_SOUNDS_DIR") or BASE_DIR / "var" / "sounds")
+ASTERISK_SOUNDS_DIR = os.environ.get("ASTERISK_SOUNDS_DIR") or str(CENTRALA_SOUNDS_DIR)
+PROMPT_LANGUAGE = os.environ.get("PROMPT_LANGUAGE", "pl")
+# Text to speech: empty for espeak-ng; else a command reading text on stdin, writing the WAV
+# file named by its last argument (another offline engine).
+SPEECH_COMMAND = os.environ.get("SPEECH_COMMAND", "")
 ASTERISK_RECORDING_DIR = (
     Path(os.environ["ASTERISK_RECORDING_DIR"]) if os.environ.get("ASTERISK_RECORDING_DIR") else None
 )
@@ -293,5 +302,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "websockets": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "websockets": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # ARI_LOG_EVENTS=1: every ARI message as received (support, captured test fixtures)
+        "pbx.ari.raw": {"level": "DEBUG" if os.environ.get("ARI_LOG_EVENTS") == "1" else "WARNING"},
+    },
 }

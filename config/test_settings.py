@@ -28,6 +28,12 @@ MEDIA_ROOT = Path(os.environ.get("CENTRALA_MEDIA_ROOT") or tempfile.mkdtemp(pref
 ASTERISK_CONFIG_DIR = Path(
     os.environ.get("ASTERISK_CONFIG_DIR") or tempfile.mkdtemp(prefix="centrala-test-asterisk-etc-")
 )
+# The sounds library of the tests; the end-to-end tier points it into the sandbox. Calls in
+# tests hear Asterisk's stock sounds, whose lengths the tests know; the tests of the Polish
+# built-in messages switch PROMPT_LANGUAGE to "pl" themselves.
+CENTRALA_SOUNDS_DIR = Path(tempfile.mkdtemp(prefix="centrala-test-sounds-"))
+ASTERISK_SOUNDS_DIR = str(CENTRALA_SOUNDS_DIR)
+PROMPT_LANGUAGE = "en"
 TLS_DEVELOPMENT_CERTIFICATES = True
 RECORDING_MASTER_KEY = os.environ.setdefault(
     "CENTRALA_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()

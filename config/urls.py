@@ -10,6 +10,7 @@ admin.site.site_title = "Centrala"
 urlpatterns = [
     path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
+    path("admin/prompts/<int:pk>/audio", pbx_views.prompt_audio, name="admin-prompt-audio"),
     path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
     path("admin/2fa/", two_factor, name="two-factor"),
     path("admin/", admin.site.admin_view(pbx_views.admin_home), name="admin-home"),

@@ -5,6 +5,7 @@ role=${1:-web}
 case "$role" in
     web)
         python manage.py migrate --noinput
+        python manage.py build_sounds   # the built-in messages, from their texts (unchanged: skipped)
         python manage.py render_asterisk_config
         exec gunicorn config.wsgi:application --bind "${WEB_BIND:-127.0.0.1:8000}" \
             --workers "${WEB_WORKERS:-3}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;

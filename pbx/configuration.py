@@ -18,8 +18,11 @@ def configuration_problems(check_sounds: bool = True) -> list[Problem]:
 
 
 def missing_sounds(media: set[str]) -> list[Problem]:
-    """Ask Asterisk for each sound; a sound it does not have would play as silence."""
-    sounds = sorted({part.removeprefix("sound:") for uri in media for part in uri.split(",")})
+    """Ask Asterisk for each stock sound; a sound it does not have would play as silence. The
+    sounds library's own files (absolute paths) are checked where they are written: a prompt
+    whose file is missing is on the status page and in the compliance checklist."""
+    parts = {part.removeprefix("sound:") for uri in media for part in uri.split(",")}
+    sounds = sorted(part for part in parts if not part.startswith("/"))
     try:
         found = run_with_ari(lambda ari: _sounds_exist(ari, sounds))
     except AriError as exc:

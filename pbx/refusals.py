@@ -11,6 +11,10 @@ class UnknownRequest(Refused):
     """The request names something that does not exist (an unknown action)."""
 
 
+class BadInput(Refused):
+    """What was given cannot be used (a file that is not audio, a text too long to read out)."""
+
+
 class NotAllowed(Refused):
     """This person may not do this."""
 

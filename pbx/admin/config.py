@@ -30,7 +30,6 @@ from pbx.models import (
     Menu,
     MenuOption,
     OpeningInterval,
-    Prompt,
     Queue,
     QueueMember,
     Scenario,
@@ -196,11 +195,6 @@ class ExtensionAdmin(AuditedModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         with pushing_config(request, "extensions deleted"):
             do_delete_extensions(list(queryset), request.user.get_username())
-
-
-@admin.register(Prompt)
-class PromptAdmin(AuditedModelAdmin):
-    list_display = ["name", "sound"]
 
 
 class OpeningIntervalInline(admin.TabularInline):

@@ -39,6 +39,8 @@ from pbx.ari.client import SocketRequests
 from pbx.callflow.events import Event, MalformedEvent, parse_event
 
 log = logging.getLogger(__name__)
+# Every message as Asterisk sent it, for support and for test fixtures (ARI_LOG_EVENTS=1).
+raw_log = logging.getLogger("pbx.ari.raw")
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class EventStream:
         recent = RecentMessages()
         async for raw in ws:
             self._last_frame = loop.time()
+            if raw_log.isEnabledFor(logging.DEBUG):
+                raw_log.debug("%s", raw)
             if recent.seen(raw):
                 continue
             message = _decode(raw)

@@ -79,7 +79,7 @@ class CallingPolicy(models.Model):
         verbose_name=_("message when a call is blocked"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Empty: 'your call cannot be completed'."),
     )

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from company_numbers.fields import E164Field
+from pbx.audio import library
 
 from .people import Extension, Weekday
 from .policies import forward_target_problem
@@ -25,10 +26,29 @@ def validate_timezone(value: str) -> None:
 
 
 class Prompt(models.Model):
-    """A message played to callers: an Asterisk sound by name (e.g. 'hello-world')."""
+    """A message played to callers: the office's own recording (uploaded, recorded by phone),
+    a text read out, or one of Asterisk's stock sounds by name (e.g. 'hello-world'). Own audio
+    lives in the sounds library (pbx/audio); a change writes new files under a new name."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("uploaded recording")
+        PHONE = "phone", _("recorded by phone")
+        SPEECH = "speech", _("text read out")
+        STOCK = "stock", _("Asterisk's stock sound")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
-    sound = models.CharField(_("sound"), max_length=120, validators=[sound_name_validator])
+    source = models.CharField(_("what is played"), max_length=8, choices=Source.choices, default=Source.STOCK)
+    sound = models.CharField(
+        _("stock sound"),
+        max_length=120,
+        blank=True,
+        validators=[sound_name_validator],
+        help_text=_("Only for a stock sound: its name in Asterisk, e.g. hello-world."),
+    )
+    text = models.TextField(_("text read out"), blank=True, max_length=1000)
+    file_stem = models.CharField(_("file"), max_length=40, blank=True, editable=False)
+    seconds = models.FloatField(_("length (s)"), null=True, blank=True, editable=False)
+    changed_at = models.DateTimeField(_("audio changed"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -39,8 +59,20 @@ class Prompt(models.Model):
         return self.name
 
     @property
+    def own_audio(self) -> bool:
+        return self.source != self.Source.STOCK
+
+    @property
     def media_uri(self) -> str:
+        """What Asterisk plays. Stock sounds are localised by the configuration loader
+        (pbx/stasis/directory.py) into the built-in Polish version where there is one."""
+        if self.own_audio:
+            return library.uri(library.PROMPTS, self.file_stem)
         return f"sound:{self.sound}"
+
+    @property
+    def file_missing(self) -> bool:
+        return self.own_audio and not (self.file_stem and library.present(library.PROMPTS, self.file_stem))
 
 
 class Schedule(models.Model):

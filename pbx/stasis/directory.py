@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
+from typing import TypeVar
 
 import holidays
+from django.conf import settings
 from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
+from pbx.audio import library
+from pbx.audio.system_prompts import FALLBACK
 from pbx.callflow import scenario as s
 from pbx.callflow.tollfraud import CallingPolicy as CallingRules
 from pbx.callflow.tollfraud import OutboundHistory
@@ -19,6 +27,7 @@ from pbx.models import (
     DutyShift,
     Extension,
     Menu,
+    Prompt,
     Queue,
     Scenario,
     Schedule,
@@ -27,6 +36,8 @@ from pbx.models import (
 from pbx.models.policies import forward_policy, parse_countries
 from recordings.models import RecordingRule
 from security.models import TollFraudAlert
+
+log = logging.getLogger(__name__)
 
 
 def load_directory(today: date | None = None) -> s.Directory:
@@ -37,7 +48,7 @@ def load_directory(today: date | None = None) -> s.Directory:
     schedules = {
         sc.pk: schedule_snapshot(sc, today) for sc in Schedule.objects.prefetch_related("intervals", "closures")
     }
-    return s.Directory(
+    directory = s.Directory(
         numbers={n.e164: _plan(n, schedules) for n in numbers},
         destinations=_destinations(),
         people=_people(main),
@@ -47,6 +58,51 @@ def load_directory(today: date | None = None) -> s.Directory:
         forward_policy=forward_policy(),
         days_off=_days_off(today),
     )
+    return localised(directory, SystemSounds(settings.PROMPT_LANGUAGE))
+
+
+def played(prompt: Prompt) -> str:
+    """What Asterisk plays for a prompt: its own file, or, when that file is missing (a lost
+    volume, a restore without the sounds), the general greeting instead of silence."""
+    if prompt.file_missing:
+        log.error("the sound file of prompt %r is missing; callers hear the general greeting instead", prompt.name)
+        return f"sound:{FALLBACK}"
+    return prompt.media_uri
+
+
+class SystemSounds:
+    """Stock sound names -> Centrala's built-in version in the callers' language, where
+    `manage.py build_sounds` made one (pbx/audio/system_prompts.py)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        folder = Path(settings.CENTRALA_SOUNDS_DIR, library.SYSTEM, language)
+        self.built = {p.stem for p in folder.glob("*.wav")} if folder.is_dir() else set()
+
+    def __call__(self, media: str) -> str:
+        name = media.removeprefix("sound:")
+        if media.startswith("sound:") and name in self.built:
+            return library.uri(library.SYSTEM, self.language, name)
+        if name == FALLBACK:  # not built here: Asterisk's own greeting
+            return "sound:hello-world"
+        return media
+
+
+T = TypeVar("T")
+
+
+def localised(value: T, sounds: Callable[[str], str]) -> T:
+    """The configuration with every stock sound it names replaced as `sounds` says."""
+    if isinstance(value, str):
+        return sounds(value) if value.startswith("sound:") else value  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: localised(getattr(value, f.name), sounds) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {k: localised(v, sounds) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(localised(v, sounds) for v in value)  # type: ignore[return-value]
+    return value
 
 
 def _recording_rules() -> tuple[s.RecordingRule, ...]:
@@ -60,7 +116,7 @@ def _recording_rules() -> tuple[s.RecordingRule, ...]:
             destination=r.destination_id,
             extension=r.extension.number if r.extension else "",
             purpose_id=r.purpose_id,
-            announcement=r.purpose.announcement.media_uri if r.purpose else "",
+            announcement=played(r.purpose.announcement) if r.purpose else "",
             objection_key=r.objection_key,
             announce_to_called=r.purpose.announce_to_called if r.purpose else True,
         )
@@ -104,7 +160,7 @@ def _destinations() -> dict[int, s.Destination]:
 
 
 def _destination(dest: Destination, menus: dict[int, Menu], queues: dict[int, Queue]) -> s.Destination:
-    prompt = dest.prompt.media_uri if dest.prompt else ""
+    prompt = played(dest.prompt) if dest.prompt else ""
     kind = Destination.Kind
     if dest.kind == kind.ANNOUNCEMENT:
         return s.Announcement(prompt=prompt, next=dest.then_id)
@@ -125,11 +181,11 @@ def _destination(dest: Destination, menus: dict[int, Menu], queues: dict[int, Qu
 
 def _menu(menu: Menu, fallback: int | None) -> s.Menu:
     return s.Menu(
-        prompt=menu.prompt.media_uri,
+        prompt=played(menu.prompt),
         options={o.digit: o.destination_id for o in menu.options.all()},
         timeout_seconds=menu.timeout_seconds,
         retries=menu.retries,
-        invalid_prompt=menu.invalid_prompt.media_uri if menu.invalid_prompt else "sound:option-is-invalid",
+        invalid_prompt=played(menu.invalid_prompt) if menu.invalid_prompt else "sound:option-is-invalid",
         fallback=fallback,
     )
 
@@ -174,7 +230,7 @@ def _policy(p: CallingPolicy) -> CallingRules:
         international_any_time=p.international_any_time,
         max_concurrent=p.max_concurrent,
         max_daily_minutes=p.max_daily_minutes,
-        blocked_message=p.blocked_prompt.media_uri if p.blocked_prompt else s.DEFAULT_POLICY.blocked_message,
+        blocked_message=played(p.blocked_prompt) if p.blocked_prompt else s.DEFAULT_POLICY.blocked_message,
     )
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +17,9 @@ from company_numbers.models import CompanyNumber
 from compliance.checklist import run_checks
 from pbx.ari.client import AriError
 from pbx.asterisk import ari_client
+from pbx.audio import library
 from pbx.callflow.simulate import Line, Situation, simulate
-from pbx.models import Extension
+from pbx.models import Extension, Prompt
 from pbx.stasis.directory import load_directory
 from pbx.web import dashboard
 from security.models import EmergencyCall
@@ -112,8 +114,23 @@ def simulate_call(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+def prompt_audio(request: HttpRequest, pk: int) -> FileResponse:
+    """A prompt's own audio for the admin's player (the 16 kHz file: it sounds best)."""
+    if not request.user.has_perm("pbx.view_prompt"):
+        raise PermissionDenied
+    prompt = get_object_or_404(Prompt, pk=pk)
+    path = library.best_file(library.PROMPTS, prompt.file_stem)
+    if path is None:
+        raise Http404("no audio for this prompt")
+    response = FileResponse(path.open("rb"), content_type="audio/wav")
+    response["Cache-Control"] = "private, max-age=3600"  # the name changes with the audio
+    return response
+
+
+@staff_member_required
 def telephony_status(request: HttpRequest) -> HttpResponse:
-    """Which phones are reachable now, and whether calls would go to plan B."""
+    """Which phones are reachable now, whether calls would go to plan B, and which prompts
+    lost their file (callers hear a general greeting instead)."""
     phones: dict[str, bool] = {}
     error = ""
     try:
@@ -129,6 +146,7 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "plan_b": plan_b,
         "error": error,
+        "missing_prompts": [p for p in Prompt.objects.exclude(source=Prompt.Source.STOCK) if p.file_missing],
     }
     return render(request, "pbx/status.html", context)
 
@@ -141,8 +159,6 @@ async def _endpoints() -> list[dict[str, Any]]:
 @staff_member_required
 def compliance_checklist(request: HttpRequest) -> HttpResponse:
     """Live checks for the data-protection officer."""
-    from django.core.exceptions import PermissionDenied
-
     if not request.user.has_perm("compliance.view_auditentry"):
         raise PermissionDenied
     context = {**admin.site.each_context(request), "title": _("Compliance checklist"), "checks": run_checks()}

@@ -100,15 +100,16 @@ def test_configuration_changes_in_the_admin_are_in_the_audit_log():
     client = Client()
     signed_in(client, User.objects.create_superuser("ola", password="Ola-Long-Password-1"))
     url = "/admin/pbx/prompt/"
-    assert client.post(f"{url}add/", {"name": "Powitanie", "sound": "hello-world"}).status_code == 302
+    stock = {"name": "Powitanie", "source": "stock", "sound": "hello-world"}
+    assert client.post(f"{url}add/", stock).status_code == 302
     prompt = Prompt.objects.get()
-    client.post(f"{url}{prompt.pk}/change/", {"name": "Powitanie", "sound": "vm-goodbye"})
+    client.post(f"{url}{prompt.pk}/change/", {"name": "Powitanie", "source": "stock", "sound": "vm-goodbye"})
     client.post(f"{url}{prompt.pk}/delete/", {"post": "yes"}, REMOTE_ADDR="10.0.0.9")
     log = [(e.actor, e.action, e.target) for e in AuditEntry.objects.order_by("seq")]
     target = f"pbx.prompt:{prompt.pk}"
     assert log == [("ola", "config.add", target), ("ola", "config.change", target), ("ola", "config.delete", target)]
     change = AuditEntry.objects.get(action="config.change")
-    assert change.detail == {"object": str(prompt), "change": [{"changed": {"fields": ["Sound"]}}]}
+    assert change.detail == {"object": str(prompt), "change": [{"changed": {"fields": ["Stock sound"]}}]}
     assert AuditEntry.objects.get(action="config.delete").source == "10.0.0.9"
     assert verify_chain() is None
 
@@ -131,7 +132,7 @@ def test_behind_the_proxy_the_audit_log_names_the_client_not_the_proxy(manager, 
 
     settings.TRUSTED_PROXY_COUNT = proxies
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_X_FORWARDED_FOR=forwarded), manager)
-    client.post("/admin/pbx/prompt/add/", {"name": "Powitanie", "sound": "hello-world"})
+    client.post("/admin/pbx/prompt/add/", {"name": "Powitanie", "source": "stock", "sound": "hello-world"})
     entry = AuditEntry.objects.get(action="config.add")
     assert entry.source == expected
     login = client.post("/admin/login/", {"username": "x", "password": "y"}).wsgi_request

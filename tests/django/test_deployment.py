@@ -36,7 +36,8 @@ def test_the_compose_file_validates_with_every_service_and_volume(tmp_path):
     rendered = result.stdout
     for service in ("postgres", "web", "asterisk", "stasis", "security", "webhooks", "scheduler"):
         assert f"\n  {service}:\n" in rendered, service
-    for volume in ("pgdata", "asterisk-etc", "asterisk-log", "recordings", "stasis-spool", "asterisk-recordings"):
+    volumes = ("pgdata", "asterisk-etc", "asterisk-log", "recordings", "stasis-spool", "asterisk-recordings", "sounds")
+    for volume in volumes:
         assert f"\n  {volume}:" in rendered.split("\nvolumes:")[-1], volume
     assert "postgres://centrala:s3cret@127.0.0.1:5432/centrala" in rendered
     services = yaml.safe_load(rendered)["services"]

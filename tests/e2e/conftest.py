@@ -64,6 +64,9 @@ def asterisk(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) ->
     except SandboxError as exc:
         pytest.fail(f"the Asterisk sandbox could not start: {exc}", pytrace=False)
     settings.ASTERISK_CONFIG_DIR = etc
+    # The sounds library where the test instance reads it (inside the chroot).
+    settings.CENTRALA_SOUNDS_DIR = etc.parent / "sounds"
+    settings.ASTERISK_SOUNDS_DIR = "/srv/centrala/test/sounds"
     yield Asterisk(root=root, etc=etc)
     sandbox("stop", "test")
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from company_numbers.models import CompanyNumber
+from pbx.audio.convert import BadAudio
 from pbx.extensions import do_create_extension
 from pbx.models import (
     Destination,
@@ -24,6 +25,7 @@ from pbx.models import (
     Schedule,
     WeeklyDuty,
 )
+from pbx.prompts import audio_from_text, do_save_prompt
 
 OFFICE_NUMBER = "+48221234567"
 MESSAGE_LINE = "+48221234568"
@@ -31,6 +33,16 @@ DEMO_EXTENSIONS = [
     ("101", "Anna Nowak", "+48601000101"),
     ("102", "Piotr Kowalski", "+48601000102"),
     ("103", "Recepcja", ""),
+]
+
+
+SPOKEN = [
+    ("Powitanie", "Dzień dobry, tu biuro firmy Demo. Dziękujemy za telefon.", "hello-world"),
+    (
+        "Menu główne",
+        "Aby połączyć się z działem sprzedaży, naciśnij jeden. Recepcja: dwa. Aby zostawić wiadomość, naciśnij zero.",
+        "demo-moreinfo",
+    ),
 ]
 
 
@@ -54,13 +66,13 @@ class Command(BaseCommand):
         prompt = {
             name: Prompt.objects.get_or_create(name=name, defaults={"sound": sound})[0]
             for name, sound in [
-                ("Powitanie", "hello-world"),
-                ("Menu główne", "demo-moreinfo"),
-                ("Zamknięte", "please-try-call-later"),
+                ("Zamknięte", "please-try-call-later"),  # stock sounds: Polish built-in versions play
                 ("Nagraj wiadomość", "vm-intro"),
                 ("Oddzwonimy", "to-call-this-number"),
             ]
         }
+        for name, text, stock in SPOKEN:
+            prompt[name] = self._spoken(name, text, stock)
         people = {x.number: x for x in Extension.objects.all()}
         hours = Schedule.objects.create(name="Biuro")
         for day in range(5):
@@ -91,6 +103,18 @@ class Command(BaseCommand):
         )
         line = Scenario.objects.create(name="Linia wiadomości", when_open=message_greeting)
         CompanyNumber.objects.create(e164=MESSAGE_LINE, label="Linia wiadomości (demo)", scenario=line)
+
+    def _spoken(self, name: str, text: str, stock: str) -> Prompt:
+        """A prompt read out in Polish (until the office records its own); Asterisk's English
+        stock sound where this machine cannot read text out (no espeak-ng or ffmpeg)."""
+        existing = Prompt.objects.filter(name=name).first()
+        if existing is not None:
+            return existing
+        try:
+            return do_save_prompt(Prompt(name=name, text=text), audio_from_text(text), "speech", actor="load_demo")
+        except BadAudio as exc:
+            self.stderr.write(f"prompt {name!r} stays Asterisk's English {stock!r}: {exc}")
+            return Prompt.objects.create(name=name, sound=stock)
 
     def _write_credentials(self, created: list[tuple[Extension, str]]) -> None:
         path = Path(settings.VAR_DIR) / "demo-phones.txt"

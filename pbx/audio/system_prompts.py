@@ -1,0 +1,28 @@
+"""Centrala's built-in messages in Polish, as text: `manage.py build_sounds` reads them out
+(espeak-ng, or SPEECH_COMMAND) into the sounds library at build time (make run, make test,
+the production image). Keyed by the Asterisk sound name each one replaces, so an office whose
+callers' language is Polish (PROMPT_LANGUAGE=pl) hears these wherever Centrala or the office
+names the English stock sound."""
+
+from __future__ import annotations
+
+FALLBACK = "centrala-fallback"  # played when an office prompt's file is missing
+
+POLISH: dict[str, str] = {
+    FALLBACK: "Dzień dobry, dziękujemy za telefon.",
+    # the call flow's own messages
+    "vm-intro": "Prosimy zostawić wiadomość po sygnale. Po nagraniu można się rozłączyć.",
+    "option-is-invalid": "Wybrano niewłaściwy klawisz.",
+    "auth-thankyou": "Dziękujemy. Oddzwonimy najszybciej, jak to możliwe.",
+    "ss-noservice": "Ten numer nie jest obsługiwany.",
+    "cannot-complete-as-dialed": "Tego połączenia nie można wykonać.",
+    # messages offices often pick from the stock sounds
+    "hello-world": "Dzień dobry, dziękujemy za telefon.",
+    "to-call-this-number": "Jeśli chcesz, abyśmy oddzwonili na ten numer, naciśnij jeden.",
+    "please-try-call-later": "Biuro jest teraz zamknięte. Prosimy zadzwonić później.",
+    "pls-hold-while-try": "Prosimy o chwilę cierpliwości, łączymy.",
+    "all-circuits-busy-now": "Wszyscy konsultanci są teraz zajęci. Prosimy o cierpliwość.",
+    "queue-thankyou": "Dziękujemy za cierpliwość. Zaraz ktoś odbierze.",
+    "privacy-prompt": "Rozmowa może być nagrywana. Szczegóły na naszej stronie internetowej.",
+    "goodbye": "Do widzenia.",
+}

@@ -1,0 +1,89 @@
+"""The office's prompts: their audio is converted once into the sounds library (pbx/audio),
+under a new name at every change; the old files go once the change is committed, so a call
+that is playing them finishes, and a failed save leaves the old prompt whole."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit import do_audit
+from pbx.audio import library
+from pbx.audio.convert import convert
+from pbx.audio.speech import speak
+from pbx.models import Prompt
+
+
+@dataclass(frozen=True)
+class NewAudio:
+    """Audio converted into the library, not yet used by any prompt."""
+
+    stem: str
+    seconds: float
+
+
+def new_stem() -> str:
+    return f"p-{secrets.token_hex(6)}"
+
+
+def audio_from_upload(upload: IO[bytes]) -> NewAudio:
+    """An uploaded file (any format ffmpeg reads) converted into the library; BadAudio."""
+    stem = new_stem()
+    with tempfile.NamedTemporaryFile(prefix="centrala-upload-") as raw:
+        for chunk in iter(lambda: upload.read(1 << 20), b""):
+            raw.write(chunk)
+        raw.flush()
+        seconds = convert(Path(raw.name), library.folder(library.PROMPTS), stem)
+    return NewAudio(stem, seconds)
+
+
+def audio_from_text(text: str, language: str = "pl") -> NewAudio:
+    stem = new_stem()
+    return NewAudio(stem, speak(text, library.folder(library.PROMPTS), stem, language))
+
+
+def use_audio(prompt: Prompt, audio: NewAudio | None, source: str) -> None:
+    """Point the (unsaved) prompt at new audio; its old files go once the save commits."""
+    old = prompt.file_stem
+    prompt.source = source
+    if source == Prompt.Source.STOCK:
+        prompt.file_stem, prompt.seconds = "", None
+    elif audio is not None:
+        prompt.file_stem, prompt.seconds, prompt.changed_at = audio.stem, audio.seconds, timezone.now()
+    if old and old != prompt.file_stem:
+        transaction.on_commit(lambda: library.remove(library.PROMPTS, old))
+
+
+def do_save_prompt(prompt: Prompt, audio: NewAudio | None, kind: str, actor: str, **detail: Any) -> Prompt:
+    """Save a prompt (of `kind`, a Prompt.Source) with its new audio: the API's path; the
+    admin audits its own saves."""
+    with transaction.atomic():
+        creating = prompt.pk is None
+        use_audio(prompt, audio, kind)
+        prompt.full_clean()
+        prompt.save()
+        do_audit(actor, "config.add" if creating else "config.change", f"pbx.prompt:{prompt.pk}", **detail)
+    return prompt
+
+
+def do_delete_prompt(prompt: Prompt, actor: str, **detail: Any) -> None:
+    """Delete an unused prompt and its files; ProtectedError names where it is still used."""
+    stem = prompt.file_stem
+    with transaction.atomic():
+        target = f"pbx.prompt:{prompt.pk}"
+        prompt.delete()
+        do_audit(actor, "config.delete", target, object=prompt.name, **detail)
+        if stem:
+            transaction.on_commit(lambda: library.remove(library.PROMPTS, stem))
+
+
+def discard(audio: NewAudio | None) -> None:
+    """Audio converted for a save that did not happen."""
+    if audio is not None:
+        library.remove(library.PROMPTS, audio.stem)
