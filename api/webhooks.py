@@ -34,6 +34,7 @@ EVENTS = {
     "call.missed": "a call ended with nobody talking to the caller",
     "recording.ready": "a recording is stored and can be fetched",
     "callback.requested": "a caller is owed a callback",
+    "voicemail.new": "a caller left a message in a voicemail box",
 }
 MAX_ATTEMPTS = 8
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)

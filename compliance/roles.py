@@ -32,9 +32,17 @@ ROLES: dict[str, list[str]] = {
         "security.view_emergencycall",
         "security.change_emergencycall",
         "api.view_apitoken",
+        "voicemail.*mailbox",
+        "voicemail.view_message",  # which messages wait, not their audio
     ],
     # Calls and recordings of the queues they supervise (Queue.supervisors), and their own.
-    "Team supervisor": ["pbx.view_call", "pbx.view_callbacktask", "recordings.view_recording"],
+    # and the voicemail left in their boxes or for the callers they are to call back.
+    "Team supervisor": [
+        "pbx.view_call",
+        "pbx.view_callbacktask",
+        "recordings.view_recording",
+        "voicemail.view_message",
+    ],
     # Requests, retention, legal hold and the audit log; every recording.
     "Data protection officer": [
         "recordings.view_recording",
@@ -46,9 +54,16 @@ ROLES: dict[str, list[str]] = {
         "compliance.*datasubjectrequest",
         "pbx.view_call",
         "pbx.view_all_calls",
+        "voicemail.view_message",
     ],
-    # Their own calls and callbacks.
-    "Agent": ["pbx.view_call", "pbx.view_callbacktask", "pbx.change_callbacktask"],
+    # Their own calls and callbacks, and the voicemail left for them (their boxes, their callbacks).
+    "Agent": [
+        "pbx.view_call",
+        "pbx.view_callbacktask",
+        "pbx.change_callbacktask",
+        "recordings.view_recording",
+        "voicemail.view_message",
+    ],
 }
 
 

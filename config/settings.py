@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "compliance",
     "api",
     "security",
+    "voicemail",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -295,6 +296,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "centrala@localhost")
+# Where people reach Centrala's pages: links in e-mails (a new voicemail) start with it.
+CENTRALA_URL = os.environ.get("CENTRALA_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -136,7 +136,8 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
 
     - orphans, finished while no Stasis app listened (it was down or restarted): files named
       after a call of ours that has ended, and not stored yet. As RecordingReady facts, ready
-      for the usual ingest; the purpose comes from the rule the call recorded under;
+      for the usual ingest; the purpose comes from the rule the call recorded under, a
+      message's box from the call's timeline;
     - the names of those stored here already, whose deletion from Asterisk failed."""
     named = {m[0]: (entry, m[1]) for entry in stored if (m := names.parse_recording(entry.get("name", "")))}
     calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
@@ -154,6 +155,8 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
             CallEvent.objects.filter(call=call, kind=StepKind.RECORDING).values_list("detail__rule", flat=True).first()
         )
         purpose = RecordingRule.objects.filter(name=rule).values_list("purpose_id", flat=True).first() if rule else None
+        # a message's box, as the call's timeline named it
+        box = CallEvent.objects.filter(call=call, kind=StepKind.VOICEMAIL).values_list("detail__mailbox", flat=True)
         out.append(
             c.RecordingReady(
                 call.channel_id,
@@ -163,6 +166,7 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
                 fmt=entry.get("format", "wav"),
                 kind=kind,
                 purpose_id=purpose,
+                mailbox_id=box.first() if kind == "voicemail" else None,
             )
         )
     return out, known

@@ -2,18 +2,22 @@
 
 A person needs the view_recording permission, and then:
 - with view_all_recordings (data-protection officer): every recording;
-- otherwise (team supervisor): recordings of calls through the queues they supervise.
+- otherwise (team supervisor, agent): recordings of calls through the queues they supervise,
+  and voicemail messages left for them: in a box they own, or from a caller they are to call
+  back. When one of those people plays a message, it counts as heard.
 A purpose that names who may listen (ProcessingPurpose.listeners, as roles) narrows this
 further: only members of those roles hear its recordings. Superusers see everything.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 
 from compliance.audit import do_audit
 from pbx.access import User
 from recordings.models import Recording
+from voicemail.actions import do_mark_heard, may_hear_as_owner, messages_for
+from voicemail.models import Message
 
 
 def recordings_visible_to(user: User) -> QuerySet[Recording]:
@@ -23,7 +27,8 @@ def recordings_visible_to(user: User) -> QuerySet[Recording]:
         return Recording.objects.none()
     visible = Recording.objects.all()
     if not user.has_perm("recordings.view_all_recordings"):  # type: ignore[union-attr]
-        visible = visible.filter(call__queue__supervisors=user.pk)
+        # their teams' calls, and the messages left for them (their boxes, their callbacks)
+        visible = visible.filter(Q(call__queue__supervisors=user.pk) | messages_for(user))
     groups = user.groups.all()  # type: ignore[union-attr]
     narrowed = Recording.objects.filter(purpose__listeners__isnull=False).exclude(purpose__listeners__in=groups)
     return visible.exclude(pk__in=narrowed.values("pk")).distinct()
@@ -45,6 +50,9 @@ def do_fetch_audio(user: User, recording: Recording, source: str, actor: str, ac
     check_can_listen(user, recording, source=source)
     data = recording.audio()
     do_audit(actor, action, str(recording.pk), source=source, call=str(recording.call_id))
+    message = Message.objects.filter(recording=recording).first()
+    if message is not None and may_hear_as_owner(user, recording):
+        do_mark_heard(message, actor, source)  # heard by one of its people; not by an auditor
     return data
 
 

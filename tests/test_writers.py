@@ -22,9 +22,10 @@ STATE_MODELS = {
     "ApiToken",
     "DataSubjectRequest",
     "PortingRequest",
+    "Message",
 }
 WRITES = {"create", "update", "delete", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
-APPS = ("api", "company_numbers", "compliance", "pbx", "recordings", "security")
+APPS = ("api", "company_numbers", "compliance", "pbx", "recordings", "security", "voicemail")
 
 
 def _web_modules() -> list[Path]:

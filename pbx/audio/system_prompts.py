@@ -7,6 +7,11 @@ names the English stock sound."""
 from __future__ import annotations
 
 FALLBACK = "centrala-fallback"  # played when an office prompt's file is missing
+ORDINALS = ["pierwsze", "drugie", "trzecie", "czwarte", "piąte", "szóste", "siódme", "ósme", "dziewiąte"]
+# A caller's place in a queue: "centrala-queue-1" .. "-9", then "centrala-queue-more".
+QUEUE_PLACES = [f"centrala-queue-{n}" for n in range(1, len(ORDINALS) + 1)] + ["centrala-queue-more"]
+# What an office without the built-in messages hears instead (Asterisk's English stock sounds).
+STOCK_INSTEAD = {FALLBACK: "hello-world", **dict.fromkeys(QUEUE_PLACES, "queue-periodic-announce")}
 
 POLISH: dict[str, str] = {
     FALLBACK: "Dzień dobry, dziękujemy za telefon.",
@@ -25,4 +30,10 @@ POLISH: dict[str, str] = {
     "queue-thankyou": "Dziękujemy za cierpliwość. Zaraz ktoś odbierze.",
     "privacy-prompt": "Rozmowa może być nagrywana. Szczegóły na naszej stronie internetowej.",
     "goodbye": "Do widzenia.",
+    # a caller waiting in a queue, every so often
+    **{
+        name: f"Twoje połączenie jest {ordinal} w kolejce. Prosimy o cierpliwość."
+        for name, ordinal in zip(QUEUE_PLACES, ORDINALS, strict=False)
+    },
+    QUEUE_PLACES[-1]: "Przed Tobą czeka jeszcze kilka osób. Prosimy o cierpliwość, odbierzemy jak najszybciej.",
 }

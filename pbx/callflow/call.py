@@ -32,7 +32,7 @@ guard). Every change of state goes through `set_state`, checked against state.TR
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from itertools import count
 
@@ -59,6 +59,7 @@ from .vocabulary import Direction, Outcome, RingKind, StepKind
 log = logging.getLogger(__name__)
 
 MAX_HOPS = 25
+PlaceLookup = Callable[[str, str], int]
 
 __all__ = ["MAX_HOPS", "Call", "State"]
 
@@ -77,9 +78,11 @@ class Call:
         directory: s.Directory,
         presence: Mapping[str, bool] | None = None,
         usage: UsageLookup | None = None,
+        places: PlaceLookup | None = None,
     ) -> None:
         self.key = key
         self.usage = usage or (lambda extension: Usage())
+        self._places = places  # (queue, call key) -> this call's place among the callers waiting there
         self.refusal = "unallocated"  # the hangup reason after a refusal's message
         self.channel_id = channel_id
         self.directory = directory
@@ -99,6 +102,10 @@ class Call:
         self.hops = 0
         self.dialling_out = False  # an outside call the toll-fraud guard let through (counts toward caps)
         self.alerted_country = ""  # the new country this call alerted on
+
+    def queue_position(self, queue: str) -> int:
+        """Where this call is among the callers waiting in `queue` (1: next to be answered)."""
+        return self._places(queue, self.key) if self._places is not None else 1
 
     @property
     def finished(self) -> bool:

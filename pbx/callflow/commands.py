@@ -214,6 +214,7 @@ class RecordingReady(Fact):
     fmt: str
     kind: str = "call"  # "call" or "voicemail"
     purpose_id: int | None = None
+    mailbox_id: int | None = None  # a voicemail message's box
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .steps import (
 )
 from .tollfraud import forward_refusal
 from .vocabulary import RingKind
+from .waiting import Waiting
 
 if TYPE_CHECKING:
     from .call import Call
@@ -78,6 +79,9 @@ def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
     step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
     step.max_seconds = dest.max_wait_seconds
     step.hold_music = dest.music_on_hold
+    prompts = call.directory.queue_places
+    if dest.music_on_hold and dest.announce_seconds and prompts:
+        step.waiting = Waiting(dest.name, dest.announce_seconds, prompts)
     step.queue = dest.name
     return step
 

@@ -52,6 +52,7 @@ class Recorder:
     noticed: bool = False  # a recording decision was made (announced, objected or "never")
     paused: bool = False
     current: tuple[str, str] | None = None  # (name, kind) awaiting RecordingFinished
+    mailbox: int | None = None  # the box of the voicemail being recorded
     staff_keys: str = ""  # the last key staff pressed, for two-key codes
     called_notice: tuple[str, str] | None = None  # (leg, playback) while the called party hears the notice
 
@@ -114,11 +115,12 @@ class Recorder:
         """A rule for a person covers calls that person is on: who answered, or who dialled."""
         return not rule.extension or rule.extension in (person, self.call.caller)
 
-    def record_channel(self, kind: str, max_seconds: int, beep: bool) -> c.Record:
-        """Record the caller alone (voicemail)."""
+    def record_channel(self, kind: str, max_seconds: int, beep: bool, mailbox: int | None = None) -> c.Record:
+        """Record the caller alone (voicemail, for `mailbox`)."""
         call = self.call
         name = names.recording(call.key, kind)
         self.current = (name, kind)
+        self.mailbox = mailbox
         return c.Record(call.channel_id, name=name, fmt=s.RECORDING_FORMAT, max_seconds=max_seconds, beep=beep)
 
     def on_connected(self, person: str, at: datetime, transfer: bool = False) -> list[c.Command]:
@@ -200,6 +202,14 @@ class Recorder:
     def ready(self, at: datetime, name: str, kind: str) -> c.RecordingReady:
         call = self.call
         purpose = self.rule.purpose_id if (kind == "call" and self.rule) else None
+        mailbox = self.mailbox if kind == "voicemail" else None
         return c.RecordingReady(
-            call.channel_id, call_key=call.key, at=at, name=name, fmt=s.RECORDING_FORMAT, kind=kind, purpose_id=purpose
+            call.channel_id,
+            call_key=call.key,
+            at=at,
+            name=name,
+            fmt=s.RECORDING_FORMAT,
+            kind=kind,
+            purpose_id=purpose,
+            mailbox_id=mailbox,
         )

@@ -65,6 +65,7 @@ class RingQueue:
     max_wait_seconds: int = 60
     music_on_hold: bool = True
     overflow: DestId | None = None
+    announce_seconds: int = 0  # the caller's place in the queue every so often (0: never)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Voicemail:
     prompt: str = "sound:vm-intro"  # "" records straight away
     max_seconds: int = 60
     beep: bool = True
+    mailbox: int | None = None  # the box the message goes to (its owners are told)
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,9 @@ class Directory:
     timezone: str = "Europe/Warsaw"  # the firm's: for the toll-fraud guard's hours
     forward_policy: CallingPolicy = DEFAULT_POLICY  # what forwards and plan-B mobiles may ring
     days_off: frozenset[date] = frozenset()  # public holidays (weekends count anyway)
+    # What a caller waiting in a queue hears about their place: "first", "second", ...; the
+    # last for every place after. Empty: no such announcements.
+    queue_places: tuple[str, ...] = ()
 
     def is_day_off(self, local: datetime) -> bool:
         return local.weekday() >= 5 or local.date() in self.days_off

@@ -16,6 +16,7 @@ from . import commands as c
 from . import events as e
 from . import scenario as s
 from .vocabulary import RingKind, StepKind
+from .waiting import Waiting
 
 if TYPE_CHECKING:
     from .call import Call
@@ -145,17 +146,22 @@ class VoicemailStep(Step):
     playback: str = ""
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
-        commands = [*call.answer_caller(), call.fact(at, StepKind.VOICEMAIL, seconds=self.dest.max_seconds)]
+        fact = call.fact(at, StepKind.VOICEMAIL, seconds=self.dest.max_seconds, mailbox=self.dest.mailbox)
+        commands = [*call.answer_caller(), fact]
         if not self.dest.prompt:
-            return [*commands, call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
+            return [*commands, self._record(call)]
         play, self.playback = call.play(self.dest.prompt)
         return [*commands, play]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
             self.playback = ""  # one recording, even if the event comes again
-            return [call.recorder.record_channel("voicemail", self.dest.max_seconds, self.dest.beep)]
+            return [self._record(call)]
         return []
+
+    def _record(self, call: Call) -> c.Record:
+        dest = self.dest
+        return call.recorder.record_channel("voicemail", dest.max_seconds, dest.beep, mailbox=dest.mailbox)
 
 
 @dataclass
@@ -232,6 +238,7 @@ class RingStep(Step):
     round_timer: str = ""
     deadline_timer: str = ""
     started_at: datetime | None = None
+    waiting: Waiting | None = None  # place-in-queue announcements over the hold music
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
@@ -247,6 +254,7 @@ class RingStep(Step):
             commands.append(c.StartBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
         elif self.hold_music:
             commands += [*call.answer_caller(), c.StartMoh(call.channel_id)]
+            commands += self.waiting.start(call) if self.waiting else []
         elif not call.answered:
             commands.append(c.Ring(call.channel_id))
         deadline, self.deadline_timer = call.timer("deadline", self.max_seconds)
@@ -276,6 +284,8 @@ class RingStep(Step):
         return [*commands, start]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if self.waiting and (announced := self.waiting.on_event(call, event)) is not None:
+            return announced
         if not isinstance(event, e.TimerFired):
             return []
         if event.name == self.deadline_timer:
@@ -313,6 +323,8 @@ class RingStep(Step):
         self.round_timer = self.deadline_timer = ""
         if self.music_in_bridge:
             commands.append(c.StopBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
-        elif self.hold_music:
+        elif self.hold_music and not (self.waiting and self.waiting.speaking):
             commands.append(c.StopMoh(call.channel_id))
+        if self.waiting:
+            commands += self.waiting.stop(call)
         return commands

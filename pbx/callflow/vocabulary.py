@@ -68,6 +68,7 @@ class StepKind(StrEnum):
     RING_EXTERNAL = "ring_external"
     RING_OUTBOUND = "ring_outbound"
     RING_EMERGENCY = "ring_emergency"
+    QUEUE_PLACE = "queue_place"
     LEG_FAILED = "leg_failed"
     NOT_ANSWERED = "not_answered"
     CONNECTED = "connected"

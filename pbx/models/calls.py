@@ -90,6 +90,7 @@ class CallEvent(models.Model):
         RING_EXTERNAL = "ring_external", _("Forwards to an outside number")
         RING_OUTBOUND = "ring_outbound", _("Dials out")
         RING_EMERGENCY = "ring_emergency", _("Emergency call dialled")
+        QUEUE_PLACE = "queue_place", _("Told the caller their place in the queue")
         LEG_FAILED = "leg_failed", _("Did not pick up")
         NOT_ANSWERED = "not_answered", _("Nobody answered")
         CONNECTED = "connected", _("Connected")

@@ -150,6 +150,11 @@ class Queue(models.Model):
     member_ring_seconds = models.PositiveSmallIntegerField(_("ring each phone for (s)"), default=15)
     max_wait_seconds = models.PositiveSmallIntegerField(_("maximum wait (s)"), default=60)
     music_on_hold = models.BooleanField(_("music on hold while waiting"), default=True)
+    announce_place_seconds = models.PositiveSmallIntegerField(
+        _("tell callers their place every (s)"),
+        default=30,
+        help_text=_("Over the hold music: “your call is second in the queue”. 0: never."),
+    )
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("team supervisors"),
@@ -266,6 +271,15 @@ class Destination(models.Model):
         Menu, verbose_name=_("menu"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     external_number = E164Field(_("outside number"), blank=True)
+    mailbox = models.ForeignKey(
+        "voicemail.Mailbox",
+        verbose_name=_("voicemail box"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For a message: the box it goes to (its owners are told). Empty: no box, only a callback task."),
+    )
     seconds = models.PositiveSmallIntegerField(
         _("seconds"), default=20, help_text=_("How long to ring, or the longest message to record.")
     )

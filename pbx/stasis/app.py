@@ -23,6 +23,7 @@ from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
+from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
 
 from .call_store import CallStore
@@ -135,7 +136,8 @@ class StasisApp:
         worker.feed(event)
 
     def _start_call(self, channel_id: str) -> CallWorker:
-        call = Call(str(uuid.uuid4()), channel_id, self.directory, self.presence, usage=self.outbound_usage)
+        key = str(uuid.uuid4())
+        call = Call(key, channel_id, self.directory, self.presence, usage=self.outbound_usage, places=self.place_in)
         worker = CallWorker(call, self)
         self.routes.callers[channel_id] = worker
         task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
@@ -180,6 +182,17 @@ class StasisApp:
             self.history = await self.load_history()
         except Exception:
             log.exception("could not read today's outside calls; keeping the previous figures")
+
+    def place_in(self, queue: str, call_key: str) -> int:
+        """A call's place among those waiting in `queue`, by when they started waiting (in
+        memory, no I/O; with several Stasis processes each counts its own callers)."""
+        waiting = sorted(
+            (step.started_at, call.key)
+            for call in (w.call for w in self.routes.calls())
+            if isinstance(step := call.step, RingStep) and step.queue == queue and step.started_at is not None
+        )
+        keys = [key for _, key in waiting]
+        return keys.index(call_key) + 1 if call_key in keys else 1
 
     def outbound_usage(self, extension: str) -> Usage:
         """For the toll-fraud guard, at the start of an outside call: in memory, no I/O."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.audio import library
-from pbx.audio.system_prompts import FALLBACK
+from pbx.audio.system_prompts import FALLBACK, QUEUE_PLACES, STOCK_INSTEAD
 from pbx.callflow import scenario as s
 from pbx.callflow.tollfraud import CallingPolicy as CallingRules
 from pbx.callflow.tollfraud import OutboundHistory
@@ -57,6 +57,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         recording_rules=_recording_rules(),
         forward_policy=forward_policy(),
         days_off=_days_off(today),
+        queue_places=tuple(f"sound:{name}" for name in QUEUE_PLACES),
     )
     return localised(directory, SystemSounds(settings.PROMPT_LANGUAGE))
 
@@ -83,8 +84,8 @@ class SystemSounds:
         name = media.removeprefix("sound:")
         if media.startswith("sound:") and name in self.built:
             return library.uri(library.SYSTEM, self.language, name)
-        if name == FALLBACK:  # not built here: Asterisk's own greeting
-            return "sound:hello-world"
+        if name in STOCK_INSTEAD:  # Centrala's own message, not built here: Asterisk's nearest
+            return f"sound:{STOCK_INSTEAD[name]}"
         return media
 
 
@@ -154,7 +155,7 @@ def _destinations() -> dict[int, s.Destination]:
     menus = {m.pk: m for m in Menu.objects.select_related("prompt", "invalid_prompt").prefetch_related("options")}
     queues = {q.pk: q for q in Queue.objects.prefetch_related("members__extension")}
     result: dict[int, s.Destination] = {}
-    for dest in Destination.objects.select_related("prompt", "extension"):
+    for dest in Destination.objects.select_related("prompt", "extension", "mailbox__greeting"):
         result[dest.pk] = _destination(dest, menus, queues)
     return result
 
@@ -171,7 +172,9 @@ def _destination(dest: Destination, menus: dict[int, Menu], queues: dict[int, Qu
     if dest.kind == kind.QUEUE and dest.queue_id in queues:
         return _queue(queues[dest.queue_id], overflow=dest.then_id)
     if dest.kind == kind.VOICEMAIL:
-        return s.Voicemail(prompt=prompt, max_seconds=dest.seconds, beep=bool(prompt))
+        greeting = dest.mailbox.greeting if dest.mailbox else None  # the box's own, unless the destination names one
+        prompt = prompt or (played(greeting) if greeting else "")
+        return s.Voicemail(prompt=prompt, max_seconds=dest.seconds, beep=bool(prompt), mailbox=dest.mailbox_id)
     if dest.kind == kind.CALLBACK_OFFER:
         return s.CallbackOffer(prompt=prompt, otherwise=dest.then_id)
     if dest.kind == kind.EXTERNAL and dest.external_number:
@@ -199,6 +202,7 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
         max_wait_seconds=queue.max_wait_seconds,
         music_on_hold=queue.music_on_hold,
         overflow=overflow,
+        announce_seconds=queue.announce_place_seconds,
     )
 
 

@@ -8,15 +8,17 @@ import asyncio
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 
 from pbx.actions import find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
 from recordings.actions import RecordingRejected, do_ingest_recording
+from voicemail.actions import do_file_message, notify_new_message
 
 from .database import DatabaseThread
 
@@ -44,6 +46,7 @@ class RecordingIngest:
         self.tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(INGEST_AT_ONCE)
         self._ingesting: set[str] = set()  # names of recordings being stored
+        self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrala-notices")
 
     async def recover_recordings(self) -> int:
         """Store the recordings Asterisk finished while no app listened (or whose storing gave
@@ -123,9 +126,16 @@ class RecordingIngest:
 
     async def _ingest_once(self, fact: c.RecordingReady) -> None:
         async with self._recording_file(fact) as (path, source):
-            recording = await self.db.run(
-                do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
-            )
+            if fact.kind == "voicemail":  # into its box, with the box's purpose
+                recording = await self.db.run(
+                    do_file_message, fact.call_key, fact.name, fact.fmt, path, fact.mailbox_id
+                )
+            else:
+                recording = await self.db.run(
+                    do_ingest_recording, fact.call_key, fact.name, fact.fmt, path, fact.kind, fact.purpose_id
+                )
+        if fact.kind == "voicemail" and fact.mailbox_id is not None:
+            self._notify(str(recording.pk))
         log.info(
             "stored recording %s %s (%.1f s, %d bytes)",
             fact.name,
@@ -140,6 +150,17 @@ class RecordingIngest:
         except AriError as exc:
             log.warning("recording %s stored, but not deleted from Asterisk: %s", fact.name, exc)
 
+    def _notify(self, recording_id: str) -> None:
+        """The box's owners are told in a thread of their own: a slow mail server holds up
+        neither the calls nor the history's writes."""
+
+        async def tell() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._notices, _notify, recording_id)
+
+        task = asyncio.create_task(tell())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
     async def drain(self, deadline: float) -> None:
         """Wait for the ingests under way until the loop's clock passes `deadline`."""
         if not self.tasks:
@@ -148,3 +169,13 @@ class RecordingIngest:
         _, pending = await asyncio.wait(self.tasks, timeout=remaining)
         if pending:
             log.error("shutting down with %d recordings not stored (they stay on Asterisk)", len(pending))
+
+
+def _notify(recording_id: str) -> None:
+    """In the notices thread, which keeps no connection open between two messages."""
+    try:
+        notify_new_message(recording_id)
+    except Exception:
+        log.exception("could not tell the owners of the box about message %s", recording_id)
+    finally:
+        connections.close_all()

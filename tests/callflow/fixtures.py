@@ -3,6 +3,7 @@ Asterisk, no loop, no database. Time is a value: T0 is a Monday 10:00 in Warsaw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
@@ -96,8 +97,13 @@ def channel(caller: str = "601234567", state: str = "Ring", exten: str = OFFICE)
 class Driver:
     """Feeds a Call and keeps what it asked for, so tests read as a conversation."""
 
-    def __init__(self, directory: s.Directory | None = None, presence: dict[str, bool] | None = None) -> None:
-        self.call = Call(KEY, CHANNEL, directory or globals()["directory"](), presence)
+    def __init__(
+        self,
+        directory: s.Directory | None = None,
+        presence: dict[str, bool] | None = None,
+        places: Callable[[str, str], int] | None = None,
+    ) -> None:
+        self.call = Call(KEY, CHANNEL, directory or globals()["directory"](), presence, places=places)
         self.out: list[c.Command] = []
 
     def send(self, event: e.Event) -> list[c.Command]:

@@ -439,6 +439,20 @@ def test_a_message_line_records_after_the_greeting_without_a_beep():
     assert d.out[-1] == c.Record(CHANNEL, name=f"{KEY}-voicemail", fmt="wav", max_seconds=3, beep=False)
 
 
+@pytest.mark.parametrize("ending", ["finished", "caller hung up"])
+def test_a_message_names_its_box_however_the_recording_ends(ending):
+    line: dict[int, s.Destination] = {1: s.Voicemail(prompt="", max_seconds=30, beep=False, mailbox=7)}
+    d = Driver(s.Directory(numbers={OFFICE: s.NumberPlan(OFFICE, open=1)}, destinations=line))
+    d.start(T0)
+    assert ("voicemail", {"seconds": 30, "mailbox": 7}) in [(x.kind, x.detail) for x in d.facts(c.CallStep)]
+    if ending == "finished":
+        d.send(e.RecordingFinished(at=at(10), channel_id=CHANNEL, name=f"{KEY}-voicemail", duration=10))
+    else:
+        d.send(e.StasisEnd(at=at(10), channel_id=CHANNEL))
+    [ready] = d.facts(c.RecordingReady)
+    assert (ready.kind, ready.mailbox_id, ready.purpose_id) == ("voicemail", 7, None)
+
+
 def test_hanging_up_while_recorded_still_hands_over_the_recording():
     d = Driver()
     d.start(T0)

@@ -69,6 +69,7 @@ OFFERED = {
     ("security.EmergencyCall", "mark_seen"): {OFFICE},
     ("security.SipBan", "lift"): {OFFICE},
     ("security.TollFraudAlert", "mark_seen"): {OFFICE},
+    ("voicemail.Mailbox", "delete_selected"): {OFFICE},
     ("api.ApiToken", "revoke"): set(),  # the superuser's: tokens act with their owner's rights
     ("api.WebhookDelivery", "resend"): set(),
 }

@@ -27,9 +27,10 @@ from compliance.models import DataSubjectRequest, ProcessingPurpose, RecordingTo
 from compliance.roles import ROLES
 from pbx.models import Call, CallbackTask, CallingPolicy, DutyShift, Extension, Prompt
 from recordings.actions import do_ingest_recording
-from recordings.models import RecordingRule
+from recordings.models import Recording, RecordingRule
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 from tests.conftest import signed_in
+from voicemail.models import Mailbox, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +50,14 @@ def config_dir(settings, tmp_path):
     settings.ARI_URL = "http://127.0.0.1:9/ari"  # nothing listens: reload must fail gracefully
 
 
-def _recording(tmp_path: Path, call: Call, purpose: ProcessingPurpose) -> None:
+def _recording(tmp_path: Path, call: Call, purpose: ProcessingPurpose) -> Recording:
     path = tmp_path / "rec.wav"
     with wave.open(str(path), "wb") as audio:
         audio.setnchannels(1)
         audio.setsampwidth(2)
         audio.setframerate(8000)
         audio.writeframes(b"\x01\x02" * 8000)
-    do_ingest_recording(str(call.pk), f"{call.pk}-call", "wav", path, purpose_id=purpose.pk)
+    return do_ingest_recording(str(call.pk), f"{call.pk}-call", "wav", path, purpose_id=purpose.pk)
 
 
 @pytest.fixture
@@ -72,7 +73,10 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
     RecordingRule.objects.create(name="Wszystkie", purpose=purpose)
     call = Call.objects.create(channel_id="1.1", direction="inbound", caller="+48601234567", started_at=now)
     call.events.create(at=now, kind="started", detail={})
-    _recording(tmp_path, call, purpose)
+    recording = _recording(tmp_path, call, purpose)
+    Message.objects.create(
+        recording=recording, mailbox=Mailbox.objects.get(name="Biuro"), caller=call.caller, left_at=now
+    )
     CallbackTask.objects.create(call=call, number="+48601234567", reason="requested", requested_at=now)
     CallingPolicy.objects.create(name="Handlowcy", countries="DE")
     someone = Extension.objects.first()

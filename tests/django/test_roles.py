@@ -8,6 +8,7 @@ from django.test import Client
 
 from compliance.models import AuditEntry
 from compliance.roles import ROLES
+from recordings.access import recordings_visible_to
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,12 @@ def test_the_dpo_sees_recordings_and_the_audit_log_but_not_configuration():
     assert not iod.has_perm("pbx.change_scenario")
 
 
-def test_an_agent_works_callbacks_only():
+def test_an_agent_works_callbacks_and_hears_only_the_messages_left_for_them(tmp_path):
     agent = member_of("Agent")
-    assert agent.has_perm("pbx.change_callbacktask") and not agent.has_perm("recordings.view_recording")
+    assert agent.has_perm("pbx.change_callbacktask") and agent.has_perm("voicemail.view_message")
+    assert agent.has_perm("recordings.view_recording") and not agent.has_perm("recordings.view_all_recordings")
+    recording_in_queue(tmp_path, "Sprzedaż")  # a call recording of a team: not theirs to hear
+    assert not recordings_visible_to(agent).exists()  # (tests/django/test_voicemail.py: what they do hear)
 
 
 def test_a_recording_link_refuses_an_office_manager_and_logs_it(tmp_path):

@@ -37,11 +37,20 @@ def spy_application() -> Iterator[str]:
 
 
 def caller_channel(number: str, timeout: float = 10.0) -> str:
-    """The id of the live channel whose caller is `number`."""
+    """The id of the live channel of the caller `number`, as it came in from the carrier (the
+    legs rung for it show the same number to staff phones, so the number alone is not enough)."""
 
     def find() -> str | None:
         channels: list[dict[str, Any]] = ari(lambda client: client._request("GET", "channels")).json()
-        return next((ch["id"] for ch in channels if ch.get("caller", {}).get("number", "").endswith(number[-9:])), None)
+        return next(
+            (
+                ch["id"]
+                for ch in channels
+                if ch.get("name", "").startswith("PJSIP/carrier-")
+                and ch.get("caller", {}).get("number", "").endswith(number[-9:])
+            ),
+            None,
+        )
 
     return str(wait_for(find, timeout))
 

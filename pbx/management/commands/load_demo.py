@@ -26,6 +26,7 @@ from pbx.models import (
     WeeklyDuty,
 )
 from pbx.prompts import audio_from_text, do_save_prompt
+from voicemail.models import Mailbox
 
 OFFICE_NUMBER = "+48221234567"
 MESSAGE_LINE = "+48221234568"
@@ -84,7 +85,11 @@ class Command(BaseCommand):
         for position, number in enumerate(["101", "102"]):
             QueueMember.objects.create(queue=sales, extension=people[number], position=position)
         dest = Destination.objects.create
-        voicemail = dest(name="Poczta głosowa", kind="voicemail", prompt=prompt["Nagraj wiadomość"], seconds=60)
+        office_box = Mailbox.objects.create(name="Biuro")
+        office_box.owners.add(people["101"], people["102"])
+        voicemail = dest(
+            name="Poczta głosowa", kind="voicemail", prompt=prompt["Nagraj wiadomość"], seconds=60, mailbox=office_box
+        )
         to_sales = dest(name="Kolejka: sprzedaż", kind="queue", queue=sales, then=voicemail)
         reception = dest(name="Recepcja", kind="extension", extension=people["103"], seconds=20, then=to_sales)
         menu = Menu.objects.create(name="Menu główne", prompt=prompt["Menu główne"])

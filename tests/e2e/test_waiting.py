@@ -1,0 +1,47 @@
+"""A caller waiting in a queue on the real Asterisk hears real hold music (Debian's
+asterisk-moh-opsound-wav), and every so often, over it, their place in the queue in Polish."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from django.core.management import call_command
+
+from company_numbers.models import CompanyNumber
+from pbx.models import Call, Destination, Extension, Queue, QueueMember, Scenario
+from pbx.sandbox import SippResult, sipp_call
+
+from .conftest import running_stasis
+from .harness import phone
+from .listening import caller_channel, loudness, record_heard, spy_application
+from .test_first_call import CUSTOMER, OFFICE, wait_for
+from .test_scenarios import registered
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_waiting_caller_hears_hold_music_and_their_place_in_polish(staff, settings):
+    settings.PROMPT_LANGUAGE = "pl"
+    call_command("build_sounds", stdout=io.StringIO())
+    sales = Queue.objects.create(name="Sprzedaż", max_wait_seconds=20, announce_place_seconds=4)
+    QueueMember.objects.create(queue=sales, extension=Extension.objects.get(number="101"), position=0)
+    waiting = Destination.objects.create(name="Kolejka", kind="queue", queue=sales)
+    scenario = Scenario.objects.create(name="Biuro", when_open=waiting)
+    CompanyNumber.objects.create(e164=OFFICE, label="Biuro", scenario=scenario, is_main=True)
+    outcome: list[SippResult] = []
+    with phone("101", staff["101"][1], answers=False, registered=registered), spy_application(), running_stasis():
+        dialler = threading.Thread(
+            target=lambda: outcome.append(
+                sipp_call("caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5094)
+            )
+        )
+        dialler.start()
+        heard = record_heard(caller_channel(CUSTOMER), 3, "heard-music")
+        dialler.join(60)
+    assert outcome and outcome[0].successful == 1, outcome[0].output[-2000:] if outcome else "SIPp did not finish"
+    assert loudness(heard) > 300, "the waiting caller heard silence, not music"
+    call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=30)
+    places = [event.detail for event in call.events.filter(kind="queue_place")]
+    assert places and places[0] == {"place": 1}, [(e.kind, e.detail) for e in call.events.all()]
