@@ -10,8 +10,13 @@ FALLBACK = "centrala-fallback"  # played when an office prompt's file is missing
 ORDINALS = ["pierwsze", "drugie", "trzecie", "czwarte", "piąte", "szóste", "siódme", "ósme", "dziewiąte"]
 # A caller's place in a queue: "centrala-queue-1" .. "-9", then "centrala-queue-more".
 QUEUE_PLACES = [f"centrala-queue-{n}" for n in range(1, len(ORDINALS) + 1)] + ["centrala-queue-more"]
+QUEUE_CALLBACK = "centrala-queue-callback"  # after the place, where the queue offers a callback
 # What an office without the built-in messages hears instead (Asterisk's English stock sounds).
-STOCK_INSTEAD = {FALLBACK: "hello-world", **dict.fromkeys(QUEUE_PLACES, "queue-periodic-announce")}
+STOCK_INSTEAD = {
+    FALLBACK: "hello-world",
+    QUEUE_CALLBACK: "silence/1",
+    **dict.fromkeys(QUEUE_PLACES, "queue-periodic-announce"),
+}
 
 POLISH: dict[str, str] = {
     FALLBACK: "Dzień dobry, dziękujemy za telefon.",
@@ -35,5 +40,6 @@ POLISH: dict[str, str] = {
         name: f"Twoje połączenie jest {ordinal} w kolejce. Prosimy o cierpliwość."
         for name, ordinal in zip(QUEUE_PLACES, ORDINALS, strict=False)
     },
+    QUEUE_CALLBACK: "Jeśli wolisz, abyśmy oddzwonili, naciśnij jeden.",
     QUEUE_PLACES[-1]: "Przed Tobą czeka jeszcze kilka osób. Prosimy o cierpliwość, odbierzemy jak najszybciej.",
 }

@@ -417,7 +417,8 @@ class Call:
         if self.state is State.HANGING_UP:
             return []
         commands: list[c.Command] = [self.fact(event.at, StepKind.CALLER_HUNG_UP, cause=event.cause)]
-        if isinstance(self.step, RingStep) and self.step.kind.rings_the_firm:
+        step = self.step
+        if isinstance(step, RingStep) and step.kind.rings_the_firm and not (step.waiting and step.waiting.over):
             commands.append(self.callback_fact(event.at, "abandoned"))
         leaving = [*self._leave_step(), *self.legs.hang_up_connected()]
         self.set_state(State.HANGING_UP)

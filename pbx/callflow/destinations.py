@@ -81,7 +81,8 @@ def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
     step.hold_music = dest.music_on_hold
     prompts = call.directory.queue_places
     if dest.music_on_hold and dest.announce_seconds and prompts:
-        step.waiting = Waiting(dest.name, dest.announce_seconds, prompts)
+        offer = call.directory.queue_callback_offer
+        step.waiting = Waiting(dest.name, dest.announce_seconds, prompts, callback_key=dest.callback_key, offer=offer)
     step.queue = dest.name
     return step
 

@@ -66,6 +66,7 @@ class RingQueue:
     music_on_hold: bool = True
     overflow: DestId | None = None
     announce_seconds: int = 0  # the caller's place in the queue every so often (0: never)
+    callback_key: str = ""  # pressed while waiting: a callback instead ("": not offered)
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ class Directory:
     # What a caller waiting in a queue hears about their place: "first", "second", ...; the
     # last for every place after. Empty: no such announcements.
     queue_places: tuple[str, ...] = ()
+    queue_callback_offer: str = ""  # "press 1 to be called back", after the place
 
     def is_day_off(self, local: datetime) -> bool:
         return local.weekday() >= 5 or local.date() in self.days_off

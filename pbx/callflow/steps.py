@@ -239,6 +239,7 @@ class RingStep(Step):
     deadline_timer: str = ""
     started_at: datetime | None = None
     waiting: Waiting | None = None  # place-in-queue announcements over the hold music
+    music_stopped: bool = False
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
@@ -284,6 +285,11 @@ class RingStep(Step):
         return [*commands, start]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if self.waiting and self.waiting.wants_callback(event):
+            stopped = self.stop(call)  # the legs, the timers, the music: the wait is over
+            return [*stopped, *self.waiting.confirm_callback(call, event)]
+        if self.waiting and self.waiting.confirmation_heard(event):
+            return call.hang_up(event.at)
         if self.waiting and (announced := self.waiting.on_event(call, event)) is not None:
             return announced
         if not isinstance(event, e.TimerFired):
@@ -323,8 +329,9 @@ class RingStep(Step):
         self.round_timer = self.deadline_timer = ""
         if self.music_in_bridge:
             commands.append(c.StopBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
-        elif self.hold_music and not (self.waiting and self.waiting.speaking):
+        elif self.hold_music and not self.music_stopped and not (self.waiting and self.waiting.speaking):
             commands.append(c.StopMoh(call.channel_id))
+        self.music_stopped = True
         if self.waiting:
             commands += self.waiting.stop(call)
         return commands

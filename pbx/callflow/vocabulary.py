@@ -78,6 +78,7 @@ class StepKind(StrEnum):
     VOICEMAIL = "voicemail"
     CALLBACK_OFFER = "callback_offer"
     CALLBACK_DECLINED = "callback_declined"
+    CALLBACK_INSTEAD = "callback_instead"
     RECORDING = "recording"
     RECORDING_NOTICE = "recording_notice"
     RECORDING_OBJECTION = "recording_objection"

@@ -91,6 +91,10 @@ class CallEvent(models.Model):
         RING_OUTBOUND = "ring_outbound", _("Dials out")
         RING_EMERGENCY = "ring_emergency", _("Emergency call dialled")
         QUEUE_PLACE = "queue_place", _("Told the caller their place in the queue")
+        CALLBACK_INSTEAD = (
+            "callback_instead",
+            _("Asked to be called back instead of waiting"),
+        )
         LEG_FAILED = "leg_failed", _("Did not pick up")
         NOT_ANSWERED = "not_answered", _("Nobody answered")
         CONNECTED = "connected", _("Connected")

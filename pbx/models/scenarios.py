@@ -155,6 +155,11 @@ class Queue(models.Model):
         default=30,
         help_text=_("Over the hold music: “your call is second in the queue”. 0: never."),
     )
+    offer_callback = models.BooleanField(
+        _("waiting callers may press 1 to be called back"),
+        default=True,
+        help_text=_("Said after their place; pressing 1 ends the wait and makes a callback task."),
+    )
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("team supervisors"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.audio import library
-from pbx.audio.system_prompts import FALLBACK, QUEUE_PLACES, STOCK_INSTEAD
+from pbx.audio.system_prompts import FALLBACK, QUEUE_CALLBACK, QUEUE_PLACES, STOCK_INSTEAD
 from pbx.callflow import scenario as s
 from pbx.callflow.tollfraud import CallingPolicy as CallingRules
 from pbx.callflow.tollfraud import OutboundHistory
@@ -58,6 +58,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         forward_policy=forward_policy(),
         days_off=_days_off(today),
         queue_places=tuple(f"sound:{name}" for name in QUEUE_PLACES),
+        queue_callback_offer=f"sound:{QUEUE_CALLBACK}",
     )
     return localised(directory, SystemSounds(settings.PROMPT_LANGUAGE))
 
@@ -203,6 +204,7 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
         music_on_hold=queue.music_on_hold,
         overflow=overflow,
         announce_seconds=queue.announce_place_seconds,
+        callback_key="1" if queue.offer_callback else "",
     )
 
 

@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import wave
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from compliance.models import AuditEntry
+from compliance.roles import sync_roles
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
+from pbx.models import Extension, Prompt
 from recordings.actions import do_ingest_recording
+from voicemail.models import Mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -149,3 +153,58 @@ def test_the_simulate_a_call_page_walks_a_call(live_server, page):
     page.wait_for_url("**/admin/simulate/?number=*")
     steps = page.inner_text("#content")
     assert "Odtwarza komunikat (sound:hello-world)" in steps, steps
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """Where the screenshots go: docs/img/ when CENTRALA_DOC_SCREENSHOTS=1 (to refresh the
+    pictures in docs/office-manager.md), else the test's own folder."""
+    if os.environ.get("CENTRALA_DOC_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[2] / "docs" / "img"
+    return tmp_path
+
+
+def test_the_office_uploads_its_greeting_hears_it_and_sets_up_a_voicemail_box(live_server, page, tmp_path, settings):
+    settings.CENTRALA_SOUNDS_DIR = tmp_path / "sounds"
+    sync_roles(Group, Permission)  # a transactional test starts from an empty database
+    manager = User.objects.create_user("basia", password=PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Office manager"))
+    Extension.objects.create(number="101", display_name="Anna Nowak")
+    greeting = tmp_path / "powitanie.mp3"
+    tone = ["-f", "lavfi", "-i", "sine=frequency=660:duration=3", "-ac", "2"]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *tone, str(greeting)], check=True)
+    shots = screenshots(tmp_path)
+    base = live_server.url
+    page.goto(f"{base}/admin/login/?next=/admin/pbx/prompt/add/")
+    page.fill("#id_username", "basia")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/pbx/prompt/add/")
+    page.fill("#id_name", "Powitanie")
+    page.select_option("#id_source", "upload")
+    page.set_input_files("#id_upload", str(greeting))
+    page.screenshot(path=str(shots / "prompt-upload.png"), full_page=True)
+    page.click("input[name=_continue]")
+    page.wait_for_url("**/admin/pbx/prompt/*/change/")
+    prompt = Prompt.objects.get(name="Powitanie")
+    assert page.locator(".field-length .readonly").inner_text() == "3.0 s"
+    with page.expect_response(lambda r: f"/admin/prompts/{prompt.pk}/audio" in r.url) as fetched:
+        page.eval_on_selector(".field-player audio", "a => { a.muted = true; return a.play(); }")
+    assert fetched.value.status == 200
+    page.wait_for_function("() => document.querySelector('.field-player audio').duration > 2.5")
+    page.screenshot(path=str(shots / "prompt-saved.png"), full_page=True)
+    # A text read out instead, in the same form: a bad one is refused with the reason.
+    page.select_option("#id_source", "speech")
+    page.fill("#id_text", "")
+    page.click("input[name=_continue]")
+    assert "Wpisz tekst do odczytania." in page.inner_text("#content")
+    # The office's voicemail box, owned by Anna.
+    page.goto(f"{base}/admin/voicemail/mailbox/add/")
+    page.fill("#id_name", "Biuro")
+    page.select_option("#id_owners_from", label="101 Anna Nowak")
+    page.click("#id_owners_add")
+    page.select_option("#id_greeting", label="Powitanie")
+    page.screenshot(path=str(shots / "voicemail-box.png"), full_page=True)
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/voicemail/mailbox/")
+    box = Mailbox.objects.get(name="Biuro")
+    assert [x.number for x in box.owners.all()] == ["101"] and box.greeting == prompt

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core import mail
 from django.test import Client
 
 from api.models import WebhookDelivery, WebhookEndpoint
 from company_numbers.models import CompanyNumber
+from compliance.roles import sync_roles
 from pbx.models import Destination, Extension, Scenario
 from pbx.sandbox import sipp_call
 from tests.conftest import signed_in
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def person(name: str, number: str) -> User:
+    sync_roles(Group, Permission)  # a transactional test starts from an empty database
     user = User.objects.create_user(name, email=f"{name}@biuro.example", password=f"{name}-Long-Password-1")
     user.is_staff = True
     user.save()

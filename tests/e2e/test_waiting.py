@@ -1,5 +1,6 @@
 """A caller waiting in a queue on the real Asterisk hears real hold music (Debian's
-asterisk-moh-opsound-wav), and every so often, over it, their place in the queue in Polish."""
+asterisk-moh-opsound-wav), and every so often, over it, their place in the queue in Polish;
+pressing 1 instead ends the wait with a callback task."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import pytest
 from django.core.management import call_command
 
 from company_numbers.models import CompanyNumber
-from pbx.models import Call, Destination, Extension, Queue, QueueMember, Scenario
-from pbx.sandbox import SippResult, sipp_call
+from pbx.models import Call, CallbackTask, Destination, Extension, Queue, QueueMember, Scenario
+from pbx.sandbox import SippResult, copy_scenarios, sipp_call
 
 from .conftest import running_stasis
+from .dtmf_pcap import write_key_presses
 from .harness import phone
 from .listening import caller_channel, loudness, record_heard, spy_application
-from .test_first_call import CUSTOMER, OFFICE, wait_for
+from .test_first_call import CUSTOMER, OFFICE, ari, wait_for
 from .test_scenarios import registered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -40,8 +42,25 @@ def test_a_waiting_caller_hears_hold_music_and_their_place_in_polish(staff, sett
         dialler.start()
         heard = record_heard(caller_channel(CUSTOMER), 3, "heard-music")
         dialler.join(60)
+        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=30)
     assert outcome and outcome[0].successful == 1, outcome[0].output[-2000:] if outcome else "SIPp did not finish"
     assert loudness(heard) > 300, "the waiting caller heard silence, not music"
-    call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=30)
     places = [event.detail for event in call.events.filter(kind="queue_place")]
     assert places and places[0] == {"place": 1}, [(e.kind, e.detail) for e in call.events.all()]
+
+
+def test_a_waiting_caller_who_presses_1_is_called_back_instead_and_the_phones_stop_ringing(staff, settings):
+    sales = Queue.objects.create(name="Sprzedaż", max_wait_seconds=20, announce_place_seconds=30)
+    QueueMember.objects.create(queue=sales, extension=Extension.objects.get(number="101"), position=0)
+    waiting = Destination.objects.create(name="Kolejka", kind="queue", queue=sales)
+    scenario = Scenario.objects.create(name="Biuro", when_open=waiting)
+    CompanyNumber.objects.create(e164=OFFICE, label="Biuro", scenario=scenario, is_main=True)
+    write_key_presses(copy_scenarios() / "keys.pcap", [(3000, "1")], audio_ms=6000)
+    with phone("101", staff["101"][1], answers=False, registered=registered), running_stasis():
+        sipp_call("caller_presses_keys.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5095)
+        call = wait_for(lambda: Call.objects.filter(ended_at__isnull=False).first(), timeout=40)
+    kinds = [event.kind for event in call.events.all()]
+    assert "callback_instead" in kinds and kinds.index("ring_queue") < kinds.index("callback_instead"), kinds
+    assert (call.outcome, call.hung_up_by) == (Call.Outcome.MISSED, "centrala")
+    assert [task.reason for task in CallbackTask.objects.filter(call=call)] == ["requested"]
+    assert not ari(lambda client: client._request("GET", "channels")).json()  # 101 stopped ringing
