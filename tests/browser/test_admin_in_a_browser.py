@@ -99,6 +99,18 @@ def log_in_with_second_step(page: Page, base: str, user: User) -> None:
     page.wait_for_url(f"{base}/admin/")
 
 
+def office_manager_logs_in(page: Page, base: str, then: str) -> None:
+    """Basia, an office manager (no second step for her role), signs in and lands on `then`."""
+    sync_roles(Group, Permission)  # a transactional test starts from an empty database
+    manager = User.objects.create_user("basia", password=PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Office manager"))
+    page.goto(f"{base}/admin/login/?next={then}")
+    page.fill("#id_username", "basia")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{then}")
+
+
 def test_a_dpo_logs_in_plays_a_recording_and_the_play_is_logged(live_server, page, recorded_call, tmp_path):
     dpo = User.objects.create_superuser("iod", "iod@firma.test", PASSWORD)
     base = live_server.url
@@ -134,19 +146,8 @@ def test_the_simulate_a_call_page_walks_a_call(live_server, page):
         scenario=Scenario.objects.create(name="Biuro", when_open=hello),
         is_main=True,
     )
-    from django.contrib.auth.models import Group, Permission
-
-    from compliance.roles import sync_roles
-
-    sync_roles(Group, Permission)  # a transactional test starts from an empty database
-    manager = User.objects.create_user("basia", password=PASSWORD, is_staff=True)
-    manager.groups.add(Group.objects.get(name="Office manager"))
     base = live_server.url
-    page.goto(f"{base}/admin/login/?next=/admin/simulate/")
-    page.fill("#id_username", "basia")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/simulate/")
+    office_manager_logs_in(page, base, "/admin/simulate/")
     page.select_option("#id_number", label="+48221234567 Biuro")
     page.fill("#id_when", "2026-11-24T10:00")
     page.click("#content form input[type=submit]")
@@ -165,20 +166,13 @@ def screenshots(tmp_path: Path) -> Path:
 
 def test_the_office_uploads_its_greeting_hears_it_and_sets_up_a_voicemail_box(live_server, page, tmp_path, settings):
     settings.CENTRALA_SOUNDS_DIR = tmp_path / "sounds"
-    sync_roles(Group, Permission)  # a transactional test starts from an empty database
-    manager = User.objects.create_user("basia", password=PASSWORD, is_staff=True)
-    manager.groups.add(Group.objects.get(name="Office manager"))
     Extension.objects.create(number="101", display_name="Anna Nowak")
     greeting = tmp_path / "powitanie.mp3"
     tone = ["-f", "lavfi", "-i", "sine=frequency=660:duration=3", "-ac", "2"]
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *tone, str(greeting)], check=True)
     shots = screenshots(tmp_path)
     base = live_server.url
-    page.goto(f"{base}/admin/login/?next=/admin/pbx/prompt/add/")
-    page.fill("#id_username", "basia")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/pbx/prompt/add/")
+    office_manager_logs_in(page, base, "/admin/pbx/prompt/add/")
     page.fill("#id_name", "Powitanie")
     page.select_option("#id_source", "upload")
     page.set_input_files("#id_upload", str(greeting))
