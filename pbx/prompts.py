@@ -12,10 +12,11 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.audio import library
-from pbx.audio.convert import convert
+from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import speak
 from pbx.models import Prompt
 
@@ -46,6 +47,22 @@ def audio_from_upload(upload: IO[bytes]) -> NewAudio:
 def audio_from_text(text: str, language: str = "pl") -> NewAudio:
     stem = new_stem()
     return NewAudio(stem, speak(text, library.folder(library.PROMPTS), stem, language))
+
+
+def audio_for_change(prompt: Prompt, source: str, upload: IO[bytes] | None, text: str) -> NewAudio | None:
+    """The new audio that saving `prompt` (as it was) as `source` calls for, converted into the
+    library; None when its audio stays as it is, or a stock sound needs none. The admin and the
+    API both ask here. BadAudio names what is wrong: the file, the text, or no recording given
+    where one is needed."""
+    changed = source != prompt.source or prompt.pk is None
+    if source == Prompt.Source.UPLOAD:
+        if upload is not None:
+            return audio_from_upload(upload)
+        if changed or not prompt.file_stem:
+            raise BadAudio(_("Choose the recording to upload."))
+    elif source == Prompt.Source.SPEECH and (changed or text != prompt.text):
+        return audio_from_text(text)
+    return None
 
 
 def use_audio(prompt: Prompt, audio: NewAudio | None, source: str) -> None:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from api.webhooks import do_enqueue
 from compliance.audit import do_audit
-from pbx.models import CallbackTask
 from recordings.actions import do_ingest_recording
 from recordings.models import Recording
 from voicemail.models import Mailbox, Message
@@ -107,12 +106,7 @@ def counts(mailbox_id: int) -> tuple[int, int]:
 
 def may_hear_as_owner(user: Any, recording: Recording) -> bool:
     """An owner of the message's box, or whoever is to call the caller back."""
-    extension = getattr(user, "extension", None)
-    if extension is None:
-        return False
-    owns = Message.objects.filter(recording=recording, mailbox__owners=extension).exists()
-    calls_back = CallbackTask.objects.filter(call_id=recording.call_id, assigned_to=extension).exists()
-    return owns or calls_back
+    return Recording.objects.filter(pk=recording.pk).filter(messages_for(user)).exists()
 
 
 def messages_for(user: Any) -> Q:

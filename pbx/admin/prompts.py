@@ -17,7 +17,7 @@ from compliance.admin_audit import AuditedModelAdmin
 from pbx.audio.convert import BadAudio
 from pbx.audio.speech import MAX_CHARACTERS
 from pbx.models import Prompt
-from pbx.prompts import NewAudio, audio_from_text, audio_from_upload, discard, use_audio
+from pbx.prompts import NewAudio, audio_for_change, discard, use_audio
 
 
 class PromptForm(forms.ModelForm):
@@ -42,23 +42,18 @@ class PromptForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        source, instance = data.get("source"), self.instance
-        changed_source = source != instance.source or not instance.pk
-        try:
-            if source == Prompt.Source.UPLOAD and data.get("upload"):
-                self.new_audio = audio_from_upload(data["upload"])
-            elif source == Prompt.Source.UPLOAD and (changed_source or not instance.file_stem):
-                self.add_error("upload", _("Choose the recording to upload."))
-            elif source == Prompt.Source.SPEECH and (changed_source or data.get("text") != instance.text):
-                self.new_audio = audio_from_text(data.get("text", ""))
+        source = data.get("source", "")
+        try:  # the instance still holds the prompt as it was: what changed decides
+            self.new_audio = audio_for_change(self.instance, source, data.get("upload"), data.get("text", ""))
         except BadAudio as exc:
             self.add_error("upload" if source == Prompt.Source.UPLOAD else "text", str(exc))
-        if source == Prompt.Source.STOCK and not data.get("sound"):
-            self.add_error("sound", _("Name the stock sound, e.g. hello-world."))
-        if self.errors:
+        return data
+
+    def full_clean(self) -> None:
+        super().full_clean()  # the fields, clean() above, then the model's own checks
+        if self.errors:  # nothing saved: the audio converted for it goes
             discard(self.new_audio)
             self.new_audio = None
-        return data
 
     def save(self, commit: bool = True) -> Prompt:
         prompt: Prompt = super().save(commit=False)

@@ -287,9 +287,6 @@ class Call:
 
     # --- legs --------------------------------------------------------------------------------
 
-    def new_leg(self, label: str) -> str:
-        return self.legs.new(label)
-
     def _on_leg(self, event: e.Event) -> list[c.Command]:
         leg_id, legs = event.channel_id, self.legs
         if isinstance(event, e.StasisStart):

@@ -41,10 +41,6 @@ class Legs:
     def get(self, leg_id: str, default: str = "") -> str:
         return self._labels.get(leg_id, default)
 
-    @property
-    def connected_label(self) -> str:
-        return self._labels.get(self.connected or "", "")
-
     def hang_up_connected(self) -> list[c.Command]:
         """End the connected leg's channel, if there is one (it stays named until its end arrives)."""
         return [c.Hangup(self.connected, reason="normal")] if self.connected else []

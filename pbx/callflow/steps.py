@@ -269,7 +269,7 @@ class RingStep(Step):
             batch = list(self.targets)
         commands: list[c.Command] = []
         for target in batch:
-            leg_id = call.new_leg(target.label)
+            leg_id = call.legs.new(target.label)
             self.ringing.add(leg_id)
             commands.append(
                 c.Originate(

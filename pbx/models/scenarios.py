@@ -58,6 +58,10 @@ class Prompt(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.source == self.Source.STOCK and not self.sound:
+            raise ValidationError({"sound": _("Name the stock sound, e.g. hello-world.")})
+
     @property
     def own_audio(self) -> bool:
         return self.source != self.Source.STOCK

@@ -16,7 +16,7 @@ from pbx.audio import library
 from pbx.audio.convert import BadAudio
 from pbx.audio.speech import MAX_CHARACTERS
 from pbx.models import Prompt
-from pbx.prompts import NewAudio, audio_from_text, audio_from_upload, discard, do_delete_prompt, do_save_prompt
+from pbx.prompts import audio_for_change, discard, do_delete_prompt, do_save_prompt
 
 
 class PromptSerializer(serializers.ModelSerializer):
@@ -40,24 +40,12 @@ class PromptSerializer(serializers.ModelSerializer):
         if source is None:
             raise serializers.ValidationError({"source": ["Say what is played: upload, speech or stock."]})
         attrs["source"] = source
-        new: NewAudio | None = None
-        try:
-            if source == Prompt.Source.UPLOAD and "audio" in attrs:
-                new = audio_from_upload(attrs.pop("audio"))
-            elif source == Prompt.Source.UPLOAD and not (instance and instance.file_stem):
-                raise serializers.ValidationError({"audio": ["Upload the recording."]})
-            elif source == Prompt.Source.SPEECH and (
-                instance is None or instance.source != source or attrs.get("text", instance.text) != instance.text
-            ):
-                new = audio_from_text(attrs.get("text", instance.text if instance else ""))
+        text = attrs.get("text", instance.text if instance else "")
+        try:  # a stock sound's name is the model's own check (do_save_prompt runs it)
+            self.context["new_audio"] = audio_for_change(instance or Prompt(), source, attrs.pop("audio", None), text)
         except BadAudio as exc:
-            raise serializers.ValidationError(
-                {"audio" if source == Prompt.Source.UPLOAD else "text": [str(exc)]}
-            ) from exc
-        if source == Prompt.Source.STOCK and not attrs.get("sound", instance.sound if instance else ""):
-            raise serializers.ValidationError({"sound": ["Name the stock sound, e.g. hello-world."]})
-        attrs.pop("audio", None)
-        self.context["new_audio"] = new
+            field = "audio" if source == Prompt.Source.UPLOAD else "text"
+            raise serializers.ValidationError({field: [str(exc)]}) from exc
         return attrs
 
 

@@ -94,6 +94,19 @@ def channel(caller: str = "601234567", state: str = "Ring", exten: str = OFFICE)
     )
 
 
+def phone_channel(extension: str = "101", state: str = "Ring", exten: str = "", name: str = "") -> e.Channel:
+    """A staff phone's channel: a call the phone starts, or click-to-call's first half."""
+    return e.Channel(
+        id=CHANNEL,
+        name=f"PJSIP/{extension}-1",
+        state=state,
+        caller_number=extension,
+        caller_name=name,
+        exten=exten,
+        sip_call_id="x",
+    )
+
+
 class Driver:
     """Feeds a Call and keeps what it asked for, so tests read as a conversation."""
 

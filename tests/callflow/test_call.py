@@ -30,6 +30,7 @@ from .fixtures import (
     at,
     directory,
     office_hours,
+    phone_channel,
 )
 
 # --- opening hours --------------------------------------------------------------------------
@@ -382,15 +383,7 @@ def test_click_to_call_rings_the_customer_once_staff_answered_and_marks_the_task
             at=T0,
             channel_id=CHANNEL,
             args=("callback", "task-9", CUSTOMER, "101"),
-            channel=e.Channel(
-                id=CHANNEL,
-                name="PJSIP/101-1",
-                state="Up",
-                caller_number="101",
-                caller_name="",
-                exten="",
-                sip_call_id="",
-            ),
+            channel=phone_channel("101", "Up"),
         )
     )
     [started] = d.facts(c.CallStarted)

@@ -15,7 +15,7 @@ from pbx.callflow.call import Call
 from pbx.callflow.emergency import EMERGENCY_NUMBERS, emergency_number
 from pbx.callflow.tollfraud import CallingPolicy, Usage
 
-from .fixtures import CHANNEL, HOLIDAY, KEY, NIGHT, OFFICE, at, directory
+from .fixtures import CHANNEL, HOLIDAY, KEY, NIGHT, OFFICE, at, directory, phone_channel
 
 LOCKED_DOWN = CallingPolicy(name="nic", mobile=False, freephone=False, max_concurrent=0, max_daily_minutes=0)
 OWN_NUMBER = "+48221234599"
@@ -29,15 +29,7 @@ def restricted_office(**person: object) -> s.Directory:
 
 def dial(number: str, office: s.Directory, secure: str = "1", when=HOLIDAY) -> list[c.Command]:  # type: ignore[no-untyped-def]
     call = Call(KEY, CHANNEL, office, usage=lambda x: Usage(live_outbound=5, minutes_today=10_000))
-    channel = e.Channel(
-        id=CHANNEL,
-        name="PJSIP/101-1",
-        state="Ring",
-        caller_number="101",
-        caller_name="Anna",
-        exten=number,
-        sip_call_id="x",
-    )
+    channel = phone_channel("101", exten=number, name="Anna")
     return call.receive(
         e.StasisStart(at=at(0, when), channel_id=CHANNEL, channel=channel, args=("internal", secure, number))
     )

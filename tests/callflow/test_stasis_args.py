@@ -10,7 +10,7 @@ from pbx.callflow import events as e
 from pbx.callflow.call import Call
 from pbx.callflow.stasis_args import StasisArgs, parse_stasis_args
 
-from .fixtures import CHANNEL, KEY, T0, directory
+from .fixtures import CHANNEL, KEY, T0, directory, phone_channel
 
 
 @pytest.mark.parametrize(
@@ -40,15 +40,7 @@ def test_the_arguments_are_read_exactly(args, parsed):
 
 def test_a_comma_dial_from_a_plain_sip_phone_is_refused_and_recorded():
     call = Call(KEY, CHANNEL, directory())
-    channel = e.Channel(
-        id=CHANNEL,
-        name="PJSIP/101-1",
-        state="Ring",
-        caller_number="101",
-        caller_name="",
-        exten="+48601234567,1",
-        sip_call_id="x",
-    )
+    channel = phone_channel("101", exten="+48601234567,1")
     out = call.receive(
         e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel, args=("internal", "0", "+48601234567", "1"))
     )

@@ -13,7 +13,7 @@ from pbx.callflow import commands as c
 from pbx.callflow import scenario as s
 from pbx.callflow.call import Call, State
 from pbx.callflow.tollfraud import CallingPolicy, Destination, Usage, classify, decide, forward_refusal
-from tests.callflow.fixtures import CHANNEL, KEY, MOBILE_FWD, OFFICE, Driver, at, directory
+from tests.callflow.fixtures import CHANNEL, KEY, MOBILE_FWD, OFFICE, Driver, at, directory, phone_channel
 
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)  # local (Warsaw) times for decide()
 MONDAY_NIGHT = datetime(2026, 11, 23, 22, 30)
@@ -204,15 +204,7 @@ def test_click_to_call_is_guarded_too():
             at=T0,
             channel_id=CHANNEL,
             args=("callback", "task-1", "+48701234567", "101"),
-            channel=e.Channel(
-                id=CHANNEL,
-                name="PJSIP/101-1",
-                state="Up",
-                caller_number="101",
-                caller_name="",
-                exten="",
-                sip_call_id="",
-            ),
+            channel=phone_channel("101", "Up"),
         )
     )
     assert not [x for x in out if isinstance(x, c.Originate)]

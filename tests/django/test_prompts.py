@@ -335,3 +335,16 @@ def test_building_the_built_in_messages_again_changes_nothing(settings):
     assert "0 built" not in first.getvalue() and "0 built," in second.getvalue()
     with pytest.raises(CommandError, match="no built-in messages in 'xx'"):
         call_command("build_sounds", "--language", "xx")
+
+
+def test_the_api_asks_for_what_each_kind_of_prompt_needs_as_the_admin_does(office_manager):
+    api = api_for(office_manager, ["prompts:read", "prompts:write"])
+    spoken = api.post("/api/prompts/", {"name": "Noc", "source": "speech", "text": "Biuro jest zamknięte."})
+    assert spoken.status_code == 201
+    # calling read-out audio an upload would leave callers hearing a text under the wrong name
+    switched = api.patch(f"/api/prompts/{spoken.json()['id']}/", {"source": "upload"})
+    assert switched.status_code == 400 and switched.json()["fields"]["audio"] == ["Choose the recording to upload."]
+    stock = api.post("/api/prompts/", {"name": "Zły", "source": "stock"})
+    assert stock.status_code == 400 and "Name the stock sound" in stock.json()["fields"]["sound"][0]
+    assert Prompt.objects.get(pk=spoken.json()["id"]).source == "speech"
+    assert not Prompt.objects.filter(name="Zły").exists()
