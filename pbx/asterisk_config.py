@@ -50,6 +50,7 @@ CONFIG_FILES = (
     "websocket_client.conf",
     "manager.conf",
     "ccss.conf",
+    "minivm.conf",
 )
 # Which module re-reads which file on `PUT /ari/asterisk/modules/{module}`. Files missing here
 # (modules.conf, http.conf, logger.conf) take effect on the next restart.

@@ -295,6 +295,19 @@ class AriClient:
         }
         await self._request("POST", "channels", params=params, json={"variables": APP_TRANSFERS})
 
+    async def mailbox_lamp(self, extension: str, new: int, old: int) -> None:
+        """Publish the message lamp of `extension` (new and heard voicemail): a Local channel
+        into the dialplan's [centrala-mwi], whose MinivmMWI hands the state to res_pjsip_mwi,
+        which NOTIFYs the extension's phones. Nothing answers; the channel ends by itself."""
+        params = {
+            "endpoint": f"Local/{extension}-{new}-{old}@centrala-mwi",
+            "context": "centrala-mwi-done",
+            "extension": "s",
+            "priority": 1,
+            "timeout": 5,
+        }
+        await self._request("POST", "channels", params=params)
+
     async def transfer_progress(self, channel_id: str, state: str) -> None:
         await self._request("POST", f"channels/{_seg(channel_id)}/transfer_progress", params={"states": state})
 

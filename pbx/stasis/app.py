@@ -28,6 +28,7 @@ from pbx.callflow.tollfraud import OutboundHistory, Usage
 
 from .call_store import CallStore
 from .executor import AriExecutor
+from .lamps import LampLoader, Lamps
 from .probe import EncryptionProbe
 from .reconciler import Reconciler
 from .routes import Routes
@@ -61,6 +62,7 @@ class StasisApp:
         refresh_seconds: float = 10.0,
         load_history: HistoryLoader | None = None,
         sweep_seconds: float = 30.0,
+        load_lamps: LampLoader | None = None,
     ) -> None:
         self.app_name = app_name
         self.ari = ari
@@ -76,6 +78,7 @@ class StasisApp:
         self.executor = AriExecutor(ari, app_name, self.routes)
         self.probe = EncryptionProbe(ari, store.submit)
         self.reconciler = Reconciler(ari, app_name, store, self.routes, self.presence, sweep_seconds)
+        self.lamps = Lamps(ari, load_lamps)
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self.stopping = False
         self._stopped = asyncio.Event()
@@ -95,12 +98,17 @@ class StasisApp:
             asyncio.create_task(self.reconciler.sweep_periodically(), name="sweep"),
         ]
         try:
-            await self.stream.run(self.dispatch, on_connected=self.reconciler.reconcile)
+            await self.stream.run(self.dispatch, on_connected=self._on_connected)
             if self.stopping:
                 await self._stopped.wait()  # the call store must drain before it is cancelled
         finally:
             for task in background:
                 task.cancel()
+
+    async def _on_connected(self) -> None:
+        await self.reconciler.reconcile()
+        self.lamps.forget()
+        await self.lamps.refresh()
 
     async def stop(self, timeout: float = 15.0) -> None:
         """Stop reading events, finish the call steps in flight, write what is queued.
@@ -174,6 +182,7 @@ class StasisApp:
             except Exception:
                 log.exception("could not reload the configuration; keeping the previous one")
             await self._load_history()
+            await self.lamps.refresh()
 
     async def _load_history(self) -> None:
         if self.load_history is None:

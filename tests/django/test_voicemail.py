@@ -18,9 +18,11 @@ from compliance.models import AuditEntry, ProcessingPurpose
 from pbx.actions import find_orphan_recordings
 from pbx.models import Call, CallbackTask, CallEvent, Destination, Extension, Prompt
 from pbx.stasis.directory import load_directory
+from recordings.actions import do_erase_recording
 from tests.conftest import signed_in
 from tests.django.test_recordings import make_wav
-from voicemail.actions import counts, do_file_message, notify_new_message
+from voicemail.actions import counts, do_file_message, do_mark_heard, notify_new_message
+from voicemail.lamp import lamp_states
 from voicemail.models import Mailbox, Message
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +179,26 @@ def test_a_message_finished_while_the_app_was_away_still_goes_into_its_box(box):
     CallEvent.objects.create(call=call, at=call.started_at, kind="voicemail", detail={"seconds": 60, "mailbox": box.pk})
     [fact], _ = find_orphan_recordings([{"name": f"{call.pk}-voicemail", "format": "wav"}])
     assert (fact.kind, fact.mailbox_id) == ("voicemail", box.pk)
+
+
+def test_each_extensions_lamp_counts_new_and_heard_messages_over_every_box_it_owns(tmp_path, anna, box):
+    piotr = staff("piotr", "102")
+    shared = Mailbox.objects.create(name="Sprzedaż")
+    shared.owners.add(Extension.objects.get(number="101"), Extension.objects.get(number="102"))
+    a_message(tmp_path, box, "vm1")
+    heard = a_message(tmp_path, shared, "vm2")
+    assert heard is not None
+    assert lamp_states() == {"101": (2, 0), "102": (1, 0)}
+    do_mark_heard(heard, "piotr")
+    assert lamp_states() == {"101": (1, 1), "102": (0, 1)}
+    Extension.objects.filter(user=piotr).update(active=False)  # an inactive phone has no lamp
+    assert lamp_states() == {"101": (1, 1)}
+    shared.owners.remove(Extension.objects.get(number="101"))
+    assert lamp_states() == {"101": (1, 0)}
+
+
+def test_an_erased_message_no_longer_lights_the_lamp(tmp_path, anna, box):
+    message = a_message(tmp_path, box)
+    assert message is not None
+    do_erase_recording(message.recording, actor="dpo", reason="art. 17")
+    assert lamp_states() == {"101": (0, 0)}

@@ -29,6 +29,7 @@ from pbx.stasis.app import StasisApp
 from pbx.stasis.call_store import CallStore
 from pbx.stasis.directory import load_directory, load_outbound_history
 from recordings.models import RecordingRule
+from voicemail.lamp import lamp_states
 
 pytestmark = pytest.mark.e2e
 
@@ -95,6 +96,7 @@ class StasisThread:
             lambda: store.db.run(load_directory),
             load_history=lambda: store.db.run(load_outbound_history),
             sweep_seconds=settings.STASIS_SWEEP_SECONDS,
+            load_lamps=lambda: store.db.run(lamp_states),
         )
         watcher = asyncio.create_task(self._signal_ready())
         try:

@@ -27,6 +27,16 @@ def _wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
     raise AssertionError(f"{what} within {timeout} s")
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def allow_plain_sip(extension: str) -> None:
     """Mark `extension` as a plain-SIP test phone (SIPp has no SRTP), as an admin would, and
     reload Asterisk: it may then register and call without TLS, from loopback only."""
@@ -76,11 +86,7 @@ def phone(extension: str, password: str, *, answers: bool, registered: Callable[
         _wait(lambda: registered(extension), 10, f"phone {extension} did not register")
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
         _wait(lambda: not registered(extension), 10, f"phone {extension} did not unregister")
 
 
@@ -130,12 +136,7 @@ def carrier(calls: int = 1) -> Iterator[Carrier]:
     try:
         yield Carrier(log)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop(proc)
 
 
 def _sipp_phone(extension: str) -> list[str]:
@@ -248,3 +249,43 @@ def sipp_agent(
             proc.wait(5)
         if proc.stdout is not None:
             proc.stdout.close()  # else a ResourceWarning (an error in this suite) at collection
+
+
+@contextmanager
+def lamp_phone(extension: str, password: str) -> Iterator[Callable[[], str]]:
+    """A SIPp staff phone at 127.0.0.4:5097 registered as `extension` (a plain-SIP test phone)
+    that answers Asterisk's NOTIFYs and OPTIONS; yields a function returning every SIP message
+    it exchanged. Unregistered again afterwards."""
+    allow_plain_sip(extension)
+    folder = copy_scenarios()
+    log = folder / f"lamp-{extension}.msg"
+    log.unlink(missing_ok=True)
+    argv = [
+        *_sipp_phone(extension),
+        "-sf",
+        "/srv/centrala/sipp/phone_shows_lamp.xml",
+        "-oocsf",
+        "/srv/centrala/sipp/phone_answers_requests.xml",
+        "-p",
+        "5097",
+        "-au",
+        extension,
+        "-ap",
+        password,
+        "-trace_msg",
+        "-message_file",
+        f"/srv/centrala/sipp/{log.name}",
+        "-timeout",
+        "120s",
+    ]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def exchanged() -> str:
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    try:
+        _wait(lambda: "SIP/2.0 200 OK" in exchanged(), 10, f"SIPp phone {extension} did not register")
+        yield exchanged
+    finally:
+        _stop(proc)
+        sip_register(extension, password, port=5097)  # registers over the old contact, then unregisters

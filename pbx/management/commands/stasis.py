@@ -19,6 +19,7 @@ from pbx.stasis.call_store import CallStore
 from pbx.stasis.directory import load_directory, load_outbound_history
 from pbx.stasis.health import REPORT_SECONDS, health_file, write_report
 from pbx.stasis.offline import DirectorySnapshot, FactSpool
+from voicemail.lamp import lamp_states
 
 log = logging.getLogger("pbx.stasis")
 
@@ -56,6 +57,7 @@ async def serve() -> None:
         lambda: store.db.run(load_or_saved_directory, snapshot),
         load_history=lambda: store.db.run(load_outbound_history),
         sweep_seconds=settings.STASIS_SWEEP_SECONDS,
+        load_lamps=lambda: store.db.run(lamp_states),
     )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
