@@ -22,6 +22,7 @@ from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.models import Recording, RecordingRule
 from security.actions import do_raise_toll_alert, do_record_emergency_call
+from voicemail.phone import do_mark_heard_on_phone
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +219,13 @@ def do_note_encryption(fact: c.PhoneEncryption) -> None:
     _event(fact.call_key, fact.at, HistoryKind.ENCRYPTION, extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
 
 
+def do_record_message_heard(fact: c.MessageHeard) -> None:
+    do_mark_heard_on_phone(fact.message_id, fact.extension)
+
+
 _APPLY = {
     c.PhoneEncryption: do_note_encryption,
+    c.MessageHeard: do_record_message_heard,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_record_callback_connected,
     c.CallStarted: do_record_call_started,

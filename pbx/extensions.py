@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
+from pbx.callflow.pin import pin_digest
 from pbx.models import Extension
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
 
@@ -77,3 +78,18 @@ def do_delete_extensions(extensions: Iterable[Extension], actor: str) -> int:
         if deleted:
             config_changed("extensions deleted")
     return deleted
+
+
+def phone_actor(extension: str) -> str:
+    """Who acts from a staff phone, for the audit log: its staff member, or the extension."""
+    user = Extension.objects.filter(number=extension).values_list("user__username", flat=True).first()
+    return user or f"ext. {extension}"
+
+
+def do_set_pin(extension: Extension, pin: str, actor: str) -> None:
+    """Set (or, with "", clear) the PIN the phone's own services ask for; ValueError names a
+    PIN that is not 4 to 8 digits. Audited, never logged."""
+    with transaction.atomic():
+        extension.pin_digest = pin_digest(pin) if pin else ""
+        extension.save(update_fields=["pin_digest"])
+        do_audit(actor, "extension.pin_set" if pin else "extension.pin_cleared", f"pbx.extension:{extension.pk}")

@@ -7,17 +7,20 @@ from __future__ import annotations
 import secrets
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.audio import library
 from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import speak
+from pbx.extensions import phone_actor
 from pbx.models import Prompt
 
 
@@ -42,6 +45,12 @@ def audio_from_upload(upload: IO[bytes]) -> NewAudio:
         raw.flush()
         seconds = convert(Path(raw.name), library.folder(library.PROMPTS), stem)
     return NewAudio(stem, seconds)
+
+
+def audio_from_file(path: Path) -> NewAudio:
+    """A recording on this host (a prompt recorded by phone) converted into the library."""
+    stem = new_stem()
+    return NewAudio(stem, convert(path, library.folder(library.PROMPTS), stem))
 
 
 def audio_from_text(text: str, language: str = "pl") -> NewAudio:
@@ -104,3 +113,20 @@ def discard(audio: NewAudio | None) -> None:
     """Audio converted for a save that did not happen."""
     if audio is not None:
         library.remove(library.PROMPTS, audio.stem)
+
+
+def do_save_phone_prompt(audio: NewAudio, prompt_id: int | None, extension: str, at: datetime) -> Prompt:
+    """A prompt recorded on a staff phone and kept: it replaces prompt `prompt_id`'s audio, or
+    (none given, or deleted meanwhile) becomes a new prompt named after the phone and the time."""
+    prompt = Prompt.objects.filter(pk=prompt_id).first() if prompt_id is not None else None
+    if prompt is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            when = timezone.localtime(at).strftime("%d.%m.%Y %H:%M:%S")
+            name = _("Recorded on extension %(extension)s, %(when)s") % {"extension": extension, "when": when}
+        taken = set(Prompt.objects.filter(name__startswith=name).values_list("name", flat=True))
+        prompt = Prompt(name=next(n for n in (name, *(f"{name} ({k})" for k in range(2, 1000))) if n not in taken))
+    try:
+        return do_save_prompt(prompt, audio, Prompt.Source.PHONE, phone_actor(extension), source=f"phone {extension}")
+    except Exception:
+        discard(audio)
+        raise

@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
 from pbx.asterisk_config import config_changed
+from pbx.callflow.pin import PIN_PATTERN
 from pbx.configuration import configuration_problems
 from pbx.extensions import (
     do_create_extension,
     do_delete_extensions,
     do_set_extensions_active,
+    do_set_pin,
     do_set_sip_password,
 )
 from pbx.models import (
@@ -85,9 +87,32 @@ class ExtensionChangeForm(forms.ModelForm):
         ),
     )
 
+    new_pin = forms.CharField(
+        label=_("new PIN"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "4 to 8 digits, typed on the phone for its own voicemail (*97) and for recording prompts (*96). "
+            "Empty: keep the current one."
+        ),
+    )
+    clear_pin = forms.BooleanField(label=_("remove the PIN"), required=False)
+
     class Meta:
         model = Extension
         fields = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
+
+    def clean_new_pin(self) -> str:
+        pin = self.cleaned_data["new_pin"].strip()
+        if pin and not PIN_PATTERN.match(pin):
+            raise forms.ValidationError(_("A PIN is 4 to 8 digits."))
+        return pin
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_pin") and cleaned.get("clear_pin"):
+            raise forms.ValidationError(_("Either type a new PIN or remove it, not both."))
+        return cleaned
 
     def clean_new_sip_password(self) -> str:
         password = self.cleaned_data["new_sip_password"]
@@ -115,13 +140,20 @@ class ExtensionAdmin(AuditedModelAdmin):
         "calling_policy",
         "plain_sip",
         "new_sip_password",
+        "pin_set",
+        "new_pin",
+        "clear_pin",
         "last_call_at",
         "last_call_tls",
         "last_call_srtp",
     ]
-    readonly_fields = ["active", "last_call_at", "last_call_tls", "last_call_srtp"]
+    readonly_fields = ["active", "pin_set", "last_call_at", "last_call_tls", "last_call_srtp"]
     form = ExtensionChangeForm
     actions = ["new_passwords", "deactivate", "reactivate"]
+
+    @admin.display(description=_("PIN set"), boolean=True)
+    def pin_set(self, obj: Extension) -> bool:
+        return bool(obj.pin_digest)
 
     @admin.display(description=_("last call encrypted"))
     def encryption(self, obj: Extension) -> str:
@@ -173,6 +205,10 @@ class ExtensionAdmin(AuditedModelAdmin):
             super().save_model(request, obj, form, change)
             if password := form.cleaned_data.get("new_sip_password"):
                 do_set_sip_password(obj, password, request.user.get_username())
+            if pin := form.cleaned_data.get("new_pin"):
+                do_set_pin(obj, pin, request.user.get_username())
+            elif form.cleaned_data.get("clear_pin"):
+                do_set_pin(obj, "", request.user.get_username())
         else:
             names = ("kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip")
             fields = {name: getattr(obj, name) for name in names}

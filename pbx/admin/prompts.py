@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from compliance.admin_audit import AuditedModelAdmin
 from pbx.audio.convert import BadAudio
 from pbx.audio.speech import MAX_CHARACTERS
+from pbx.callflow.services import RECORD_PROMPT_CODE
 from pbx.models import Prompt
 from pbx.prompts import NewAudio, audio_for_change, discard, use_audio
 
@@ -69,11 +70,21 @@ class PromptAdmin(AuditedModelAdmin):
     list_display = ["name", "source", "length", "player"]
     list_filter = ["source"]
     search_fields = ["name", "text", "sound"]
-    readonly_fields = ["player", "length", "changed_at"]
+    readonly_fields = ["player", "length", "changed_at", "phone_code"]
 
     def get_fields(self, request: HttpRequest, obj: Prompt | None = None) -> list[str]:  # type: ignore[override]
         fields = ["name", "source", "upload", "text", "sound"]
-        return [*fields, "player", "length", "changed_at"] if obj is not None else fields
+        return [*fields, "player", "length", "changed_at", "phone_code"] if obj is not None else fields
+
+    @admin.display(description=_("record by phone"))
+    def phone_code(self, prompt: Prompt) -> str:
+        return str(
+            _(
+                "Dial %(code)s on your desk phone, type your PIN and #, speak after the tone, press #, "
+                "listen, then 1 to keep it (2 to record again). *96 alone records a new prompt."
+            )
+            % {"code": f"{RECORD_PROMPT_CODE}{prompt.pk}"}
+        )
 
     @admin.display(description=_("listen"))
     def player(self, prompt: Prompt) -> str:

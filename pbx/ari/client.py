@@ -248,14 +248,16 @@ class AriClient:
     async def play(self, channel_id: str, media: str, playback_id: str) -> None:
         await self._request("POST", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}", params={"media": media})
 
-    async def record(self, channel_id: str, name: str, fmt: str, max_seconds: int, beep: bool = False) -> None:
+    async def record(
+        self, channel_id: str, name: str, fmt: str, max_seconds: int, beep: bool = False, terminate_on: str = "none"
+    ) -> None:
         params = {
             "name": name,
             "format": fmt,
             "maxDurationSeconds": max_seconds,
             "ifExists": "fail",
             "beep": "true" if beep else "false",
-            "terminateOn": "none",
+            "terminateOn": terminate_on,
         }
         await self._request("POST", f"channels/{_seg(channel_id)}/record", params=params)
 

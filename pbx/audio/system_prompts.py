@@ -11,11 +11,51 @@ ORDINALS = ["pierwsze", "drugie", "trzecie", "czwarte", "piąte", "szóste", "si
 # A caller's place in a queue: "centrala-queue-1" .. "-9", then "centrala-queue-more".
 QUEUE_PLACES = [f"centrala-queue-{n}" for n in range(1, len(ORDINALS) + 1)] + ["centrala-queue-more"]
 QUEUE_CALLBACK = "centrala-queue-callback"  # after the place, where the queue offers a callback
+# A staff phone's own services (pbx/callflow/services.py), by ServicePrompts field.
+SERVICES = {
+    "pin": "centrala-pin",
+    "pin_wrong": "centrala-pin-wrong",
+    "no_pin": "centrala-no-pin",
+    "not_allowed": "centrala-not-allowed",
+    "record": "centrala-record",
+    "review": "centrala-review",
+    "saved": "centrala-saved",
+    "listen_keys": "centrala-listen-keys",
+    "heard_ones": "centrala-heard-ones",
+    "no_more": "centrala-no-more",
+    "goodbye": "goodbye",
+}
+# "You have n new messages": "centrala-new-0" .. "-9", then "centrala-new-more".
+NEW_MESSAGES = [f"centrala-new-{n}" for n in range(10)] + ["centrala-new-more"]
+NEW_MESSAGE_COUNTS = [
+    "Nie masz nowych wiadomości.",
+    "Masz jedną nową wiadomość.",
+    "Masz dwie nowe wiadomości.",
+    "Masz trzy nowe wiadomości.",
+    "Masz cztery nowe wiadomości.",
+    "Masz pięć nowych wiadomości.",
+    "Masz sześć nowych wiadomości.",
+    "Masz siedem nowych wiadomości.",
+    "Masz osiem nowych wiadomości.",
+    "Masz dziewięć nowych wiadomości.",
+    "Masz ponad dziewięć nowych wiadomości.",
+]
 # What an office without the built-in messages hears instead (Asterisk's English stock sounds).
 STOCK_INSTEAD = {
     FALLBACK: "hello-world",
     QUEUE_CALLBACK: "silence/1",
     **dict.fromkeys(QUEUE_PLACES, "queue-periodic-announce"),
+    "centrala-pin": "vm-password",
+    "centrala-pin-wrong": "vm-incorrect",
+    "centrala-no-pin": "cannot-complete-as-dialed",
+    "centrala-not-allowed": "cannot-complete-as-dialed",
+    "centrala-record": "vm-rec-temp",
+    "centrala-review": "vm-review",
+    "centrala-saved": "vm-msgsaved",
+    "centrala-listen-keys": "vm-instructions",
+    "centrala-heard-ones": "vm-Old",
+    "centrala-no-more": "vm-nomore",
+    **dict.fromkeys(NEW_MESSAGES, "vm-youhave"),
 }
 
 POLISH: dict[str, str] = {
@@ -42,4 +82,16 @@ POLISH: dict[str, str] = {
     },
     QUEUE_CALLBACK: "Jeśli wolisz, abyśmy oddzwonili, naciśnij jeden.",
     QUEUE_PLACES[-1]: "Przed Tobą czeka jeszcze kilka osób. Prosimy o cierpliwość, odbierzemy jak najszybciej.",
+    # a staff phone's own services
+    "centrala-pin": "Podaj PIN i zatwierdź krzyżykiem.",
+    "centrala-pin-wrong": "Nieprawidłowy PIN.",
+    "centrala-no-pin": "Ten telefon nie ma jeszcze PIN-u. Poproś o niego osobę, która zarządza centralą.",
+    "centrala-not-allowed": "Nie masz uprawnień do nagrywania komunikatów.",
+    "centrala-record": "Po sygnale nagraj komunikat. Na koniec naciśnij krzyżyk.",
+    "centrala-review": "Aby zachować to nagranie, naciśnij jeden. Aby nagrać je ponownie, naciśnij dwa.",
+    "centrala-saved": "Komunikat został zapisany. Do widzenia.",
+    "centrala-listen-keys": "Aby odsłuchać wiadomość ponownie, naciśnij jeden. Aby przejść do następnej, naciśnij dwa.",
+    "centrala-heard-ones": "Wiadomości odsłuchane wcześniej.",
+    "centrala-no-more": "To wszystkie wiadomości.",
+    **dict(zip(NEW_MESSAGES, NEW_MESSAGE_COUNTS, strict=True)),
 }

@@ -424,8 +424,8 @@ class Call:
 
     def _on_recording(self, event: e.RecordingFinished | e.RecordingFailed) -> list[c.Command]:
         stopped = self.recorder.on_stopped(event)
-        if stopped is None:
-            return []
+        if stopped is None:  # not the recorder's: a step's own (a prompt recorded by phone)
+            return self.step.on_event(self, event) if self.state is State.ROUTING and self.step else []
         kind, commands = stopped
         if kind == "voicemail" and isinstance(event, e.RecordingFinished):
             self.ending.left_message = True

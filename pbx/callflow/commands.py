@@ -41,6 +41,27 @@ class Record(Command):
     fmt: str
     max_seconds: int
     beep: bool = False
+    terminate_on: str = "none"  # a key that ends the recording ("#"), or "none"
+
+
+@dataclass(frozen=True)
+class DeleteRecording(Command):
+    """Drop a finished recording Asterisk keeps (a take the staff member did not keep)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenMailbox(Command):
+    """Fetch the messages `extension` may hear, playable by Asterisk for this call; they come
+    back as a MailboxOpened event (or CommandFailed)."""
+
+    extension: str
+
+
+@dataclass(frozen=True)
+class CloseMailbox(Command):
+    """The call is done with the messages OpenMailbox made playable: remove them."""
 
 
 @dataclass(frozen=True)
@@ -212,9 +233,19 @@ class RecordingReady(Fact):
 
     name: str
     fmt: str
-    kind: str = "call"  # "call" or "voicemail"
+    kind: str = "call"  # "call", "voicemail", or "prompt" (recorded by phone, kept)
     purpose_id: int | None = None
     mailbox_id: int | None = None  # a voicemail message's box
+    prompt_id: int | None = None  # a prompt recorded by phone: the one it replaces (None: a new one)
+    by: str = ""  # a prompt recorded by phone: the extension that recorded it
+
+
+@dataclass(frozen=True)
+class MessageHeard(Fact):
+    """A voicemail message was played to the end on a staff phone."""
+
+    message_id: int
+    extension: str
 
 
 @dataclass(frozen=True)

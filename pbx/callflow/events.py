@@ -76,6 +76,22 @@ class PlaybackFinished(Event):
 
 
 @dataclass(frozen=True)
+class VoiceMessage:
+    """A voicemail message as a staff phone plays it."""
+
+    id: int
+    media: str
+    new: bool
+
+
+@dataclass(frozen=True)
+class MailboxOpened(Event):
+    """Made by the pump: the messages an OpenMailbox asked for, new ones first."""
+
+    messages: tuple[VoiceMessage, ...]
+
+
+@dataclass(frozen=True)
 class RecordingStarted(Event):
     name: str
 

@@ -8,6 +8,7 @@ theirs, so they are made and read here only:
     <key>-p<n>            a playback
     <key>-call            the conversation's recording
     <key>-voicemail       a message left on voicemail
+    <key>-take<n>         a prompt recorded by phone (services.py), until kept or dropped
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def recording(call_key: str, kind: str) -> str:
     if kind not in RECORDING_KINDS:
         raise ValueError(f"no recording kind {kind!r}")
     return f"{call_key}-{kind}"
+
+
+def prompt_take(call_key: str, number: int) -> str:
+    return f"{call_key}-take{number}"
 
 
 def is_our_bridge(name: str) -> bool:

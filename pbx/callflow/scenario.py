@@ -196,6 +196,28 @@ class Person:
     caller_id: str = ""  # company number shown on this person's outbound calls (E.164)
     policy: CallingPolicy = DEFAULT_POLICY  # what they may dial outside (toll-fraud guard)
     plain_sip: bool = False  # a loopback test phone allowed without TLS
+    pin: str = ""  # digest of the PIN for the phone's own services (pin.py); "" none set
+    records_prompts: bool = False  # may record the office's prompts by phone (*96)
+
+
+@dataclass(frozen=True)
+class ServicePrompts:
+    """What a staff phone's own services (services.py) say; Centrala's built-in messages,
+    localised with the rest of the configuration. `new_messages[n]`: "you have n new
+    messages", the last for every count after."""
+
+    pin: str = "sound:vm-password"
+    pin_wrong: str = "sound:vm-incorrect"
+    no_pin: str = "sound:cannot-complete-as-dialed"
+    not_allowed: str = "sound:cannot-complete-as-dialed"
+    record: str = "sound:vm-rec-temp"
+    review: str = "sound:vm-review"
+    saved: str = "sound:vm-msgsaved"
+    new_messages: tuple[str, ...] = ("sound:vm-youhave",)
+    listen_keys: str = "sound:vm-instructions"
+    heard_ones: str = "sound:vm-Old"
+    no_more: str = "sound:vm-nomore"
+    goodbye: str = "sound:vm-goodbye"
 
 
 @dataclass(frozen=True)
@@ -261,6 +283,7 @@ class Directory:
     # last for every place after. Empty: no such announcements.
     queue_places: tuple[str, ...] = ()
     queue_callback_offer: str = ""  # "press 1 to be called back", after the place
+    services: ServicePrompts = ServicePrompts()
 
     def is_day_off(self, local: datetime) -> bool:
         return local.weekday() >= 5 or local.date() in self.days_off

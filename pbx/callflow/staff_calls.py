@@ -14,6 +14,7 @@ from . import events as e
 from . import scenario as s
 from .destinations import trunk_target
 from .emergency import EMERGENCY_RING_SECONDS, emergency_number
+from .services import service_for, start_service
 from .state import State
 from .steps import RingStep
 from .tollfraud import CallingPolicy, Verdict, classify, decide
@@ -34,6 +35,8 @@ def start_from_phone(call: Call, event: e.StasisStart, dialled: str, insecure: b
         # misconfigured. Either way no call, internal or outside.
         started = call.started(event, Direction.INTERNAL, extension, dialled)
         return [started, *_block(call, event, dialled, "the phone did not connect over TLS", person.policy)]
+    if (service := service_for(dialled)) is not None:
+        return start_service(call, event, dialled, service)
     if dialled in call.directory.people:
         started = call.started(event, Direction.INTERNAL, extension, dialled)
         decided = call.recorder.decide_from_phone(event.at, (dialled, extension), number="")

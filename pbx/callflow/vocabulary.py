@@ -97,6 +97,12 @@ class StepKind(StrEnum):
     COMMAND_FAILED = "command_failed"
     CALLER_HUNG_UP = "caller_hung_up"
     HANGUP = "hangup"
+    # a staff phone's own services (services.py): voicemail, prompts recorded by phone
+    PHONE_SERVICE = "phone_service"
+    PIN_WRONG = "pin_wrong"
+    PIN_ACCEPTED = "pin_accepted"
+    PROMPT_RECORDED = "prompt_recorded"
+    MESSAGE_PLAYED = "message_played"
 
     @classmethod
     def ring(cls, kind: RingKind) -> StepKind:

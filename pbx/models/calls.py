@@ -122,6 +122,11 @@ class CallEvent(models.Model):
         COMMAND_FAILED = "command_failed", _("Asterisk refused a step")
         CALLER_HUNG_UP = "caller_hung_up", _("Caller hung up")
         HANGUP = "hangup", _("Centrala hung up")
+        PHONE_SERVICE = "phone_service", _("Staff phone service")
+        PIN_WRONG = "pin_wrong", _("Wrong PIN")
+        PIN_ACCEPTED = "pin_accepted", _("PIN accepted")
+        PROMPT_RECORDED = "prompt_recorded", _("Prompt recorded by phone")
+        MESSAGE_PLAYED = "message_played", _("Voicemail message played on the phone")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"))

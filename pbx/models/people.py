@@ -81,6 +81,9 @@ class Extension(models.Model):
     last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
     last_call_tls = models.BooleanField(_("last call over TLS"), null=True, editable=False)
     last_call_srtp = models.BooleanField(_("last call's audio encrypted (SRTP)"), null=True, editable=False)
+    # The PIN a staff phone's own services ask for (voicemail, recording prompts):
+    # "<salt>$<sha256>", see pbx/callflow/pin.py; empty: none set, those services refused.
+    pin_digest = models.CharField(_("PIN"), max_length=100, blank=True, editable=False)
     # PJSIP md5 credential: md5("<number>:<realm>:<password>"), so the password itself is
     # shown once when generated and then exists only on the phone.
     sip_ha1 = models.CharField(_("SIP credential digest"), max_length=32, editable=False)

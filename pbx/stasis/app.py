@@ -29,6 +29,7 @@ from pbx.callflow.tollfraud import OutboundHistory, Usage
 from .call_store import CallStore
 from .executor import AriExecutor
 from .lamps import LampLoader, Lamps
+from .mailboxes import DatabaseMailboxes
 from .probe import EncryptionProbe
 from .reconciler import Reconciler
 from .routes import Routes
@@ -75,7 +76,7 @@ class StasisApp:
         self.directory = Directory()
         self.routes: Routes[CallWorker] = Routes()
         self.presence: dict[str, bool] = {}  # extension -> phone reachable
-        self.executor = AriExecutor(ari, app_name, self.routes)
+        self.executor = AriExecutor(ari, app_name, self.routes, DatabaseMailboxes(store.db))
         self.probe = EncryptionProbe(ari, store.submit)
         self.reconciler = Reconciler(ari, app_name, store, self.routes, self.presence, sweep_seconds)
         self.lamps = Lamps(ari, load_lamps)

@@ -12,11 +12,13 @@ from typing import TypeVar
 
 import holidays
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.audio import library
-from pbx.audio.system_prompts import FALLBACK, QUEUE_CALLBACK, QUEUE_PLACES, STOCK_INSTEAD
+from pbx.audio.system_prompts import FALLBACK, NEW_MESSAGES, QUEUE_CALLBACK, QUEUE_PLACES, SERVICES, STOCK_INSTEAD
 from pbx.callflow import scenario as s
 from pbx.callflow.tollfraud import CallingPolicy as CallingRules
 from pbx.callflow.tollfraud import OutboundHistory
@@ -59,6 +61,10 @@ def load_directory(today: date | None = None) -> s.Directory:
         days_off=_days_off(today),
         queue_places=tuple(f"sound:{name}" for name in QUEUE_PLACES),
         queue_callback_offer=f"sound:{QUEUE_CALLBACK}",
+        services=s.ServicePrompts(
+            **{field: f"sound:{name}" for field, name in SERVICES.items()},
+            new_messages=tuple(f"sound:{name}" for name in NEW_MESSAGES),
+        ),
     )
     return localised(directory, SystemSounds(settings.PROMPT_LANGUAGE))
 
@@ -210,6 +216,7 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
 
 def _people(main: str) -> dict[str, s.Person]:
     extensions = Extension.objects.filter(active=True).select_related("caller_id", "calling_policy__blocked_prompt")
+    recorders = _prompt_recorders()
     return {
         x.number: s.Person(
             extension=x.number,
@@ -218,9 +225,20 @@ def _people(main: str) -> dict[str, s.Person]:
             caller_id=x.caller_id.e164 if x.caller_id else main,
             policy=_policy(x.calling_policy) if x.calling_policy else s.DEFAULT_POLICY,
             plain_sip=x.plain_sip,
+            pin=x.pin_digest,
+            records_prompts=x.user_id in recorders,
         )
         for x in extensions
     }
+
+
+def _prompt_recorders() -> set[int]:
+    """The active users allowed to change the office's prompts (who may record them by phone)."""
+    may = Q(is_superuser=True) | Q(
+        user_permissions__codename="change_prompt", user_permissions__content_type__app_label="pbx"
+    )
+    may |= Q(groups__permissions__codename="change_prompt", groups__permissions__content_type__app_label="pbx")
+    return set(User.objects.filter(may, is_active=True).values_list("pk", flat=True))
 
 
 def _policy(p: CallingPolicy) -> CallingRules:

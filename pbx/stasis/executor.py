@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Protocol
 
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import commands as c
@@ -16,11 +17,37 @@ from .worker import CallWorker, now
 log = logging.getLogger(__name__)
 
 
+class MailboxUnavailable(Exception):
+    """The messages could not be fetched (the database is away): the call hears of it as a
+    failed command, like a failed ARI request."""
+
+
+class PhoneMailboxes(Protocol):
+    """Voicemail played on staff phones (voicemail/phone.py, through the database thread)."""
+
+    async def open(self, extension: str, call_key: str) -> tuple[e.VoiceMessage, ...]: ...
+
+    async def close(self, call_key: str) -> None: ...
+
+
+class NoMailboxes:
+    """Without a database (some tests): every box is empty."""
+
+    async def open(self, extension: str, call_key: str) -> tuple[e.VoiceMessage, ...]:
+        return ()
+
+    async def close(self, call_key: str) -> None:
+        return None
+
+
 class AriExecutor:
-    def __init__(self, ari: AriClient, app_name: str, routes: Routes[CallWorker]) -> None:
+    def __init__(
+        self, ari: AriClient, app_name: str, routes: Routes[CallWorker], mailboxes: PhoneMailboxes | None = None
+    ) -> None:
         self.ari = ari
         self.app_name = app_name
         self.routes = routes
+        self.mailboxes = mailboxes or NoMailboxes()
 
     async def execute(self, worker: CallWorker, command: c.Command) -> bool:
         """Run one action; False if it failed (the call hears of it as CommandFailed)."""
@@ -33,7 +60,7 @@ class AriExecutor:
         try:
             await self._ari_action(worker, command)
             return True
-        except AriError as exc:
+        except (AriError, MailboxUnavailable) as exc:
             gone = isinstance(exc, AriNotFound)
             log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
             worker.feed(
@@ -51,7 +78,15 @@ class AriExecutor:
             case c.Play(channel_id=channel, playback_id=playback, media=media):
                 await ari.play(channel, media, playback)
             case c.Record(channel_id=channel, name=name, fmt=fmt, max_seconds=seconds, beep=beep):
-                await ari.record(channel, name, fmt, seconds, beep=beep)
+                await ari.record(channel, name, fmt, seconds, beep=beep, terminate_on=command.terminate_on)
+            case c.DeleteRecording(name=name):
+                with contextlib.suppress(AriNotFound):  # never written (hung up at once), or gone
+                    await ari.delete_stored_recording(name)
+            case c.OpenMailbox(extension=extension):
+                messages = await self.mailboxes.open(extension, worker.call.key)
+                worker.feed(e.MailboxOpened(at=now(), channel_id=command.channel_id, messages=messages))
+            case c.CloseMailbox():
+                await self.mailboxes.close(worker.call.key)
             case c.Hangup(channel_id=channel, reason=reason):
                 await ari.hangup(channel, reason)
             case c.Ring(channel_id=channel):

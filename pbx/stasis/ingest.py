@@ -16,7 +16,9 @@ from django.db import InterfaceError, OperationalError, connections
 
 from pbx.actions import find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
+from pbx.audio.convert import BadAudio
 from pbx.callflow import commands as c
+from pbx.prompts import audio_from_file, do_save_phone_prompt
 from recordings.actions import RecordingRejected, do_ingest_recording
 from voicemail.actions import do_file_message, notify_new_message
 
@@ -125,6 +127,9 @@ class RecordingIngest:
         log.error("recording %s left on Asterisk after %d attempts", fact.name, INGEST_ATTEMPTS)
 
     async def _ingest_once(self, fact: c.RecordingReady) -> None:
+        if fact.kind == "prompt":
+            await self._keep_prompt(fact)
+            return
         async with self._recording_file(fact) as (path, source):
             if fact.kind == "voicemail":  # into its box, with the box's purpose
                 recording = await self.db.run(
@@ -143,12 +148,29 @@ class RecordingIngest:
             recording.duration_seconds,
             recording.size_bytes,
         )
+        await self._delete_from_asterisk(fact.name)
+
+    async def _keep_prompt(self, fact: c.RecordingReady) -> None:
+        """A prompt recorded by phone and kept: converted (off the database thread) and saved;
+        audio ffmpeg cannot use is logged and dropped, since nobody can record it again now."""
+        async with self._recording_file(fact) as (path, source):
+            try:
+                audio = await asyncio.to_thread(audio_from_file, path)
+            except BadAudio as exc:
+                log.error("prompt recorded on %s (%s) could not be used: %s", fact.by, fact.name, exc)
+                audio = None
+        if audio is not None:
+            prompt = await self.db.run(do_save_phone_prompt, audio, fact.prompt_id, fact.by, fact.at)
+            log.info("prompt %r recorded on %s, %s (%.1f s)", prompt.name, fact.by, source, audio.seconds)
+        await self._delete_from_asterisk(fact.name)
+
+    async def _delete_from_asterisk(self, name: str) -> None:
         try:
-            await self.ari.delete_stored_recording(fact.name)
+            await self.ari.delete_stored_recording(name)
         except AriNotFound:
             pass
         except AriError as exc:
-            log.warning("recording %s stored, but not deleted from Asterisk: %s", fact.name, exc)
+            log.warning("recording %s stored, but not deleted from Asterisk: %s", name, exc)
 
     def _notify(self, recording_id: str) -> None:
         """The box's owners are told in a thread of their own: a slow mail server holds up

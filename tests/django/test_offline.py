@@ -48,6 +48,8 @@ def every_kind_of_fact(key: str = KEY) -> list[c.Fact]:
         c.RecordingReady(ch, call_key=key, at=AT, name=f"{key}-call", fmt="wav", kind="call", purpose_id=3),
         c.CallbackRequested(ch, call_key=key, at=AT, number="+48601234567", reason="abandoned", assign_to=""),
         c.CallbackConnected(ch, call_key=key, at=AT, task_id="7"),
+        c.RecordingReady(ch, call_key=key, at=AT, name=f"{key}-take1", fmt="wav", kind="prompt", prompt_id=4, by="101"),
+        c.MessageHeard(ch, call_key=key, at=AT, message_id=12, extension="101"),
         c.CallEnded(
             ch, call_key=key, at=AT, outcome="answered", cause=16, cause_text="Normal Clearing", hung_up_by="caller"
         ),

@@ -1,6 +1,7 @@
 """Demo data for a first look: a small office with hours, an IVR, a queue, a rota and an
 after-hours message, plus a message-taking line that `make call` rings."""
 
+import secrets
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from pbx.audio.convert import BadAudio
-from pbx.extensions import do_create_extension
+from pbx.extensions import do_create_extension, do_set_pin
 from pbx.models import (
     Destination,
     Extension,
@@ -48,7 +49,10 @@ SPOKEN = [
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent). New SIP passwords are written to var/demo-phones.txt."
+    help = (
+        "Load demo data (idempotent). New SIP passwords and PINs (for *97 voicemail and *96 prompts) "
+        "are written to var/demo-phones.txt."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
@@ -60,7 +64,10 @@ class Command(BaseCommand):
             if not CompanyNumber.objects.exists():
                 self._office()
         if created:
-            self._write_credentials(created)
+            pins = {ext.number: f"{secrets.randbelow(10**6):06d}" for ext, _ in created}
+            for ext, _ in created:
+                do_set_pin(ext, pins[ext.number], actor="load_demo")
+            self._write_credentials(created, pins)
         self.stdout.write(f"demo data ready: office {OFFICE_NUMBER}, message line {MESSAGE_LINE}, extensions 101-103")
 
     def _office(self) -> None:
@@ -121,11 +128,11 @@ class Command(BaseCommand):
             self.stderr.write(f"prompt {name!r} stays Asterisk's English {stock!r}: {exc}")
             return Prompt.objects.create(name=name, sound=stock)
 
-    def _write_credentials(self, created: list[tuple[Extension, str]]) -> None:
+    def _write_credentials(self, created: list[tuple[Extension, str]], pins: dict[str, str]) -> None:
         path = Path(settings.VAR_DIR) / "demo-phones.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        lines = [f"{ext.number}\t{password}\t{ext.display_name}" for ext, password in created]
+        lines = [f"{ext.number}\t{password}\tPIN {pins[ext.number]}\t{ext.display_name}" for ext, password in created]
         with path.open("a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
         path.chmod(0o600)
-        self.stdout.write(f"SIP passwords of new extensions written to {path} (shown nowhere else)")
+        self.stdout.write(f"SIP passwords and PINs of new extensions written to {path} (shown nowhere else)")

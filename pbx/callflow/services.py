@@ -1,0 +1,373 @@
+"""A staff phone's own services, reached by feature codes:
+
+    *97            the voicemail of every box the person owns: new messages first, each
+                   one heard to its end is marked heard (1 plays it again, 2 skips it)
+    *96            record a new office prompt: the tone, speak, # to end, listen back, then
+                   1 keeps it (it appears in the admin) and 2 records again
+    *96<number>    record prompt <number> anew (the admin shows each prompt's code)
+
+Both ask for the person's PIN first (three tries, each wrong one on the call's timeline);
+recording prompts also needs the right to change prompts. Nothing here does I/O: messages come
+through OpenMailbox / MailboxOpened, a kept recording leaves as a RecordingReady fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from . import commands as c
+from . import events as e
+from . import names
+from .pin import pin_matches
+from .scenario import Person, ServicePrompts
+from .steps import Step
+from .vocabulary import Direction, Outcome, StepKind
+
+if TYPE_CHECKING:
+    from .call import Call
+
+VOICEMAIL_CODE = "*97"
+RECORD_PROMPT_CODE = "*96"
+PIN_TRIES = 3
+PIN_MAX_DIGITS = 8
+PIN_FIRST_KEY_SECONDS = 12.0  # from the question, which takes a few seconds to say
+PIN_NEXT_KEY_SECONDS = 5.0
+REVIEW_SECONDS = 10.0  # to press 1 or 2 after hearing the take
+MAX_TAKES = 5
+MAX_PROMPT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # "mailbox" or "record_prompt"
+    prompt_id: int | None = None
+
+
+def service_for(dialled: str) -> Service | None:
+    """The phone service a dialled code asks for, or None for an ordinary number."""
+    if dialled == VOICEMAIL_CODE:
+        return Service("mailbox")
+    if dialled.startswith(RECORD_PROMPT_CODE):
+        rest = dialled.removeprefix(RECORD_PROMPT_CODE)
+        if rest == "":
+            return Service("record_prompt")
+        if rest.isdigit() and len(rest) <= 9 and int(rest) > 0:
+            return Service("record_prompt", int(rest))
+    return None
+
+
+def start_service(call: Call, event: e.StasisStart, dialled: str, service: Service) -> list[c.Command]:
+    """The phone is answered and asked for its PIN; without a PIN set, or without the right to
+    record prompts, it hears why and the call ends."""
+    extension = event.channel.caller_number
+    person = call.directory.people.get(extension)
+    started = call.started(event, Direction.INTERNAL, extension, dialled)
+    call.recorder.noticed = True  # a phone's own service is never recorded
+    prompts = call.directory.services
+    fact = call.fact(event.at, StepKind.PHONE_SERVICE, service=service.name, prompt=service.prompt_id)
+    step: ServiceStep
+    if person is None or not person.pin:
+        step = Refusal(prompts, media=prompts.no_pin, why="no PIN set")
+    elif service.name == "record_prompt" and not person.records_prompts:
+        step = Refusal(prompts, media=prompts.not_allowed, why="may not change prompts")
+    elif service.name == "record_prompt":
+        step = RecordPromptStep(prompts, pin=PinEntry(person, prompts), prompt_id=service.prompt_id)
+    else:
+        step = MailboxStep(prompts, pin=PinEntry(person, prompts), extension=extension)
+    return [started, fact, *call.answer_caller(), *call.enter(step, event.at)]
+
+
+@dataclass
+class PinEntry:
+    """Collects the PIN: digits until # (or the eighth digit), or a pause; three tries."""
+
+    person: Person
+    prompts: ServicePrompts
+    tries: int = 0
+    digits: str = ""
+    playback: str = ""
+    timer: str = ""
+
+    def ask(self, call: Call, wrong: bool = False) -> list[c.Command]:
+        self.digits = ""
+        play, self.playback = call.play(f"{self.prompts.pin_wrong},{self.prompts.pin}" if wrong else self.prompts.pin)
+        return [play, *self._wait(call, PIN_FIRST_KEY_SECONDS)]
+
+    def _wait(self, call: Call, seconds: float) -> list[c.Command]:
+        commands = self.cancel(call)
+        start, self.timer = call.timer("pin", seconds)
+        return [*commands, start]
+
+    def cancel(self, call: Call) -> list[c.Command]:
+        timer, self.timer = self.timer, ""
+        return [c.CancelTimer(call.channel_id, timer)] if timer else []
+
+    def on_event(self, call: Call, event: e.Event) -> tuple[str, list[c.Command]]:
+        """("", commands) while the PIN is typed; then ("ok" | "wrong" | "gave_up", commands)."""
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            self.playback = ""
+        elif isinstance(event, e.ChannelDtmfReceived):
+            stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
+            self.playback = ""
+            if event.digit.isdigit():
+                self.digits += event.digit
+            if event.digit == "#" or len(self.digits) >= PIN_MAX_DIGITS:
+                verdict, checked = self._check(call, event.at)
+                return verdict, [*stop, *checked]
+            return "", [*stop, *self._wait(call, PIN_NEXT_KEY_SECONDS)]
+        elif isinstance(event, e.TimerFired) and event.name == self.timer:
+            self.timer = ""
+            return self._check(call, event.at)
+        return "", []
+
+    def _check(self, call: Call, at: datetime) -> tuple[str, list[c.Command]]:
+        cancel = self.cancel(call)
+        if pin_matches(self.digits, self.person.pin):
+            return "ok", [*cancel, call.fact(at, StepKind.PIN_ACCEPTED, extension=self.person.extension)]
+        self.tries += 1
+        wrong = call.fact(at, StepKind.PIN_WRONG, extension=self.person.extension, tries=self.tries)
+        if self.tries >= PIN_TRIES:
+            return "gave_up", [*cancel, wrong]
+        return "wrong", [*cancel, wrong, *self.ask(call, wrong=True)]
+
+
+@dataclass
+class ServiceStep(Step):
+    """What the services share: the last words before Centrala hangs up."""
+
+    prompts: ServicePrompts
+    farewell_playback: str = ""
+
+    def farewell(self, call: Call, media: str) -> list[c.Command]:
+        play, self.farewell_playback = call.play(media)
+        return [play]
+
+    def farewell_heard(self, event: e.Event) -> bool:
+        return (
+            isinstance(event, e.PlaybackFinished)
+            and bool(self.farewell_playback)
+            and event.playback_id == self.farewell_playback
+        )
+
+
+@dataclass
+class GuardedService(ServiceStep):
+    """A service behind the PIN: asks for it; once it is right, `unlocked` and
+    `on_unlocked_event` take over. Three wrong tries and the call ends."""
+
+    pin: PinEntry | None = None
+    is_unlocked: bool = False
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        assert self.pin is not None
+        return self.pin.ask(call)
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if self.farewell_heard(event):
+            return call.hang_up(event.at)
+        if self.farewell_playback:
+            return []
+        if self.is_unlocked:
+            return self.on_unlocked_event(call, event)
+        assert self.pin is not None
+        verdict, commands = self.pin.on_event(call, event)
+        if verdict == "ok":
+            self.is_unlocked = True
+            return [*commands, *self.unlocked(call)]
+        if verdict == "gave_up":
+            return [*commands, *self.farewell(call, f"{self.prompts.pin_wrong},{self.prompts.goodbye}")]
+        return commands
+
+    def unlocked(self, call: Call) -> list[c.Command]:
+        raise NotImplementedError
+
+    def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        raise NotImplementedError
+
+    def stop(self, call: Call) -> list[c.Command]:
+        return self.pin.cancel(call) if self.pin else []
+
+
+@dataclass
+class Refusal(ServiceStep):
+    media: str = ""
+    why: str = ""
+
+    def start(self, call: Call, at: datetime) -> list[c.Command]:
+        call.ending.outcome = Outcome.REJECTED
+        return self.farewell(call, self.media)
+
+    def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        return call.hang_up(event.at, reason="rejected") if self.farewell_heard(event) else []
+
+
+@dataclass
+class RecordPromptStep(GuardedService):
+    prompt_id: int | None = None
+    phase: str = "pin"  # pin -> instructions -> recording -> review -> (kept | instructions)
+    take: str = ""  # the recording being made or reviewed
+    takes: int = 0
+    playback: str = ""
+    timer: str = ""
+    kept: bool = False
+
+    def unlocked(self, call: Call) -> list[c.Command]:
+        return self._instructions(call)
+
+    def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        match self.phase:
+            case "instructions" if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+                self.playback = ""
+                self.phase = "recording"
+                self.takes += 1
+                self.take = names.prompt_take(call.key, self.takes)
+                return [
+                    c.Record(
+                        call.channel_id,
+                        name=self.take,
+                        fmt="wav",
+                        max_seconds=MAX_PROMPT_SECONDS,
+                        beep=True,
+                        terminate_on="#",
+                    )
+                ]
+            case "recording" if isinstance(event, e.RecordingFinished) and event.name == self.take:
+                return self._review(call)
+            case "recording" if isinstance(event, e.RecordingFailed) and event.name == self.take:
+                self.take = ""
+                failed = call.fact(event.at, StepKind.RECORDING_FAILED, cause=event.cause)
+                return [failed, *self.farewell(call, self.prompts.goodbye)]
+            case "review":
+                return self._on_review(call, event)
+        return []
+
+    def _instructions(self, call: Call) -> list[c.Command]:
+        self.phase = "instructions"
+        play, self.playback = call.play(self.prompts.record)
+        return [play]
+
+    def _review(self, call: Call) -> list[c.Command]:
+        self.phase = "review"
+        play, self.playback = call.play(f"recording:{self.take},{self.prompts.review}")
+        return [play]
+
+    def _on_review(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            self.playback = ""
+            start, self.timer = call.timer("review", REVIEW_SECONDS)
+            return [start]
+        if isinstance(event, e.TimerFired) and event.name == self.timer:
+            self.timer = ""
+            return [*self._discard(call), *self.farewell(call, self.prompts.goodbye)]
+        if not isinstance(event, e.ChannelDtmfReceived) or event.digit not in "12":
+            return []
+        stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
+        self.playback = ""
+        cancel = [c.CancelTimer(call.channel_id, self.timer)] if self.timer else []
+        self.timer = ""
+        if event.digit == "1":
+            self.kept = True
+            by = call.caller
+            ready = c.RecordingReady(
+                call.channel_id,
+                call_key=call.key,
+                at=event.at,
+                name=self.take,
+                fmt="wav",
+                kind="prompt",
+                prompt_id=self.prompt_id,
+                by=by,
+            )
+            kept = call.fact(event.at, StepKind.PROMPT_RECORDED, prompt=self.prompt_id, extension=by)
+            return [*stop, *cancel, ready, kept, *self.farewell(call, self.prompts.saved)]
+        if self.takes >= MAX_TAKES:
+            return [*stop, *cancel, *self._discard(call), *self.farewell(call, self.prompts.goodbye)]
+        return [*stop, *cancel, *self._discard(call), *self._instructions(call)]
+
+    def _discard(self, call: Call) -> list[c.Command]:
+        take, self.take = self.take, ""
+        return [c.DeleteRecording(call.channel_id, name=take)] if take else []
+
+    def stop(self, call: Call) -> list[c.Command]:
+        commands = super().stop(call)
+        if self.timer:
+            commands.append(c.CancelTimer(call.channel_id, self.timer))
+            self.timer = ""
+        if self.phase == "review" and not self.kept:
+            commands += self._discard(call)  # hung up before choosing: the take is not kept
+        return commands
+
+
+@dataclass
+class MailboxStep(GuardedService):
+    extension: str = ""
+    phase: str = "pin"  # pin -> opening -> listening
+    messages: tuple[e.VoiceMessage, ...] = ()
+    index: int = -1  # the message being played; -1 before the first
+    playback: str = ""  # the introduction, or the message playing
+    opened: bool = False
+    heard: set[int] = field(default_factory=set)
+
+    def unlocked(self, call: Call) -> list[c.Command]:
+        self.phase, self.opened = "opening", True
+        return [c.OpenMailbox(call.channel_id, extension=self.extension)]
+
+    def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
+        if isinstance(event, e.MailboxOpened) and self.phase == "opening":
+            return self._introduce(call, event.messages)
+        if self.phase != "listening":
+            return []
+        if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback:
+            return self._finished(call, event)
+        if isinstance(event, e.ChannelDtmfReceived) and event.digit in "12" and self.index >= 0:
+            stop = [c.StopPlayback(call.channel_id, self.playback)] if self.playback else []
+            self.playback = ""
+            return [*stop, *self._play(call, self.index if event.digit == "1" else self.index + 1)]
+        return []
+
+    def _introduce(self, call: Call, messages: tuple[e.VoiceMessage, ...]) -> list[c.Command]:
+        self.phase, self.messages = "listening", messages
+        counts = self.prompts.new_messages
+        new = sum(1 for m in messages if m.new)
+        media = counts[min(new, len(counts) - 1)]
+        if not messages:
+            return self.farewell(call, f"{media},{self.prompts.goodbye}")
+        play, self.playback = call.play(f"{media},{self.prompts.listen_keys}")
+        return [play]
+
+    def _finished(self, call: Call, event: e.PlaybackFinished) -> list[c.Command]:
+        self.playback = ""
+        commands: list[c.Command] = []
+        if 0 <= self.index < len(self.messages) and not event.failed:
+            message = self.messages[self.index]
+            commands.append(call.fact(event.at, StepKind.MESSAGE_PLAYED, message=message.id, new=message.new))
+            if message.new and message.id not in self.heard:
+                self.heard.add(message.id)
+                commands.append(
+                    c.MessageHeard(
+                        call.channel_id, call_key=call.key, at=event.at, message_id=message.id, extension=self.extension
+                    )
+                )
+        return [*commands, *self._play(call, self.index + 1)]
+
+    def _play(self, call: Call, index: int) -> list[c.Command]:
+        self.index = index
+        if index >= len(self.messages):
+            return self.farewell(call, f"{self.prompts.no_more},{self.prompts.goodbye}")
+        message = self.messages[index]
+        first_heard = not message.new and (index == 0 or self.messages[index - 1].new)
+        media = f"{self.prompts.heard_ones},{message.media}" if first_heard else message.media
+        play, self.playback = call.play(media)
+        return [play]
+
+    def stop(self, call: Call) -> list[c.Command]:
+        commands = super().stop(call)
+        if self.opened:
+            self.opened = False
+            commands.append(c.CloseMailbox(call.channel_id))
+        return commands
+
+
+__all__ = ["MailboxStep", "RecordPromptStep", "Service", "service_for", "start_service"]
