@@ -33,6 +33,7 @@ ROLES: dict[str, list[str]] = {
         "security.change_emergencycall",
         "api.view_apitoken",
         "voicemail.*mailbox",
+        "voicemail.*missedcalldigest",
         "voicemail.view_message",  # which messages wait, not their audio
     ],
     # Calls and recordings of the queues they supervise (Queue.supervisors), and their own.

@@ -21,9 +21,10 @@ from django.template import Context, Engine
 from company_numbers.models import CompanyNumber
 from pbx.ari.client import AriClient
 from pbx.asterisk import run_with_ari
+from pbx.audio import library
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.files import replace_file
-from pbx.models import Extension
+from pbx.models import Extension, Queue
 from pbx.sip_credentials import SIP_REALM
 from pbx.tls import development_certificates
 from security.models import SipBan
@@ -111,7 +112,19 @@ def _context(directory: Path) -> dict[str, object]:
         "tls": _tls(directory),
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
         "banned": SipBan.objects.active_sources(),
+        "music_classes": _music_classes(),
     }
+
+
+def _music_classes() -> list[tuple[str, list[str]]]:
+    """(class, files without extension, as Asterisk sees them) for each queue with hold music
+    of its own; the Stasis app asks for the class by the same name (Queue.music_class)."""
+    root = str(settings.ASTERISK_SOUNDS_DIR).rstrip("/")
+    classes = []
+    for queue in Queue.objects.prefetch_related("music__prompt").order_by("pk"):
+        if stems := queue.own_music():
+            classes.append((queue.music_class, [f"{root}/{library.PROMPTS}/{stem}" for stem in stems]))
+    return classes
 
 
 def _main_number() -> str:

@@ -17,11 +17,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
+from pbx.asterisk_config import config_changed
 from pbx.audio import library
 from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import speak
 from pbx.extensions import phone_actor
-from pbx.models import Prompt
+from pbx.models import Prompt, QueueMusic
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def use_audio(prompt: Prompt, audio: NewAudio | None, source: str) -> None:
         prompt.file_stem, prompt.seconds, prompt.changed_at = audio.stem, audio.seconds, timezone.now()
     if old and old != prompt.file_stem:
         transaction.on_commit(lambda: library.remove(library.PROMPTS, old))
+    if prompt.pk is not None and old != prompt.file_stem and QueueMusic.objects.filter(prompt=prompt).exists():
+        config_changed(f"hold music {prompt.name} changed")  # musiconhold.conf names its file
 
 
 def do_save_prompt(prompt: Prompt, audio: NewAudio | None, kind: str, actor: str, **detail: Any) -> Prompt:

@@ -17,7 +17,7 @@ from compliance.admin_audit import AuditedModelAdmin
 from recordings.access import recordings_visible_to
 from recordings.admin import audio_player
 from voicemail.actions import counts
-from voicemail.models import Mailbox, Message
+from voicemail.models import Mailbox, Message, MissedCallDigest
 
 
 @admin.register(Mailbox)
@@ -75,3 +75,15 @@ class MessageAdmin(admin.ModelAdmin):
     def call_link(self, message: Message) -> str:
         url = reverse("admin:pbx_call_change", args=[message.recording.call_id])
         return format_html('<a href="{}">{}</a>', url, _("the call"))
+
+
+@admin.register(MissedCallDigest)
+class MissedCallDigestAdmin(AuditedModelAdmin):
+    list_display = ["name", "queue", "extension", "recipient_list", "active", "last_sent_at"]
+    filter_horizontal = ["recipients"]
+    fields = ["name", "queue", "extension", "recipients", "active", "last_sent_at"]
+    readonly_fields = ["last_sent_at"]
+
+    @admin.display(description=_("sent to"))
+    def recipient_list(self, digest: MissedCallDigest) -> str:
+        return ", ".join(str(x) for x in digest.recipients.all()) or "—"

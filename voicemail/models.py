@@ -4,6 +4,7 @@ here is whose box it is in and whether its owners have heard it."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +72,48 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller or _('withheld number')} → {self.mailbox}"
+
+
+class MissedCallDigest(models.Model):
+    """An e-mail, once a day (the scheduler), listing the calls nobody answered and where no
+    message was left: all of them, a queue's, or those that rang one person. For whoever
+    should call back; each line links to the call."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    queue = models.ForeignKey(
+        "pbx.Queue",
+        verbose_name=_("queue"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Only calls that waited in this queue."),
+    )
+    extension = models.ForeignKey(
+        "pbx.Extension",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Only calls that rang this extension. Empty (and no queue): every missed call."),
+    )
+    recipients = models.ManyToManyField(
+        "pbx.Extension",
+        verbose_name=_("sent to"),
+        related_name="missed_call_digests",
+        help_text=_("The staff members of these extensions, at their e-mail addresses."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    last_sent_at = models.DateTimeField(_("covers calls until"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("missed-call digest")
+        verbose_name_plural = _("missed-call digests")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.queue_id is not None and self.extension_id is not None:
+            raise ValidationError(_("Choose a queue or a person, not both."))

@@ -3,6 +3,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
@@ -10,6 +12,7 @@ from pbx.access import callbacks_visible_to, extension_to_ring
 from pbx.ari.client import AriError
 from pbx.callbacks import CallbackError, do_start_callback
 from pbx.models import CallbackTask
+from voicemail.models import Message
 
 
 @admin.register(CallbackTask)
@@ -18,7 +21,16 @@ class CallbackTaskAdmin(AuditedModelAdmin):
     list_filter = ["status", "reason", "assigned_to"]
     search_fields = ["number"]
     actions = ["call_back"]
-    readonly_fields = ["call", "requested_at", "done_at"]
+    readonly_fields = ["call", "requested_at", "done_at", "voicemail_message"]
+
+    @admin.display(description=_("voicemail message"))
+    def voicemail_message(self, task: CallbackTask) -> str:
+        """The message the caller left, if they did: whoever calls back hears it first."""
+        message = Message.objects.filter(recording__call_id=task.call_id).first() if task.call_id else None
+        if message is None:
+            return "—"
+        url = reverse("admin:voicemail_message_change", args=[message.pk])
+        return format_html('<a href="{}">{}</a>', url, _("listen to the message"))
 
     @admin.action(description=_("Call back now: ring the assigned phone, then the customer"), permissions=["change"])
     def call_back(self, request: HttpRequest, queryset: QuerySet[CallbackTask]) -> None:

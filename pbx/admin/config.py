@@ -34,6 +34,7 @@ from pbx.models import (
     OpeningInterval,
     Queue,
     QueueMember,
+    QueueMusic,
     Scenario,
     Schedule,
     WeeklyDuty,
@@ -254,10 +255,20 @@ class QueueMemberInline(admin.TabularInline):
     extra = 0
 
 
+class QueueMusicInline(admin.TabularInline):
+    model = QueueMusic
+    extra = 0
+
+
 @admin.register(Queue)
 class QueueAdmin(CallLogicAdmin):
     list_display = ["name", "strategy", "member_ring_seconds", "max_wait_seconds"]
-    inlines = [QueueMemberInline]
+    inlines = [QueueMemberInline, QueueMusicInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Its own hold music is a music class in Asterisk's musiconhold.conf.
+        with pushing_config(request, f"queue {form.instance.name} saved"):
+            super().save_related(request, form, formsets, change)
 
 
 class MenuOptionInline(admin.TabularInline):

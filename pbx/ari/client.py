@@ -264,8 +264,9 @@ class AriClient:
     async def ring(self, channel_id: str) -> None:
         await self._request("POST", f"channels/{_seg(channel_id)}/ring")
 
-    async def start_moh(self, channel_id: str) -> None:
-        await self._request("POST", f"channels/{_seg(channel_id)}/moh")
+    async def start_moh(self, channel_id: str, moh_class: str = "") -> None:
+        params = {"mohClass": moh_class} if moh_class else None
+        await self._request("POST", f"channels/{_seg(channel_id)}/moh", params=params)
 
     async def stop_moh(self, channel_id: str) -> None:
         await self._request("DELETE", f"channels/{_seg(channel_id)}/moh")

@@ -79,8 +79,11 @@ class Call:
         presence: Mapping[str, bool] | None = None,
         usage: UsageLookup | None = None,
         places: PlaceLookup | None = None,
+        pin_locked: Callable[[str], bool] | None = None,
     ) -> None:
         self.key = key
+        # extension -> whether too many wrong PINs lately keep its phone services shut (services.py)
+        self.pin_locked = pin_locked or (lambda extension: False)
         self.usage = usage or (lambda extension: Usage())
         self._places = places  # (queue, call key) -> this call's place among the callers waiting there
         self.refusal = "unallocated"  # the hangup reason after a refusal's message

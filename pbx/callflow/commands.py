@@ -124,7 +124,7 @@ class Ring(Command):
 
 @dataclass(frozen=True)
 class StartMoh(Command):
-    pass
+    moh_class: str = ""  # "": the default music (an unknown class plays the default too)
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,18 @@ def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
     step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
     step.max_seconds = dest.max_wait_seconds
     step.hold_music = dest.music_on_hold
+    step.music_class = dest.music_class
     prompts = call.directory.queue_places
     if dest.music_on_hold and dest.announce_seconds and prompts:
         offer = call.directory.queue_callback_offer
-        step.waiting = Waiting(dest.name, dest.announce_seconds, prompts, callback_key=dest.callback_key, offer=offer)
+        step.waiting = Waiting(
+            dest.name,
+            dest.announce_seconds,
+            prompts,
+            callback_key=dest.callback_key,
+            offer=offer,
+            music_class=dest.music_class,
+        )
     step.queue = dest.name
     return step
 

@@ -64,6 +64,7 @@ class RingQueue:
     member_ring_seconds: int = 15
     max_wait_seconds: int = 60
     music_on_hold: bool = True
+    music_class: str = ""  # Asterisk's music class of the firm's own hold music ("": the default)
     overflow: DestId | None = None
     announce_seconds: int = 0  # the caller's place in the queue every so often (0: never)
     callback_key: str = ""  # pressed while waiting: a callback instead ("": not offered)

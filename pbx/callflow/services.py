@@ -6,7 +6,8 @@
                    1 keeps it (it appears in the admin) and 2 records again
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
 
-Both ask for the person's PIN first (three tries, each wrong one on the call's timeline);
+Both ask for the person's PIN first (three tries, each wrong one on the call's timeline; ten
+wrong in an hour shut the extension's services for that hour);
 recording prompts also needs the right to change prompts. Nothing here does I/O: messages come
 through OpenMailbox / MailboxOpened, a kept recording leaves as a RecordingReady fact.
 """
@@ -14,7 +15,7 @@ through OpenMailbox / MailboxOpened, a kept recording leaves as a RecordingReady
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from . import commands as c
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 VOICEMAIL_CODE = "*97"
 RECORD_PROMPT_CODE = "*96"
 PIN_TRIES = 3
+# Wrong PINs an extension may type in PIN_LOCK_WINDOW before its services shut until they age
+# out (counted by the Stasis app across calls: three per call would let a script go on).
+PIN_LOCK_AFTER = 10
+PIN_LOCK_WINDOW = timedelta(hours=1)
 PIN_MAX_DIGITS = 8
 PIN_FIRST_KEY_SECONDS = 12.0  # from the question, which takes a few seconds to say
 PIN_NEXT_KEY_SECONDS = 5.0
@@ -70,6 +75,10 @@ def start_service(call: Call, event: e.StasisStart, dialled: str, service: Servi
     step: ServiceStep
     if person is None or not person.pin:
         step = Refusal(prompts, media=prompts.no_pin, why="no PIN set")
+    elif call.pin_locked(extension):
+        locked = call.fact(event.at, StepKind.PIN_LOCKED, extension=extension)
+        step = Refusal(prompts, media=f"{prompts.pin_wrong},{prompts.goodbye}", why="too many wrong PINs")
+        return [started, fact, locked, *call.answer_caller(), *call.enter(step, event.at)]
     elif service.name == "record_prompt" and not person.records_prompts:
         step = Refusal(prompts, media=prompts.not_allowed, why="may not change prompts")
     elif service.name == "record_prompt":

@@ -227,6 +227,7 @@ class RingStep(Step):
     round_seconds: int = 20
     max_seconds: int = 20
     hold_music: bool = False
+    music_class: str = ""  # the queue's own hold music ("": the default)
     music_in_bridge: str = ""  # the caller waits in this bridge (a transfer): music there
     queue: str = ""  # the queue being rung, for the history
     then: s.DestId | None = None
@@ -254,7 +255,7 @@ class RingStep(Step):
         if self.music_in_bridge:
             commands.append(c.StartBridgeMoh(call.channel_id, bridge_id=self.music_in_bridge))
         elif self.hold_music:
-            commands += [*call.answer_caller(), c.StartMoh(call.channel_id)]
+            commands += [*call.answer_caller(), c.StartMoh(call.channel_id, moh_class=self.music_class)]
             commands += self.waiting.start(call) if self.waiting else []
         elif not call.answered:
             commands.append(c.Ring(call.channel_id))

@@ -101,6 +101,7 @@ class StepKind(StrEnum):
     PHONE_SERVICE = "phone_service"
     PIN_WRONG = "pin_wrong"
     PIN_ACCEPTED = "pin_accepted"
+    PIN_LOCKED = "pin_locked"
     PROMPT_RECORDED = "prompt_recorded"
     MESSAGE_PLAYED = "message_played"
 

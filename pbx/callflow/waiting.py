@@ -24,6 +24,7 @@ class Waiting:
     callback_key: str = ""  # pressed while waiting: call me back instead ("" : not offered)
     offer: str = ""  # played after the place when a callback is offered ("press 1 ...")
     confirmation: str = "sound:auth-thankyou"
+    music_class: str = ""  # the music the announcements interrupt
     timer: str = ""
     playback: str = ""  # an announcement playing (the music is paused)
     confirming: str = ""  # "we will call you back" playing; the call ends after it
@@ -64,7 +65,7 @@ class Waiting:
             return [c.StopMoh(call.channel_id), play, call.fact(event.at, StepKind.QUEUE_PLACE, place=place)]
         if isinstance(event, e.PlaybackFinished) and event.playback_id == self.playback and self.playback:
             self.playback = ""
-            return [c.StartMoh(call.channel_id), *self.start(call)]
+            return [c.StartMoh(call.channel_id, moh_class=self.music_class), *self.start(call)]
         return None
 
     @property

@@ -11,6 +11,7 @@ from .scenarios import (
     Prompt,
     Queue,
     QueueMember,
+    QueueMusic,
     Scenario,
     Schedule,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Prompt",
     "Queue",
     "QueueMember",
+    "QueueMusic",
     "Scenario",
     "Schedule",
     "Weekday",

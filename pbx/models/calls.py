@@ -125,6 +125,7 @@ class CallEvent(models.Model):
         PHONE_SERVICE = "phone_service", _("Staff phone service")
         PIN_WRONG = "pin_wrong", _("Wrong PIN")
         PIN_ACCEPTED = "pin_accepted", _("PIN accepted")
+        PIN_LOCKED = "pin_locked", _("Refused: too many wrong PINs in the last hour")
         PROMPT_RECORDED = "prompt_recorded", _("Prompt recorded by phone")
         MESSAGE_PLAYED = "message_played", _("Voicemail message played on the phone")
 

@@ -144,6 +144,8 @@ class Closure(models.Model):
 class Queue(models.Model):
     """A ring group: who rings, in what order, for how long."""
 
+    MUSIC_CLASS = "centrala-queue-{pk}"  # its class in musiconhold.conf, when it has music of its own
+
     class Strategy(models.TextChoices):
         RING_ALL = "ring_all", _("ring all at once")
         LINEAR = "linear", _("in order")
@@ -180,11 +182,49 @@ class Queue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def own_music(self) -> list[str]:
+        """The library stems of its own hold music whose files are there, in its order."""
+        tracks = sorted(self.music.all(), key=lambda m: (m.position, m.pk))
+        return [m.prompt.file_stem for m in tracks if m.prompt.own_audio and not m.prompt.file_missing]
+
+    @property
+    def music_class(self) -> str:
+        """Its music class in Asterisk when it has music of its own; "" for the default."""
+        return self.MUSIC_CLASS.format(pk=self.pk) if self.own_music() else ""
+
     def clean(self) -> None:
         if self.member_ring_seconds and not 5 <= self.member_ring_seconds <= 120:
             raise ValidationError({"member_ring_seconds": _("Ring each phone for 5 to 120 seconds.")})
         if self.max_wait_seconds and self.max_wait_seconds < self.member_ring_seconds:
             raise ValidationError({"max_wait_seconds": _("The maximum wait cannot be shorter than one ring.")})
+
+
+class QueueMusic(models.Model):
+    """A recording of the firm's own, played to callers waiting in a queue (in turn, over and
+    over). A prompt that is hold music cannot be deleted, like any prompt in use."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="music")
+    prompt = models.ForeignKey(
+        Prompt,
+        verbose_name=_("recording"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=~models.Q(source="stock"),
+        help_text=_("Upload it as a prompt first."),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("hold music")
+        verbose_name_plural = _("the firm's own hold music (empty: Centrala's music, opsound.org, CC BY-SA 3.0)")
+
+    def __str__(self) -> str:
+        return str(self.prompt)
+
+    def clean(self) -> None:
+        if self.prompt_id is not None and not self.prompt.own_audio:
+            raise ValidationError({"prompt": _("Hold music is a recording of your own, not a stock sound.")})
 
 
 class QueueMember(models.Model):

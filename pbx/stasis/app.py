@@ -30,6 +30,7 @@ from .call_store import CallStore
 from .executor import AriExecutor
 from .lamps import LampLoader, Lamps
 from .mailboxes import DatabaseMailboxes
+from .pins import WrongPins
 from .probe import EncryptionProbe
 from .reconciler import Reconciler
 from .routes import Routes
@@ -80,6 +81,7 @@ class StasisApp:
         self.probe = EncryptionProbe(ari, store.submit)
         self.reconciler = Reconciler(ari, app_name, store, self.routes, self.presence, sweep_seconds)
         self.lamps = Lamps(ari, load_lamps)
+        self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self.stopping = False
         self._stopped = asyncio.Event()
@@ -146,7 +148,15 @@ class StasisApp:
 
     def _start_call(self, channel_id: str) -> CallWorker:
         key = str(uuid.uuid4())
-        call = Call(key, channel_id, self.directory, self.presence, usage=self.outbound_usage, places=self.place_in)
+        call = Call(
+            key,
+            channel_id,
+            self.directory,
+            self.presence,
+            usage=self.outbound_usage,
+            places=self.place_in,
+            pin_locked=self.pins.locked,
+        )
         worker = CallWorker(call, self)
         self.routes.callers[channel_id] = worker
         task = asyncio.create_task(self._run_worker(worker), name=f"call-{channel_id}")
@@ -172,6 +182,7 @@ class StasisApp:
         """A fact from a call: to the call store, and to the pump itself where it acts on it."""
         self.store.submit(fact)
         self.probe.note(call, fact, self.directory.people)
+        self.pins.note(fact)
 
     # --- configuration ---------------------------------------------------------------
 

@@ -69,12 +69,19 @@ def load_directory(today: date | None = None) -> s.Directory:
     return localised(directory, SystemSounds(settings.PROMPT_LANGUAGE))
 
 
+_reported_missing: set[tuple[int, str]] = set()  # (prompt, file) said once, not at every reload
+
+
 def played(prompt: Prompt) -> str:
     """What Asterisk plays for a prompt: its own file, or, when that file is missing (a lost
-    volume, a restore without the sounds), the general greeting instead of silence."""
+    volume, a restore without the sounds), the general greeting instead of silence. Logged
+    once per missing file (the configuration is read every few seconds)."""
     if prompt.file_missing:
-        log.error("the sound file of prompt %r is missing; callers hear the general greeting instead", prompt.name)
+        if (prompt.pk, prompt.file_stem) not in _reported_missing:
+            _reported_missing.add((prompt.pk, prompt.file_stem))
+            log.error("the sound file of prompt %r is missing; callers hear the general greeting instead", prompt.name)
         return f"sound:{FALLBACK}"
+    _reported_missing.discard((prompt.pk, prompt.file_stem))
     return prompt.media_uri
 
 
@@ -160,7 +167,7 @@ def schedule_snapshot(schedule: Schedule, today: date | None = None) -> s.Schedu
 
 def _destinations() -> dict[int, s.Destination]:
     menus = {m.pk: m for m in Menu.objects.select_related("prompt", "invalid_prompt").prefetch_related("options")}
-    queues = {q.pk: q for q in Queue.objects.prefetch_related("members__extension")}
+    queues = {q.pk: q for q in Queue.objects.prefetch_related("members__extension", "music__prompt")}
     result: dict[int, s.Destination] = {}
     for dest in Destination.objects.select_related("prompt", "extension", "mailbox__greeting"):
         result[dest.pk] = _destination(dest, menus, queues)
@@ -208,6 +215,7 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
         member_ring_seconds=queue.member_ring_seconds,
         max_wait_seconds=queue.max_wait_seconds,
         music_on_hold=queue.music_on_hold,
+        music_class=queue.music_class,
         overflow=overflow,
         announce_seconds=queue.announce_place_seconds,
         callback_key="1" if queue.offer_callback else "",

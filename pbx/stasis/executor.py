@@ -91,8 +91,8 @@ class AriExecutor:
                 await ari.hangup(channel, reason)
             case c.Ring(channel_id=channel):
                 await ari.ring(channel)
-            case c.StartMoh(channel_id=channel):
-                await ari.start_moh(channel)
+            case c.StartMoh(channel_id=channel, moh_class=moh_class):
+                await ari.start_moh(channel, moh_class)
             case c.StopMoh(channel_id=channel):
                 await ari.stop_moh(channel)
             case c.StopPlayback(playback_id=playback):

@@ -20,6 +20,7 @@ class Lamps:
         self.ari = ari
         self.load = load
         self.shown: LampStates = {}
+        self.unreadable = False  # said once per outage, not at every refresh
 
     def forget(self) -> None:
         """Asterisk may have restarted: publish every lamp at the next refresh."""
@@ -30,9 +31,12 @@ class Lamps:
             return
         try:
             states = await self.load()
-        except Exception:
-            log.exception("could not read the voicemail counts; the message lamps stay as they are")
+        except Exception as exc:  # the database is away: the lamps wait, the rest of the app says why
+            if not self.unreadable:
+                log.warning("could not read the voicemail counts; the message lamps stay as they are: %s", exc)
+            self.unreadable = True
             return
+        self.unreadable = False
         for extension, state in sorted(states.items()):
             if self.shown.get(extension) == state:
                 continue

@@ -72,3 +72,31 @@ def test_without_a_loader_nothing_is_asked():
 
     asyncio.run(main())
     assert asked == []
+
+
+def test_an_unreadable_database_is_said_once_per_outage_and_no_lamp_changes(caplog):
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["endpoint"])
+        return httpx.Response(200, json={})
+
+    outcomes: list[LampStates | Exception] = [RuntimeError("db away"), RuntimeError("db away"), {"101": (1, 0)}]
+
+    async def load() -> LampStates:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def main() -> None:
+        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(answer)) as ari:
+            lamps = Lamps(ari, load)
+            for _ in range(3):
+                await lamps.refresh()
+
+    asyncio.run(main())
+    assert [r.message for r in caplog.records] == [
+        "could not read the voicemail counts; the message lamps stay as they are: db away"
+    ]
+    assert asked == ["Local/101-1-0@centrala-mwi"]

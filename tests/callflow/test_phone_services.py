@@ -11,10 +11,11 @@ import pytest
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import scenario as s
+from pbx.callflow.call import Call
 from pbx.callflow.pin import pin_digest, pin_matches
 from pbx.callflow.services import MAX_TAKES, PIN_TRIES, Service, service_for
 
-from .fixtures import CHANNEL, T0, Driver, at, directory, phone_channel
+from .fixtures import CHANNEL, KEY, T0, Driver, at, directory, phone_channel
 
 PIN = "2468"
 PROMPTS = s.ServicePrompts(new_messages=tuple(f"sound:new-{n}" for n in range(3)))
@@ -261,3 +262,12 @@ def test_the_box_failing_to_open_ends_the_call_as_failed():
     driver = unlocked("*97")
     driver.send(e.CommandFailed(at=at(3), channel_id=CHANNEL, command="OpenMailbox", error="db away", gone=False))
     assert hung_up(driver) and driver.call.outcome == "failed"
+
+
+def test_an_extension_with_too_many_wrong_pins_lately_gets_no_service():
+    call = Call(KEY, CHANNEL, office(), pin_locked=lambda extension: extension == "101")
+    channel = phone_channel("101", exten="*97")
+    out = call.receive(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel, args=("internal", "1", "*97")))
+    assert [x.detail for x in out if isinstance(x, c.CallStep) and x.kind == "pin_locked"] == [{"extension": "101"}]
+    [play] = [x for x in out if isinstance(x, c.Play)]
+    assert play.media == f"{PROMPTS.pin_wrong},{PROMPTS.goodbye}"  # not even asked for the PIN

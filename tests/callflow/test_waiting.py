@@ -18,12 +18,14 @@ PLACES = ("sound:place-1", "sound:place-2", "sound:place-more")
 
 
 def waiting_in_sales(
-    place: int = 2, announce: int = 20, places: tuple[str, ...] = PLACES, callback_key: str = ""
+    place: int = 2, announce: int = 20, places: tuple[str, ...] = PLACES, callback_key: str = "", music: str = ""
 ) -> Driver:
     d0 = directory()
     sales = d0.destinations[SALES]
     assert isinstance(sales, s.RingQueue)
-    changed = replace(sales, announce_seconds=announce, max_wait_seconds=120, callback_key=callback_key)
+    changed = replace(
+        sales, announce_seconds=announce, max_wait_seconds=120, callback_key=callback_key, music_class=music
+    )
     dests = {**d0.destinations, SALES: changed}
     seen: list[tuple[str, str]] = []
 
@@ -45,6 +47,15 @@ def test_every_twenty_seconds_the_music_pauses_for_the_callers_place_then_goes_o
     assert out[0] == c.StopMoh(CHANNEL) and isinstance(out[1], c.Play) and out[1].media == "sound:place-2"
     after = d.send(e.PlaybackFinished(at=at(26), channel_id=CHANNEL, playback_id=out[1].playback_id, failed=False))
     assert after[0] == c.StartMoh(CHANNEL) and isinstance(after[1], c.StartTimer) and after[1].seconds == 20
+
+
+def test_a_queue_with_music_of_its_own_plays_it_and_goes_back_to_it_after_the_place():
+    d = waiting_in_sales(place=1, music="centrala-queue-7")
+    assert c.StartMoh(CHANNEL, moh_class="centrala-queue-7") in d.out
+    out = d.fire("announce", at(23))
+    assert out[0] == c.StopMoh(CHANNEL)
+    after = d.send(e.PlaybackFinished(at=at(26), channel_id=CHANNEL, playback_id=out[1].playback_id, failed=False))  # type: ignore[attr-defined]
+    assert after[0] == c.StartMoh(CHANNEL, moh_class="centrala-queue-7")
 
 
 @pytest.mark.parametrize(("place", "heard"), [(1, "sound:place-1"), (3, "sound:place-more"), (17, "sound:place-more")])

@@ -70,6 +70,7 @@ OFFERED = {
     ("security.SipBan", "lift"): {OFFICE},
     ("security.TollFraudAlert", "mark_seen"): {OFFICE},
     ("voicemail.Mailbox", "delete_selected"): {OFFICE},
+    ("voicemail.MissedCallDigest", "delete_selected"): {OFFICE},
     ("api.ApiToken", "revoke"): set(),  # the superuser's: tokens act with their owner's rights
     ("api.WebhookDelivery", "resend"): set(),
 }

@@ -30,7 +30,7 @@ from recordings.actions import do_ingest_recording
 from recordings.models import Recording, RecordingRule
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 from tests.conftest import signed_in
-from voicemail.models import Mailbox, Message
+from voicemail.models import Mailbox, Message, MissedCallDigest
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,8 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
         recording=recording, mailbox=Mailbox.objects.get(name="Biuro"), caller=call.caller, left_at=now
     )
     CallbackTask.objects.create(call=call, number="+48601234567", reason="requested", requested_at=now)
+    digest = MissedCallDigest.objects.create(name="Sprzedaż")
+    digest.recipients.add(*Extension.objects.all()[:1])
     CallingPolicy.objects.create(name="Handlowcy", countries="DE")
     someone = Extension.objects.first()
     assert someone is not None

@@ -298,7 +298,9 @@ def test_the_api_cannot_delete_a_prompt_in_use_and_needs_its_scope(office_manage
 # --- on calls ----------------------------------------------------------------------------------
 
 
-def test_calls_play_the_own_file_and_a_lost_file_is_replaced_by_the_greeting_and_named(tmp_path, office_manager):
+def test_calls_play_the_own_file_and_a_lost_file_is_replaced_by_the_greeting_and_named(
+    tmp_path, office_manager, caplog
+):
     client = admin_for(office_manager)
     upload = SimpleUploadedFile("a.wav", tone(tmp_path / "a.wav").read_bytes())
     client.post(
@@ -309,6 +311,10 @@ def test_calls_play_the_own_file_and_a_lost_file_is_replaced_by_the_greeting_and
     assert load_directory().destinations[dest.pk].prompt == prompt.media_uri  # type: ignore[union-attr]
     library.remove(library.PROMPTS, prompt.file_stem)
     assert load_directory().destinations[dest.pk].prompt == "sound:hello-world"  # type: ignore[union-attr]
+    load_directory()  # the next reload: the log says it once, not every few seconds
+    assert [r.message for r in caplog.records if "is missing" in r.message] == [
+        "the sound file of prompt 'Powitanie' is missing; callers hear the general greeting instead"
+    ]
     status = client.get("/admin/status/").content.decode()
     assert 'id="missing-prompts"' in status and "Powitanie" in status
     [check] = [c for c in run_checks() if "sound file" in str(c.title)]

@@ -143,13 +143,16 @@ def test_whoever_calls_the_caller_back_may_hear_the_message(tmp_path, box):
     message = a_message(tmp_path, box)
     assert message is not None
     piotr = staff("piotr", "102")
-    CallbackTask.objects.create(
+    task = CallbackTask.objects.create(
         call=message.recording.call,
         number=CALLER,
         reason="voicemail",
         requested_at=timezone.now(),
         assigned_to=Extension.objects.get(number="102"),
     )
+    # the task links to the message, and its assignee may hear it
+    page = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), piotr).get(f"/admin/pbx/callbacktask/{task.pk}/change/")
+    assert f"/admin/voicemail/message/{message.pk}/change/" in page.content.decode()
     assert play(piotr, message) == 200
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,35 +27,25 @@ from recordings.models import Recording
 from .conftest import running_stasis
 from .harness import phone
 from .private_postgres import private_postgres
-from .test_first_call import CUSTOMER, OFFICE, app_connected, wait_for
+from .stasis_process import StasisProcess
+from .test_first_call import CUSTOMER, OFFICE, wait_for
 from .test_scenarios import office, queue, registered, steps
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def start_stasis(database_url: str = "", spool: Path | None = None) -> subprocess.Popen[str]:
+def start_stasis(database_url: str = "", spool: Path | None = None) -> StasisProcess:
     """`manage.py stasis` as deployed, on the test database (or the one given), sweeping every
     second."""
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": database_url or f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
         "CENTRALA_SPOOL_DIR": str(spool or Path(settings.MEDIA_ROOT).parent / "stasis-spool"),
         "ASTERISK_CONFIG_DIR": str(settings.ASTERISK_CONFIG_DIR),
         "STASIS_SWEEP_SECONDS": "1",
         "CENTRALA_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # recordings land where this test reads them
-        "LOG_LEVEL": "INFO",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "stasis"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_for(lambda: app_connected(proc, Path(env["CENTRALA_SPOOL_DIR"])), timeout=20)
-    return proc
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return StasisProcess(**env).wait_connected()
 
 
 def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(staff, rule):
@@ -74,8 +62,7 @@ def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(
             timeout_s=60,
         )
         live = wait_for(lambda: Call.objects.filter(events__kind="recording").first(), timeout=30)
-        first.send_signal(signal.SIGKILL)
-        first.communicate(timeout=10)
+        first.stop(signal.SIGKILL, timeout=10)
         # While no app listens, a new call hears the fallback and is refused with 503.
         refused = sipp_call(
             "caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5192
@@ -90,8 +77,7 @@ def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(
             recording = Recording.objects.filter(call=live).first
             found = wait_for(recording, timeout=30) if _within(recording, 30) else None
         finally:
-            second.send_signal(signal.SIGTERM)
-            output, _ = second.communicate(timeout=30)
+            output = second.stop()
     assert found is not None, f"no recording stored; the restarted app said:\n{output[-4000:]}"
     recording = found
     assert second.returncode == 0, output
@@ -159,7 +145,7 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
         phone("102", staff["102"][1], answers=True, registered=registered),
     ):
         first = start_stasis(pg.url, spool)
-        app: subprocess.Popen[str] | None = first
+        app: StasisProcess | None = first
         try:
             talking = ThreadPoolExecutor(1).submit(talk, 5194)
             # The database goes away while the first call is connected and recorded ...
@@ -172,8 +158,7 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
             # of both calls are in its spool (a kill before that is the test above): it serves
             # a third call with the configuration it saved.
             wait_for(lambda: ended_in_spool() == 2, timeout=10)
-            first.send_signal(signal.SIGKILL)
-            first.communicate(timeout=10)
+            first.stop(signal.SIGKILL, timeout=10)
             app = start_stasis(pg.url, spool)
             talk(5196)
             pg.start()
@@ -186,8 +171,7 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
             )
         finally:
             assert app is not None
-            app.send_signal(signal.SIGTERM)
-            output, _ = app.communicate(timeout=30)
+            output = app.stop()
             print(f"the app said:\n{output[-6000:]}")  # shown by pytest when the test fails
         rows = calls_and_recordings()
         spooled_left = (spool / "call-facts.jsonl").exists()

@@ -5,15 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 import wave
 from array import array
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +22,10 @@ from pbx.asterisk_config import apply_config
 from pbx.extensions import do_create_extension
 from pbx.models import Call
 from pbx.sandbox import sipp_call
-from pbx.stasis.health import health_file, read_report
 from recordings.models import Recording
 
 from .conftest import Asterisk, running_stasis
+from .stasis_process import StasisProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -181,44 +176,22 @@ def test_on_connect_the_app_closes_calls_whose_end_it_missed(asterisk: Asterisk)
 
 
 def test_manage_py_stasis_serves_a_call_and_stops_cleanly_on_sigterm(asterisk: Asterisk, office_number):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
-        "LOG_LEVEL": "INFO",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "stasis"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    app = StasisProcess()
     try:
-        wait_for(lambda: app_connected(proc, settings.STASIS_SPOOL_DIR))
+        app.wait_connected(timeout=15)
         call_command("healthcheck", "stasis")  # the container's health check agrees
         result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5074)
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         wait_for(lambda: Recording.objects.exists())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, output
+        output = app.stop()
+    assert app.returncode == 0, output
     assert "stopped" in output.splitlines()[-1]
     assert Call.objects.get().outcome == Call.Outcome.VOICEMAIL
     # Stopped: the check says so at once, though Asterisk still lists the app (it subscribed
     # to the phones' presence, and Asterisk keeps such an app after its websocket is gone).
     with pytest.raises(CommandError, match="not connected"):
         call_command("healthcheck", "stasis")
-
-
-def app_connected(proc: subprocess.Popen[str], spool: Path) -> bool:
-    """`manage.py stasis` (this process of it, not an earlier one) reports its event stream
-    connected. Asking ARI whether the app is listed is not enough: an earlier app that
-    subscribed to endpoints stays listed after it is gone, and a call sent then is refused."""
-    report = read_report(health_file(spool))
-    return report is not None and report.pid == proc.pid and report.connected
 
 
 def test_configuration_check_finds_a_prompt_asterisk_does_not_have(asterisk: Asterisk, office_number):
