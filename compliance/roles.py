@@ -5,6 +5,7 @@ ROLES: dict[str, list[str]] = {
     # Configuration, call history and callbacks; no listening by default.
     "Office manager": [
         "pbx.*extension",
+        "pbx.*device",
         "pbx.*prompt",
         "pbx.*schedule",
         "pbx.*openinginterval",

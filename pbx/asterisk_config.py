@@ -106,7 +106,7 @@ def _context(directory: Path) -> dict[str, object]:
         "trunk_contact": settings.TRUNK_CONTACT,
         "trunk": _trunk_registration(),
         "realm": SIP_REALM,
-        "extensions": list(Extension.objects.filter(active=True).select_related("caller_id").order_by("number")),
+        "phones": _phones(),
         "main_number": _main_number(),
         "emergency_numbers": sorted(EMERGENCY_NUMBERS),
         "tls": _tls(directory),
@@ -114,6 +114,22 @@ def _context(directory: Path) -> dict[str, object]:
         "banned": SipBan.objects.active_sources(),
         "music_classes": _music_classes(),
     }
+
+
+def _phones() -> list[dict[str, object]]:
+    """Every SIP login of an active person: the extension's own, then its other devices."""
+    phones: list[dict[str, object]] = []
+    extensions = Extension.objects.filter(active=True).select_related("caller_id").prefetch_related("devices")
+    for ext in extensions.order_by("number"):
+        # The rows first: a hostile value is then refused naming its extension or device.
+        phones.append(
+            {"extension": ext, "device": None, "login": ext.number, "ha1": ext.sip_ha1, "plain_sip": ext.plain_sip}
+        )
+        for device in ext.devices.all():
+            if device.active:
+                login, ha1, plain = device.sip_username, device.sip_ha1, device.plain_sip
+                phones.append({"extension": ext, "device": device, "login": login, "ha1": ha1, "plain_sip": plain})
+    return phones
 
 
 def _music_classes() -> list[tuple[str, list[str]]]:

@@ -6,13 +6,14 @@ made the change."""
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
 from pbx.callflow.pin import pin_digest
-from pbx.models import Extension
+from pbx.models import Device, Extension
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
 
 
@@ -93,3 +94,62 @@ def do_set_pin(extension: Extension, pin: str, actor: str) -> None:
         extension.pin_digest = pin_digest(pin) if pin else ""
         extension.save(update_fields=["pin_digest"])
         do_audit(actor, "extension.pin_set" if pin else "extension.pin_cleared", f"pbx.extension:{extension.pk}")
+
+
+MAX_DEVICES = 5  # besides the extension's own phone
+
+
+def do_add_device(extension: Extension, name: str, actor: str, **fields: Any) -> tuple[Device, str]:
+    """Another phone for `extension`'s person, with its own SIP login (`<number>-<n>`) and a
+    fresh strong password, returned once and never stored. ValidationError, nothing saved, on a
+    bad value or past MAX_DEVICES."""
+    with transaction.atomic():
+        taken = set(Device.objects.filter(extension=extension).values_list("sip_username", flat=True))
+        if len(taken) >= MAX_DEVICES:
+            raise ValidationError(_("A person can have at most %(n)d phones besides the first.") % {"n": MAX_DEVICES})
+        username = next(f"{extension.number}-{n}" for n in range(2, 100) if f"{extension.number}-{n}" not in taken)
+        password = generate_sip_password()
+        device = Device(
+            extension=extension,
+            name=name,
+            sip_username=username,
+            sip_ha1=sip_ha1(username, SIP_REALM, password),
+            **fields,
+        )
+        device.full_clean()
+        device.save()
+        do_audit(actor, "config.device_add", f"pbx.device:{device.pk}", username=username)
+        config_changed(f"device {username} added")
+    return device, password
+
+
+def do_set_device_password(device: Device, actor: str) -> str:
+    """A new generated SIP password for `device`, returned once; the old one stops working."""
+    password = generate_sip_password()
+    with transaction.atomic():
+        device.sip_ha1 = sip_ha1(device.sip_username, SIP_REALM, password)
+        device.save(update_fields=["sip_ha1"])
+        do_audit(actor, "config.sip_password", f"pbx.device:{device.pk}", generated=True)
+        config_changed(f"new SIP password for {device.sip_username}")
+    return password
+
+
+def do_change_devices(devices: Iterable[Device], actor: str, delete: bool = False, **fields: Any) -> int:
+    """Change (e.g. active=False) or delete devices; each audited, Asterisk told once."""
+    changed = 0
+    with transaction.atomic():
+        for device in devices:
+            target = f"pbx.device:{device.pk}"
+            if delete:
+                do_audit(actor, "config.device_delete", target, username=device.sip_username)
+                device.delete()
+            else:
+                for name, value in fields.items():
+                    setattr(device, name, value)
+                device.full_clean()
+                device.save()
+                do_audit(actor, "config.device_change", target, **{k: str(v) for k, v in fields.items()})
+            changed += 1
+        if changed:
+            config_changed("devices changed")
+    return changed

@@ -17,8 +17,12 @@ from pbx.asterisk_config import config_changed
 from pbx.callflow.pin import PIN_PATTERN
 from pbx.configuration import configuration_problems
 from pbx.extensions import (
+    MAX_DEVICES,
+    do_add_device,
+    do_change_devices,
     do_create_extension,
     do_delete_extensions,
+    do_set_device_password,
     do_set_extensions_active,
     do_set_pin,
     do_set_sip_password,
@@ -27,6 +31,7 @@ from pbx.models import (
     CallingPolicy,
     Closure,
     Destination,
+    Device,
     DutyShift,
     Extension,
     Menu,
@@ -232,6 +237,95 @@ class ExtensionAdmin(AuditedModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         with pushing_config(request, "extensions deleted"):
             do_delete_extensions(list(queryset), request.user.get_username())
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["extension", "name", "kind", "ring_after_seconds", "active", "plain_sip"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        extension = cleaned.get("extension")
+        if self.instance.pk is None and extension is not None and extension.devices.count() >= MAX_DEVICES:
+            raise forms.ValidationError(
+                _("A person can have at most %(n)d phones besides the first.") % {"n": MAX_DEVICES}
+            )
+        return cleaned
+
+
+@admin.register(Device)
+class DeviceAdmin(AuditedModelAdmin):
+    """A person's other phones. Each has its own SIP login, shown with its password once when
+    added; every change reaches Asterisk through pbx/extensions.py."""
+
+    form = DeviceForm
+    list_display = ["sip_username", "extension", "name", "kind", "ring_after_seconds", "active"]
+    list_filter = ["active", "kind"]
+    search_fields = ["sip_username", "name", "extension__number", "extension__display_name"]
+    readonly_fields = ["sip_username"]
+    actions = ["new_passwords", "deactivate", "reactivate"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["extension", "name", "kind", "ring_after_seconds", "active", "plain_sip"]
+        return ["sip_username", *fields] if obj else fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["sip_username", "extension"] if obj else []
+
+    @admin.action(description=_("Generate new SIP passwords"), permissions=["change"])
+    def new_passwords(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "new SIP passwords for devices"):
+            passwords = [(d.sip_username, do_set_device_password(d, request.user.get_username())) for d in queryset]
+        for username, password in passwords:
+            messages.warning(
+                request, _("New SIP password for %(n)s, shown only now: %(p)s") % {"n": username, "p": password}
+            )
+
+    @admin.action(description=_("Deactivate: no login, never rung"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "devices deactivated"):
+            changed = do_change_devices(list(queryset.filter(active=True)), request.user.get_username(), active=False)
+        messages.success(request, _("Deactivated: %(n)d. Their phones can no longer log in.") % {"n": changed})
+
+    @admin.action(description=_("Reactivate"), permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "devices reactivated"):
+            changed = do_change_devices(list(queryset.filter(active=False)), request.user.get_username(), active=True)
+        messages.success(request, _("Reactivated: %(n)d.") % {"n": changed})
+
+    def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
+        with pushing_config(request, f"device {obj.name} saved"):
+            if change:
+                names = ("name", "kind", "ring_after_seconds", "active", "plain_sip")
+                fields = {name: getattr(obj, name) for name in names}
+                do_change_devices([obj], request.user.get_username(), **fields)
+                return
+            device, password = do_add_device(
+                obj.extension,
+                obj.name,
+                request.user.get_username(),
+                kind=obj.kind,
+                ring_after_seconds=obj.ring_after_seconds,
+                active=obj.active,
+            )
+            obj.pk = device.pk
+            messages.success(
+                request,
+                _("SIP login %(u)s, password %(p)s. It is shown only now: enter both in the phone.")
+                % {"u": device.sip_username, "p": password},
+            )
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        return admin.ModelAdmin.log_deletions(self, request, queryset)  # do_change_devices audits
+
+    def delete_model(self, request: HttpRequest, obj: Device) -> None:
+        with pushing_config(request, f"device {obj.sip_username} deleted"):
+            do_change_devices([obj], request.user.get_username(), delete=True)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, "devices deleted"):
+            do_change_devices(list(queryset), request.user.get_username(), delete=True)
 
 
 class OpeningIntervalInline(admin.TabularInline):

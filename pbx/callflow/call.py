@@ -352,7 +352,7 @@ class Call:
         self.set_state(State.ROUTING)
         ring = RingStep(
             kind=RingKind.TRANSFER,
-            targets=(Target(f"PJSIP/{to}", to),),
+            targets=destinations.person_targets(self, to) or (Target(f"PJSIP/{to}", to),),
             round_seconds=30,
             max_seconds=30,
             caller_number=self.caller,

@@ -101,8 +101,8 @@ def ring_people(
     """Ring staff phones that are reachable; if none is, plan B: on-duty mobiles."""
     people = call.directory.people
     extensions = tuple(x for x in extensions if x in people)  # deleted or inactive: never rung
-    reachable = tuple(x for x in extensions if call.presence.get(x, True))
-    targets = tuple(Target(f"PJSIP/{x}", x) for x in reachable)
+    targets = tuple(target for x in extensions for target in person_targets(call, x))
+    reachable = tuple(dict.fromkeys(t.label for t in targets))
     if extensions and not reachable:
         targets = _plan_b_targets(call, extensions, at)
         kind = RingKind.PLAN_B
@@ -113,6 +113,19 @@ def ring_people(
         max_seconds=ring_seconds,
         then=then,
         caller_number=call.caller,
+    )
+
+
+def person_targets(call: Call, extension: str) -> tuple[Target, ...]:
+    """The reachable phones of a person (their extension's, then their other devices), each
+    joining the ringing when the person set it to; none for someone not in the directory."""
+    person = call.directory.people.get(extension)
+    if person is None:
+        return ()
+    return tuple(
+        Target(f"PJSIP/{login}", extension, after_seconds=after)
+        for login, after in s.phones_of(person)
+        if call.presence.get(login, True)
     )
 
 

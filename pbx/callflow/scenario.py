@@ -198,7 +198,15 @@ class Person:
     policy: CallingPolicy = DEFAULT_POLICY  # what they may dial outside (toll-fraud guard)
     plain_sip: bool = False  # a loopback test phone allowed without TLS
     pin: str = ""  # digest of the PIN for the phone's own services (pin.py); "" none set
+    # The person's other phones: (SIP login, seconds after the first ring they join in).
+    # The extension's own login rings first; the person is reachable when any of them is.
+    devices: tuple[tuple[str, int], ...] = ()
     records_prompts: bool = False  # may record the office's prompts by phone (*96)
+
+
+def phones_of(person: Person) -> tuple[tuple[str, int], ...]:
+    """Every SIP login of a person, with when it joins the ringing: its own first."""
+    return ((person.extension, 0), *person.devices)
 
 
 @dataclass(frozen=True)

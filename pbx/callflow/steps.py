@@ -209,7 +209,8 @@ class CallbackOfferStep(Step):
 @dataclass(frozen=True)
 class Target:
     endpoint: str
-    label: str  # extension number or E.164
+    label: str  # extension number or E.164; a person's several phones share theirs
+    after_seconds: int = 0  # joins the round this long after it starts (a person's later phone)
 
 
 @dataclass
@@ -241,10 +242,11 @@ class RingStep(Step):
     started_at: datetime | None = None
     waiting: Waiting | None = None  # place-in-queue announcements over the hold music
     music_stopped: bool = False
+    joining: dict[str, Target] = field(default_factory=dict)  # timer -> a phone that rings later
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
-        detail = {"targets": [t.label for t in self.targets], "strategy": self.strategy}
+        detail = {"targets": list(dict.fromkeys(t.label for t in self.targets)), "strategy": self.strategy}
         if self.queue:
             detail["queue"] = self.queue
         if self.refused:
@@ -263,27 +265,39 @@ class RingStep(Step):
         return [*commands, deadline, *self._round(call)]
 
     def _round(self, call: Call) -> list[c.Command]:
-        if self.strategy == "linear":
-            batch = [self.targets[self.position % len(self.targets)]]
+        if self.strategy == "linear":  # one person a round, all of their phones
+            labels = list(dict.fromkeys(t.label for t in self.targets))
+            person = labels[self.position % len(labels)]
+            batch = [t for t in self.targets if t.label == person]
             self.position += 1
         else:
             batch = list(self.targets)
-        commands: list[c.Command] = []
+        commands: list[c.Command] = self._cancel_joining(call)
         for target in batch:
-            leg_id = call.legs.new(target.label)
-            self.ringing.add(leg_id)
-            commands.append(
-                c.Originate(
-                    leg_id,
-                    endpoint=target.endpoint,
-                    caller_number=self.caller_number,
-                    caller_name=self.caller_name,
-                    timeout_seconds=self.round_seconds + 5,
-                    args=("leg", call.key),
-                )
-            )
+            if target.after_seconds and target.after_seconds < self.round_seconds:
+                start_later, name = call.timer("join", target.after_seconds)
+                self.joining[name] = target
+                commands.append(start_later)
+            elif not target.after_seconds:
+                commands.append(self._ring(call, target))
         start, self.round_timer = call.timer("round", self.round_seconds)
         return [*commands, start]
+
+    def _ring(self, call: Call, target: Target) -> c.Originate:
+        leg_id = call.legs.new(target.label)
+        self.ringing.add(leg_id)
+        return c.Originate(
+            leg_id,
+            endpoint=target.endpoint,
+            caller_number=self.caller_number,
+            caller_name=self.caller_name,
+            timeout_seconds=self.round_seconds + 5,
+            args=("leg", call.key),
+        )
+
+    def _cancel_joining(self, call: Call) -> list[c.Command]:
+        names, self.joining = sorted(self.joining), {}
+        return [c.CancelTimer(call.channel_id, name) for name in names]
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if self.waiting and self.waiting.wants_callback(event):
@@ -295,6 +309,8 @@ class RingStep(Step):
             return announced
         if not isinstance(event, e.TimerFired):
             return []
+        if (target := self.joining.pop(event.name, None)) is not None:
+            return [self._ring(call, target)]  # a person's later phone joins in
         if event.name == self.deadline_timer:
             self.deadline_timer = ""
             return [*self.stop(call), *self._give_up(call, event.at, "no_answer")]
@@ -307,7 +323,7 @@ class RingStep(Step):
         self.ringing.discard(leg_id)
         cause = event.cause if isinstance(event, e.ChannelDestroyed) else None
         fact = call.fact(event.at, StepKind.LEG_FAILED, target=call.legs.get(leg_id, ""), cause=cause)
-        if self.ringing or self.strategy != "linear":
+        if self.ringing or self.joining or self.strategy != "linear":
             return [fact]  # ring_all: the round timer starts the next round
         cancel = [c.CancelTimer(call.channel_id, self.round_timer)] if self.round_timer else []
         return [fact, *cancel, *self._round(call)]
@@ -323,7 +339,7 @@ class RingStep(Step):
         return [*commands, *call.goto(self.then, at)]
 
     def stop(self, call: Call) -> list[c.Command]:
-        commands = self._hang_up_ringing(call)
+        commands = [*self._hang_up_ringing(call), *self._cancel_joining(call)]
         for name in (self.round_timer, self.deadline_timer):
             if name:
                 commands.append(c.CancelTimer(call.channel_id, name))

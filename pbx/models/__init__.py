@@ -1,6 +1,6 @@
 from .callbacks import CallbackTask
 from .calls import Call, CallEvent, CallNote
-from .people import DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
+from .people import Device, DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
 from .policies import CallingPolicy
 from .scenarios import (
     Closure,
@@ -24,6 +24,7 @@ __all__ = [
     "CallingPolicy",
     "Closure",
     "Destination",
+    "Device",
     "DutyShift",
     "Extension",
     "Menu",

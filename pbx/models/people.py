@@ -102,6 +102,43 @@ class Extension(models.Model):
             raise ValidationError({"mobile": problem})
 
 
+class Device(models.Model):
+    """Another phone of a person (the extension itself is the first): a softphone on the laptop,
+    an app on the mobile. Its own SIP login (`<extension>-<n>`, so one lost phone is cut off
+    alone); it rings with the person's other phones, or `ring_after_seconds` later, and calls
+    from it show the person's extension and company number. The password is never stored."""
+
+    extension = models.ForeignKey(
+        Extension, verbose_name=_("extension"), on_delete=models.CASCADE, related_name="devices"
+    )
+    name = models.CharField(_("name"), max_length=80, validators=[config_text_validator])
+    kind = models.CharField(
+        _("device"), max_length=12, choices=Extension.Kind.choices, default=Extension.Kind.SOFTPHONE
+    )
+    sip_username = models.CharField(_("SIP user name"), max_length=12, unique=True, editable=False)
+    ring_after_seconds = models.PositiveSmallIntegerField(
+        _("rings after (s)"),
+        default=0,
+        help_text=_("0: together with the person's other phones; e.g. 10: the desk phone first, this one 10 s later."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    plain_sip = models.BooleanField(
+        _("plain SIP (no TLS, no SRTP)"),
+        default=False,
+        help_text=_("Only for test phones on this machine (SIP_PLAIN_NETWORKS, loopback); every other phone uses TLS."),
+    )
+    sip_ha1 = models.CharField(_("SIP credential digest"), max_length=32, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["extension__number", "sip_username"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+
+    def __str__(self) -> str:
+        return f"{self.sip_username} {self.name}"
+
+
 class WeeklyDuty(models.Model):
     """A recurring on-duty slot, e.g. Anna on Mondays 8:00-16:00."""
 

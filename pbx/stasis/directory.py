@@ -223,7 +223,11 @@ def _queue(queue: Queue, overflow: int | None) -> s.RingQueue:
 
 
 def _people(main: str) -> dict[str, s.Person]:
-    extensions = Extension.objects.filter(active=True).select_related("caller_id", "calling_policy__blocked_prompt")
+    extensions = (
+        Extension.objects.filter(active=True)
+        .select_related("caller_id", "calling_policy__blocked_prompt")
+        .prefetch_related("devices")
+    )
     recorders = _prompt_recorders()
     return {
         x.number: s.Person(
@@ -235,6 +239,7 @@ def _people(main: str) -> dict[str, s.Person]:
             plain_sip=x.plain_sip,
             pin=x.pin_digest,
             records_prompts=x.user_id in recorders,
+            devices=tuple((d.sip_username, d.ring_after_seconds) for d in x.devices.all() if d.active),
         )
         for x in extensions
     }

@@ -138,7 +138,16 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
         phones = {ep["resource"]: ep.get("state") == "online" for ep in endpoints}
     except AriError as exc:
         error = str(exc)
-    rows = [(x, phones.get(x.number, False)) for x in Extension.objects.all()]
+    # A person is reachable when any of their phones is (the extension's own, or another device).
+    rows = [
+        (
+            x,
+            any(
+                phones.get(login, False) for login in [x.number, *(d.sip_username for d in x.devices.all() if d.active)]
+            ),
+        )
+        for x in Extension.objects.prefetch_related("devices")
+    ]
     plan_b = bool(rows) and not error and not any(online for _, online in rows)
     context = {
         **admin.site.each_context(request),

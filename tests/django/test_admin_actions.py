@@ -61,6 +61,10 @@ OFFERED = {
         )
     },
     ("pbx.Extension", "deactivate"): {OFFICE},
+    ("pbx.Device", "deactivate"): {OFFICE},
+    ("pbx.Device", "new_passwords"): {OFFICE},
+    ("pbx.Device", "reactivate"): {OFFICE},
+    ("pbx.Device", "delete_selected"): {OFFICE},
     ("pbx.Extension", "new_passwords"): {OFFICE},
     ("pbx.Extension", "reactivate"): {OFFICE},
     ("recordings.Recording", "place_hold"): {DPO},

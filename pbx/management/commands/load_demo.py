@@ -12,9 +12,10 @@ from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from pbx.audio.convert import BadAudio
-from pbx.extensions import do_create_extension, do_set_pin
+from pbx.extensions import do_add_device, do_create_extension, do_set_pin
 from pbx.models import (
     Destination,
+    Device,
     Extension,
     Menu,
     MenuOption,
@@ -68,6 +69,10 @@ class Command(BaseCommand):
             for ext, _ in created:
                 do_set_pin(ext, pins[ext.number], actor="load_demo")
             self._write_credentials(created, pins)
+            anna = Extension.objects.get(number="101")
+            if not anna.devices.exists():  # Anna has a second phone: a softphone on her laptop
+                device, password = do_add_device(anna, "Softphone w laptopie", actor="load_demo")
+                self._write_device(device, password)
         self.stdout.write(f"demo data ready: office {OFFICE_NUMBER}, message line {MESSAGE_LINE}, extensions 101-103")
 
     def _office(self) -> None:
@@ -127,6 +132,13 @@ class Command(BaseCommand):
         except BadAudio as exc:
             self.stderr.write(f"prompt {name!r} stays Asterisk's English {stock!r}: {exc}")
             return Prompt.objects.create(name=name, sound=stock)
+
+    def _write_device(self, device: Device, password: str) -> None:
+        path = Path(settings.VAR_DIR) / "demo-phones.txt"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(
+                f"{device.sip_username}\t{password}\t(second phone of {device.extension.number})\t{device.name}\n"
+            )
 
     def _write_credentials(self, created: list[tuple[Extension, str]], pins: dict[str, str]) -> None:
         path = Path(settings.VAR_DIR) / "demo-phones.txt"
