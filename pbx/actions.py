@@ -18,6 +18,7 @@ from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
+from pbx.extensions import phone_actor
 from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.models import Recording, RecordingRule
@@ -219,6 +220,15 @@ def do_note_encryption(fact: c.PhoneEncryption) -> None:
     _event(fact.call_key, fact.at, HistoryKind.ENCRYPTION, extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
 
 
+def do_record_dnd_changed(fact: c.DndChanged) -> None:
+    """Do-not-disturb switched on the phone: the extension's setting, audited (the call flow
+    sees it at its next configuration refresh, within seconds)."""
+    if Extension.objects.filter(number=fact.extension).update(dnd=fact.on):
+        do_audit(
+            phone_actor(fact.extension), "extension.dnd", f"extension:{fact.extension}", on=fact.on, source="phone"
+        )
+
+
 def do_record_message_heard(fact: c.MessageHeard) -> None:
     do_mark_heard_on_phone(fact.message_id, fact.extension)
 
@@ -226,6 +236,7 @@ def do_record_message_heard(fact: c.MessageHeard) -> None:
 _APPLY = {
     c.PhoneEncryption: do_note_encryption,
     c.MessageHeard: do_record_message_heard,
+    c.DndChanged: do_record_dnd_changed,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_record_callback_connected,
     c.CallStarted: do_record_call_started,

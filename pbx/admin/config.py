@@ -72,6 +72,7 @@ class CallLogicAdmin(AuditedModelAdmin):
         transaction.on_commit(lambda: report_problems(request))
 
 
+FORWARDING_FIELDS = ["dnd", "forward_always", "forward_no_answer", "forward_after_seconds", "forward_unreachable"]
 ADD_FIELDS = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
 
 
@@ -106,7 +107,15 @@ class ExtensionChangeForm(forms.ModelForm):
 
     class Meta:
         model = Extension
-        fields = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
+        fields = [*ADD_FIELDS, *FORWARDING_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forward_after_seconds"].required = False  # empty: the usual 20 s
+
+    def clean_forward_after_seconds(self) -> int:
+        seconds = self.cleaned_data.get("forward_after_seconds")
+        return 20 if seconds is None else seconds
 
     def clean_new_pin(self) -> str:
         pin = self.cleaned_data["new_pin"].strip()
@@ -145,6 +154,7 @@ class ExtensionAdmin(AuditedModelAdmin):
         "user",
         "calling_policy",
         "plain_sip",
+        *FORWARDING_FIELDS,
         "new_sip_password",
         "pin_set",
         "new_pin",

@@ -24,6 +24,8 @@ SERVICES = {
     "heard_ones": "centrala-heard-ones",
     "no_more": "centrala-no-more",
     "goodbye": "goodbye",
+    "dnd_on": "centrala-dnd-on",
+    "dnd_off": "centrala-dnd-off",
 }
 # "You have n new messages": "centrala-new-0" .. "-9", then "centrala-new-more".
 NEW_MESSAGES = [f"centrala-new-{n}" for n in range(10)] + ["centrala-new-more"]
@@ -55,6 +57,8 @@ STOCK_INSTEAD = {
     "centrala-listen-keys": "vm-instructions",
     "centrala-heard-ones": "vm-Old",
     "centrala-no-more": "vm-nomore",
+    "centrala-dnd-on": "do-not-disturb",
+    "centrala-dnd-off": "de-activated",
     **dict.fromkeys(NEW_MESSAGES, "vm-youhave"),
 }
 
@@ -93,5 +97,7 @@ POLISH: dict[str, str] = {
     "centrala-listen-keys": "Aby odsłuchać wiadomość ponownie, naciśnij jeden. Aby przejść do następnej, naciśnij dwa.",
     "centrala-heard-ones": "Wiadomości odsłuchane wcześniej.",
     "centrala-no-more": "To wszystkie wiadomości.",
+    "centrala-dnd-on": "Tryb nie przeszkadzać jest włączony. Połączenia do Ciebie trafią tam, gdzie je przekierowano.",
+    "centrala-dnd-off": "Tryb nie przeszkadzać jest wyłączony. Twoje telefony znowu dzwonią.",
     **dict(zip(NEW_MESSAGES, NEW_MESSAGE_COUNTS, strict=True)),
 }

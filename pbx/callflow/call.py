@@ -242,6 +242,10 @@ class Call:
             return [*leaving, *self.hang_up(at)]
         if self.hops > MAX_HOPS:
             return [*leaving, self.fact(at, StepKind.LOOP_STOPPED, destination=dest_id), *self.hang_up(at)]
+        if isinstance(dest, s.RingExtension) and (redirect := destinations.person_redirect(self, dest.extension)):
+            kind, detail, target = redirect  # do-not-disturb or the person's own forward
+            fact = self.fact(at, kind, **detail)
+            return [*leaving, fact, *self.goto(target if target is not None else dest.no_answer, at)]
         notice = self._recording_notice(at, destination=dest_id)
         if notice is not None:
             return [*leaving, *notice]

@@ -241,6 +241,14 @@ class RecordingReady(Fact):
 
 
 @dataclass(frozen=True)
+class DndChanged(Fact):
+    """A staff phone switched its person's do-not-disturb on or off (*78 / *79)."""
+
+    extension: str
+    on: bool
+
+
+@dataclass(frozen=True)
 class MessageHeard(Fact):
     """A voicemail message was played to the end on a staff phone."""
 

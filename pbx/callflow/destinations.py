@@ -16,7 +16,7 @@ from .steps import (
     VoicemailStep,
 )
 from .tollfraud import forward_refusal
-from .vocabulary import RingKind
+from .vocabulary import RingKind, StepKind
 from .waiting import Waiting
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
         case s.CallbackOffer():
             return CallbackOfferStep(dest)
         case s.RingExtension():
-            return ring_people(call, RingKind.EXTENSION, (dest.extension,), dest.ring_seconds, dest.no_answer, at)
+            seconds, then = no_answer_rule(call, dest.extension, dest.ring_seconds, dest.no_answer)
+            return ring_people(call, RingKind.EXTENSION, (dest.extension,), seconds, then, at)
         case s.RingQueue():
             return _ring_queue(call, dest, at)
         case s.ExternalNumber():
@@ -73,9 +74,9 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
 
 
 def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
-    step = ring_people(
-        call, RingKind.QUEUE, people_rung_at(call.directory, dest, at), dest.member_ring_seconds, dest.overflow, at
-    )
+    people = call.directory.people
+    members = tuple(x for x in people_rung_at(call.directory, dest, at) if x not in people or not people[x].dnd)
+    step = ring_people(call, RingKind.QUEUE, members, dest.member_ring_seconds, dest.overflow, at)
     step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
     step.max_seconds = dest.max_wait_seconds
     step.hold_music = dest.music_on_hold
@@ -114,6 +115,31 @@ def ring_people(
         then=then,
         caller_number=call.caller,
     )
+
+
+def person_redirect(call: Call, extension: str) -> tuple[StepKind, dict[str, str], s.DestId | None] | None:
+    """Where a person's own settings send a call for them instead of ringing their phones:
+    (the timeline's line, its detail, the destination; None there: wherever the call would go
+    unanswered). None: ring them."""
+    person = call.directory.people.get(extension)
+    if person is None:
+        return None
+    if person.dnd:
+        return StepKind.DND, {"extension": extension}, person.forward_always
+    if person.forward_always is not None:
+        return StepKind.FORWARDED, {"extension": extension, "why": "always"}, person.forward_always
+    if person.forward_unreachable is not None and not person_targets(call, extension):
+        return StepKind.FORWARDED, {"extension": extension, "why": "unreachable"}, person.forward_unreachable
+    return None
+
+
+def no_answer_rule(call: Call, extension: str, seconds: int, then: s.DestId | None) -> tuple[int, s.DestId | None]:
+    """How long a person rings and where the call goes unanswered: their own 'when not
+    answered' forward, where they set one, else the scenario's."""
+    person = call.directory.people.get(extension)
+    if person is None or person.forward_no_answer is None:
+        return seconds, then
+    return min(seconds, person.forward_after_seconds), person.forward_no_answer
 
 
 def person_targets(call: Call, extension: str) -> tuple[Target, ...]:

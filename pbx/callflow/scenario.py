@@ -201,6 +201,11 @@ class Person:
     # The person's other phones: (SIP login, seconds after the first ring they join in).
     # The extension's own login rings first; the person is reachable when any of them is.
     devices: tuple[tuple[str, int], ...] = ()
+    dnd: bool = False  # do not disturb: phones never rung, queues skip them
+    forward_always: DestId | None = None  # direct calls go here instead
+    forward_no_answer: DestId | None = None  # after forward_after_seconds of ringing
+    forward_after_seconds: int = 20
+    forward_unreachable: DestId | None = None  # no phone on: here instead of plan B
     records_prompts: bool = False  # may record the office's prompts by phone (*96)
 
 
@@ -227,6 +232,8 @@ class ServicePrompts:
     heard_ones: str = "sound:vm-Old"
     no_more: str = "sound:vm-nomore"
     goodbye: str = "sound:vm-goodbye"
+    dnd_on: str = "sound:do-not-disturb"
+    dnd_off: str = "sound:de-activated"
 
 
 @dataclass(frozen=True)

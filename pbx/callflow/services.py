@@ -5,6 +5,7 @@
     *96            record a new office prompt: the tone, speak, # to end, listen back, then
                    1 keeps it (it appears in the admin) and 2 records again
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
+    *78 / *79      do-not-disturb on / off (no PIN: the phone's own switch)
 
 Both ask for the person's PIN first (three tries, each wrong one on the call's timeline; ten
 wrong in an hour shut the extension's services for that hour);
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 VOICEMAIL_CODE = "*97"
 RECORD_PROMPT_CODE = "*96"
+DND_ON_CODE = "*78"
+DND_OFF_CODE = "*79"
 PIN_TRIES = 3
 # Wrong PINs an extension may type in PIN_LOCK_WINDOW before its services shut until they age
 # out (counted by the Stasis app across calls: three per call would let a script go on).
@@ -54,6 +57,8 @@ def service_for(dialled: str) -> Service | None:
     """The phone service a dialled code asks for, or None for an ordinary number."""
     if dialled == VOICEMAIL_CODE:
         return Service("mailbox")
+    if dialled in (DND_ON_CODE, DND_OFF_CODE):
+        return Service("dnd_on" if dialled == DND_ON_CODE else "dnd_off")
     if dialled.startswith(RECORD_PROMPT_CODE):
         rest = dialled.removeprefix(RECORD_PROMPT_CODE)
         if rest == "":
@@ -73,6 +78,12 @@ def start_service(call: Call, event: e.StasisStart, dialled: str, service: Servi
     prompts = call.directory.services
     fact = call.fact(event.at, StepKind.PHONE_SERVICE, service=service.name, prompt=service.prompt_id)
     step: ServiceStep
+    if person is not None and service.name in ("dnd_on", "dnd_off"):  # no PIN: the phone's own switch
+        on = service.name == "dnd_on"
+        changed = c.DndChanged(call.channel_id, call_key=call.key, at=event.at, extension=extension, on=on)
+        step = Refusal(prompts, media=prompts.dnd_on if on else prompts.dnd_off, why="done")
+        call.ending.outcome = Outcome.ANSWERED
+        return [started, fact, changed, *call.answer_caller(), *call.enter(step, event.at)]
     if person is None or not person.pin:
         step = Refusal(prompts, media=prompts.no_pin, why="no PIN set")
     elif call.pin_locked(extension):
@@ -201,15 +212,20 @@ class GuardedService(ServiceStep):
 
 @dataclass
 class Refusal(ServiceStep):
+    """A sentence, then the call ends: a refusal, or (why="done") a switch's confirmation."""
+
     media: str = ""
     why: str = ""
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
-        call.ending.outcome = Outcome.REJECTED
+        if self.why != "done":
+            call.ending.outcome = Outcome.REJECTED
         return self.farewell(call, self.media)
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
-        return call.hang_up(event.at, reason="rejected") if self.farewell_heard(event) else []
+        if not self.farewell_heard(event):
+            return []
+        return call.hang_up(event.at, reason="normal" if self.why == "done" else "rejected")
 
 
 @dataclass

@@ -39,8 +39,16 @@ def start_from_phone(call: Call, event: e.StasisStart, dialled: str, insecure: b
         return start_service(call, event, dialled, service)
     if dialled in call.directory.people:
         started = call.started(event, Direction.INTERNAL, extension, dialled)
+        if redirect := destinations.person_redirect(call, dialled):
+            kind, detail, target = redirect  # do-not-disturb or the colleague's own forward
+            fact = call.fact(event.at, kind, **detail)
+            gone = call.goto(target, event.at) if target is not None else call.hang_up(event.at, reason="busy")
+            return [started, fact, *gone]
         decided = call.recorder.decide_from_phone(event.at, (dialled, extension), number="")
-        ring = destinations.ring_people(call, RingKind.EXTENSION, (dialled,), ring_seconds=30, then=None, at=event.at)
+        seconds, then = destinations.no_answer_rule(call, dialled, 30, None)
+        ring = destinations.ring_people(
+            call, RingKind.EXTENSION, (dialled,), ring_seconds=seconds, then=then, at=event.at
+        )
         return [started, *decided, *call.enter(ring, event.at)]
     try:
         number = to_e164(dialled)

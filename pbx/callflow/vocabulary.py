@@ -97,6 +97,8 @@ class StepKind(StrEnum):
     COMMAND_FAILED = "command_failed"
     CALLER_HUNG_UP = "caller_hung_up"
     HANGUP = "hangup"
+    DND = "dnd"
+    FORWARDED = "forwarded"
     # a staff phone's own services (services.py): voicemail, prompts recorded by phone
     PHONE_SERVICE = "phone_service"
     PIN_WRONG = "pin_wrong"

@@ -122,6 +122,8 @@ class CallEvent(models.Model):
         COMMAND_FAILED = "command_failed", _("Asterisk refused a step")
         CALLER_HUNG_UP = "caller_hung_up", _("Caller hung up")
         HANGUP = "hangup", _("Centrala hung up")
+        DND = "dnd", _("Do not disturb: not rung")
+        FORWARDED = "forwarded", _("Forwarded by the person's own setting")
         PHONE_SERVICE = "phone_service", _("Staff phone service")
         PIN_WRONG = "pin_wrong", _("Wrong PIN")
         PIN_ACCEPTED = "pin_accepted", _("PIN accepted")

@@ -77,6 +77,43 @@ class Extension(models.Model):
         default=True,
         help_text=_("An inactive extension cannot log in and is never rung (nor its mobile); its history stays."),
     )
+    # Do-not-disturb and forwarding: how calls to this person (a scenario's "ring extension",
+    # a colleague dialling it) go; queues skip a person in do-not-disturb.
+    dnd = models.BooleanField(
+        _("do not disturb"),
+        default=False,
+        help_text=_(
+            "Their phones do not ring: direct calls go where 'forward always' says, else where the "
+            "scenario sends unanswered calls (voicemail); queues skip them."
+        ),
+    )
+    forward_always = models.ForeignKey(
+        "pbx.Destination",
+        verbose_name=_("forward always to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A colleague, a queue, voicemail or an outside number (a destination); the phones do not ring."),
+    )
+    forward_no_answer = models.ForeignKey(
+        "pbx.Destination",
+        verbose_name=_("when not answered, forward to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    forward_after_seconds = models.PositiveSmallIntegerField(_("not answered after (s)"), default=20)
+    forward_unreachable = models.ForeignKey(
+        "pbx.Destination",
+        verbose_name=_("when no phone is on, forward to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Instead of plan B (the on-duty mobiles), e.g. the person's own mobile."),
+    )
     # Whether its last call was encrypted, as Asterisk saw it (not as configured).
     last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
     last_call_tls = models.BooleanField(_("last call over TLS"), null=True, editable=False)
@@ -100,6 +137,10 @@ class Extension(models.Model):
     def clean(self) -> None:
         if self.mobile and (problem := forward_target_problem(self.mobile)):
             raise ValidationError({"mobile": problem})
+        for name in ("forward_always", "forward_no_answer", "forward_unreachable"):
+            target = getattr(self, name)
+            if target is not None and self.pk is not None and target.extension_id == self.pk:
+                raise ValidationError({name: _("A forward to the same person's phones would go round in circles.")})
 
 
 class Device(models.Model):

@@ -240,6 +240,11 @@ def _people(main: str) -> dict[str, s.Person]:
             pin=x.pin_digest,
             records_prompts=x.user_id in recorders,
             devices=tuple((d.sip_username, d.ring_after_seconds) for d in x.devices.all() if d.active),
+            dnd=x.dnd,
+            forward_always=x.forward_always_id,
+            forward_no_answer=x.forward_no_answer_id,
+            forward_after_seconds=x.forward_after_seconds,
+            forward_unreachable=x.forward_unreachable_id,
         )
         for x in extensions
     }

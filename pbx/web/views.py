@@ -48,6 +48,8 @@ DESCRIBE = {
     "not_in_service": _("Number not in service: refused without answering"),
     "loop_stopped": _("Configuration loop: the call is ended"),
     "hangup": _("Centrala hangs up"),
+    "dnd": _("{extension} is in do-not-disturb: their phones do not ring"),
+    "forwarded": _("{extension} forwards their calls ({why})"),
     "caller_hung_up": _("Caller hangs up"),
     "ended": _("Call ends: {outcome}"),
 }

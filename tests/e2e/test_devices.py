@@ -14,7 +14,7 @@ from pbx.models import Call, Extension
 from pbx.sandbox import sipp_call
 
 from .conftest import running_stasis
-from .harness import phone, sipp_agent
+from .harness import phone, sip_register, sipp_agent
 from .test_first_call import CUSTOMER, OFFICE, wait_for
 from .test_scenarios import office, queue, registered, steps
 
@@ -41,6 +41,7 @@ def test_a_persons_desk_phone_and_softphone_each_answer_in_turn(staff, asterisk)
         with phone("101", staff["101"][1], answers=False, registered=registered):
             second = talk(5182, 2)  # the desk phone only rings; 3 s later the softphone joins and answers
         assert agent.wait(30) == 0, "the softphone did not answer the second call"
+    sip_register(softphone.sip_username, password, port=5096)  # its registration goes with the test
     for call in (first, second):
         assert call.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "101"}) in steps(call)
     rung = [detail["targets"] for kind, detail in steps(second) if kind == "ring_queue"]

@@ -1,0 +1,102 @@
+"""A person's own do-not-disturb and forwards (pbx/callflow/destinations.py: person_redirect,
+no_answer_rule): for a scenario's "ring extension" and for a colleague dialling them; queues
+skip a person in do-not-disturb; *78 and *79 switch it from the phone."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from pbx.callflow import commands as c
+from pbx.callflow import events as e
+from pbx.callflow import scenario as s
+
+from .fixtures import CHANNEL, MOBILE_FWD, T0, VOICEMAIL, Driver, at, directory, phone_channel
+
+
+def office(extension: str = "103", **settings: Any) -> s.Directory:
+    base = directory()
+    person = dataclasses.replace(base.people[extension], **settings)
+    return dataclasses.replace(base, people={**base.people, extension: person})
+
+
+def call_reception(office_directory: s.Directory, presence: dict[str, bool] | None = None) -> Driver:
+    d = Driver(office_directory, presence)
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.press("2", at(3))  # the menu's "2": reception, extension 103 (unanswered: the sales queue)
+    return d
+
+
+def timeline(d: Driver) -> list[tuple[str, dict]]:
+    return [(x.kind, x.detail) for x in d.facts(c.CallStep)]
+
+
+def test_do_not_disturb_sends_the_call_where_unanswered_calls_go_without_ringing_the_phone():
+    d = call_reception(office(dnd=True))
+    assert ("dnd", {"extension": "103"}) in timeline(d)
+    assert "PJSIP/103" not in [x.endpoint for x in d.originated()]
+    assert "ring_queue" in d.steps()  # reception's "then": the sales queue
+
+
+def test_do_not_disturb_with_a_forward_always_goes_there():
+    d = call_reception(office(dnd=True, forward_always=VOICEMAIL))
+    steps = d.steps()
+    assert steps.index("dnd") < steps.index("voicemail") and "ring_queue" not in steps
+    assert not d.originated()
+
+
+def test_forward_always_rings_the_outside_number_instead():
+    d = call_reception(office(forward_always=MOBILE_FWD))
+    assert ("forwarded", {"extension": "103", "why": "always"}) in timeline(d)
+    assert [x.endpoint for x in d.originated()] == ["PJSIP/+48601000999@carrier"]
+
+
+@pytest.mark.parametrize(("online", "forwarded"), [(False, True), (True, False)])
+def test_forward_when_unreachable_only_when_no_phone_is_on(online, forwarded):
+    d = call_reception(office(forward_unreachable=VOICEMAIL), presence={"103": online})
+    assert (("forwarded", {"extension": "103", "why": "unreachable"}) in timeline(d)) == forwarded
+    assert ("ring_plan_b" in d.steps()) is False
+
+
+def test_forward_when_not_answered_rings_for_the_persons_seconds_then_goes_there():
+    d = call_reception(office(forward_no_answer=VOICEMAIL, forward_after_seconds=8))
+    assert d.last_timer("deadline").seconds == 8
+    d.fire("deadline", at(12))
+    assert "voicemail" in d.steps() and "ring_queue" not in d.steps()
+
+
+def test_a_queue_skips_a_person_in_do_not_disturb():
+    d = Driver(office("101", dnd=True))
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.press("1", at(3))
+    assert [x.endpoint for x in d.originated()] == ["PJSIP/102"]
+
+
+def test_a_colleague_in_do_not_disturb_is_busy_to_an_internal_call_unless_they_forward():
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"dnd": True}, "busy"),
+        ({"dnd": True, "forward_always": VOICEMAIL}, "voicemail"),
+    ]
+    for settings, expected in cases:
+        d = Driver(office(**settings))
+        channel = phone_channel("101", exten="103")
+        d.send(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel, args=("internal", "1", "103")))
+        if expected == "busy":
+            assert c.Hangup(CHANNEL, reason="busy") in d.out and not d.originated()
+        else:
+            assert "voicemail" in d.steps()
+
+
+@pytest.mark.parametrize(("code", "on"), [("*78", True), ("*79", False)])
+def test_do_not_disturb_is_switched_from_the_phone_without_a_pin(code, on):
+    d = Driver(office())
+    channel = phone_channel("101", exten=code)
+    d.send(e.StasisStart(at=T0, channel_id=CHANNEL, channel=channel, args=("internal", "1", code)))
+    [changed] = d.facts(c.DndChanged)
+    assert (changed.extension, changed.on) == ("101", on)
+    d.finish_playback(at(3))
+    assert c.Hangup(CHANNEL, reason="normal") in d.out and d.call.outcome == "answered"

@@ -1,0 +1,67 @@
+"""Do-not-disturb and forwarding in the database and the admin: set on an extension's page, a
+forward to the person's own phones refused, switched from the phone (*78) with an audit entry,
+read by the call flow, and shown by the simulator in a sentence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone, translation
+
+from compliance.models import AuditEntry
+from pbx.actions import do_apply_facts
+from pbx.callflow import commands as c
+from pbx.callflow.simulate import Line
+from pbx.extensions import do_create_extension
+from pbx.models import Call, Destination, Extension
+from pbx.stasis.directory import load_directory
+from pbx.web.views import describe
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def change_form(extension: Extension, **changes: object) -> dict[str, object]:
+    return {
+        "number": extension.number,
+        "display_name": extension.display_name,
+        "kind": extension.kind,
+        "forward_after_seconds": "20",
+        **changes,
+    }
+
+
+def test_the_office_manager_sets_do_not_disturb_and_forwards_and_the_call_flow_follows(manager: User, settings):
+    settings.ARI_URL = "http://127.0.0.1:9/ari"
+    anna = do_create_extension("101", "Anna")[0]
+    voicemail = Destination.objects.create(name="Poczta", kind="voicemail", seconds=60)
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
+    url = f"/admin/pbx/extension/{anna.pk}/change/"
+    response = client.post(url, change_form(anna, dnd="on", forward_no_answer=voicemail.pk, forward_after_seconds="8"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = load_directory().people["101"]
+    assert (person.dnd, person.forward_no_answer, person.forward_after_seconds) == (True, voicemail.pk, 8)
+    to_herself = Destination.objects.create(name="Anna", kind="extension", extension=anna)
+    refused = client.post(url, change_form(anna, forward_always=to_herself.pk))
+    assert "would go round in circles" in refused.content.decode()
+    anna.refresh_from_db()
+    assert anna.forward_always is None
+
+
+def test_do_not_disturb_switched_on_the_phone_is_saved_and_audited():
+    anna = do_create_extension("101", "Anna")[0]
+    call = Call.objects.create(channel_id="dnd", direction="internal", caller="101", started_at=timezone.now())
+    do_apply_facts([c.DndChanged("dnd", call_key=str(call.pk), at=datetime.now(UTC), extension="101", on=True)])
+    anna.refresh_from_db()
+    assert anna.dnd and AuditEntry.objects.filter(action="extension.dnd", source="phone").exists()
+
+
+def test_the_simulator_says_who_is_in_do_not_disturb():
+    with translation.override("en"):
+        assert describe(Line(0, "dnd", {"extension": "101"})) == "101 is in do-not-disturb: their phones do not ring"
+        assert (
+            describe(Line(0, "forwarded", {"extension": "101", "why": "always"})) == "101 forwards their calls (always)"
+        )
