@@ -4,10 +4,12 @@ read by the call flow, and shown by the simulator in a sentence."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -65,3 +67,12 @@ def test_the_simulator_says_who_is_in_do_not_disturb():
         assert (
             describe(Line(0, "forwarded", {"extension": "101", "why": "always"})) == "101 forwards their calls (always)"
         )
+
+
+def test_the_demo_has_a_person_who_forwards_to_a_mobile_and_one_with_two_phones(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    people = load_directory().people
+    forward = Destination.objects.get(pk=people["102"].forward_unreachable)
+    assert (forward.kind, forward.external_number) == ("external", "+48601000102")
+    assert [login for login, _ in people["101"].devices] == ["101-2"]

@@ -111,6 +111,11 @@ class Command(BaseCommand):
         greeting = dest(name="Powitanie", kind="announcement", prompt=prompt["Powitanie"], then=to_menu)
         offer = dest(name="Oddzwonimy?", kind="callback_offer", prompt=prompt["Oddzwonimy"], then=voicemail)
         closed = dest(name="Po godzinach", kind="announcement", prompt=prompt["Zamknięte"], then=offer)
+        # Piotr's calls reach his mobile when none of his office phones is on (instead of plan B).
+        piotrs_mobile = dest(
+            name="Komórka Piotra", kind="external", external_number=people["102"].mobile, seconds=25, then=voicemail
+        )
+        Extension.objects.filter(pk=people["102"].pk).update(forward_unreachable=piotrs_mobile)
         office = Scenario.objects.create(name="Biuro", schedule=hours, when_open=greeting, when_closed=closed)
         CompanyNumber.objects.create(e164=OFFICE_NUMBER, label="Biuro", scenario=office, is_main=True)
 
