@@ -73,6 +73,8 @@ def test_the_demo_has_a_person_who_forwards_to_a_mobile_and_one_with_two_phones(
     settings.VAR_DIR = tmp_path
     call_command("load_demo", stdout=io.StringIO())
     people = load_directory().people
-    forward = Destination.objects.get(pk=people["102"].forward_unreachable)
+    forward_id = people["102"].forward_unreachable
+    assert forward_id is not None
+    forward = Destination.objects.get(pk=forward_id)
     assert (forward.kind, forward.external_number) == ("external", "+48601000102")
     assert [login for login, _ in people["101"].devices] == ["101-2"]
