@@ -153,3 +153,23 @@ def do_change_devices(devices: Iterable[Device], actor: str, delete: bool = Fals
         if changed:
             config_changed("devices changed")
     return changed
+
+
+FORWARDING = ("dnd", "forward_always", "forward_no_answer", "forward_after_seconds", "forward_unreachable")
+
+
+def do_set_forwarding(extension: Extension, actor: str, **fields: Any) -> None:
+    """Change a person's do-not-disturb and forwards (any of FORWARDING); ValidationError,
+    nothing saved, for a forward that would go round in circles. Audited. The Stasis app reads
+    it at its next configuration refresh (nothing for Asterisk's files)."""
+    unknown = set(fields) - set(FORWARDING)
+    if unknown:
+        raise ValueError(f"not a forwarding setting: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(extension, name, value)
+    extension.full_clean()
+    with transaction.atomic():
+        extension.save(update_fields=list(fields))
+        do_audit(
+            actor, "extension.forwarding", f"pbx.extension:{extension.pk}", **{k: str(v) for k, v in fields.items()}
+        )

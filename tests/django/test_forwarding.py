@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -17,7 +18,7 @@ from compliance.models import AuditEntry
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
 from pbx.callflow.simulate import Line
-from pbx.extensions import do_create_extension
+from pbx.extensions import do_create_extension, do_set_forwarding
 from pbx.models import Call, Destination, Extension
 from pbx.stasis.directory import load_directory
 from pbx.web.views import describe
@@ -78,3 +79,17 @@ def test_the_demo_has_a_person_who_forwards_to_a_mobile_and_one_with_two_phones(
     forward = Destination.objects.get(pk=forward_id)
     assert (forward.kind, forward.external_number) == ("external", "+48601000102")
     assert [login for login, _ in people["101"].devices] == ["101-2"]
+
+
+def test_the_forwarding_writer_refuses_a_loop_and_an_unknown_setting_and_audits_the_rest():
+    anna = do_create_extension("101", "Anna")[0]
+    to_herself = Destination.objects.create(name="Anna", kind="extension", extension=anna)
+    with pytest.raises(ValidationError, match="round in circles"):
+        do_set_forwarding(anna, "ola", forward_always=to_herself)
+    with pytest.raises(ValueError, match="not a forwarding setting: mobile"):
+        do_set_forwarding(anna, "ola", mobile="+48601000101")
+    anna.refresh_from_db()
+    assert anna.forward_always is None
+    do_set_forwarding(anna, "ola", dnd=True)
+    anna.refresh_from_db()
+    assert anna.dnd and AuditEntry.objects.filter(actor="ola", action="extension.forwarding").exists()

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from pbx.audio.convert import BadAudio
-from pbx.extensions import do_add_device, do_create_extension, do_set_pin
+from pbx.extensions import do_add_device, do_create_extension, do_set_forwarding, do_set_pin
 from pbx.models import (
     Destination,
     Device,
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         piotrs_mobile = dest(
             name="Komórka Piotra", kind="external", external_number=people["102"].mobile, seconds=25, then=voicemail
         )
-        Extension.objects.filter(pk=people["102"].pk).update(forward_unreachable=piotrs_mobile)
+        do_set_forwarding(people["102"], "load_demo", forward_unreachable=piotrs_mobile)
         office = Scenario.objects.create(name="Biuro", schedule=hours, when_open=greeting, when_closed=closed)
         CompanyNumber.objects.create(e164=OFFICE_NUMBER, label="Biuro", scenario=office, is_main=True)
 
