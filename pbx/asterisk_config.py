@@ -125,10 +125,9 @@ def _phones() -> list[dict[str, object]]:
         phones.append(
             {"extension": ext, "device": None, "login": ext.number, "ha1": ext.sip_ha1, "plain_sip": ext.plain_sip}
         )
-        for device in ext.devices.all():
-            if device.active:
-                login, ha1, plain = device.sip_username, device.sip_ha1, device.plain_sip
-                phones.append({"extension": ext, "device": device, "login": login, "ha1": ha1, "plain_sip": plain})
+        for device in ext.active_devices():
+            login, ha1, plain = device.sip_username, device.sip_ha1, device.plain_sip
+            phones.append({"extension": ext, "device": device, "login": login, "ha1": ha1, "plain_sip": plain})
     return phones
 
 
@@ -139,7 +138,7 @@ def _music_classes() -> list[tuple[str, list[str]]]:
     classes = []
     for queue in Queue.objects.prefetch_related("music__prompt").order_by("pk"):
         if stems := queue.own_music():
-            classes.append((queue.music_class, [f"{root}/{library.PROMPTS}/{stem}" for stem in stems]))
+            classes.append((queue.music_class_name, [f"{root}/{library.PROMPTS}/{stem}" for stem in stems]))
     return classes
 
 

@@ -39,13 +39,11 @@ def new_stem() -> str:
 
 def audio_from_upload(upload: IO[bytes]) -> NewAudio:
     """An uploaded file (any format ffmpeg reads) converted into the library; BadAudio."""
-    stem = new_stem()
     with tempfile.NamedTemporaryFile(prefix="centrala-upload-") as raw:
         for chunk in iter(lambda: upload.read(1 << 20), b""):
             raw.write(chunk)
         raw.flush()
-        seconds = convert(Path(raw.name), library.folder(library.PROMPTS), stem)
-    return NewAudio(stem, seconds)
+        return audio_from_file(Path(raw.name))
 
 
 def audio_from_file(path: Path) -> NewAudio:

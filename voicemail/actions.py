@@ -99,7 +99,7 @@ def send_new_message_email(message: Message) -> bool:
 
 def counts(mailbox_id: int) -> tuple[int, int]:
     """(new, heard) messages in a box (erased ones no longer count)."""
-    messages = Message.objects.filter(mailbox_id=mailbox_id).exclude(recording__wrapped_key=b"")  # not erased
+    messages = Message.objects.filter(mailbox_id=mailbox_id).not_erased()
     new = messages.filter(heard_at__isnull=True).count()
     return new, messages.count() - new
 

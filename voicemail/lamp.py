@@ -16,7 +16,7 @@ def lamp_states() -> dict[str, tuple[int, int]]:
     Erased messages no longer count."""
     states = dict.fromkeys(Extension.objects.filter(active=True).values_list("number", flat=True), (0, 0))
     rows = (
-        Message.objects.exclude(recording__wrapped_key=b"")
+        Message.objects.not_erased()
         .filter(mailbox__owners__active=True)
         .values("mailbox__owners__number")
         .annotate(new=Count("pk", filter=Q(heard_at__isnull=True)), total=Count("pk"))

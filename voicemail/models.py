@@ -54,6 +54,12 @@ class Mailbox(models.Model):
         return self.name
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def not_erased(self) -> MessageQuerySet:
+        """Messages whose recording can still be heard (erasure destroys its key)."""
+        return self.exclude(recording__wrapped_key=b"")
+
+
 class Message(models.Model):
     recording = models.OneToOneField(
         "recordings.Recording", verbose_name=_("recording"), on_delete=models.CASCADE, related_name="message"
@@ -64,6 +70,8 @@ class Message(models.Model):
     heard_at = models.DateTimeField(_("heard at"), null=True, blank=True)
     heard_by = models.CharField(_("heard by"), max_length=150, blank=True)
     notified_at = models.DateTimeField(_("owners told"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-left_at"]

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from compliance.audit import do_audit
 from pbx.audio import library
+from pbx.callflow import names
 from pbx.callflow.events import VoiceMessage
 from pbx.extensions import phone_actor
 from recordings.crypto import RecordingUnreadable
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 PLAYING = "playing"  # the library's folder for messages being played on phones
 MAX_MESSAGES = 50
 STALE_SECONDS = 6 * 3600  # a folder this old belongs to no call any more
-_KEY = re.compile(r"^[0-9a-f-]{36}$")
+_KEY = re.compile(rf"^{names.UUID}$")
 
 
 def open_for_phone(extension: str, call_key: str) -> tuple[VoiceMessage, ...]:
@@ -38,7 +39,7 @@ def open_for_phone(extension: str, call_key: str) -> tuple[VoiceMessage, ...]:
     _sweep_stale()
     messages = list(
         Message.objects.filter(mailbox__owners__number=extension, mailbox__owners__active=True)
-        .exclude(recording__wrapped_key=b"")
+        .not_erased()
         .select_related("recording")
         .distinct()
     )

@@ -7,9 +7,9 @@
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
     *78 / *79      do-not-disturb on / off (no PIN: the phone's own switch)
 
-Both ask for the person's PIN first (three tries, each wrong one on the call's timeline; ten
-wrong in an hour shut the extension's services for that hour);
-recording prompts also needs the right to change prompts. Nothing here does I/O: messages come
+Voicemail and recording ask for the person's PIN first (three tries, each wrong one on the
+call's timeline; ten wrong in an hour shut them for that hour); recording prompts also needs
+the right to change prompts. Nothing here does I/O: messages come
 through OpenMailbox / MailboxOpened, a kept recording leaves as a RecordingReady fact.
 """
 
@@ -49,7 +49,7 @@ MAX_PROMPT_SECONDS = 300
 
 @dataclass(frozen=True)
 class Service:
-    name: str  # "mailbox" or "record_prompt"
+    name: str  # "mailbox", "record_prompt", "dnd_on" or "dnd_off"
     prompt_id: int | None = None
 
 
@@ -76,27 +76,27 @@ def start_service(call: Call, event: e.StasisStart, dialled: str, service: Servi
     started = call.started(event, Direction.INTERNAL, extension, dialled)
     call.recorder.noticed = True  # a phone's own service is never recorded
     prompts = call.directory.services
-    fact = call.fact(event.at, StepKind.PHONE_SERVICE, service=service.name, prompt=service.prompt_id)
+    facts: list[c.Command] = [
+        started,
+        call.fact(event.at, StepKind.PHONE_SERVICE, service=service.name, prompt=service.prompt_id),
+    ]
     step: ServiceStep
     if person is not None and service.name in ("dnd_on", "dnd_off"):  # no PIN: the phone's own switch
         on = service.name == "dnd_on"
-        changed = c.DndChanged(call.channel_id, call_key=call.key, at=event.at, extension=extension, on=on)
-        step = Refusal(prompts, media=prompts.dnd_on if on else prompts.dnd_off, why="done")
-        call.ending.outcome = Outcome.ANSWERED
-        return [started, fact, changed, *call.answer_caller(), *call.enter(step, event.at)]
-    if person is None or not person.pin:
-        step = Refusal(prompts, media=prompts.no_pin, why="no PIN set")
+        facts.append(c.DndChanged(call.channel_id, call_key=call.key, at=event.at, extension=extension, on=on))
+        step = LastWords(prompts, media=prompts.dnd_on if on else prompts.dnd_off, refused=False)
+    elif person is None or not person.pin:
+        step = LastWords(prompts, media=prompts.no_pin)
     elif call.pin_locked(extension):
-        locked = call.fact(event.at, StepKind.PIN_LOCKED, extension=extension)
-        step = Refusal(prompts, media=f"{prompts.pin_wrong},{prompts.goodbye}", why="too many wrong PINs")
-        return [started, fact, locked, *call.answer_caller(), *call.enter(step, event.at)]
+        facts.append(call.fact(event.at, StepKind.PIN_LOCKED, extension=extension))
+        step = LastWords(prompts, media=f"{prompts.pin_wrong},{prompts.goodbye}")
     elif service.name == "record_prompt" and not person.records_prompts:
-        step = Refusal(prompts, media=prompts.not_allowed, why="may not change prompts")
+        step = LastWords(prompts, media=prompts.not_allowed)
     elif service.name == "record_prompt":
         step = RecordPromptStep(prompts, pin=PinEntry(person, prompts), prompt_id=service.prompt_id)
     else:
         step = MailboxStep(prompts, pin=PinEntry(person, prompts), extension=extension)
-    return [started, fact, *call.answer_caller(), *call.enter(step, event.at)]
+    return [*facts, *call.answer_caller(), *call.enter(step, event.at)]
 
 
 @dataclass
@@ -178,7 +178,7 @@ class GuardedService(ServiceStep):
     `on_unlocked_event` take over. Three wrong tries and the call ends."""
 
     pin: PinEntry | None = None
-    is_unlocked: bool = False
+    phase: str = "pin"  # "pin" until the PIN is right; then the service's own phases
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         assert self.pin is not None
@@ -189,18 +189,18 @@ class GuardedService(ServiceStep):
             return call.hang_up(event.at)
         if self.farewell_playback:
             return []
-        if self.is_unlocked:
+        if self.phase != "pin":
             return self.on_unlocked_event(call, event)
         assert self.pin is not None
         verdict, commands = self.pin.on_event(call, event)
         if verdict == "ok":
-            self.is_unlocked = True
             return [*commands, *self.unlocked(call)]
         if verdict == "gave_up":
             return [*commands, *self.farewell(call, f"{self.prompts.pin_wrong},{self.prompts.goodbye}")]
         return commands
 
     def unlocked(self, call: Call) -> list[c.Command]:
+        """The PIN was right: move `phase` on from "pin" and begin."""
         raise NotImplementedError
 
     def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
@@ -211,27 +211,27 @@ class GuardedService(ServiceStep):
 
 
 @dataclass
-class Refusal(ServiceStep):
-    """A sentence, then the call ends: a refusal, or (why="done") a switch's confirmation."""
+class LastWords(ServiceStep):
+    """One sentence, then Centrala hangs up: why a service is refused, or that a switch
+    (do-not-disturb) is done."""
 
     media: str = ""
-    why: str = ""
+    refused: bool = True
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
-        if self.why != "done":
-            call.ending.outcome = Outcome.REJECTED
+        call.ending.outcome = Outcome.REJECTED if self.refused else Outcome.ANSWERED
         return self.farewell(call, self.media)
 
     def on_event(self, call: Call, event: e.Event) -> list[c.Command]:
         if not self.farewell_heard(event):
             return []
-        return call.hang_up(event.at, reason="normal" if self.why == "done" else "rejected")
+        return call.hang_up(event.at, reason="rejected" if self.refused else "normal")
 
 
 @dataclass
 class RecordPromptStep(GuardedService):
     prompt_id: int | None = None
-    phase: str = "pin"  # pin -> instructions -> recording -> review -> (kept | instructions)
+    # phase: pin -> instructions -> recording -> review -> (kept | instructions)
     take: str = ""  # the recording being made or reviewed
     takes: int = 0
     playback: str = ""
@@ -328,15 +328,14 @@ class RecordPromptStep(GuardedService):
 @dataclass
 class MailboxStep(GuardedService):
     extension: str = ""
-    phase: str = "pin"  # pin -> opening -> listening
+    # phase: pin -> opening -> listening -> closed (its decrypted copies removed)
     messages: tuple[e.VoiceMessage, ...] = ()
     index: int = -1  # the message being played; -1 before the first
     playback: str = ""  # the introduction, or the message playing
-    opened: bool = False
     heard: set[int] = field(default_factory=set)
 
     def unlocked(self, call: Call) -> list[c.Command]:
-        self.phase, self.opened = "opening", True
+        self.phase = "opening"
         return [c.OpenMailbox(call.channel_id, extension=self.extension)]
 
     def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
@@ -389,8 +388,8 @@ class MailboxStep(GuardedService):
 
     def stop(self, call: Call) -> list[c.Command]:
         commands = super().stop(call)
-        if self.opened:
-            self.opened = False
+        if self.phase in ("opening", "listening"):
+            self.phase = "closed"
             commands.append(c.CloseMailbox(call.channel_id))
         return commands
 

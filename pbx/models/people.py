@@ -134,6 +134,10 @@ class Extension(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.display_name}"
 
+    def active_devices(self) -> "list[Device]":
+        """Its other phones that may log in (from a prefetch of `devices` when there is one)."""
+        return [device for device in self.devices.all() if device.active]
+
     def clean(self) -> None:
         if self.mobile and (problem := forward_target_problem(self.mobile)):
             raise ValidationError({"mobile": problem})

@@ -188,9 +188,14 @@ class Queue(models.Model):
         return [m.prompt.file_stem for m in tracks if m.prompt.own_audio and not m.prompt.file_missing]
 
     @property
+    def music_class_name(self) -> str:
+        """The name its music class in musiconhold.conf has when it has music of its own."""
+        return self.MUSIC_CLASS.format(pk=self.pk)
+
+    @property
     def music_class(self) -> str:
         """Its music class in Asterisk when it has music of its own; "" for the default."""
-        return self.MUSIC_CLASS.format(pk=self.pk) if self.own_music() else ""
+        return self.music_class_name if self.own_music() else ""
 
     def clean(self) -> None:
         if self.member_ring_seconds and not 5 <= self.member_ring_seconds <= 120:

@@ -13,7 +13,6 @@ from typing import TypeVar
 import holidays
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Q
 from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
@@ -239,7 +238,7 @@ def _people(main: str) -> dict[str, s.Person]:
             plain_sip=x.plain_sip,
             pin=x.pin_digest,
             records_prompts=x.user_id in recorders,
-            devices=tuple((d.sip_username, d.ring_after_seconds) for d in x.devices.all() if d.active),
+            devices=tuple((d.sip_username, d.ring_after_seconds) for d in x.active_devices()),
             dnd=x.dnd,
             forward_always=x.forward_always_id,
             forward_no_answer=x.forward_no_answer_id,
@@ -252,11 +251,8 @@ def _people(main: str) -> dict[str, s.Person]:
 
 def _prompt_recorders() -> set[int]:
     """The active users allowed to change the office's prompts (who may record them by phone)."""
-    may = Q(is_superuser=True) | Q(
-        user_permissions__codename="change_prompt", user_permissions__content_type__app_label="pbx"
-    )
-    may |= Q(groups__permissions__codename="change_prompt", groups__permissions__content_type__app_label="pbx")
-    return set(User.objects.filter(may, is_active=True).values_list("pk", flat=True))
+    users = User.objects.with_perm("pbx.change_prompt", backend="django.contrib.auth.backends.ModelBackend")
+    return set(users.values_list("pk", flat=True))
 
 
 def _policy(p: CallingPolicy) -> CallingRules:

@@ -30,24 +30,12 @@ class PhoneMailboxes(Protocol):
     async def close(self, call_key: str) -> None: ...
 
 
-class NoMailboxes:
-    """Without a database (some tests): every box is empty."""
-
-    async def open(self, extension: str, call_key: str) -> tuple[e.VoiceMessage, ...]:
-        return ()
-
-    async def close(self, call_key: str) -> None:
-        return None
-
-
 class AriExecutor:
-    def __init__(
-        self, ari: AriClient, app_name: str, routes: Routes[CallWorker], mailboxes: PhoneMailboxes | None = None
-    ) -> None:
+    def __init__(self, ari: AriClient, app_name: str, routes: Routes[CallWorker], mailboxes: PhoneMailboxes) -> None:
         self.ari = ari
         self.app_name = app_name
         self.routes = routes
-        self.mailboxes = mailboxes or NoMailboxes()
+        self.mailboxes = mailboxes
 
     async def execute(self, worker: CallWorker, command: c.Command) -> bool:
         """Run one action; False if it failed (the call hears of it as CommandFailed)."""

@@ -142,12 +142,7 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
         error = str(exc)
     # A person is reachable when any of their phones is (the extension's own, or another device).
     rows = [
-        (
-            x,
-            any(
-                phones.get(login, False) for login in [x.number, *(d.sip_username for d in x.devices.all() if d.active)]
-            ),
-        )
+        (x, any(phones.get(login, False) for login in [x.number, *(d.sip_username for d in x.active_devices())]))
         for x in Extension.objects.prefetch_related("devices")
     ]
     plan_b = bool(rows) and not error and not any(online for _, online in rows)
