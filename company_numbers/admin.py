@@ -16,7 +16,7 @@ from company_numbers.models import CompanyNumber, PortedNumber, PortingReminder,
 from company_numbers.porting.flow import ADVICE, PortingError, check, deadlines, do_move
 from compliance.admin_audit import AuditedModelAdmin
 from compliance.audit import client_address
-from pbx.admin.config import pushing_config, report_problems
+from pbx.admin.pushing import pushing_config, report_problems
 
 
 @admin.register(CompanyNumber)

@@ -1,1 +1,1 @@
-from . import callbacks, calls, config, prompts  # noqa: F401  (registers the admin classes)
+from . import callbacks, calls, config, people, prompts  # noqa: F401  (registers the admin classes)

@@ -1,0 +1,306 @@
+"""People and their phones in the office manager's admin. Every path that changes what
+Asterisk knows of an extension or a device (add, edit, new password, deactivate, delete one or
+many) goes through pbx/extensions.py, which audits the change, and pushes the config once."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from compliance.admin_audit import AuditedModelAdmin
+from pbx.callflow.pin import PIN_PATTERN
+from pbx.extensions import (
+    MAX_DEVICES,
+    do_add_device,
+    do_change_devices,
+    do_create_extension,
+    do_delete_extensions,
+    do_set_device_password,
+    do_set_extensions_active,
+    do_set_pin,
+    do_set_sip_password,
+)
+from pbx.models import Device, Extension
+from pbx.sip_credentials import sip_password_problems
+
+from .pushing import pushing_config
+
+
+class PhoneLoginActions(AuditedModelAdmin):
+    """The actions an extension and a device share: new SIP passwords, deactivate, reactivate.
+    Subclasses say how one login is named, given a new password, and switched on or off."""
+
+    actions = ["new_passwords", "deactivate", "reactivate"]
+    what = "phones"
+
+    def login_name(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def new_password(self, obj: Any, who: str) -> str:
+        raise NotImplementedError
+
+    def set_active(self, queryset: Any, active: bool, who: str) -> int:
+        raise NotImplementedError
+
+    def delete_logins(self, objs: list[Any], who: str) -> None:
+        raise NotImplementedError
+
+    @admin.action(description=_("Generate new SIP passwords"), permissions=["change"])
+    def new_passwords(self, request: HttpRequest, queryset: Any) -> None:
+        who = request.user.get_username()
+        with pushing_config(request, f"new SIP passwords for {self.what}"):
+            passwords = [(self.login_name(obj), self.new_password(obj, who)) for obj in queryset]
+        for name, password in passwords:
+            messages.warning(
+                request, _("New SIP password for %(n)s, shown only now: %(p)s") % {"n": name, "p": password}
+            )
+
+    @admin.action(description=_("Deactivate: no login, never rung"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, f"{self.what} deactivated"):
+            changed = self.set_active(queryset, False, request.user.get_username())
+        messages.success(request, _("Deactivated: %(n)d. Their phones can no longer log in.") % {"n": changed})
+
+    @admin.action(description=_("Reactivate"), permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, f"{self.what} reactivated"):
+            changed = self.set_active(queryset, True, request.user.get_username())
+        messages.success(request, _("Reactivated: %(n)d.") % {"n": changed})
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with pushing_config(request, f"{self.what} {self.login_name(obj)} deleted"):
+            self.delete_logins([obj], request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with pushing_config(request, f"{self.what} deleted"):
+            self.delete_logins(list(queryset), request.user.get_username())
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # The writers audit each deletion themselves; Django's own history still records it.
+        return admin.ModelAdmin.log_deletions(self, request, queryset)
+
+
+FORWARDING_FIELDS = ["dnd", "forward_always", "forward_no_answer", "forward_after_seconds", "forward_unreachable"]
+ADD_FIELDS = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
+
+
+class ExtensionAddForm(forms.ModelForm):
+    class Meta:
+        model = Extension
+        fields = ADD_FIELDS
+
+
+class ExtensionChangeForm(forms.ModelForm):
+    new_sip_password = forms.CharField(
+        label=_("new SIP password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Empty: keep the current one (or use the action 'Generate new SIP passwords'). At least 16 "
+            "characters with lower-case letters, capitals and digits."
+        ),
+    )
+
+    new_pin = forms.CharField(
+        label=_("new PIN"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "4 to 8 digits, typed on the phone for its own voicemail (*97) and for recording prompts (*96). "
+            "Empty: keep the current one."
+        ),
+    )
+    clear_pin = forms.BooleanField(label=_("remove the PIN"), required=False)
+
+    class Meta:
+        model = Extension
+        fields = [*ADD_FIELDS, *FORWARDING_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forward_after_seconds"].required = False  # empty: the usual 20 s
+
+    def clean_forward_after_seconds(self) -> int:
+        seconds = self.cleaned_data.get("forward_after_seconds")
+        return 20 if seconds is None else seconds
+
+    def clean_new_pin(self) -> str:
+        pin = self.cleaned_data["new_pin"].strip()
+        if pin and not PIN_PATTERN.match(pin):
+            raise forms.ValidationError(_("A PIN is 4 to 8 digits."))
+        return pin
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_pin") and cleaned.get("clear_pin"):
+            raise forms.ValidationError(_("Either type a new PIN or remove it, not both."))
+        return cleaned
+
+    def clean_new_sip_password(self) -> str:
+        password = self.cleaned_data["new_sip_password"]
+        if password and (problems := sip_password_problems(password, self.instance.number)):
+            raise forms.ValidationError(_("Too weak; it needs %(p)s.") % {"p": "; ".join(problems)})
+        return password
+
+
+@admin.register(Extension)
+class ExtensionAdmin(PhoneLoginActions):
+    """A person: their number, name, first phone's login, PIN, do-not-disturb and forwarding."""
+
+    list_display = ["number", "display_name", "active", "kind", "calling_policy", "encryption", "last_call_at"]
+    list_filter = ["active"]
+    search_fields = ["number", "display_name", "mobile"]
+    fields = [
+        "number",
+        "display_name",
+        "active",
+        "kind",
+        "mobile",
+        "caller_id",
+        "user",
+        "calling_policy",
+        "plain_sip",
+        *FORWARDING_FIELDS,
+        "new_sip_password",
+        "pin_set",
+        "new_pin",
+        "clear_pin",
+        "last_call_at",
+        "last_call_tls",
+        "last_call_srtp",
+    ]
+    readonly_fields = ["active", "pin_set", "last_call_at", "last_call_tls", "last_call_srtp"]
+    form = ExtensionChangeForm
+    what = "extensions"
+
+    def login_name(self, obj: Extension) -> str:
+        return obj.number
+
+    def new_password(self, obj: Extension, who: str) -> str:
+        return do_set_sip_password(obj, None, who)
+
+    def set_active(self, queryset: Any, active: bool, who: str) -> int:
+        return do_set_extensions_active(queryset, active, who)
+
+    def delete_logins(self, objs: list[Extension], who: str) -> None:
+        do_delete_extensions(objs, who)
+
+    @admin.display(description=_("PIN set"), boolean=True)
+    def pin_set(self, obj: Extension) -> bool:
+        return bool(obj.pin_digest)
+
+    @admin.display(description=_("last call encrypted"))
+    def encryption(self, obj: Extension) -> str:
+        if obj.last_call_at is None:
+            return "-"
+        if obj.last_call_tls and obj.last_call_srtp:
+            return str(_("yes (TLS + SRTP)"))
+        missing = [name for name, ok in (("TLS", obj.last_call_tls), ("SRTP", obj.last_call_srtp)) if not ok]
+        return str(_("NO: without %(what)s") % {"what": " and ".join(missing)})
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ExtensionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if obj else ADD_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
+        with pushing_config(request, f"extension {obj.number} saved"):
+            self._save(request, obj, form, change)
+
+    def _save(self, request: HttpRequest, obj: Extension, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            if password := form.cleaned_data.get("new_sip_password"):
+                do_set_sip_password(obj, password, request.user.get_username())
+            if pin := form.cleaned_data.get("new_pin"):
+                do_set_pin(obj, pin, request.user.get_username())
+            elif form.cleaned_data.get("clear_pin"):
+                do_set_pin(obj, "", request.user.get_username())
+        else:
+            names = ("kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip")
+            fields = {name: getattr(obj, name) for name in names}
+            created, password = do_create_extension(obj.number, obj.display_name, **fields)
+            obj.pk = created.pk
+            messages.success(
+                request,
+                _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
+                % {"n": created.number, "p": password},
+            )
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["extension", "name", "kind", "ring_after_seconds", "active", "plain_sip"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        extension = cleaned.get("extension")
+        if self.instance.pk is None and extension is not None and extension.devices.count() >= MAX_DEVICES:
+            raise forms.ValidationError(
+                _("A person can have at most %(n)d phones besides the first.") % {"n": MAX_DEVICES}
+            )
+        return cleaned
+
+
+@admin.register(Device)
+class DeviceAdmin(PhoneLoginActions):
+    """A person's other phones. Each has its own SIP login, shown with its password once when
+    added; every change reaches Asterisk through pbx/extensions.py."""
+
+    form = DeviceForm
+    list_display = ["sip_username", "extension", "name", "kind", "ring_after_seconds", "active"]
+    list_filter = ["active", "kind"]
+    search_fields = ["sip_username", "name", "extension__number", "extension__display_name"]
+    readonly_fields = ["sip_username"]
+    what = "devices"
+
+    def login_name(self, obj: Device) -> str:
+        return obj.sip_username
+
+    def new_password(self, obj: Device, who: str) -> str:
+        return do_set_device_password(obj, who)
+
+    def set_active(self, queryset: Any, active: bool, who: str) -> int:
+        return do_change_devices(list(queryset.filter(active=not active)), who, active=active)
+
+    def delete_logins(self, objs: list[Device], who: str) -> None:
+        do_change_devices(objs, who, delete=True)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["extension", "name", "kind", "ring_after_seconds", "active", "plain_sip"]
+        return ["sip_username", *fields] if obj else fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["sip_username", "extension"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
+        with pushing_config(request, f"device {obj.name} saved"):
+            if change:
+                names = ("name", "kind", "ring_after_seconds", "active", "plain_sip")
+                fields = {name: getattr(obj, name) for name in names}
+                do_change_devices([obj], request.user.get_username(), **fields)
+                return
+            device, password = do_add_device(
+                obj.extension,
+                obj.name,
+                request.user.get_username(),
+                kind=obj.kind,
+                ring_after_seconds=obj.ring_after_seconds,
+                active=obj.active,
+            )
+            obj.pk = device.pk
+            messages.success(
+                request,
+                _("SIP login %(u)s, password %(p)s. It is shown only now: enter both in the phone.")
+                % {"u": device.sip_username, "p": password},
+            )
