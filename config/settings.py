@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "api",
     "security",
     "voicemail",
+    "staff",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

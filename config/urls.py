@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.admin_view(pbx_views.admin_home), name="admin-home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # Staff's own page: not the admin.
+    path("me/", include("staff.urls")),
     # Recordings are never served as static media: every request is checked.
     path("recordings/", include("recordings.urls")),
 ]

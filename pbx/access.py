@@ -7,6 +7,8 @@ took part in (their extension was on it) and the calls through the queues they s
 the callbacks assigned to them or to nobody, and rings only their own extension.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -26,8 +28,16 @@ def calls_visible_to(user: User) -> QuerySet[Call]:
 def calls_of_own_or_team(user: User) -> QuerySet[Call]:
     """The calls `user` took part in (their extension was on it) or that went through a queue
     they supervise, whatever their permissions."""
-    took_part = Call.staff.through.objects.filter(extension__user=user.pk).values("call_id")
-    return Call.objects.filter(Q(queue__supervisors=user.pk) | Q(pk__in=took_part)).distinct()
+    return Call.objects.filter(Q(queue__supervisors=user.pk) | Q(pk__in=_took_part(user))).distinct()
+
+
+def own_calls(user: User) -> QuerySet[Call]:
+    """The calls `user` took part in (their extension was on it), whatever their permissions."""
+    return Call.objects.filter(pk__in=_took_part(user))
+
+
+def _took_part(user: User) -> QuerySet[Any]:
+    return Call.staff.through.objects.filter(extension__user=user.pk).values("call_id")
 
 
 def callbacks_visible_to(user: User) -> QuerySet[CallbackTask]:

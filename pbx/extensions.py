@@ -6,14 +6,16 @@ made the change."""
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
 from pbx.callflow.pin import pin_digest
-from pbx.models import Device, Extension
+from pbx.models import Destination, Device, Extension
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
 
 
@@ -173,3 +175,23 @@ def do_set_forwarding(extension: Extension, actor: str, **fields: Any) -> None:
         do_audit(
             actor, "extension.forwarding", f"pbx.extension:{extension.pk}", **{k: str(v) for k, v in fields.items()}
         )
+
+
+def do_mobile_destination(extension: Extension, actor: str) -> Destination:
+    """The destination 'this person's own mobile', for a forward the person picks on their own
+    page: an outside-number destination already ringing that mobile, else a new one (rung 25 s,
+    named in the office's language). ValidationError, nothing saved, when the extension has no
+    mobile or the toll-fraud guard refuses the number."""
+    if not extension.mobile:
+        raise ValidationError(_("No mobile number is set for you: ask the office manager to add it."))
+    existing = Destination.objects.filter(kind=Destination.Kind.EXTERNAL, external_number=extension.mobile)
+    if destination := existing.order_by("pk").first():
+        return destination
+    with translation.override(settings.LANGUAGE_CODE):
+        name = _("Mobile of %(name)s (%(number)s)") % {"name": extension.display_name, "number": extension.number}
+    destination = Destination(kind=Destination.Kind.EXTERNAL, name=name, external_number=extension.mobile, seconds=25)
+    destination.full_clean()
+    with transaction.atomic():
+        destination.save()
+        do_audit(actor, "config.destination_mobile", f"pbx.destination:{destination.pk}", extension=extension.number)
+    return destination

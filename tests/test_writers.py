@@ -25,7 +25,7 @@ STATE_MODELS = {
     "Message",
 }
 WRITES = {"create", "update", "delete", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
-APPS = ("api", "company_numbers", "compliance", "pbx", "recordings", "security", "voicemail")
+APPS = ("api", "company_numbers", "compliance", "pbx", "recordings", "security", "staff", "voicemail")
 
 
 def _web_modules() -> list[Path]:
@@ -35,7 +35,7 @@ def _web_modules() -> list[Path]:
             rel = path.relative_to(ROOT).as_posix()
             if "/migrations/" in rel:
                 continue
-            web = path.name in ("api.py", "views.py", "serializers.py") or "admin" in rel
+            web = path.name in ("api.py", "views.py", "forms.py", "serializers.py") or "admin" in rel
             if web or "/management/commands/" in rel:
                 found.append(path)
     return found

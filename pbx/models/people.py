@@ -1,5 +1,7 @@
 """Staff extensions and who is on duty when."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -145,6 +147,27 @@ class Extension(models.Model):
             target = getattr(self, name)
             if target is not None and self.pk is not None and target.extension_id == self.pk:
                 raise ValidationError({name: _("A forward to the same person's phones would go round in circles.")})
+        if self.pk is not None and (back := self._forwarded_back_by(self.forward_always)):
+            raise ValidationError(
+                {
+                    "forward_always": _(
+                        "%(name)s forwards all calls back to this person: the call would go round in circles."
+                    )
+                    % {"name": back}
+                }
+            )
+
+    def _forwarded_back_by(self, start: Any) -> str:
+        """The colleague whose own 'forward always' (followed from `start`) comes back here, or ""."""
+        seen: set[int] = set()
+        destination = start
+        while destination is not None and destination.pk not in seen and destination.extension_id is not None:
+            seen.add(destination.pk)
+            colleague = destination.extension
+            if colleague.forward_always_id is not None and colleague.forward_always.extension_id == self.pk:
+                return colleague.display_name
+            destination = colleague.forward_always
+        return ""
 
 
 class Device(models.Model):
