@@ -56,13 +56,22 @@ class ForwardingForm(forms.Form):
         initial = {
             "dnd": extension.dnd,
             "forward_after_seconds": extension.forward_after_seconds,
-            **{name: str(getattr(extension, f"{name}_id") or "") for name in FORWARDS},
+            **{name: self._choice_of(getattr(extension, name), extension) for name in FORWARDS},
         }
         super().__init__(data, initial=initial)
         self.extension = extension
         choices = forward_choices(extension)
         for name in FORWARDS:
             self.fields[name].choices = choices  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _choice_of(destination: Destination | None, extension: Extension) -> str:
+        if destination is None:
+            return ""
+        if extension.mobile and destination.kind == Destination.Kind.EXTERNAL:
+            if destination.external_number == extension.mobile:
+                return MOBILE
+        return str(destination.pk)
 
     def save(self, actor: str) -> bool:
         """Apply the choices; False, with the reason on the form and nothing saved, when a
