@@ -195,3 +195,13 @@ def do_mobile_destination(extension: Extension, actor: str) -> Destination:
         destination.save()
         do_audit(actor, "config.destination_mobile", f"pbx.destination:{destination.pk}", extension=extension.number)
     return destination
+
+
+def do_link_user(extension: Extension, user: Any, actor: str) -> None:
+    """Make `user` the staff member of `extension`: their own page (/me/) then shows its calls,
+    voicemail and phones. Audited."""
+    with transaction.atomic():
+        extension.user = user
+        extension.full_clean()
+        extension.save(update_fields=["user"])
+        do_audit(actor, "extension.user", f"pbx.extension:{extension.pk}", user=user.get_username() if user else "")

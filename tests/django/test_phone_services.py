@@ -184,7 +184,8 @@ def test_each_demo_phone_gets_a_pin_written_beside_its_password(settings, tmp_pa
     settings.VAR_DIR = tmp_path
     call_command("load_demo", stdout=io.StringIO())
     lines = (tmp_path / "demo-phones.txt").read_text().splitlines()
-    assert len(lines) == 4 and lines[3].startswith("101-2\t")  # Anna's second phone
+    assert len(lines) == 6 and lines[3].startswith("101-2\t")  # Anna's second phone
+    assert [line.split("\t")[0] for line in lines[4:]] == ["anna", "piotr"]  # their own page's logins
     for line in lines[:3]:
         number, _password, pin, _name = line.split("\t")
         assert pin_matches(pin.removeprefix("PIN "), Extension.objects.get(number=number).pin_digest)

@@ -4,10 +4,12 @@ every reach for somebody else's things refused with a sentence, nothing half-wri
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -217,3 +219,21 @@ def test_works_for_a_user_object_that_is_not_staff(firm):
     user.save()
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), user)
     assert client.get("/me/").status_code == 200
+
+
+def test_the_demos_anna_and_piotr_sign_in_to_their_page_with_the_password_from_the_file(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # again: nothing new, nobody's password changed
+    logins = {
+        line.split("\t")[0]: line.split("\t")[1]
+        for line in (tmp_path / "demo-phones.txt").read_text().splitlines()
+        if "/me/" in line
+    }
+    assert set(logins) == {"anna", "piotr"}
+    client = Client(HTTP_ACCEPT_LANGUAGE="pl")
+    response = client.post("/me/login/", {"username": "anna", "password": logins["anna"], "next": "/me/"})
+    assert response.status_code == 302
+    anna = User.objects.get(username="anna")
+    assert Extension.objects.get(number="101").user == anna and not anna.is_staff
+    assert anna.groups.filter(name="Agent").exists()

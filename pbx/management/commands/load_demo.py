@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from company_numbers.models import CompanyNumber
 from pbx.audio.convert import BadAudio
-from pbx.extensions import do_add_device, do_create_extension, do_set_forwarding, do_set_pin
+from pbx.extensions import do_add_device, do_create_extension, do_link_user, do_set_forwarding, do_set_pin
 from pbx.models import (
     Destination,
     Device,
@@ -37,6 +38,7 @@ DEMO_EXTENSIONS = [
     ("102", "Piotr Kowalski", "+48601000102"),
     ("103", "Recepcja", ""),
 ]
+DEMO_STAFF = [("101", "anna"), ("102", "piotr")]  # sign in to /me/ as agents
 
 
 SPOKEN = [
@@ -73,6 +75,7 @@ class Command(BaseCommand):
             if not anna.devices.exists():  # Anna has a second phone: a softphone on her laptop
                 device, password = do_add_device(anna, "Softphone w laptopie", actor="load_demo")
                 self._write_device(device, password)
+            self._staff_accounts()
         self.stdout.write(f"demo data ready: office {OFFICE_NUMBER}, message line {MESSAGE_LINE}, extensions 101-103")
 
     def _office(self) -> None:
@@ -137,6 +140,24 @@ class Command(BaseCommand):
         except BadAudio as exc:
             self.stderr.write(f"prompt {name!r} stays Asterisk's English {stock!r}: {exc}")
             return Prompt.objects.create(name=name, sound=stock)
+
+    def _staff_accounts(self) -> None:
+        """Anna and Piotr sign in to their own page (/me/) as agents; their passwords go to the
+        same file as the phones'."""
+        agent = Group.objects.get(name="Agent")
+        lines = []
+        for number, username in DEMO_STAFF:
+            extension = Extension.objects.get(number=number)
+            if extension.user_id is not None or User.objects.filter(username=username).exists():
+                continue
+            password = secrets.token_urlsafe(12)
+            first, last = extension.display_name.split(" ", 1)
+            user = User.objects.create_user(username, password=password, first_name=first, last_name=last)
+            user.groups.add(agent)
+            do_link_user(extension, user, actor="load_demo")
+            lines.append(f"{username}\t{password}\t(their own page /me/, extension {number})\n")
+        with (Path(settings.VAR_DIR) / "demo-phones.txt").open("a", encoding="utf-8") as handle:
+            handle.writelines(lines)
 
     def _write_device(self, device: Device, password: str) -> None:
         path = Path(settings.VAR_DIR) / "demo-phones.txt"
