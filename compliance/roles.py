@@ -6,6 +6,8 @@ ROLES: dict[str, list[str]] = {
     "Office manager": [
         "pbx.*extension",
         "pbx.*device",
+        "pbx.view_setuplink",
+        "pbx.delete_setuplink",
         "pbx.*prompt",
         "pbx.*schedule",
         "pbx.*openinginterval",

@@ -7,6 +7,7 @@ SQLite by default so `make run` works anywhere; DATABASE_URL selects PostgreSQL
 import os
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -299,6 +300,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "centrala@localhost")
 # Where people reach Centrala's pages: links in e-mails (a new voicemail) start with it.
 CENTRALA_URL = os.environ.get("CENTRALA_URL", "http://127.0.0.1:8000").rstrip("/")
+# The name phones reach Asterisk by (in setup links and provisioning files); default: CENTRALA_URL's
+# host. A setup link for a softphone works once, for SETUP_LINK_HOURS.
+SIP_PUBLIC_HOST = os.environ.get("SIP_PUBLIC_HOST", "") or (urlsplit(CENTRALA_URL).hostname or "127.0.0.1")
+SETUP_LINK_HOURS = env_int("SETUP_LINK_HOURS", 72)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pbx.web import setup
 from pbx.web import views as pbx_views
 from security.twofactor import two_factor
 
@@ -16,6 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.admin_view(pbx_views.admin_home), name="admin-home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # Setting phones up: the secret in the address is the key (pbx/provisioning.py).
+    path("setup/<str:token>/", setup.setup_page, name="setup"),
+    path("setup/<str:token>/linphone.xml", setup.linphone, name="setup-linphone"),
+    path("provision/<str:token>/<str:filename>", setup.desk_phone, name="provision"),
     # Staff's own page: not the admin.
     path("me/", include("staff.urls")),
     # Recordings are never served as static media: every request is checked.

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
 from pbx.callflow.pin import pin_digest
-from pbx.models import Destination, Device, Extension
+from pbx.models import Destination, Device, Extension, SetupLink
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
 
 
@@ -47,6 +47,7 @@ def do_set_sip_password(extension: Extension, password: str | None, actor: str) 
     extension.sip_ha1 = sip_ha1(extension.number, SIP_REALM, password)
     with transaction.atomic():
         extension.save(update_fields=["sip_ha1"])
+        SetupLink.objects.filter(extension=extension, device=None).delete()  # they hold the old one
         do_audit(actor, "config.sip_password", f"pbx.extension:{extension.pk}", generated=generated)
         config_changed(f"new SIP password for {extension.number}")
     return password
@@ -131,6 +132,7 @@ def do_set_device_password(device: Device, actor: str) -> str:
     with transaction.atomic():
         device.sip_ha1 = sip_ha1(device.sip_username, SIP_REALM, password)
         device.save(update_fields=["sip_ha1"])
+        SetupLink.objects.filter(device=device).delete()  # they hold the old one
         do_audit(actor, "config.sip_password", f"pbx.device:{device.pk}", generated=True)
         config_changed(f"new SIP password for {device.sip_username}")
     return password

@@ -68,9 +68,8 @@ class ForwardingForm(forms.Form):
     def _choice_of(destination: Destination | None, extension: Extension) -> str:
         if destination is None:
             return ""
-        if extension.mobile and destination.kind == Destination.Kind.EXTERNAL:
-            if destination.external_number == extension.mobile:
-                return MOBILE
+        if destination.kind == Destination.Kind.EXTERNAL and extension.mobile == destination.external_number:
+            return MOBILE
         return str(destination.pk)
 
     def save(self, actor: str) -> bool:

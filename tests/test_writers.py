@@ -23,6 +23,7 @@ STATE_MODELS = {
     "DataSubjectRequest",
     "PortingRequest",
     "Message",
+    "SetupLink",
 }
 WRITES = {"create", "update", "delete", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
 APPS = ("api", "company_numbers", "compliance", "pbx", "recordings", "security", "staff", "voicemail")

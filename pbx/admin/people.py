@@ -4,9 +4,11 @@ many) goes through pbx/extensions.py, which audits the change, and pushes the co
 
 from typing import Any
 
+import segno
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin
@@ -22,7 +24,8 @@ from pbx.extensions import (
     do_set_pin,
     do_set_sip_password,
 )
-from pbx.models import Device, Extension
+from pbx.models import Device, Extension, SetupLink
+from pbx.provisioning import do_create_setup_link, do_send_welcome, provisioning_url, setup_url
 from pbx.sip_credentials import sip_password_problems
 
 from .pushing import pushing_config
@@ -32,10 +35,14 @@ class PhoneLoginActions(AuditedModelAdmin):
     """The actions an extension and a device share: new SIP passwords, deactivate, reactivate.
     Subclasses say how one login is named, given a new password, and switched on or off."""
 
-    actions = ["new_passwords", "deactivate", "reactivate"]
+    actions = ["new_passwords", "setup_links", "desk_provisioning", "deactivate", "reactivate"]
     what = "phones"
 
     def login_name(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def login_of(self, obj: Any) -> tuple[Extension, Device | None]:
+        """The extension, and the device (None: the extension's first phone)."""
         raise NotImplementedError
 
     def new_password(self, obj: Any, who: str) -> str:
@@ -56,6 +63,28 @@ class PhoneLoginActions(AuditedModelAdmin):
             messages.warning(
                 request, _("New SIP password for %(n)s, shown only now: %(p)s") % {"n": name, "p": password}
             )
+
+    @admin.action(description=_("Setup link and QR code for a softphone (new password)"), permissions=["change"])
+    def setup_links(self, request: HttpRequest, queryset: Any) -> TemplateResponse:
+        return self._links(request, queryset, SetupLink.Kind.APP)
+
+    @admin.action(description=_("Provisioning address for a desk phone (new password)"), permissions=["change"])
+    def desk_provisioning(self, request: HttpRequest, queryset: Any) -> TemplateResponse:
+        return self._links(request, queryset, SetupLink.Kind.DESK)
+
+    def _links(self, request: HttpRequest, queryset: Any, kind: str) -> TemplateResponse:
+        """Each login gets a new password sealed into a new link; the links (and QR codes) are
+        on this page only: Centrala keeps no copy it could show again."""
+        who = request.user.get_username()
+        rows = []
+        with pushing_config(request, f"setup links for {self.what}"):
+            for obj in queryset:
+                link, token = do_create_setup_link(*self.login_of(obj), kind, who)
+                url = setup_url(token) if kind == SetupLink.Kind.APP else provisioning_url(token)
+                qr = segno.make(url, error="m").svg_inline(scale=4) if kind == SetupLink.Kind.APP else ""
+                rows.append({"link": link, "url": url, "qr_svg": qr})
+        context = {**self.admin_site.each_context(request), "title": _("Setting phones up"), "rows": rows}
+        return TemplateResponse(request, "admin/pbx/setup_links.html", context)
 
     @admin.action(description=_("Deactivate: no login, never rung"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: Any) -> None:
@@ -175,9 +204,13 @@ class ExtensionAdmin(PhoneLoginActions):
     readonly_fields = ["active", "pin_set", "last_call_at", "last_call_tls", "last_call_srtp"]
     form = ExtensionChangeForm
     what = "extensions"
+    actions = [*PhoneLoginActions.actions, "send_welcome"]
 
     def login_name(self, obj: Extension) -> str:
         return obj.number
+
+    def login_of(self, obj: Extension) -> tuple[Extension, Device | None]:
+        return obj, None
 
     def new_password(self, obj: Extension, who: str) -> str:
         return do_set_sip_password(obj, None, who)
@@ -235,6 +268,26 @@ class ExtensionAdmin(PhoneLoginActions):
                 _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
                 % {"n": created.number, "p": password},
             )
+            if do_send_welcome(created, request.user.get_username(), password=password):
+                address = created.user.email if created.user else ""
+                messages.info(request, _("Welcome e-mail with a setup link sent to %(e)s.") % {"e": address})
+
+    @admin.action(description=_("Send a welcome e-mail with a setup link (new password)"), permissions=["change"])
+    def send_welcome(self, request: HttpRequest, queryset: Any) -> None:
+        sent: list[str] = []
+        without: list[str] = []
+        with pushing_config(request, "welcome e-mails"):
+            for extension in queryset.select_related("user"):
+                ok = do_send_welcome(extension, request.user.get_username())
+                (sent if ok else without).append(extension.number)
+        if sent:
+            messages.success(request, _("Welcome e-mail sent for: %(n)s.") % {"n": ", ".join(sent)})
+        if without:
+            messages.warning(
+                request,
+                _("No e-mail address for: %(n)s. Pick a staff member with an e-mail address on the extension.")
+                % {"n": ", ".join(without)},
+            )
 
 
 class DeviceForm(forms.ModelForm):
@@ -266,6 +319,9 @@ class DeviceAdmin(PhoneLoginActions):
 
     def login_name(self, obj: Device) -> str:
         return obj.sip_username
+
+    def login_of(self, obj: Device) -> tuple[Extension, Device | None]:
+        return obj.extension, obj
 
     def new_password(self, obj: Device, who: str) -> str:
         return do_set_device_password(obj, who)
@@ -304,3 +360,22 @@ class DeviceAdmin(PhoneLoginActions):
                 _("SIP login %(u)s, password %(p)s. It is shown only now: enter both in the phone.")
                 % {"u": device.sip_username, "p": password},
             )
+
+
+@admin.register(SetupLink)
+class SetupLinkAdmin(AuditedModelAdmin):
+    """Which setup links exist and whether they were used. Made by the extension and device
+    actions (they are shown once there); deleting one here makes it stop working."""
+
+    list_display = ["login", "extension", "kind", "created_at", "created_by", "expires_at", "used_at", "mac"]
+    list_filter = ["kind"]
+
+    @admin.display(description=_("SIP user name"))
+    def login(self, obj: SetupLink) -> str:
+        return obj.login
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,6 +2,7 @@ from .callbacks import CallbackTask
 from .calls import Call, CallEvent, CallNote
 from .people import Device, DutyShift, Extension, Weekday, WeeklyDuty, extension_number_validator
 from .policies import CallingPolicy
+from .provisioning import SetupLink
 from .scenarios import (
     Closure,
     Destination,
@@ -36,6 +37,7 @@ __all__ = [
     "QueueMusic",
     "Scenario",
     "Schedule",
+    "SetupLink",
     "Weekday",
     "WeeklyDuty",
     "extension_number_validator",

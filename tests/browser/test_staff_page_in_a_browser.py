@@ -5,13 +5,14 @@ and writes a note on a call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from compliance.roles import sync_roles
 from pbx.models import Call, Device, Extension
@@ -20,14 +21,14 @@ from tests.django.test_voicemail import a_message
 from voicemail.models import Mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone_page(browser: Browser) -> Page:  # noqa: F811
+def phone_page(browser: Browser) -> Iterator[Page]:  # noqa: F811
     context = browser.new_context(locale="pl-PL", viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    yield page  # type: ignore[misc]
+    yield page
     context.close()
 
 

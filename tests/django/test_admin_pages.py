@@ -26,6 +26,7 @@ from compliance.audit import do_audit
 from compliance.models import DataSubjectRequest, ProcessingPurpose, RecordingTombstone
 from compliance.roles import ROLES
 from pbx.models import Call, CallbackTask, CallingPolicy, DutyShift, Extension, Prompt
+from pbx.provisioning import do_create_setup_link
 from recordings.actions import do_ingest_recording
 from recordings.models import Recording, RecordingRule
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
@@ -104,6 +105,7 @@ def a_row_of_everything(tmp_path, manager: User) -> None:
     EmergencyCall.objects.create(at=now, extension="101", number="112", shown="+48221234567", call=call)
     TollFraudAlert.objects.create(at=now, kind="night", extension="101", number="+4470", message="night call")
     TOTPDevice.objects.create(user=manager, name="telefon", confirmed=True)
+    do_create_setup_link(Extension.objects.get(number="103"), None, "desk", actor="ola")
     AccessAttempt.objects.create(username="x", ip_address="203.0.113.9", failures_since_start=1)
     AccessLog.objects.create(username="ola", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="203.0.113.9")
