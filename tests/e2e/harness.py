@@ -45,13 +45,23 @@ def allow_plain_sip(extension: str) -> None:
 
 
 @contextmanager
-def phone(extension: str, password: str, *, answers: bool, registered: Callable[[str], bool]) -> Iterator[None]:
-    """A baresip phone registered as `extension` over SIP TLS with SRTP (as every staff phone
-    is); it answers at once, or only rings. It trusts the sandbox's development CA."""
+def phone(
+    extension: str,
+    password: str,
+    *,
+    answers: bool,
+    registered: Callable[[str], bool],
+    host: str = "127.0.0.1",
+    tls_port: int | None = None,
+) -> Iterator[None]:
+    """A baresip phone registered as `extension` (a SIP login: `101`, or a device's `101-2`)
+    over SIP TLS with SRTP (as every staff phone is), at `host`:`tls_port` (default: the
+    sandbox's); it answers at once, or only rings. It trusts the sandbox's development CA."""
     root = Path(sandbox("root"))
     home = root / "srv" / "centrala" / "phones" / extension
     home.mkdir(parents=True, exist_ok=True)
-    port = 25000 + int(extension)
+    number, _, nth = extension.partition("-")
+    port = 25000 + int(number) + 1000 * int(nth or 0)
     settings_lines = [
         "poll_method epoll",
         f"sip_listen 127.0.0.1:{port}",
@@ -73,7 +83,7 @@ def phone(extension: str, password: str, *, answers: bool, registered: Callable[
     (home / "config").write_text("\n".join(settings_lines) + "\n")
     mode = "auto" if answers else "manual"
     (home / "accounts").write_text(
-        f"<sip:{extension}@127.0.0.1:{settings.ASTERISK_TLS_PORT};transport=tls>;auth_pass={password};"
+        f"<sip:{extension}@{host}:{tls_port or settings.ASTERISK_TLS_PORT};transport=tls>;auth_pass={password};"
         f"answermode={mode};regint=60;audio_codecs=PCMA,PCMU;mediaenc=srtp-mand\n"
     )
     proc = subprocess.Popen(
