@@ -26,6 +26,7 @@ SERVICES = {
     "goodbye": "goodbye",
     "dnd_on": "centrala-dnd-on",
     "dnd_off": "centrala-dnd-off",
+    "nothing_to_pick_up": "centrala-nothing-to-pick-up",
 }
 # "You have n new messages": "centrala-new-0" .. "-9", then "centrala-new-more".
 NEW_MESSAGES = [f"centrala-new-{n}" for n in range(10)] + ["centrala-new-more"]
@@ -59,6 +60,7 @@ STOCK_INSTEAD = {
     "centrala-no-more": "vm-nomore",
     "centrala-dnd-on": "do-not-disturb",
     "centrala-dnd-off": "de-activated",
+    "centrala-nothing-to-pick-up": "cannot-complete-as-dialed",
     **dict.fromkeys(NEW_MESSAGES, "vm-youhave"),
 }
 
@@ -99,5 +101,6 @@ POLISH: dict[str, str] = {
     "centrala-no-more": "To wszystkie wiadomości.",
     "centrala-dnd-on": "Tryb nie przeszkadzać jest włączony. Połączenia do Ciebie trafią tam, gdzie je przekierowano.",
     "centrala-dnd-off": "Tryb nie przeszkadzać jest wyłączony. Twoje telefony znowu dzwonią.",
+    "centrala-nothing-to-pick-up": "Teraz nic nie dzwoni. Nie ma połączenia do odebrania.",
     **dict(zip(NEW_MESSAGES, NEW_MESSAGE_COUNTS, strict=True)),
 }

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import count
 
 from pbx.phone import caller_to_e164
 
 from . import commands as c
-from . import destinations, names, staff_calls
+from . import destinations, names, pickup, staff_calls
 from . import events as e
 from . import scenario as s
 from .ending import Ending
@@ -110,6 +110,11 @@ class Call:
         """Where this call is among the callers waiting in `queue` (1: next to be answered)."""
         return self._places(queue, self.key) if self._places is not None else 1
 
+    def ring_started_at(self) -> datetime:
+        """When the current ringing began (for pickup: the longest-ringing call first)."""
+        started = getattr(self.step, "started_at", None)
+        return started if isinstance(started, datetime) else datetime.max.replace(tzinfo=UTC)
+
     @property
     def finished(self) -> bool:
         """True once nothing more can happen to this call."""
@@ -156,6 +161,8 @@ class Call:
                 return self.recorder.control(event.action, by=event.by, at=event.at)
             case e.ChannelDtmfReceived() if self.state is State.CONNECTED and self.direction != Direction.INBOUND:
                 return self.recorder.on_staff_key(self.caller, event)  # the staff member who dialled
+            case e.PickupRequested():
+                return pickup.pick_up(self, event)
             case e.TransferRequested():  # from the caller's side: not ours to act on
                 return self._decline_transfer(self.channel_id, self.caller, event)
             case e.CommandFailed():
@@ -297,7 +304,7 @@ class Call:
     def _on_leg(self, event: e.Event) -> list[c.Command]:
         leg_id, legs = event.channel_id, self.legs
         if isinstance(event, e.StasisStart):
-            return self._on_leg_answered(leg_id, event)
+            return self.leg_answered(leg_id, event.at)
         if self.recorder.called_notice and self.recorder.called_notice[0] == leg_id:
             heard = self.recorder.on_called_notice(event)
             if heard is not None:
@@ -319,7 +326,8 @@ class Call:
             return self.step.on_leg_failed(self, leg_id, event)
         return []
 
-    def _on_leg_answered(self, leg_id: str, event: e.StasisStart) -> list[c.Command]:
+    def leg_answered(self, leg_id: str, at: datetime) -> list[c.Command]:
+        """A phone this call rings answered (or picked the call up): it gets the caller."""
         step = self.step
         if self.state is not State.ROUTING or not isinstance(step, RingStep) or leg_id not in step.ringing:
             return [c.Hangup(leg_id, reason="normal")]  # answered too late: someone else has the call
@@ -330,14 +338,12 @@ class Call:
         self.ending.talked = True
         self.legs.connected = leg_id
         label = self.legs[leg_id]
-        facts: list[c.Command] = [self.fact(event.at, StepKind.CONNECTED, target=label)]
+        facts: list[c.Command] = [self.fact(at, StepKind.CONNECTED, target=label)]
         if self.callback_task:
-            facts.append(
-                c.CallbackConnected(self.channel_id, call_key=self.key, at=event.at, task_id=self.callback_task)
-            )
-        if first_person and (notice := self.recorder.notice_to_called(leg_id, label, event.at)):
+            facts.append(c.CallbackConnected(self.channel_id, call_key=self.key, at=at, task_id=self.callback_task))
+        if first_person and (notice := self.recorder.notice_to_called(leg_id, label, at)):
             return [*leaving, *facts, *notice]  # connected once the called party has heard it
-        return [*leaving, *facts, *self._join(leg_id, first_person, event.at)]
+        return [*leaving, *facts, *self._join(leg_id, first_person, at)]
 
     def _join(self, leg_id: str, first_person: bool, at: datetime) -> list[c.Command]:
         """Put the caller and the leg that answered together, and record if a rule says so."""

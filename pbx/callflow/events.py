@@ -156,6 +156,16 @@ class TimerFired(Event):
 
 
 @dataclass(frozen=True)
+class PickupRequested(Event):
+    """A staff phone dialled the pickup code and the pump chose this ringing call for it:
+    `picker_channel` (not yet answered) is to take the call in place of the phones ringing.
+    `channel_id` is the chosen call's caller channel."""
+
+    picker_channel: str
+    extension: str  # the person picking up
+
+
+@dataclass(frozen=True)
 class ChannelGone(Event):
     """After a reconnect, ARI no longer knows this channel: its end was missed."""
 

@@ -26,6 +26,11 @@ class Legs:
         self._labels[leg_id] = label
         return leg_id
 
+    def adopt(self, channel_id: str, label: str) -> str:
+        """A channel this call did not ring becomes one of its legs (a phone picking it up)."""
+        self._labels[channel_id] = label
+        return channel_id
+
     def __contains__(self, leg_id: object) -> bool:
         return leg_id in self._labels
 

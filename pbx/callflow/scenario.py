@@ -234,6 +234,7 @@ class ServicePrompts:
     goodbye: str = "sound:vm-goodbye"
     dnd_on: str = "sound:do-not-disturb"
     dnd_off: str = "sound:de-activated"
+    nothing_to_pick_up: str = "sound:cannot-complete-as-dialed"
 
 
 @dataclass(frozen=True)

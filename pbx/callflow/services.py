@@ -6,6 +6,7 @@
                    1 keeps it (it appears in the admin) and 2 records again
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
     *78 / *79      do-not-disturb on / off (no PIN: the phone's own switch)
+    *8, *8<number> pick up a ringing call (pickup.py); this module only says when nothing rings
 
 Voicemail and recording ask for the person's PIN first (three tries, each wrong one on the
 call's timeline; ten wrong in an hour shut them for that hour); recording prompts also needs
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from . import commands as c
 from . import events as e
 from . import names
+from .pickup import wanted
 from .pin import pin_matches
 from .scenario import Person, ServicePrompts
 from .steps import Step
@@ -49,7 +51,7 @@ MAX_PROMPT_SECONDS = 300
 
 @dataclass(frozen=True)
 class Service:
-    name: str  # "mailbox", "record_prompt", "dnd_on" or "dnd_off"
+    name: str  # "mailbox", "record_prompt", "dnd_on", "dnd_off" or "pickup"
     prompt_id: int | None = None
 
 
@@ -59,6 +61,8 @@ def service_for(dialled: str) -> Service | None:
         return Service("mailbox")
     if dialled in (DND_ON_CODE, DND_OFF_CODE):
         return Service("dnd_on" if dialled == DND_ON_CODE else "dnd_off")
+    if wanted(dialled) is not None:
+        return Service("pickup")
     if dialled.startswith(RECORD_PROMPT_CODE):
         rest = dialled.removeprefix(RECORD_PROMPT_CODE)
         if rest == "":
@@ -81,7 +85,9 @@ def start_service(call: Call, event: e.StasisStart, dialled: str, service: Servi
         call.fact(event.at, StepKind.PHONE_SERVICE, service=service.name, prompt=service.prompt_id),
     ]
     step: ServiceStep
-    if person is not None and service.name in ("dnd_on", "dnd_off"):  # no PIN: the phone's own switch
+    if service.name == "pickup":  # the pump hands a ringing call over before this; none rang
+        step = LastWords(prompts, media=prompts.nothing_to_pick_up)
+    elif person is not None and service.name in ("dnd_on", "dnd_off"):  # no PIN: the phone's own switch
         on = service.name == "dnd_on"
         facts.append(c.DndChanged(call.channel_id, call_key=call.key, at=event.at, extension=extension, on=on))
         step = LastWords(prompts, media=prompts.dnd_on if on else prompts.dnd_off, refused=False)

@@ -21,8 +21,10 @@ from typing import Protocol
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow import pickup
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
+from pbx.callflow.stasis_args import parse_stasis_args
 from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
 
@@ -143,8 +145,33 @@ class StasisApp:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
+            if self._hand_over_pickup(event):
+                return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
+
+    def _hand_over_pickup(self, event: e.StasisStart) -> bool:
+        """A staff phone dialled *8 (or *8<number>) while a colleague's phone rings: its channel
+        goes to that call as a phone picking it up (pbx/callflow/pickup.py). False when it is
+        no pickup, or nothing rings (then it is a call of its own, which says so)."""
+        args = parse_stasis_args(event.args, event.channel.exten)
+        want = pickup.wanted(args.dialled) if args is not None and args.kind == "internal" else None
+        picker = event.channel.caller_number
+        person = self.directory.people.get(picker)
+        if args is None or want is None or person is None or not (args.over_tls or person.plain_sip):
+            return False
+        workers = {id(w.call): w for w in self.routes.calls()}
+        chosen = pickup.choose([w.call for w in workers.values()], picker, want)
+        if chosen is None:
+            return False
+        worker = workers[id(chosen)]
+        self.routes.legs[event.channel_id] = worker
+        worker.feed(
+            e.PickupRequested(
+                at=event.at, channel_id=chosen.channel_id, picker_channel=event.channel_id, extension=picker
+            )
+        )
+        return True
 
     def _start_call(self, channel_id: str) -> CallWorker:
         key = str(uuid.uuid4())
