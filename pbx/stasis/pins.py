@@ -9,7 +9,7 @@ from collections import defaultdict, deque
 from datetime import datetime
 
 from pbx.callflow import commands as c
-from pbx.callflow.services import PIN_LOCK_AFTER, PIN_LOCK_WINDOW
+from pbx.callflow.service_steps import PIN_LOCK_AFTER, PIN_LOCK_WINDOW
 from pbx.callflow.vocabulary import StepKind
 
 from .worker import now

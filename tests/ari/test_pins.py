@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pbx.callflow import commands as c
-from pbx.callflow.services import PIN_LOCK_AFTER
+from pbx.callflow.service_steps import PIN_LOCK_AFTER
 from pbx.callflow.vocabulary import StepKind
 from pbx.stasis.pins import WrongPins
 

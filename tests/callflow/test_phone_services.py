@@ -13,7 +13,8 @@ from pbx.callflow import events as e
 from pbx.callflow import scenario as s
 from pbx.callflow.call import Call
 from pbx.callflow.pin import pin_digest, pin_matches
-from pbx.callflow.services import MAX_TAKES, PIN_TRIES, Service, service_for
+from pbx.callflow.service_steps import PIN_TRIES
+from pbx.callflow.services import MAX_TAKES, Service, service_for
 
 from .fixtures import CHANNEL, KEY, T0, Driver, at, directory, phone_channel
 
