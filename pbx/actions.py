@@ -18,7 +18,7 @@ from compliance.audit import do_audit
 from pbx.callflow import commands as c
 from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
-from pbx.extensions import phone_actor
+from pbx.extensions import do_phone_forward, phone_actor
 from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.models import Recording, RecordingRule
@@ -229,6 +229,13 @@ def do_record_dnd_changed(fact: c.DndChanged) -> None:
         )
 
 
+def do_record_forward_changed(fact: c.ForwardChanged) -> None:
+    """Forwarding set on the phone (*72 / *73): the extension's setting, through its writer."""
+    extension = Extension.objects.filter(number=fact.extension).first()
+    if extension is not None:
+        do_phone_forward(extension, fact.to_extension, fact.to_number, phone_actor(fact.extension))
+
+
 def do_record_message_heard(fact: c.MessageHeard) -> None:
     do_mark_heard_on_phone(fact.message_id, fact.extension)
 
@@ -237,6 +244,7 @@ _APPLY = {
     c.PhoneEncryption: do_note_encryption,
     c.MessageHeard: do_record_message_heard,
     c.DndChanged: do_record_dnd_changed,
+    c.ForwardChanged: do_record_forward_changed,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_record_callback_connected,
     c.CallStarted: do_record_call_started,

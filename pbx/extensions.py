@@ -3,6 +3,7 @@ reactivated, deleted. Each audits itself and reaches Asterisk through `config_ch
 removed person's or a leaked password's SIP login stops working whichever screen or command
 made the change."""
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ from pbx.asterisk_config import config_changed
 from pbx.callflow.pin import pin_digest
 from pbx.models import Destination, Device, Extension, SetupLink
 from pbx.sip_credentials import SIP_REALM, generate_sip_password, sip_ha1, sip_password_problems
+
+log = logging.getLogger(__name__)
 
 
 def do_create_extension(number: str, display_name: str, actor: str = "", **fields: Any) -> tuple[Extension, str]:
@@ -159,7 +162,14 @@ def do_change_devices(devices: Iterable[Device], actor: str, delete: bool = Fals
     return changed
 
 
-FORWARDING = ("dnd", "forward_always", "forward_no_answer", "forward_after_seconds", "forward_unreachable")
+FORWARDING = (
+    "dnd",
+    "forward_always",
+    "forward_no_answer",
+    "forward_after_seconds",
+    "forward_unreachable",
+    "forward_busy",
+)
 
 
 def do_set_forwarding(extension: Extension, actor: str, **fields: Any) -> None:
@@ -207,3 +217,39 @@ def do_link_user(extension: Extension, user: Any, actor: str) -> None:
         extension.full_clean()
         extension.save(update_fields=["user"])
         do_audit(actor, "extension.user", f"pbx.extension:{extension.pk}", user=user.get_username() if user else "")
+
+
+def do_phone_forward(extension: Extension, to_extension: str, to_number: str, actor: str) -> bool:
+    """'Forward always' set from the phone (*72 to a colleague or an outside number) or
+    switched off (*73: both empty): the destination is one already made for that colleague or
+    number, else a new one named in the office's language. False, with the reason logged and
+    audited, when the change may not be made (a loop, a number the guard refuses)."""
+    try:
+        with transaction.atomic():
+            target = _forward_destination(to_extension, to_number) if (to_extension or to_number) else None
+            do_set_forwarding(extension, actor, forward_always=target)
+    except (ValidationError, Extension.DoesNotExist) as exc:
+        log.warning("forward from phone %s to %s refused: %s", extension.number, to_extension or to_number, exc)
+        do_audit(actor, "extension.forwarding_refused", f"pbx.extension:{extension.pk}", to=to_extension or to_number)
+        return False
+    return True
+
+
+def _forward_destination(to_extension: str, to_number: str) -> Destination:
+    if to_extension:
+        colleague = Extension.objects.get(number=to_extension)
+        found = Destination.objects.filter(kind=Destination.Kind.EXTENSION, extension=colleague, then=None)
+        fields: dict[str, Any] = {"kind": Destination.Kind.EXTENSION, "extension": colleague}
+        label = f"{colleague.display_name} ({colleague.number})"
+    else:
+        found = Destination.objects.filter(kind=Destination.Kind.EXTERNAL, external_number=to_number)
+        fields = {"kind": Destination.Kind.EXTERNAL, "external_number": to_number, "seconds": 25}
+        label = to_number
+    if destination := found.order_by("pk").first():
+        return destination
+    with translation.override(settings.LANGUAGE_CODE):
+        name = _("Forward to %(target)s") % {"target": label}
+    destination = Destination(name=name, **fields)
+    destination.full_clean()
+    destination.save()
+    return destination

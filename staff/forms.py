@@ -13,7 +13,7 @@ from pbx.models import Destination, Device, Extension
 from pbx.phone import InvalidPhoneNumber, to_e164
 
 MOBILE = "mobile"
-FORWARDS = ("forward_always", "forward_no_answer", "forward_unreachable")
+FORWARDS = ("forward_always", "forward_no_answer", "forward_unreachable", "forward_busy")
 # What a person may send their own calls to: a colleague, a queue, voicemail or an outside number
 # the office manager has set up (never a menu or an announcement meant for customers).
 FORWARD_KINDS = (
@@ -51,6 +51,11 @@ class ForwardingForm(forms.Form):
     )
     forward_after_seconds = forms.IntegerField(label=_("after (seconds)"), min_value=5, max_value=120)
     forward_unreachable = forms.ChoiceField(label=_("When none of my phones is on, forward to"), required=False)
+    forward_busy = forms.ChoiceField(
+        label=_("When I am on another call, forward to"),
+        required=False,
+        help_text=_("Empty: a second call rings anyway."),
+    )
 
     def __init__(self, extension: Extension, data: Any = None) -> None:
         initial = {

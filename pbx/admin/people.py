@@ -111,7 +111,14 @@ class PhoneLoginActions(AuditedModelAdmin):
         return admin.ModelAdmin.log_deletions(self, request, queryset)
 
 
-FORWARDING_FIELDS = ["dnd", "forward_always", "forward_no_answer", "forward_after_seconds", "forward_unreachable"]
+FORWARDING_FIELDS = [
+    "dnd",
+    "forward_always",
+    "forward_no_answer",
+    "forward_after_seconds",
+    "forward_unreachable",
+    "forward_busy",
+]
 ADD_FIELDS = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
 
 

@@ -27,6 +27,9 @@ SERVICES = {
     "dnd_on": "centrala-dnd-on",
     "dnd_off": "centrala-dnd-off",
     "nothing_to_pick_up": "centrala-nothing-to-pick-up",
+    "forward_on": "centrala-forward-on",
+    "forward_off": "centrala-forward-off",
+    "forward_refused": "centrala-forward-refused",
 }
 # "You have n new messages": "centrala-new-0" .. "-9", then "centrala-new-more".
 NEW_MESSAGES = [f"centrala-new-{n}" for n in range(10)] + ["centrala-new-more"]
@@ -61,6 +64,9 @@ STOCK_INSTEAD = {
     "centrala-dnd-on": "do-not-disturb",
     "centrala-dnd-off": "de-activated",
     "centrala-nothing-to-pick-up": "cannot-complete-as-dialed",
+    "centrala-forward-on": "call-fwd-unconditional",
+    "centrala-forward-off": "de-activated",
+    "centrala-forward-refused": "cannot-complete-as-dialed",
     **dict.fromkeys(NEW_MESSAGES, "vm-youhave"),
 }
 
@@ -102,5 +108,8 @@ POLISH: dict[str, str] = {
     "centrala-dnd-on": "Tryb nie przeszkadzać jest włączony. Połączenia do Ciebie trafią tam, gdzie je przekierowano.",
     "centrala-dnd-off": "Tryb nie przeszkadzać jest wyłączony. Twoje telefony znowu dzwonią.",
     "centrala-nothing-to-pick-up": "Teraz nic nie dzwoni. Nie ma połączenia do odebrania.",
+    "centrala-forward-on": "Przekierowanie jest włączone. Połączenia do Ciebie trafią pod wybrany numer.",
+    "centrala-forward-off": "Przekierowanie jest wyłączone. Twoje telefony znowu dzwonią.",
+    "centrala-forward-refused": "Na ten numer nie można przekierować połączeń.",
     **dict(zip(NEW_MESSAGES, NEW_MESSAGE_COUNTS, strict=True)),
 }

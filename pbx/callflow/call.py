@@ -80,8 +80,11 @@ class Call:
         usage: UsageLookup | None = None,
         places: PlaceLookup | None = None,
         pin_locked: Callable[[str], bool] | None = None,
+        on_a_call: Callable[[str], bool] | None = None,
     ) -> None:
         self.key = key
+        # extension -> whether the person is talking on another call now (forward when busy)
+        self.on_a_call = on_a_call or (lambda extension: False)
         # extension -> whether too many wrong PINs lately keep its phone services shut (services.py)
         self.pin_locked = pin_locked or (lambda extension: False)
         self.usage = usage or (lambda extension: Usage())
@@ -114,6 +117,16 @@ class Call:
         """When the current ringing began (for pickup: the longest-ringing call first)."""
         started = getattr(self.step, "started_at", None)
         return started if isinstance(started, datetime) else datetime.max.replace(tzinfo=UTC)
+
+    def keeps_busy(self, extension: str) -> bool:
+        """Whether this call keeps `extension` busy: their phone made it and it goes on, or
+        they are the one talking to its caller."""
+        if self.state not in (State.ROUTING, State.CONNECTED):
+            return False
+        if self.direction != Direction.INBOUND and self.caller == extension:
+            return True
+        leg = self.legs.connected
+        return leg is not None and self.legs.get(leg) == extension
 
     @property
     def finished(self) -> bool:

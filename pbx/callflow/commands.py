@@ -249,6 +249,16 @@ class DndChanged(Fact):
 
 
 @dataclass(frozen=True)
+class ForwardChanged(Fact):
+    """A staff phone set its person's 'forward always' (*72) to a colleague or an outside
+    number, or switched it off (*73: both empty)."""
+
+    extension: str
+    to_extension: str = ""
+    to_number: str = ""
+
+
+@dataclass(frozen=True)
 class MessageHeard(Fact):
     """A voicemail message was played to the end on a staff phone."""
 

@@ -130,6 +130,8 @@ def person_redirect(call: Call, extension: str) -> tuple[StepKind, dict[str, str
         return StepKind.FORWARDED, {"extension": extension, "why": "always"}, person.forward_always
     if person.forward_unreachable is not None and not person_targets(call, extension):
         return StepKind.FORWARDED, {"extension": extension, "why": "unreachable"}, person.forward_unreachable
+    if person.forward_busy is not None and call.on_a_call(extension):
+        return StepKind.FORWARDED, {"extension": extension, "why": "busy"}, person.forward_busy
     return None
 
 

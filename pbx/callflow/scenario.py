@@ -206,6 +206,7 @@ class Person:
     forward_no_answer: DestId | None = None  # after forward_after_seconds of ringing
     forward_after_seconds: int = 20
     forward_unreachable: DestId | None = None  # no phone on: here instead of plan B
+    forward_busy: DestId | None = None  # already on a call: here instead of ringing
     records_prompts: bool = False  # may record the office's prompts by phone (*96)
 
 
@@ -235,6 +236,9 @@ class ServicePrompts:
     dnd_on: str = "sound:do-not-disturb"
     dnd_off: str = "sound:de-activated"
     nothing_to_pick_up: str = "sound:cannot-complete-as-dialed"
+    forward_on: str = "sound:call-fwd-unconditional"
+    forward_off: str = "sound:de-activated"
+    forward_refused: str = "sound:cannot-complete-as-dialed"
 
 
 @dataclass(frozen=True)

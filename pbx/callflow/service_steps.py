@@ -123,12 +123,12 @@ class GuardedService(ServiceStep):
         assert self.pin is not None
         verdict, commands = self.pin.on_event(call, event)
         if verdict == "ok":
-            return [*commands, *self.unlocked(call)]
+            return [*commands, *self.unlocked(call, event.at)]
         if verdict == "gave_up":
             return [*commands, *self.farewell(call, f"{self.prompts.pin_wrong},{self.prompts.goodbye}")]
         return commands
 
-    def unlocked(self, call: Call) -> list[c.Command]:
+    def unlocked(self, call: Call, at: datetime) -> list[c.Command]:
         """The PIN was right: move `phase` on from "pin" and begin."""
         raise NotImplementedError
 

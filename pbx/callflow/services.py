@@ -7,6 +7,7 @@
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
     *78 / *79      do-not-disturb on / off (no PIN: the phone's own switch)
     *8, *8<number> pick up a ringing call (pickup.py); this module only says when nothing rings
+    *72<number>, *72, *73   forward all calls / to my mobile / forwarding off (phone_forwarding.py)
 
 Voicemail and recording ask for the person's PIN first (three tries, each wrong one on the
 call's timeline; ten wrong in an hour shut them for that hour); recording prompts also needs
@@ -17,11 +18,12 @@ through OpenMailbox / MailboxOpened, a kept recording leaves as a RecordingReady
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
-from . import names
+from . import names, phone_forwarding
 from .pickup import wanted
 from .service_steps import GuardedService, LastWords, PinEntry, ServiceStep
 from .vocabulary import Direction, StepKind
@@ -40,8 +42,9 @@ MAX_PROMPT_SECONDS = 300
 
 @dataclass(frozen=True)
 class Service:
-    name: str  # "mailbox", "record_prompt", "dnd_on", "dnd_off" or "pickup"
+    name: str  # "mailbox", "record_prompt", "dnd_on", "dnd_off", "pickup", "forward" or "forward_off"
     prompt_id: int | None = None
+    target: str = ""  # forward: what followed *72
 
 
 def service_for(dialled: str) -> Service | None:
@@ -52,6 +55,12 @@ def service_for(dialled: str) -> Service | None:
         return Service("dnd_on" if dialled == DND_ON_CODE else "dnd_off")
     if wanted(dialled) is not None:
         return Service("pickup")
+    if dialled == phone_forwarding.FORWARD_OFF_CODE:
+        return Service("forward_off")
+    if dialled.startswith(phone_forwarding.FORWARD_ON_CODE):
+        rest = dialled.removeprefix(phone_forwarding.FORWARD_ON_CODE)
+        if len(rest) <= 20 and (rest == "" or rest.lstrip("+").isdigit()):
+            return Service("forward", target=rest)
     if dialled.startswith(RECORD_PROMPT_CODE):
         rest = dialled.removeprefix(RECORD_PROMPT_CODE)
         if rest == "":
@@ -76,6 +85,9 @@ def start_service(call: Call, event: e.StasisStart, dialled: str, service: Servi
     step: ServiceStep
     if service.name == "pickup":  # the pump hands a ringing call over before this; none rang
         step = LastWords(prompts, media=prompts.nothing_to_pick_up)
+    elif person is not None and service.name in ("forward", "forward_off"):
+        more, step = phone_forwarding.start(call, event.at, person, service.target, off=service.name == "forward_off")
+        facts += more
     elif person is not None and service.name in ("dnd_on", "dnd_off"):  # no PIN: the phone's own switch
         on = service.name == "dnd_on"
         facts.append(c.DndChanged(call.channel_id, call_key=call.key, at=event.at, extension=extension, on=on))
@@ -104,7 +116,7 @@ class RecordPromptStep(GuardedService):
     timer: str = ""
     kept: bool = False
 
-    def unlocked(self, call: Call) -> list[c.Command]:
+    def unlocked(self, call: Call, at: datetime) -> list[c.Command]:
         return self._instructions(call)
 
     def on_unlocked_event(self, call: Call, event: e.Event) -> list[c.Command]:
@@ -200,7 +212,7 @@ class MailboxStep(GuardedService):
     playback: str = ""  # the introduction, or the message playing
     heard: set[int] = field(default_factory=set)
 
-    def unlocked(self, call: Call) -> list[c.Command]:
+    def unlocked(self, call: Call, at: datetime) -> list[c.Command]:
         self.phase = "opening"
         return [c.OpenMailbox(call.channel_id, extension=self.extension)]
 

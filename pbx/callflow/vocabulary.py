@@ -99,6 +99,7 @@ class StepKind(StrEnum):
     HANGUP = "hangup"
     DND = "dnd"
     FORWARDED = "forwarded"
+    FORWARD_REFUSED = "forward_refused"  # *72 to a number calls may not be forwarded to
     PICKED_UP = "picked_up"  # a colleague answered it from their own phone (*8)
     # a staff phone's own services (services.py): voicemail, prompts recorded by phone
     PHONE_SERVICE = "phone_service"

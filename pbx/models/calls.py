@@ -124,6 +124,7 @@ class CallEvent(models.Model):
         HANGUP = "hangup", _("Centrala hung up")
         DND = "dnd", _("Do not disturb: not rung")
         FORWARDED = "forwarded", _("Forwarded by the person's own setting")
+        FORWARD_REFUSED = "forward_refused", _("Forward from the phone refused")
         PICKED_UP = "picked_up", _("Picked up from another phone")
         PHONE_SERVICE = "phone_service", _("Staff phone service")
         PIN_WRONG = "pin_wrong", _("Wrong PIN")

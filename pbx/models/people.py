@@ -116,6 +116,15 @@ class Extension(models.Model):
         related_name="+",
         help_text=_("Instead of plan B (the on-duty mobiles), e.g. the person's own mobile."),
     )
+    forward_busy = models.ForeignKey(
+        "pbx.Destination",
+        verbose_name=_("when on another call, forward to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: a second call rings anyway (the phone may offer call waiting)."),
+    )
     # Whether its last call was encrypted, as Asterisk saw it (not as configured).
     last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
     last_call_tls = models.BooleanField(_("last call over TLS"), null=True, editable=False)
@@ -143,7 +152,7 @@ class Extension(models.Model):
     def clean(self) -> None:
         if self.mobile and (problem := forward_target_problem(self.mobile)):
             raise ValidationError({"mobile": problem})
-        for name in ("forward_always", "forward_no_answer", "forward_unreachable"):
+        for name in ("forward_always", "forward_no_answer", "forward_unreachable", "forward_busy"):
             target = getattr(self, name)
             if target is not None and self.pk is not None and target.extension_id == self.pk:
                 raise ValidationError({name: _("A forward to the same person's phones would go round in circles.")})

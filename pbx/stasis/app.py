@@ -183,6 +183,7 @@ class StasisApp:
             usage=self.outbound_usage,
             places=self.place_in,
             pin_locked=self.pins.locked,
+            on_a_call=self.on_a_call,
         )
         worker = CallWorker(call, self)
         self.routes.callers[channel_id] = worker
@@ -241,6 +242,11 @@ class StasisApp:
         )
         keys = [key for _, key in waiting]
         return keys.index(call_key) + 1 if call_key in keys else 1
+
+    def on_a_call(self, extension: str) -> bool:
+        """Whether `extension` is busy on a call now (in memory, no I/O; with several Stasis
+        processes each knows its own calls)."""
+        return any(call.keeps_busy(extension) for call in (w.call for w in self.routes.calls()))
 
     def outbound_usage(self, extension: str) -> Usage:
         """For the toll-fraud guard, at the start of an outside call: in memory, no I/O."""

@@ -244,6 +244,7 @@ def _people(main: str) -> dict[str, s.Person]:
             forward_no_answer=x.forward_no_answer_id,
             forward_after_seconds=x.forward_after_seconds,
             forward_unreachable=x.forward_unreachable_id,
+            forward_busy=x.forward_busy_id,
         )
         for x in extensions
     }

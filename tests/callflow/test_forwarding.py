@@ -100,3 +100,42 @@ def test_do_not_disturb_is_switched_from_the_phone_without_a_pin(code, on):
     assert (changed.extension, changed.on) == ("101", on)
     d.finish_playback(at(3))
     assert c.Hangup(CHANNEL, reason="normal") in d.out and d.call.outcome == "answered"
+
+
+def busy_reception(busy: set[str], **settings: Any) -> Driver:
+    d = Driver(office(**settings), {"103": True})
+    d.call.on_a_call = lambda extension: extension in busy
+    d.start(T0)
+    d.finish_playback(at(2))
+    d.press("2", at(3))
+    return d
+
+
+@pytest.mark.parametrize(("busy", "forwarded"), [({"103"}, True), ({"101"}, False), (set(), False)])
+def test_forward_when_busy_only_while_the_person_is_on_another_call(busy, forwarded):
+    d = busy_reception(busy, forward_busy=VOICEMAIL)
+    assert (("forwarded", {"extension": "103", "why": "busy"}) in timeline(d)) == forwarded
+    assert ("PJSIP/103" in [x.endpoint for x in d.originated()]) != forwarded
+
+
+def test_without_a_forward_when_busy_a_second_call_rings_anyway():
+    d = busy_reception({"103"})
+    assert "PJSIP/103" in [x.endpoint for x in d.originated()]
+
+
+def test_a_call_keeps_busy_the_phone_that_made_it_and_the_person_talking_to_its_caller():
+    made = Driver()
+    made.send(
+        e.StasisStart(
+            at=T0, channel_id=CHANNEL, channel=phone_channel("101", exten="102"), args=("internal", "1", "102")
+        )
+    )
+    assert made.call.keeps_busy("101") and not made.call.keeps_busy("102")  # 102 only rings
+    made.answer_leg("102", at(5))
+    assert made.call.keeps_busy("102")
+    inbound = call_reception(office())
+    assert not inbound.call.keeps_busy("103")  # ringing is not talking
+    inbound.answer_leg("103", at(10))
+    assert inbound.call.keeps_busy("103") and not inbound.call.keeps_busy("601234567")
+    inbound.hang_up_caller(at(20))
+    assert not inbound.call.keeps_busy("103")

@@ -93,3 +93,29 @@ def test_the_forwarding_writer_refuses_a_loop_and_an_unknown_setting_and_audits_
     do_set_forwarding(anna, "ola", dnd=True)
     anna.refresh_from_db()
     assert anna.dnd and AuditEntry.objects.filter(actor="ola", action="extension.forwarding").exists()
+
+
+def test_a_forward_set_on_the_phone_reuses_or_makes_its_destination_and_off_clears_it(settings):
+    settings.ARI_URL = "http://127.0.0.1:9/ari"
+    anna = do_create_extension("101", "Anna")[0]
+    piotr = do_create_extension("102", "Piotr")[0]
+    call = Call.objects.create(channel_id="fwd", direction="internal", caller="101", started_at=timezone.now())
+    now = datetime.now(UTC)
+
+    def forward(**target: str) -> Extension:
+        do_apply_facts([c.ForwardChanged("fwd", call_key=str(call.pk), at=now, extension="101", **target)])
+        return Extension.objects.get(number="101")
+
+    to_piotr = forward(to_extension="102").forward_always
+    assert to_piotr is not None and (to_piotr.kind, to_piotr.extension) == ("extension", piotr)
+    assert forward(to_extension="102").forward_always == to_piotr  # the same destination again
+    outside = forward(to_number="+48601000999").forward_always
+    assert outside is not None and (outside.kind, outside.external_number) == ("external", "+48601000999")
+    assert forward().forward_always is None  # *73
+    actions = list(AuditEntry.objects.filter(actor="ext. 101").values_list("action", flat=True))
+    assert actions.count("extension.forwarding") == 4
+    # a colleague who forwards everything back: refused, nothing changed, and the refusal audited
+    to_anna = Destination.objects.create(name="Do Anny", kind="extension", extension=anna)
+    do_set_forwarding(piotr, "test", forward_always=to_anna)
+    assert forward(to_extension="102").forward_always is None
+    assert AuditEntry.objects.filter(action="extension.forwarding_refused").exists()

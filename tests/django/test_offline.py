@@ -51,6 +51,7 @@ def every_kind_of_fact(key: str = KEY) -> list[c.Fact]:
         c.RecordingReady(ch, call_key=key, at=AT, name=f"{key}-take1", fmt="wav", kind="prompt", prompt_id=4, by="101"),
         c.MessageHeard(ch, call_key=key, at=AT, message_id=12, extension="101"),
         c.DndChanged(ch, call_key=key, at=AT, extension="101", on=True),
+        c.ForwardChanged(ch, call_key=key, at=AT, extension="101", to_number="+48601000999"),
         c.CallEnded(
             ch, call_key=key, at=AT, outcome="answered", cause=16, cause_text="Normal Clearing", hung_up_by="caller"
         ),
