@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from compliance.admin_audit import AuditedModelAdmin
 from pbx.callflow.pin import PIN_PATTERN
 from pbx.extensions import (
+    FORWARDING,
     MAX_DEVICES,
     do_add_device,
     do_change_devices,
@@ -111,14 +112,7 @@ class PhoneLoginActions(AuditedModelAdmin):
         return admin.ModelAdmin.log_deletions(self, request, queryset)
 
 
-FORWARDING_FIELDS = [
-    "dnd",
-    "forward_always",
-    "forward_no_answer",
-    "forward_after_seconds",
-    "forward_unreachable",
-    "forward_busy",
-]
+FORWARDING_FIELDS = list(FORWARDING)
 ADD_FIELDS = ["number", "display_name", "kind", "mobile", "caller_id", "user", "calling_policy", "plain_sip"]
 
 
