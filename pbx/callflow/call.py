@@ -39,7 +39,7 @@ from itertools import count
 from pbx.phone import caller_to_e164
 
 from . import commands as c
-from . import destinations, names, pickup, staff_calls
+from . import destinations, names, parking, pickup, staff_calls
 from . import events as e
 from . import scenario as s
 from .ending import Ending
@@ -81,10 +81,13 @@ class Call:
         places: PlaceLookup | None = None,
         pin_locked: Callable[[str], bool] | None = None,
         on_a_call: Callable[[str], bool] | None = None,
+        parking_slot: Callable[[], int | None] | None = None,
     ) -> None:
         self.key = key
         # extension -> whether the person is talking on another call now (forward when busy)
         self.on_a_call = on_a_call or (lambda extension: False)
+        # the lowest parking slot no call waits in (None: all taken); parking.py
+        self.free_parking_slot = parking_slot or (lambda: 1)
         # extension -> whether too many wrong PINs lately keep its phone services shut (services.py)
         self.pin_locked = pin_locked or (lambda extension: False)
         self.usage = usage or (lambda extension: Usage())
@@ -369,6 +372,8 @@ class Call:
         leaves. Only the firm's own extensions are accepted: a transfer is not a way to dial
         out through the trunk unchecked."""
         who, to = self.legs[leg_id], event.destination
+        if to == parking.PARK_CODE:
+            return parking.park(self, leg_id, event)
         if to not in self.directory.people or to == who:
             return self._decline_transfer(leg_id, who, event)
         self.legs.connected = None

@@ -1,4 +1,5 @@
-"""Call pickup: a colleague's phone rings, and anyone answers it from their own.
+"""Call pickup: a colleague's phone rings, and anyone answers it from their own (and a parked
+call is taken back the same way, parking.py).
 
     *8          the call ringing longest for anyone in the office (the firm is one group)
     *8<number>  the call ringing for that extension
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
+from .parking import parked_in
 from .state import State
 from .steps import RingStep
 from .vocabulary import RingKind, StepKind
@@ -59,9 +61,11 @@ def pick_up(call: Call, event: e.PickupRequested) -> list[c.Command]:
     """`event.picker_channel` takes `call`. Too late (answered or given up meanwhile): the
     picker's channel is hung up."""
     step = call.step
-    if not ringing_for(call) or not isinstance(step, RingStep):
+    slot = parked_in(call)
+    if not (ringing_for(call) or slot) or not isinstance(step, RingStep):
         return [c.Hangup(event.picker_channel, reason="normal")]
-    picked = call.fact(event.at, StepKind.PICKED_UP, by=event.extension, rung=sorted(ringing_for(call)))
+    where: dict[str, object] = {"slot": slot} if slot else {"rung": sorted(ringing_for(call))}
+    picked = call.fact(event.at, StepKind.PICKED_UP, by=event.extension, **where)
     leg_id = call.legs.adopt(event.picker_channel, event.extension)
     step.ringing.add(leg_id)  # it answers as one of the phones ringing would
     return [picked, c.Answer(leg_id), *call.leg_answered(leg_id, event.at)]

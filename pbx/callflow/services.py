@@ -7,6 +7,7 @@
     *96<number>    record prompt <number> anew (the admin shows each prompt's code)
     *78 / *79      do-not-disturb on / off (no PIN: the phone's own switch)
     *8, *8<number> pick up a ringing call (pickup.py); this module only says when nothing rings
+    *70, *70<slot> take a parked call back (parking.py); likewise, when none is parked
     *72<number>, *72, *73   forward all calls / to my mobile / forwarding off (phone_forwarding.py)
 
 Voicemail and recording ask for the person's PIN first (three tries, each wrong one on the
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
-from . import names, phone_forwarding
+from . import names, parking, phone_forwarding
 from .pickup import wanted
 from .service_steps import GuardedService, LastWords, PinEntry, ServiceStep
 from .vocabulary import Direction, StepKind
@@ -53,7 +54,7 @@ def service_for(dialled: str) -> Service | None:
         return Service("mailbox")
     if dialled in (DND_ON_CODE, DND_OFF_CODE):
         return Service("dnd_on" if dialled == DND_ON_CODE else "dnd_off")
-    if wanted(dialled) is not None:
+    if wanted(dialled) is not None or parking.wanted_slot(dialled) is not None:
         return Service("pickup")
     if dialled == phone_forwarding.FORWARD_OFF_CODE:
         return Service("forward_off")

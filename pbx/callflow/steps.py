@@ -243,14 +243,20 @@ class RingStep(Step):
     waiting: Waiting | None = None  # place-in-queue announcements over the hold music
     music_stopped: bool = False
     joining: dict[str, Target] = field(default_factory=dict)  # timer -> a phone that rings later
+    slot: int = 0  # a parked call's slot (parking.py), 0 for every other ringing
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
-        detail = {"targets": list(dict.fromkeys(t.label for t in self.targets)), "strategy": self.strategy}
+        detail: dict[str, object] = {
+            "targets": list(dict.fromkeys(t.label for t in self.targets)),
+            "strategy": self.strategy,
+        }
         if self.queue:
             detail["queue"] = self.queue
         if self.refused:
             detail["refused"] = self.refused
+        if self.slot:
+            detail["slot"] = self.slot
         commands: list[c.Command] = [call.fact(at, StepKind.ring(self.kind), **detail)]
         if not self.targets:
             return [*commands, *self._give_up(call, at, "nobody_to_ring")]

@@ -39,6 +39,7 @@ class RingKind(StrEnum):
     EXTERNAL = "external"  # an outside number a scenario forwards to (or click-to-call's customer)
     OUTBOUND = "outbound"  # an outside number a staff phone dialled
     EMERGENCY = "emergency"  # 112 and the other emergency numbers
+    PARKED = "parked"  # a caller parked (*70): music, then the parker's phones ring again
 
     @property
     def rings_the_firm(self) -> bool:
@@ -47,7 +48,7 @@ class RingKind(StrEnum):
         return self in _RINGS_THE_FIRM
 
 
-_RINGS_THE_FIRM = frozenset({RingKind.EXTENSION, RingKind.QUEUE, RingKind.PLAN_B, RingKind.TRANSFER})
+_RINGS_THE_FIRM = frozenset({RingKind.EXTENSION, RingKind.QUEUE, RingKind.PLAN_B, RingKind.TRANSFER, RingKind.PARKED})
 
 
 class StepKind(StrEnum):
@@ -68,6 +69,7 @@ class StepKind(StrEnum):
     RING_EXTERNAL = "ring_external"
     RING_OUTBOUND = "ring_outbound"
     RING_EMERGENCY = "ring_emergency"
+    RING_PARKED = "ring_parked"  # parked in a slot; the parker's phones ring again later
     QUEUE_PLACE = "queue_place"
     LEG_FAILED = "leg_failed"
     NOT_ANSWERED = "not_answered"

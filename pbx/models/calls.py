@@ -90,6 +90,7 @@ class CallEvent(models.Model):
         RING_EXTERNAL = "ring_external", _("Forwards to an outside number")
         RING_OUTBOUND = "ring_outbound", _("Dials out")
         RING_EMERGENCY = "ring_emergency", _("Emergency call dialled")
+        RING_PARKED = "ring_parked", _("Parked")
         QUEUE_PLACE = "queue_place", _("Told the caller their place in the queue")
         CALLBACK_INSTEAD = (
             "callback_instead",

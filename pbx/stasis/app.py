@@ -21,7 +21,7 @@ from typing import Protocol
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
-from pbx.callflow import pickup
+from pbx.callflow import parking, pickup
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
 from pbx.callflow.stasis_args import parse_stasis_args
@@ -151,17 +151,21 @@ class StasisApp:
         worker.feed(event)
 
     def _hand_over_pickup(self, event: e.StasisStart) -> bool:
-        """A staff phone dialled *8 (or *8<number>) while a colleague's phone rings: its channel
-        goes to that call as a phone picking it up (pbx/callflow/pickup.py). False when it is
-        no pickup, or nothing rings (then it is a call of its own, which says so)."""
+        """A staff phone dialled *8 (or *8<number>) while a colleague's phone rings, or *70 (or
+        *70<slot>) while a call is parked: its channel goes to that call as a phone picking it
+        up (pbx/callflow/pickup.py, parking.py). False when it is neither, or nothing rings or
+        waits (then it is a call of its own, which says so)."""
         args = parse_stasis_args(event.args, event.channel.exten)
-        want = pickup.wanted(args.dialled) if args is not None and args.kind == "internal" else None
+        if args is None or args.kind != "internal":
+            return False
+        want, slot = pickup.wanted(args.dialled), parking.wanted_slot(args.dialled)
         picker = event.channel.caller_number
         person = self.directory.people.get(picker)
-        if args is None or want is None or person is None or not (args.over_tls or person.plain_sip):
+        if (want is None and slot is None) or person is None or not (args.over_tls or person.plain_sip):
             return False
         workers = {id(w.call): w for w in self.routes.calls()}
-        chosen = pickup.choose([w.call for w in workers.values()], picker, want)
+        calls = [w.call for w in workers.values()]
+        chosen = parking.choose(calls, slot) if slot is not None else pickup.choose(calls, picker, want or "")
         if chosen is None:
             return False
         worker = workers[id(chosen)]
@@ -184,6 +188,7 @@ class StasisApp:
             places=self.place_in,
             pin_locked=self.pins.locked,
             on_a_call=self.on_a_call,
+            parking_slot=lambda: parking.free_slot(w.call for w in self.routes.calls()),
         )
         worker = CallWorker(call, self)
         self.routes.callers[channel_id] = worker
