@@ -74,9 +74,14 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
 
 
 def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
-    people = call.directory.people
-    members = tuple(x for x in people_rung_at(call.directory, dest, at) if x not in people or not people[x].dnd)
+    covering_for: tuple[str, ...] = ()
+    if dest.strategy == "rota":  # someone on duty in do-not-disturb: the rota says who covers
+        members, away = call.directory.rota.covering(at, lambda x: in_dnd(call, x))
+        covering_for = away if members and set(members).isdisjoint(call.directory.rota.on_duty(at)) else ()
+    else:
+        members = tuple(x for x in people_rung_at(call.directory, dest, at) if not in_dnd(call, x))
     step = ring_people(call, RingKind.QUEUE, members, dest.member_ring_seconds, dest.overflow, at)
+    step.covering_for = covering_for
     step.strategy = "linear" if dest.strategy == "linear" else "ring_all"
     step.max_seconds = dest.max_wait_seconds
     step.hold_music = dest.music_on_hold
@@ -157,8 +162,16 @@ def person_targets(call: Call, extension: str) -> tuple[Target, ...]:
     )
 
 
+def in_dnd(call: Call, extension: str) -> bool:
+    person = call.directory.people.get(extension)
+    return person is not None and person.dnd
+
+
 def _plan_b_targets(call: Call, extensions: tuple[str, ...], at: datetime) -> tuple[Target, ...]:
-    on_duty = call.directory.rota.on_duty(at) or extensions
+    """The mobiles of whoever is on duty (and not in do-not-disturb: then whoever covers), else
+    of the people the call was for."""
+    covering, _ = call.directory.rota.covering(at, lambda x: in_dnd(call, x))
+    on_duty = covering or tuple(x for x in extensions if not in_dnd(call, x))
     mobiles = [call.directory.people[x].mobile for x in on_duty if x in call.directory.people]
     policy = call.directory.forward_policy
     return tuple(trunk_target(m) for m in dict.fromkeys(mobiles) if m and not forward_refusal(policy, m))

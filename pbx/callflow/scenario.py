@@ -11,9 +11,9 @@ configuration with a loop is still a finite value; `validate` finds loops and de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -182,6 +182,35 @@ class Rota:
         return tuple(
             d.extension for d in self.weekly if d.weekday == moment.weekday() and d.start <= moment.time() < d.end
         )
+
+    def covering(self, when: datetime, away: Callable[[str], bool]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(who answers for the rota at `when`, who of those on duty is `away`). Those on duty
+        who are not away; when all of them are, whoever is on duty next (the next dated shift
+        or weekly slot, within a week) and not away: the rota says who covers."""
+        on_duty = self.on_duty(when)
+        present = tuple(x for x in on_duty if not away(x))
+        gone = tuple(x for x in on_duty if away(x))
+        if present or not gone:
+            return present, gone
+        for start in self._next_starts(when):
+            nxt = tuple(x for x in self.on_duty(start) if not away(x))
+            if nxt:
+                return nxt, gone
+        return (), gone
+
+    def _next_starts(self, when: datetime) -> list[datetime]:
+        """When the next duties begin after `when`, soonest first (a week ahead at most)."""
+        zone = ZoneInfo(self.timezone)
+        local = when.astimezone(zone)
+        starts = [s.start for s in self.shifts if when < s.start <= when + timedelta(days=7)]
+        for duty in self.weekly:
+            days = (duty.weekday - local.weekday()) % 7
+            day = local.date() + timedelta(days=days)
+            start = datetime.combine(day, duty.start, tzinfo=zone)
+            if start <= when:
+                start += timedelta(days=7)
+            starts.append(start)
+        return sorted(set(starts))
 
 
 # --- people and numbers ------------------------------------------------------------------

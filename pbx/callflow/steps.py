@@ -244,6 +244,7 @@ class RingStep(Step):
     music_stopped: bool = False
     joining: dict[str, Target] = field(default_factory=dict)  # timer -> a phone that rings later
     slot: int = 0  # a parked call's slot (parking.py), 0 for every other ringing
+    covering_for: tuple[str, ...] = ()  # a rota's people in do-not-disturb, covered by the next on duty
 
     def start(self, call: Call, at: datetime) -> list[c.Command]:
         self.started_at = at
@@ -257,6 +258,8 @@ class RingStep(Step):
             detail["refused"] = self.refused
         if self.slot:
             detail["slot"] = self.slot
+        if self.covering_for:
+            detail["covering_for"] = list(self.covering_for)
         commands: list[c.Command] = [call.fact(at, StepKind.ring(self.kind), **detail)]
         if not self.targets:
             return [*commands, *self._give_up(call, at, "nobody_to_ring")]

@@ -57,11 +57,16 @@ DESCRIBE = {
 
 def describe(line: Line) -> str:
     template = str(DESCRIBE.get(line.kind, line.kind))
-    detail = {k: ", ".join(v) if isinstance(v, list) else v for k, v in line.detail.items()}
+    detail = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in line.detail.items()}
     try:
-        return template.format(**detail)
+        text = template.format(**detail)
     except (KeyError, IndexError):
         return f"{template} {dict(line.detail)}"
+    if detail.get("covering_for"):
+        text += str(_(", covering for {who} in do-not-disturb (the rota's next on duty)")).format(
+            who=detail["covering_for"]
+        )
+    return text
 
 
 class SimulateForm(forms.Form):

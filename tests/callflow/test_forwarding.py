@@ -5,6 +5,7 @@ skip a person in do-not-disturb; *78 and *79 switch it from the phone."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import time
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import scenario as s
 
-from .fixtures import CHANNEL, MOBILE_FWD, T0, VOICEMAIL, Driver, at, directory, phone_channel
+from .fixtures import CHANNEL, MOBILE_FWD, OFFICE, ROTA_Q, T0, VOICEMAIL, Driver, at, directory, phone_channel
 
 
 def office(extension: str = "103", **settings: Any) -> s.Directory:
@@ -139,3 +140,41 @@ def test_a_call_keeps_busy_the_phone_that_made_it_and_the_person_talking_to_its_
     assert inbound.call.keeps_busy("103") and not inbound.call.keeps_busy("601234567")
     inbound.hang_up_caller(at(20))
     assert not inbound.call.keeps_busy("103")
+
+
+def rota_office(dnd: set[str]) -> s.Directory:
+    """The office line goes straight to the on-duty queue. 102 is on duty all Monday; 101 from
+    Tuesday 8:00; whoever is in `dnd` is in do-not-disturb."""
+    base = directory()
+    plan = dataclasses.replace(base.numbers[OFFICE], open=ROTA_Q)
+    rota = s.Rota(weekly=(s.WeeklyDuty("102", 0, time(0), time(23, 59)), s.WeeklyDuty("101", 1, time(8), time(16))))
+    people = {x: dataclasses.replace(p, dnd=x in dnd) for x, p in base.people.items()}
+    return dataclasses.replace(base, numbers={OFFICE: plan}, rota=rota, people=people)
+
+
+def test_the_rota_says_who_covers_for_the_person_on_duty_in_do_not_disturb():
+    d = Driver(rota_office({"102"}))
+    d.start(T0)  # Monday 10:00
+    ring = next(x for x in d.facts(c.CallStep) if x.kind == "ring_queue")
+    assert ring.detail["targets"] == ["101"] and ring.detail["covering_for"] == ["102"]
+    assert [x.endpoint for x in d.originated()] == ["PJSIP/101"]
+
+
+def test_with_the_person_on_duty_available_nobody_covers():
+    d = Driver(rota_office(set()))
+    d.start(T0)
+    ring = next(x for x in d.facts(c.CallStep) if x.kind == "ring_queue")
+    assert ring.detail["targets"] == ["102"] and "covering_for" not in ring.detail
+
+
+def test_plan_b_never_rings_the_mobile_of_someone_in_do_not_disturb():
+    d = Driver(rota_office({"102"}), presence={"101": False, "102": False, "103": False})
+    d.start(T0)
+    assert "ring_plan_b" in d.steps()
+    assert [x.endpoint for x in d.originated()] == ["PJSIP/+48601000101@carrier"]  # the cover's mobile
+
+
+def test_everyone_in_do_not_disturb_nobody_is_rung_and_the_queue_overflows():
+    d = Driver(rota_office({"101", "102", "103"}))
+    d.start(T0)
+    assert not d.originated() and "not_answered" in d.steps()

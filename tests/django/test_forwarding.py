@@ -68,6 +68,10 @@ def test_the_simulator_says_who_is_in_do_not_disturb():
         assert (
             describe(Line(0, "forwarded", {"extension": "101", "why": "always"})) == "101 forwards their calls (always)"
         )
+        covered = Line(0, "ring_queue", {"targets": ["101"], "strategy": "ring_all", "covering_for": ["102"]})
+        assert describe(covered) == (
+            "Rings the queue: 101 (ring_all), covering for 102 in do-not-disturb (the rota's next on duty)"
+        )
 
 
 def test_the_demo_has_a_person_who_forwards_to_a_mobile_and_one_with_two_phones(settings, tmp_path):
