@@ -8,9 +8,11 @@ address) that used it. Making a link gives the login a new password: the phone s
 replaces whatever used the old one."""
 
 import hashlib
+import logging
 import os
 import secrets
 from datetime import timedelta
+from smtplib import SMTPException
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,6 +27,8 @@ from pbx.extensions import do_set_device_password, do_set_sip_password
 from pbx.models import Device, Extension, SetupLink
 from pbx.phone_profiles import Profile
 from pbx.sip_credentials import SIP_REALM
+
+log = logging.getLogger(__name__)
 
 
 class LinkGone(Exception):
@@ -137,14 +141,30 @@ def provisioning_url(token: str) -> str:
     return f"{settings.CENTRALA_URL}/provision/{token}/"
 
 
+class WelcomeNotSent(Exception):
+    """The welcome e-mail could not be sent (the mail server refused or is away): nothing changed."""
+
+
 def do_send_welcome(extension: Extension, actor: str, password: str | None = None) -> bool:
     """E-mail the person of `extension` a welcome with a setup link for their first phone
     (a new password unless `password` is given) and the address of their own page. False,
-    nothing changed, when the extension has no person with an e-mail address."""
+    nothing changed, when the extension has no person with an e-mail address; WelcomeNotSent,
+    nothing changed either (the old password still works), when the mail cannot be sent."""
     user = extension.user
     if user is None or not user.email:
         return False
-    link, token = do_create_setup_link(extension, None, SetupLink.Kind.APP, actor, password=password)
+    try:
+        with transaction.atomic():
+            link, token = do_create_setup_link(extension, None, SetupLink.Kind.APP, actor, password=password)
+            send_mail(*_welcome(extension, link, token), None, [user.email])
+            do_audit(actor, "provisioning.welcome_sent", f"pbx.extension:{extension.pk}", to=user.email)
+    except (OSError, SMTPException) as exc:
+        log.warning("welcome e-mail for %s to %s not sent: %s", extension.number, user.email, exc)
+        raise WelcomeNotSent(str(exc)) from exc
+    return True
+
+
+def _welcome(extension: Extension, link: SetupLink, token: str) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Welcome to Centrala: your phone %(number)s") % {"number": extension.number}
         body = _(
@@ -160,6 +180,4 @@ def do_send_welcome(extension: Extension, actor: str, password: str | None = Non
             "until": timezone.localtime(link.expires_at).strftime("%d.%m.%Y %H:%M") if link.expires_at else "",
             "me": f"{settings.CENTRALA_URL}/me/",
         }
-    send_mail(subject, body, None, [user.email])
-    do_audit(actor, "provisioning.welcome_sent", f"pbx.extension:{extension.pk}", to=user.email)
-    return True
+    return subject, body

@@ -26,10 +26,15 @@ from pbx.extensions import (
     do_set_sip_password,
 )
 from pbx.models import Device, Extension, SetupLink
-from pbx.provisioning import do_create_setup_link, do_send_welcome, provisioning_url, setup_url
+from pbx.provisioning import WelcomeNotSent, do_create_setup_link, do_send_welcome, provisioning_url, setup_url
 from pbx.sip_credentials import sip_password_problems
 
 from .pushing import pushing_config
+
+WELCOME_FAILED = _(
+    "The welcome e-mail could not be sent: the mail server did not take it. Nothing was changed; "
+    "try again later, or give the person a setup link with the other action."
+)
 
 
 class PhoneLoginActions(AuditedModelAdmin):
@@ -269,18 +274,28 @@ class ExtensionAdmin(PhoneLoginActions):
                 _("SIP password for extension %(n)s: %(p)s. It is shown only now: enter it in the phone.")
                 % {"n": created.number, "p": password},
             )
-            if do_send_welcome(created, request.user.get_username(), password=password):
-                address = created.user.email if created.user else ""
-                messages.info(request, _("Welcome e-mail with a setup link sent to %(e)s.") % {"e": address})
+            try:
+                if do_send_welcome(created, request.user.get_username(), password=password):
+                    address = created.user.email if created.user else ""
+                    messages.info(request, _("Welcome e-mail with a setup link sent to %(e)s.") % {"e": address})
+            except WelcomeNotSent:
+                messages.warning(request, WELCOME_FAILED)
 
     @admin.action(description=_("Send a welcome e-mail with a setup link (new password)"), permissions=["change"])
     def send_welcome(self, request: HttpRequest, queryset: Any) -> None:
         sent: list[str] = []
         without: list[str] = []
+        failed = False
         with pushing_config(request, "welcome e-mails"):
             for extension in queryset.select_related("user"):
-                ok = do_send_welcome(extension, request.user.get_username())
+                try:
+                    ok = do_send_welcome(extension, request.user.get_username())
+                except WelcomeNotSent:
+                    failed = True
+                    break  # the mail server is away: the next ones would fail alike
                 (sent if ok else without).append(extension.number)
+        if failed:
+            messages.warning(request, WELCOME_FAILED)
         if sent:
             messages.success(request, _("Welcome e-mail sent for: %(n)s.") % {"n": ", ".join(sent)})
         if without:

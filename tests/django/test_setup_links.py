@@ -188,3 +188,21 @@ def test_the_welcome_action_says_who_has_no_e_mail(manager, anna):
     response = run_action(signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager), "extension", "send_welcome", [anna.pk])
     assert "No e-mail address for: 101" in response.content.decode() and not mail.outbox
     assert not SetupLink.objects.exists()
+
+
+def test_when_the_mail_server_refuses_the_welcome_nothing_changes_and_the_office_manager_is_told(
+    manager, anna, monkeypatch
+):
+    from smtplib import SMTPException
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise SMTPException("550 no")
+
+    monkeypatch.setattr("pbx.provisioning.send_mail", refuse)
+    anna.user = User.objects.create_user("anna", email="anna@firma.test")
+    anna.save()
+    digest = anna.sip_ha1
+    response = run_action(signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager), "extension", "send_welcome", [anna.pk])
+    assert "could not be sent" in response.content.decode()
+    anna.refresh_from_db()
+    assert anna.sip_ha1 == digest and not SetupLink.objects.exists()  # her phone keeps working
