@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit import do_audit
+from pbx.ari.client import AriClient, AriError
 from pbx.asterisk import run_with_ari
-from pbx.models import CallbackTask, Extension
+from pbx.callflow import names
+from pbx.models import CallbackTask, Device, Extension
 
 
 class CallbackError(Exception):
@@ -26,16 +28,34 @@ def do_start_callback(task: CallbackTask, extension: str | None = None, actor: s
     target = extension or (task.assigned_to.number if task.assigned_to else "")
     if not target:
         raise CallbackError(f"The callback to {task.number} is assigned to nobody: assign an extension first.")
-    run_with_ari(
-        lambda ari: ari.originate(
-            channel_id=f"callback-{task.pk}",
-            endpoint=f"PJSIP/{target}",
-            app=settings.ARI_APP,
-            args=("callback", str(task.pk), task.number, target),
-            caller_id=f'"Oddzwoń" <{task.number}>',
-            timeout_seconds=30,
-        )
-    )
+    logins = [
+        target,
+        *Device.objects.filter(extension__number=target, active=True).values_list("sip_username", flat=True),
+    ]
+
+    async def ring_every_phone(ari: AriClient) -> None:
+        """All of the person's phones ring; the first to answer calls the customer and the
+        call flow stops the others (pbx/callflow/staff_calls.py). A phone that is off is
+        skipped; only when none could be rung does this fail."""
+        failure: AriError | None = None
+        rung = 0
+        for login in logins:
+            try:
+                await ari.originate(
+                    channel_id=names.callback_phone(str(task.pk), login),
+                    endpoint=f"PJSIP/{login}",
+                    app=settings.ARI_APP,
+                    args=("callback", str(task.pk), task.number, target),
+                    caller_id=f'"Oddzwoń" <{task.number}>',
+                    timeout_seconds=30,
+                )
+                rung += 1
+            except AriError as exc:
+                failure = exc
+        if not rung and failure is not None:
+            raise failure
+
+    run_with_ari(ring_every_phone)
     with transaction.atomic():
         CallbackTask.objects.filter(pk=task.pk).update(status=CallbackTask.Status.DIALLING)
         if actor:

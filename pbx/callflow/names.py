@@ -8,6 +8,7 @@ theirs, so they are made and read here only:
     <key>-p<n>            a playback
     <key>-call            the conversation's recording
     <key>-voicemail       a message left on voicemail
+    callback-<task>-<login>  click-to-call's ring of one of the staff member's phones
     <key>-take<n>         a prompt recorded by phone (services.py), until kept or dropped
 """
 
@@ -38,6 +39,11 @@ def recording(call_key: str, kind: str) -> str:
     if kind not in RECORDING_KINDS:
         raise ValueError(f"no recording kind {kind!r}")
     return f"{call_key}-{kind}"
+
+
+def callback_phone(task_id: str, login: str) -> str:
+    """The channel click-to-call rings on one of the staff member's phones (SIP login)."""
+    return f"callback-{task_id}-{login}"
 
 
 def prompt_take(call_key: str, number: int) -> str:

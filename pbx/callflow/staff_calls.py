@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pbx.phone import InvalidPhoneNumber, caller_to_e164, to_e164
 
 from . import commands as c
-from . import destinations
+from . import destinations, names
 from . import events as e
 from . import scenario as s
 from .destinations import trunk_target
@@ -95,14 +95,19 @@ def _start_emergency(call: Call, event: e.StasisStart, extension: str, number: s
 
 
 def start_callback(call: Call, event: e.StasisStart, task_id: str, number: str, staff: str) -> list[c.Command]:
-    """Click-to-call: the staff phone (extension `staff`) has answered; now ring the customer."""
+    """Click-to-call: one of the staff member's phones (extension `staff`) has answered; the
+    others stop ringing (one answering a moment later is let go: they are this call's legs);
+    now ring the customer."""
     call.callback_task = task_id
+    person = call.directory.people.get(staff)
+    others = [names.callback_phone(task_id, login) for login, _ in s.phones_of(person)] if person else []
+    release = [c.Hangup(call.legs.adopt(ch, staff), reason="normal") for ch in others if ch != call.channel_id]
     e164 = caller_to_e164(number)
     started = call.started(event, Direction.OUTBOUND, staff, e164)
     call.set_state(State.ROUTING)
     guard, allowed = toll_guard(call, event, staff, e164)
     if not allowed:
-        return [started, *guard]
+        return [started, *release, *guard]
     main = call.directory.main_number
     decided = call.recorder.decide_from_phone(event.at, (staff,), number=main)
     outward = RingStep(
@@ -112,7 +117,7 @@ def start_callback(call: Call, event: e.StasisStart, task_id: str, number: str, 
         max_seconds=45,
         caller_number=main,
     )
-    return [started, *guard, *decided, *call.enter(outward, event.at)]
+    return [started, *release, *guard, *decided, *call.enter(outward, event.at)]
 
 
 def toll_guard(call: Call, event: e.StasisStart, extension: str, number: str) -> tuple[list[c.Command], bool]:

@@ -85,6 +85,7 @@ class StasisApp:
         self.lamps = Lamps(ari, load_lamps)
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
+        self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
         self.stopping = False
         self._stopped = asyncio.Event()
 
@@ -145,7 +146,7 @@ class StasisApp:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
-            if self._hand_over_pickup(event):
+            if self._hand_over_pickup(event) or self._callback_phone(event):
                 return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
@@ -175,6 +176,21 @@ class StasisApp:
                 at=event.at, channel_id=chosen.channel_id, picker_channel=event.channel_id, extension=picker
             )
         )
+        return True
+
+    def _callback_phone(self, event: e.StasisStart) -> bool:
+        """Click-to-call rings all of a person's phones: the first to answer starts the call;
+        one answering after it goes to that call (which lets it go), never starting a second
+        call to the customer."""
+        args = parse_stasis_args(event.args, event.channel.exten)
+        if args is None or args.kind != "callback":
+            return False
+        worker = self._callbacks.get(args.task_id)
+        if worker is None:  # the first phone to answer: its call (noted now, before it runs)
+            self._callbacks[args.task_id] = worker = self._start_call(event.channel_id)
+        else:
+            self.routes.legs[event.channel_id] = worker
+        worker.feed(event)
         return True
 
     def _start_call(self, channel_id: str) -> CallWorker:
@@ -207,6 +223,8 @@ class StasisApp:
         finally:
             worker.cancel_all_timers()
             self.routes.forget(worker)
+            for task in [t for t, w in self._callbacks.items() if w is worker]:
+                del self._callbacks[task]
 
     async def execute(self, worker: CallWorker, command: c.Command) -> bool:
         return await self.executor.execute(worker, command)

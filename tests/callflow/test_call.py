@@ -3,6 +3,7 @@ closures, the manual switch, IVR, queues, the rota, plan B, callbacks, outbound 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import time
 from typing import Literal
@@ -392,6 +393,31 @@ def test_click_to_call_rings_the_customer_once_staff_answered_and_marks_the_task
     assert (leg.endpoint, leg.caller_number) == (f"PJSIP/{CUSTOMER}@carrier", OFFICE)
     d.answer_leg(CUSTOMER, at(8))
     assert [f.task_id for f in d.facts(c.CallbackConnected)] == ["task-9"]
+
+
+def test_click_to_call_on_a_person_with_two_phones_stops_the_other_and_lets_a_late_answer_go():
+    base = directory()
+    anna = dataclasses.replace(base.people["101"], devices=(("101-2", 0),))
+    d = Driver(dataclasses.replace(base, people={**base.people, "101": anna}))
+    desk = "callback-task-9-101"
+    d.call.channel_id = desk  # the desk phone answered first
+    d.call.legs.caller_channel = desk
+    out = d.send(
+        e.StasisStart(
+            at=T0, channel_id=desk, args=("callback", "task-9", CUSTOMER, "101"), channel=phone_channel("101", "Up")
+        )
+    )
+    softphone = "callback-task-9-101-2"
+    assert c.Hangup(softphone, reason="normal") in out  # the other phone stops ringing
+    assert c.Hangup(desk, reason="normal") not in out
+    late = e.Channel(
+        id=softphone, name="PJSIP/101-2-1", state="Up", caller_number="", caller_name="", exten="", sip_call_id=""
+    )
+    again = d.send(
+        e.StasisStart(at=at(1), channel_id=softphone, channel=late, args=("callback", "task-9", CUSTOMER, "101"))
+    )
+    assert again == [c.Hangup(softphone, reason="normal")]  # answered a moment late: let go
+    assert len(d.originated()) == 1  # the customer is called once
 
 
 # --- robustness ---------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class TestCallbacks:
         response = api(basia).post(f"/api/callbacks/{task.pk}/call/", {}, format="json")
         assert (response.status_code, response.json()["status"]) == (202, "dialling")
         [(query, _)] = fake_ari.sent("POST", "channels")
-        assert (query["endpoint"], query["channelId"]) == (["PJSIP/101"], [f"callback-{task.pk}"])
+        assert (query["endpoint"], query["channelId"]) == (["PJSIP/101"], [f"callback-{task.pk}-101"])
 
 
 class TestRecordings:

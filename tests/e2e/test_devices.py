@@ -1,7 +1,8 @@
 """A person with two phones on the real Asterisk: a desk phone (baresip, TLS and SRTP) on the
 extension's own login and a softphone (SIPp) on a login of its own that joins the ringing 3 s
 later. The desk phone answers the first call (the softphone never rings); the second time the
-desk phone only rings, the softphone joins and answers. Both calls are the person's."""
+desk phone only rings, the softphone joins and answers. Both calls are the person's. Click-to-call
+rings both phones; the softphone answers, the desk phone stops, the customer is called once."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import pytest
 from django.conf import settings
 
 from pbx.asterisk_config import apply_config
+from pbx.callbacks import do_click_to_call
 from pbx.extensions import do_add_device
-from pbx.models import Call, Extension
+from pbx.models import Call, CallbackTask, Extension
 from pbx.sandbox import sipp_call
 
 from .conftest import running_stasis
-from .harness import phone, sip_register, sipp_agent
-from .test_first_call import CUSTOMER, OFFICE, wait_for
+from .harness import carrier, phone, sip_register, sipp_agent
+from .test_first_call import CUSTOMER, OFFICE, ari, wait_for
 from .test_scenarios import office, queue, registered, steps
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,3 +48,29 @@ def test_a_persons_desk_phone_and_softphone_each_answer_in_turn(staff, asterisk)
         assert call.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "101"}) in steps(call)
     rung = [detail["targets"] for kind, detail in steps(second) if kind == "ring_queue"]
     assert rung == [["101"]]  # one person, whichever phone answers
+
+
+def test_click_to_call_rings_every_phone_of_the_person_and_the_first_to_answer_calls_the_customer(staff, asterisk):
+    anna = Extension.objects.get(number="101")
+    softphone, password = do_add_device(anna, "Softphone", actor="test", plain_sip=True)
+    apply_config(asterisk.etc, reload=True)
+    with (
+        sipp_agent("agent_answers.xml", softphone.sip_username, password, registered) as agent,
+        phone("101", staff["101"][1], answers=False, registered=registered),
+        carrier() as trunk,
+        running_stasis(),
+    ):
+        task = do_click_to_call(CUSTOMER, anna, "anna")
+        wait_for(lambda: CallbackTask.objects.get(pk=task.pk).status == CallbackTask.Status.DONE, timeout=20)
+        desk = f"callback-{task.pk}-101"
+        wait_for(lambda: desk not in channels(), timeout=10)  # the desk phone stopped ringing
+        ari(lambda client: client.hangup(f"callback-{task.pk}-{softphone.sip_username}"))
+        call = wait_for(lambda: Call.objects.filter(direction="outbound", ended_at__isnull=False).first(), timeout=20)
+        assert agent.wait(20) == 0, agent.stdout.read()[-3000:] if agent.stdout else ""
+        received = trunk.received()
+    assert (call.caller, call.called, call.outcome) == ("101", CUSTOMER, "answered")
+    assert received.count(f"INVITE sip:{CUSTOMER}@") == 1  # the customer is called once
+
+
+def channels() -> list[str]:
+    return [channel["id"] for channel in ari(lambda client: client._request("GET", "channels")).json()]

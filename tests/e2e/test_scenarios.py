@@ -174,7 +174,7 @@ def test_a_callback_request_becomes_a_task_and_click_to_call_joins_both_legs(sta
         assert do_start_callback(task) == "102"
         wait_for(lambda: CallbackTask.objects.get().status == CallbackTask.Status.DONE, timeout=20)
         # The office manager's colleague finishes the call.
-        ari(lambda client: client.hangup(f"callback-{task.pk}"))
+        ari(lambda client: client.hangup(f"callback-{task.pk}-102"))
         callback = wait_for(lambda: Call.objects.filter(direction="outbound", ended_at__isnull=False).first())
         received = trunk.received()
     assert (callback.caller, callback.called, callback.outcome) == ("102", CUSTOMER, "answered")
