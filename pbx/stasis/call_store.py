@@ -64,5 +64,5 @@ class CallStore:
     async def settled(self, timeout: float = 10.0) -> bool:
         return await self.facts.settled(timeout)
 
-    async def recover_recordings(self) -> int:
-        return await self.ingest.recover_recordings()
+    async def recover_recordings(self, after_reconnect: bool = True) -> int:
+        return await self.ingest.recover_recordings(after_reconnect)

@@ -50,14 +50,18 @@ class RecordingIngest:
         self._ingesting: set[str] = set()  # names of recordings being stored
         self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrala-notices")
 
-    async def recover_recordings(self) -> int:
+    async def recover_recordings(self, after_reconnect: bool = True) -> int:
         """Store the recordings Asterisk finished while no app listened (or whose storing gave
         up), and delete from Asterisk those stored already whose deletion failed; returns how
-        many it started storing."""
+        many it started storing. The log says which it was: right after a (re)connect, the app
+        was away; in a periodic sweep it was not, and the file is one its call's storing left."""
         orphans, done = await self.db.run(find_orphan_recordings, await self.ari.stored_recordings())
         orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
         for fact in orphans:
-            log.warning("recovering recording %s, finished while the app was away", fact.name)
+            if after_reconnect:
+                log.warning("recovering recording %s, finished while the app was away", fact.name)
+            else:
+                log.info("storing recording %s, left for the sweep by its call (late file or a failed try)", fact.name)
             self.start(fact)
         for name in sorted(done - self._ingesting):
             try:

@@ -37,6 +37,7 @@ class Reconciler:
         self.routes = routes
         self.presence = presence
         self.sweep_seconds = sweep_seconds
+        self.was_away = True  # the app has not yet swept since it (re)connected
         self.connected = False  # reconciled with ARI at least once
         self.reconciled = asyncio.Event()  # and swept (that needs the database)
 
@@ -55,6 +56,7 @@ class Reconciler:
             if channel_id not in live:
                 worker.feed(e.ChannelGone(at=at, channel_id=channel_id))
         self.connected = True
+        self.was_away = True  # until a sweep has stored what Asterisk finished meanwhile
         if await self.sweep(app):
             self.reconciled.set()
 
@@ -78,7 +80,8 @@ class Reconciler:
             log.warning("closed %d calls whose end was missed", closed)
         try:
             await self._close_abandoned_bridges()
-            await self.store.recover_recordings()
+            await self.store.recover_recordings(after_reconnect=self.was_away)
+            self.was_away = False
         except Exception:
             log.exception("could not look for recordings finished while the app was away; next sweep tries again")
         return True

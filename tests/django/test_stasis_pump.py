@@ -336,6 +336,20 @@ def test_the_sweep_deletes_from_asterisk_a_recording_stored_whose_deletion_faile
     asyncio.run(scenario_runner(fake, scenario))
 
 
+def test_the_log_says_away_only_after_a_reconnect_and_a_late_file_otherwise(caplog):
+    key = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e12"
+    _call_ended(key)
+    fake = FakeAsterisk(live_channels=[])
+    fake.stored = [{"name": f"{key}-call", "format": "wav"}]
+
+    async def scenario(app: StasisApp) -> None:
+        caplog.clear()
+        await app.store.recover_recordings(after_reconnect=False)  # a periodic sweep: the app never left
+        assert "left for the sweep" in caplog.text and "while the app was away" not in caplog.text
+
+    asyncio.run(scenario_runner(fake, scenario))
+
+
 def test_with_a_shared_directory_a_recording_is_read_there_and_never_downloaded(tmp_path, monkeypatch):
     from pbx.callflow import commands as c
     from recordings.models import Recording
