@@ -37,7 +37,9 @@ class Child:
     restarts: int = 0
 
     def start(self, now: float) -> None:
-        self.process = subprocess.Popen(self.argv)
+        # Its own session: Ctrl-C reaches the supervisor, which stops the children in order,
+        # instead of killing them all at once behind its back.
+        self.process = subprocess.Popen(self.argv, start_new_session=True)
         self.started_at, self.restart_at = now, None
         log.info("%s started (pid %d)", self.name, self.process.pid)
 
@@ -78,8 +80,10 @@ class Supervisor:
         now = time.monotonic()
         for child in self.children:
             child.start(now)
-        while not self.stopping:
+        while True:
             time.sleep(tick)
+            if self.stopping:  # before looking at the children: none is started again now
+                break
             now = time.monotonic()
             for child in self.children:
                 child.check(now)
