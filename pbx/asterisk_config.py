@@ -12,14 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.template import Context, Engine
+from django.utils.translation import gettext as _
 
 from company_numbers.models import CompanyNumber
-from pbx.ari.client import AriClient
+from pbx.ari.client import AriClient, AriError
 from pbx.asterisk import run_with_ari
 from pbx.audio import library
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
@@ -304,6 +306,12 @@ class _Push:
     def __call__(self) -> None:
         try:
             apply_config(reload=True)
+        except (AriError, httpx.HTTPError, OSError) as exc:
+            # Asterisk not running (yet): one line; the files are written and read at its start.
+            why = "; ".join(self.why)
+            log.warning("%s; Asterisk is not reachable, it reads the new files when it starts (%s)", why, exc)
+            for report in self.on_failure:
+                report(str(_("the phone system is not reachable right now; it takes the change when it is back")))
         except Exception as exc:
             log.exception("%s, but the Asterisk configuration could not be applied", "; ".join(self.why))
             text = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
