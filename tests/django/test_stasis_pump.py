@@ -4,6 +4,7 @@ isolated from each other, failures go back to their call, reconnects reconcile."
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ class FakeAsterisk:
         self.missing = missing
         self.endpoints = endpoints or []
         self.stored: list[dict] = []  # finished recordings Asterisk keeps
+        self.recording_now: set[str] | None = None  # None: every recording counts as still recording
         self.log: list[tuple[float, str, str]] = []  # successful call actions, with time
         self.requests: list[str] = []  # every call action asked for
 
@@ -65,6 +67,9 @@ class FakeAsterisk:
             return httpx.Response(200, json=self.endpoints)
         if path == "recordings/stored":
             return httpx.Response(200, json=self.stored)
+        if path.startswith("recordings/live/") and self.recording_now is not None:
+            name = path.removeprefix("recordings/live/")
+            return httpx.Response(200, json={}) if name in self.recording_now else httpx.Response(404, json={})
         if path == "bridges" and request.method == "GET":
             return httpx.Response(200, json=[])
         if path.startswith("channels/slow") and path.endswith("/answer"):
@@ -337,15 +342,21 @@ def test_the_sweep_deletes_from_asterisk_a_recording_stored_whose_deletion_faile
 
 
 def test_the_log_says_away_only_after_a_reconnect_and_a_late_file_otherwise(caplog):
-    key = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e12"
-    _call_ended(key)
+    away, late = "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e12", "6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e13"
+    _call_ended(away)
+    _call_ended(late)
     fake = FakeAsterisk(live_channels=[])
-    fake.stored = [{"name": f"{key}-call", "format": "wav"}]
+    fake.stored = [{"name": f"{away}-call", "format": "wav"}]  # finished while no app listened
+    fake.recording_now = set()
+    caplog.set_level(logging.INFO, logger="pbx.stasis.ingest")
 
     async def scenario(app: StasisApp) -> None:
+        assert f"recovering recording {away}-call, finished while the app was away" in caplog.text
         caplog.clear()
-        await app.store.recover_recordings(after_reconnect=False)  # a periodic sweep: the app never left
-        assert "left for the sweep" in caplog.text and "while the app was away" not in caplog.text
+        fake.stored.append({"name": f"{late}-call", "format": "wav"})  # a file its call left to the sweep
+        await app.reconciler.sweep({"channel_ids": []})
+        assert f"storing recording {late}-call, left for the sweep" in caplog.text
+        assert "while the app was away" not in caplog.text
 
     asyncio.run(scenario_runner(fake, scenario))
 
