@@ -37,6 +37,13 @@ WELCOME_FAILED = _(
 )
 
 
+def link_row(link: SetupLink, token: str) -> dict[str, Any]:
+    """What the setup-links page shows of one link: its address, and a QR code for a softphone's."""
+    app = link.kind == SetupLink.Kind.APP
+    url = setup_url(token) if app else provisioning_url(token)
+    return {"link": link, "url": url, "qr_svg": segno.make(url, error="m").svg_inline(scale=4) if app else ""}
+
+
 class PhoneLoginActions(AuditedModelAdmin):
     """The actions an extension and a device share: new SIP passwords, deactivate, reactivate.
     Subclasses say how one login is named, given a new password, and switched on or off."""
@@ -82,13 +89,11 @@ class PhoneLoginActions(AuditedModelAdmin):
         """Each login gets a new password sealed into a new link; the links (and QR codes) are
         on this page only: Centrala keeps no copy it could show again."""
         who = request.user.get_username()
-        rows = []
         with pushing_config(request, f"setup links for {self.what}"):
-            for obj in queryset:
-                link, token = do_create_setup_link(*self.login_of(obj), kind, who)
-                url = setup_url(token) if kind == SetupLink.Kind.APP else provisioning_url(token)
-                qr = segno.make(url, error="m").svg_inline(scale=4) if kind == SetupLink.Kind.APP else ""
-                rows.append({"link": link, "url": url, "qr_svg": qr})
+            rows = [link_row(*do_create_setup_link(*self.login_of(obj), kind, who)) for obj in queryset]
+        return self.links_page(request, rows)
+
+    def links_page(self, request: HttpRequest, rows: list[dict[str, Any]]) -> TemplateResponse:
         context = {**self.admin_site.each_context(request), "title": _("Setting phones up"), "rows": rows}
         return TemplateResponse(request, "admin/pbx/setup_links.html", context)
 
@@ -278,8 +283,19 @@ class ExtensionAdmin(PhoneLoginActions):
                 if do_send_welcome(created, request.user.get_username(), password=password):
                     address = created.user.email if created.user else ""
                     messages.info(request, _("Welcome e-mail with a setup link sent to %(e)s.") % {"e": address})
+                    return
             except WelcomeNotSent:
                 messages.warning(request, WELCOME_FAILED)
+            # No e-mail went out: the next page shows the first phone's setup link and QR code,
+            # holding the password just shown (no new one).
+            made = do_create_setup_link(created, None, SetupLink.Kind.APP, request.user.get_username(), password)
+            request.centrala_setup_rows = [link_row(*made)]  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: Extension, post_url_continue: Any = None) -> Any:
+        rows = getattr(request, "centrala_setup_rows", None)
+        if rows:
+            return self.links_page(request, rows)
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description=_("Send a welcome e-mail with a setup link (new password)"), permissions=["change"])
     def send_welcome(self, request: HttpRequest, queryset: Any) -> None:

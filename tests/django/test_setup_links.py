@@ -206,3 +206,15 @@ def test_when_the_mail_server_refuses_the_welcome_nothing_changes_and_the_office
     assert "could not be sent" in response.content.decode()
     anna.refresh_from_db()
     assert anna.sip_ha1 == digest and not SetupLink.objects.exists()  # her phone keeps working
+
+
+def test_a_new_extension_without_an_e_mail_shows_its_setup_link_and_qr_code_holding_the_password_shown(manager):
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
+    page = client.post("/admin/pbx/extension/add/", {"number": "106", "display_name": "Jan", "kind": "softphone"})
+    text = page.content.decode()
+    shown = re.search(r"SIP password for extension 106: (\S+)\.", text)
+    url = re.search(r'class="setup-url" href="([^"]+)"', text)
+    assert page.status_code == 200 and shown and url and "<svg" in text
+    revealed = Client().post(f"/setup/{token_of(url[1])}/")
+    password = re.search(r'id="password">([^<]+)<', revealed.content.decode())
+    assert password and password[1] == shown[1]
