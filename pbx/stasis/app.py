@@ -24,7 +24,7 @@ from pbx.callflow import events as e
 from pbx.callflow import parking, pickup
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
-from pbx.callflow.stasis_args import parse_stasis_args
+from pbx.callflow.stasis_args import StasisArgs, parse_stasis_args
 from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
 
@@ -146,18 +146,18 @@ class StasisApp:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
-            if self._hand_over_pickup(event) or self._callback_phone(event):
+            args = parse_stasis_args(event.args, event.channel.exten)
+            if args is not None and (self._hand_over_pickup(event, args) or self._callback_phone(event, args)):
                 return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
 
-    def _hand_over_pickup(self, event: e.StasisStart) -> bool:
+    def _hand_over_pickup(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """A staff phone dialled *8 (or *8<number>) while a colleague's phone rings, or *70 (or
         *70<slot>) while a call is parked: its channel goes to that call as a phone picking it
         up (pbx/callflow/pickup.py, parking.py). False when it is neither, or nothing rings or
         waits (then it is a call of its own, which says so)."""
-        args = parse_stasis_args(event.args, event.channel.exten)
-        if args is None or args.kind != "internal":
+        if args.kind != "internal":
             return False
         want, slot = pickup.wanted(args.dialled), parking.wanted_slot(args.dialled)
         picker = event.channel.caller_number
@@ -178,12 +178,11 @@ class StasisApp:
         )
         return True
 
-    def _callback_phone(self, event: e.StasisStart) -> bool:
+    def _callback_phone(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """Click-to-call rings all of a person's phones: the first to answer starts the call;
         one answering after it goes to that call (which lets it go), never starting a second
         call to the customer."""
-        args = parse_stasis_args(event.args, event.channel.exten)
-        if args is None or args.kind != "callback":
+        if args.kind != "callback":
             return False
         worker = self._callbacks.get(args.task_id)
         if worker is None:  # the first phone to answer: its call (noted now, before it runs)
