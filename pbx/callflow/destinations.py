@@ -76,8 +76,7 @@ def step_for(call: Call, dest: s.Destination, at: datetime) -> Step:
 def _ring_queue(call: Call, dest: s.RingQueue, at: datetime) -> Step:
     covering_for: tuple[str, ...] = ()
     if dest.strategy == "rota":  # someone on duty in do-not-disturb: the rota says who covers
-        members, away = call.directory.rota.covering(at, lambda x: in_dnd(call, x))
-        covering_for = away if members and set(members).isdisjoint(call.directory.rota.on_duty(at)) else ()
+        members, covering_for = call.directory.rota.covering(at, lambda x: in_dnd(call, x))
     else:
         members = tuple(x for x in people_rung_at(call.directory, dest, at) if not in_dnd(call, x))
     step = ring_people(call, RingKind.QUEUE, members, dest.member_ring_seconds, dest.overflow, at)

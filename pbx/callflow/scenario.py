@@ -184,19 +184,19 @@ class Rota:
         )
 
     def covering(self, when: datetime, away: Callable[[str], bool]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(who answers for the rota at `when`, who of those on duty is `away`). Those on duty
-        who are not away; when all of them are, whoever is on duty next (the next dated shift
-        or weekly slot, within a week) and not away: the rota says who covers."""
+        """(who answers for the rota at `when`, for whom they cover). Those on duty who are not
+        `away`, covering for nobody; when all of them are away, whoever is on duty next (the
+        next dated shift or weekly slot, within a week) and not away, covering for them: the
+        rota says who covers."""
         on_duty = self.on_duty(when)
         present = tuple(x for x in on_duty if not away(x))
-        gone = tuple(x for x in on_duty if away(x))
-        if present or not gone:
-            return present, gone
+        if present or not on_duty:
+            return present, ()
         for start in self._next_starts(when):
             nxt = tuple(x for x in self.on_duty(start) if not away(x))
             if nxt:
-                return nxt, gone
-        return (), gone
+                return nxt, on_duty
+        return (), ()
 
     def _next_starts(self, when: datetime) -> list[datetime]:
         """When the next duties begin after `when`, soonest first (a week ahead at most)."""
