@@ -60,11 +60,10 @@ def choose(calls: Iterable[Call], picker: str, want: str) -> Call | None:
 def pick_up(call: Call, event: e.PickupRequested) -> list[c.Command]:
     """`event.picker_channel` takes `call`. Too late (answered or given up meanwhile): the
     picker's channel is hung up."""
-    step = call.step
-    slot = parked_in(call)
-    if not (ringing_for(call) or slot) or not isinstance(step, RingStep):
+    step, slot, rung = call.step, parked_in(call), ringing_for(call)
+    if not (rung or slot) or not isinstance(step, RingStep):
         return [c.Hangup(event.picker_channel, reason="normal")]
-    where: dict[str, object] = {"slot": slot} if slot else {"rung": sorted(ringing_for(call))}
+    where: dict[str, object] = {"slot": slot} if slot else {"rung": sorted(rung)}
     picked = call.fact(event.at, StepKind.PICKED_UP, by=event.extension, **where)
     leg_id = call.legs.adopt(event.picker_channel, event.extension)
     step.ringing.add(leg_id)  # it answers as one of the phones ringing would
