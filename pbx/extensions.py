@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
@@ -196,16 +197,16 @@ def do_mobile_destination(extension: Extension, actor: str) -> Destination:
     mobile or the toll-fraud guard refuses the number."""
     if not extension.mobile:
         raise ValidationError(_("No mobile number is set for you: ask the office manager to add it."))
-    existing = Destination.objects.filter(kind=Destination.Kind.EXTERNAL, external_number=extension.mobile)
-    if destination := existing.order_by("pk").first():
-        return destination
-    with translation.override(settings.LANGUAGE_CODE):
-        name = _("Mobile of %(name)s (%(number)s)") % {"name": extension.display_name, "number": extension.number}
-    destination = Destination(kind=Destination.Kind.EXTERNAL, name=name, external_number=extension.mobile, seconds=25)
-    destination.full_clean()
     with transaction.atomic():
-        destination.save()
-        do_audit(actor, "config.destination_mobile", f"pbx.destination:{destination.pk}", extension=extension.number)
+        destination, made = _reuse_or_make(
+            gettext_lazy("Mobile of %(name)s (%(number)s)"),
+            {"name": extension.display_name, "number": extension.number},
+            kind=Destination.Kind.EXTERNAL,
+            external_number=extension.mobile,
+        )
+        if made:
+            target = f"pbx.destination:{destination.pk}"
+            do_audit(actor, "config.destination_mobile", target, extension=extension.number)
     return destination
 
 
@@ -236,20 +237,28 @@ def do_phone_forward(extension: Extension, to_extension: str, to_number: str, ac
 
 
 def _forward_destination(to_extension: str, to_number: str) -> Destination:
+    forward_to = gettext_lazy("Forward to %(target)s")
     if to_extension:
         colleague = Extension.objects.get(number=to_extension)
-        found = Destination.objects.filter(kind=Destination.Kind.EXTENSION, extension=colleague, then=None)
-        fields: dict[str, Any] = {"kind": Destination.Kind.EXTENSION, "extension": colleague}
         label = f"{colleague.display_name} ({colleague.number})"
-    else:
-        found = Destination.objects.filter(kind=Destination.Kind.EXTERNAL, external_number=to_number)
-        fields = {"kind": Destination.Kind.EXTERNAL, "external_number": to_number, "seconds": 25}
-        label = to_number
-    if destination := found.order_by("pk").first():
-        return destination
+        extension = {"kind": Destination.Kind.EXTENSION, "extension": colleague, "then": None}
+        return _reuse_or_make(forward_to, {"target": label}, **extension)[0]
+    return _reuse_or_make(forward_to, {"target": to_number}, kind=Destination.Kind.EXTERNAL, external_number=to_number)[
+        0
+    ]
+
+
+def _reuse_or_make(name: Any, values: dict[str, str], **fields: Any) -> tuple[Destination, bool]:
+    """The destination already going where `fields` say, else a new one (an outside number
+    rung 25 s) named `name` (a lazy translation) % `values` in the office's language.
+    (destination, whether it is new); ValidationError, nothing saved, for a target refused."""
+    if existing := Destination.objects.filter(**fields).order_by("pk").first():
+        return existing, False
     with translation.override(settings.LANGUAGE_CODE):
-        name = _("Forward to %(target)s") % {"target": label}
-    destination = Destination(name=name, **fields)
+        named = str(name) % values
+    destination = Destination(name=named, **fields)
+    if destination.kind == Destination.Kind.EXTERNAL:
+        destination.seconds = 25
     destination.full_clean()
     destination.save()
-    return destination
+    return destination, True
