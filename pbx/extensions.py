@@ -51,7 +51,7 @@ def do_set_sip_password(extension: Extension, password: str | None, actor: str) 
     extension.sip_ha1 = sip_ha1(extension.number, SIP_REALM, password)
     with transaction.atomic():
         extension.save(update_fields=["sip_ha1"])
-        SetupLink.objects.filter(extension=extension, device=None).delete()  # they hold the old one
+        forget_setup_links(extension.pk, None)  # they hold the old password
         do_audit(actor, "config.sip_password", f"pbx.extension:{extension.pk}", generated=generated)
         config_changed(f"new SIP password for {extension.number}")
     return password
@@ -103,6 +103,12 @@ def do_set_pin(extension: Extension, pin: str, actor: str) -> None:
         do_audit(actor, "extension.pin_set" if pin else "extension.pin_cleared", f"pbx.extension:{extension.pk}")
 
 
+def forget_setup_links(extension_id: int, device: Device | None) -> None:
+    """A login's setup links (pbx/provisioning.py) stop working: its password changed, or a
+    new link replaces them. The login: the extension's first phone, or `device`."""
+    SetupLink.objects.filter(extension_id=extension_id, device=device).delete()
+
+
 MAX_DEVICES = 5  # besides the extension's own phone
 
 
@@ -136,7 +142,7 @@ def do_set_device_password(device: Device, actor: str) -> str:
     with transaction.atomic():
         device.sip_ha1 = sip_ha1(device.sip_username, SIP_REALM, password)
         device.save(update_fields=["sip_ha1"])
-        SetupLink.objects.filter(device=device).delete()  # they hold the old one
+        forget_setup_links(device.extension_id, device)  # they hold the old password
         do_audit(actor, "config.sip_password", f"pbx.device:{device.pk}", generated=True)
         config_changed(f"new SIP password for {device.sip_username}")
     return password

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
-from pbx.extensions import do_set_device_password, do_set_sip_password
+from pbx.extensions import do_set_device_password, do_set_sip_password, forget_setup_links
 from pbx.models import Device, Extension, SetupLink
 from pbx.phone_profiles import Profile
 from pbx.sip_credentials import SIP_REALM
@@ -66,12 +66,13 @@ def do_create_setup_link(
     password unless `password` (one just generated, e.g. for a new extension) is given. Any
     older link of that login stops working. Returns the link and its secret, shown once."""
     with transaction.atomic():
-        if password is None:
+        if password is None:  # a new password ends the login's older links
             if device is None:
                 password = do_set_sip_password(extension, None, actor)
             else:
                 password = do_set_device_password(device, actor)
-        forget_links(extension, device)
+        else:
+            forget_setup_links(extension.pk, device)
         token = secrets.token_urlsafe(32)
         hours = settings.SETUP_LINK_HOURS
         link = SetupLink.objects.create(
@@ -85,11 +86,6 @@ def do_create_setup_link(
         )
         do_audit(actor, "provisioning.link_created", f"pbx.setuplink:{link.pk}", login=link.login, kind=kind)
     return link, token
-
-
-def forget_links(extension: Extension, device: Device | None) -> None:
-    """A login's links stop working (its password changed, or a new link replaces them)."""
-    SetupLink.objects.filter(extension=extension, device=device).delete()
 
 
 def find_link(token: str) -> SetupLink:
