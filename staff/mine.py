@@ -4,10 +4,10 @@ decided in pbx/access.py and voicemail/actions.py; this only narrows it to one p
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 
 from pbx.access import callbacks_visible_to, own_calls
-from pbx.models import Call, CallbackTask, CallNote, Device, Extension
+from pbx.models import Call, CallbackTask, CallNote, Extension
 from recordings.models import Recording
 from voicemail.actions import messages_for
 from voicemail.models import Message
@@ -17,10 +17,6 @@ SHOWN = 30  # of each list: the page is for today's work, the admin and the API 
 
 def my_extension(user: Any) -> Extension | None:
     return Extension.objects.filter(user=user.pk, active=True).select_related("user").first()
-
-
-def my_devices(extension: Extension) -> QuerySet[Device]:
-    return Device.objects.filter(extension=extension).order_by("sip_username")
 
 
 def my_calls(user: Any) -> list[Call]:

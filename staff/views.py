@@ -27,7 +27,7 @@ from pbx.models import CallbackTask, Device, Extension
 from recordings.access import audio_response, do_fetch_audio
 from recordings.crypto import RecordingUnreadable
 from staff.forms import CallNumberForm, ForwardingForm, NoteForm, RingOrderForm
-from staff.mine import my_callbacks, my_calls, my_devices, my_extension, my_messages
+from staff.mine import my_callbacks, my_calls, my_extension, my_messages
 from voicemail.models import Message
 
 LOGIN = "staff:login"
@@ -56,19 +56,13 @@ def who(request: HttpRequest) -> str:
 
 def home(request: HttpRequest, extension: Extension, forwarding: ForwardingForm | None = None) -> HttpResponse:
     user = request.user
-    devices = [
-        (device, RingOrderForm(initial={"ring_after_seconds": device.ring_after_seconds}))
-        for device in my_devices(extension)
-    ]
     context = {
         "extension": extension,
         "forwarding": forwarding or ForwardingForm(extension),
-        "devices": devices,
+        "devices": extension.devices.all(),
         "calls": my_calls(user),
         "voicemail": my_messages(user),
         "callbacks": my_callbacks(user, extension),
-        "call_form": CallNumberForm(),
-        "note_form": NoteForm(),
     }
     return render(request, "staff/home.html", context, status=200 if forwarding is None else 400)
 
