@@ -11,7 +11,7 @@ from compliance.audit import do_audit
 from pbx.ari.client import AriClient, AriError
 from pbx.asterisk import run_with_ari
 from pbx.callflow import names
-from pbx.models import CallbackTask, Device, Extension
+from pbx.models import CallbackTask, Extension
 
 
 class CallbackError(Exception):
@@ -28,10 +28,8 @@ def do_start_callback(task: CallbackTask, extension: str | None = None, actor: s
     target = extension or (task.assigned_to.number if task.assigned_to else "")
     if not target:
         raise CallbackError(f"The callback to {task.number} is assigned to nobody: assign an extension first.")
-    logins = [
-        target,
-        *Device.objects.filter(extension__number=target, active=True).values_list("sip_username", flat=True),
-    ]
+    person = Extension.objects.filter(number=target).prefetch_related("devices").first()
+    logins = [target, *(device.sip_username for device in person.active_devices())] if person else [target]
 
     async def ring_every_phone(ari: AriClient) -> None:
         """All of the person's phones ring; the first to answer calls the customer and the
