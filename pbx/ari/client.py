@@ -339,12 +339,24 @@ class AriClient:
             waits_on_channel=True,
         )
 
+    async def remove_from_bridge(self, bridge_id: str, channel_id: str) -> None:
+        await self._request(
+            "POST",
+            f"bridges/{_seg(bridge_id)}/removeChannel",
+            params={"channel": channel_id},
+            waits_on_channel=True,
+        )
+
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._request("DELETE", f"bridges/{_seg(bridge_id)}")
 
     async def bridges(self) -> list[dict[str, Any]]:
         """Every bridge in Asterisk, with its channels."""
         return await self._json("GET", "bridges")  # type: ignore[no-any-return]
+
+    async def channels(self) -> list[dict[str, Any]]:
+        """Every channel in Asterisk."""
+        return await self._json("GET", "channels")  # type: ignore[no-any-return]
 
     async def recording_is_live(self, name: str) -> bool:
         """True while Asterisk is still writing recording `name`."""

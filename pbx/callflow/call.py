@@ -39,7 +39,7 @@ from itertools import count
 from pbx.phone import caller_to_e164
 
 from . import commands as c
-from . import destinations, names, parking, pickup, staff_calls
+from . import destinations, names, pickup, staff_calls, transfers
 from . import events as e
 from . import scenario as s
 from .ending import Ending
@@ -51,10 +51,9 @@ from .steps import (
     RecordingNoticeStep,
     RingStep,
     Step,
-    Target,
 )
 from .tollfraud import Usage, UsageLookup
-from .vocabulary import Direction, Outcome, RingKind, StepKind
+from .vocabulary import Direction, Outcome, StepKind
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +179,13 @@ class Call:
             case e.PickupRequested():
                 return pickup.pick_up(self, event)
             case e.TransferRequested():  # from the caller's side: not ours to act on
-                return self._decline_transfer(self.channel_id, self.caller, event)
+                return transfers.decline(self, self.channel_id, self.caller, event)
+            case e.AttendedTransferRequested():  # the pump found no two calls to join
+                return transfers.decline_attended(self, event)
+            case e.ConsultJoins():
+                return transfers.joins(self, event)
+            case e.ConsultHandedOver():
+                return transfers.handed_over(self, event)
             case e.CommandFailed():
                 return self._on_command_failed(event)
             case e.TimerFired(name=name) if name.startswith("daily-cap"):
@@ -324,13 +329,15 @@ class Call:
         if self.recorder.called_notice and self.recorder.called_notice[0] == leg_id:
             heard = self.recorder.on_called_notice(event)
             if heard is not None:
-                return [*heard, *self._join(leg_id, True, event.at)]
+                return [*heard, *self.join(leg_id, True, event.at)]
         if isinstance(event, e.ChannelDtmfReceived) and leg_id == legs.connected:
             if legs[leg_id] not in self.directory.people:
                 return []  # the outside party's keys control nothing
             return self.recorder.on_staff_key(legs[leg_id], event)
         if isinstance(event, e.TransferRequested) and leg_id == legs.connected:
-            return self._on_transfer(leg_id, event)
+            return transfers.blind(self, leg_id, event)
+        if isinstance(event, e.AttendedTransferRequested):
+            return transfers.decline_attended(self, event)
         if not isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.CommandFailed | e.ChannelGone):
             return []
         if leg_id == legs.connected:
@@ -359,39 +366,12 @@ class Call:
             facts.append(c.CallbackConnected(self.channel_id, call_key=self.key, at=at, task_id=self.callback_task))
         if first_person and (notice := self.recorder.notice_to_called(leg_id, label, at)):
             return [*leaving, *facts, *notice]  # connected once the called party has heard it
-        return [*leaving, *facts, *self._join(leg_id, first_person, at)]
+        return [*leaving, *facts, *self.join(leg_id, first_person, at)]
 
-    def _join(self, leg_id: str, first_person: bool, at: datetime) -> list[c.Command]:
+    def join(self, leg_id: str, first_person: bool, at: datetime) -> list[c.Command]:
         """Put the caller and the leg that answered together, and record if a rule says so."""
         recording = self.recorder.on_connected(self.legs[leg_id], at, transfer=not first_person)
         return [*self.answer_caller(), *self.legs.join(leg_id, first_person), *recording]
-
-    def _on_transfer(self, leg_id: str, event: e.TransferRequested) -> list[c.Command]:
-        """Blind transfer from a staff phone: the caller waits in the bridge (with hold music,
-        and the recording running) while the extension dialled rings; the phone that asked
-        leaves. Only the firm's own extensions are accepted: a transfer is not a way to dial
-        out through the trunk unchecked."""
-        who, to = self.legs[leg_id], event.destination
-        if to == parking.PARK_CODE:
-            return parking.park(self, leg_id, event)
-        if to not in self.directory.people or to == who:
-            return self._decline_transfer(leg_id, who, event)
-        self.legs.connected = None
-        self.set_state(State.ROUTING)
-        ring = RingStep(
-            kind=RingKind.TRANSFER,
-            targets=destinations.person_targets(self, to) or (Target(f"PJSIP/{to}", to),),
-            round_seconds=30,
-            max_seconds=30,
-            caller_number=self.caller,
-            music_in_bridge=self.legs.bridge_id,
-        )
-        done = [c.TransferProgress(leg_id, state="channel_answered"), c.Hangup(leg_id, reason="normal")]
-        return [self.fact(event.at, StepKind.TRANSFERRED, by=who, to=to), *done, *self.enter(ring, event.at)]
-
-    def _decline_transfer(self, channel_id: str, who: str, event: e.TransferRequested) -> list[c.Command]:
-        refused = self.fact(event.at, StepKind.TRANSFER_REFUSED, by=who, to=event.destination)
-        return [refused, c.TransferProgress(channel_id, state="channel_declined")]
 
     # --- helpers for steps -------------------------------------------------------------------
 

@@ -162,6 +162,15 @@ class AddToBridge(Command):
 
 
 @dataclass(frozen=True)
+class RemoveFromBridge(Command):
+    """Take `leg` out of another call's bridge (an attended transfer moves it to this call's);
+    nothing to do if it has left it already."""
+
+    bridge_id: str
+    leg: str
+
+
+@dataclass(frozen=True)
 class DestroyBridge(Command):
     bridge_id: str
 

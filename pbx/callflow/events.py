@@ -126,6 +126,15 @@ class TransferRequested(Event):
 
 
 @dataclass(frozen=True)
+class AttendedTransferRequested(Event):
+    """A staff phone on two calls asked to connect them (SIP REFER with Replaces: an attended,
+    or consultative, transfer). `channel_id` is the channel the REFER came on; `replaces` is
+    the phone's channel on the other call (empty when Asterisk could not tell which)."""
+
+    replaces: str
+
+
+@dataclass(frozen=True)
 class Unhandled(Event):
     type: str
 
@@ -163,6 +172,31 @@ class PickupRequested(Event):
 
     picker_channel: str
     extension: str  # the person picking up
+
+
+@dataclass(frozen=True)
+class ConsultHandedOver(Event):
+    """Attended transfer, the consultation call's side: its connected leg (`leg`, the colleague
+    consulted) now talks to the kept call's caller (`to_caller`); this call lets it go and
+    ends. `source` is the channel the phone's REFER came on (this call answers it if it is
+    its own)."""
+
+    leg: str
+    to_caller: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ConsultJoins(Event):
+    """Attended transfer, the kept call's side: the colleague's channel `leg` (labelled
+    `label`), now in the consultation call's bridge `from_bridge`, joins this call in place of
+    the phone's leg `agent_leg`. `source` is the channel the phone's REFER came on."""
+
+    leg: str
+    label: str
+    from_bridge: str
+    agent_leg: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -270,9 +304,17 @@ def _user_event(m: Mapping[str, Any], at: datetime) -> Event:
 
 
 def _transfer(m: Mapping[str, Any], at: datetime) -> Event:
-    """Blind transfers only: an attended one names a SIP Call-ID instead of a destination."""
+    """A blind transfer names a destination; an attended one also the SIP Call-ID of the other
+    call (protocol_id, from Replaces), with the phone's channel on it when Asterisk found it.
+    Asterisk repeats the event with a `state` once the app reported progress: not a request."""
     source = m["referred_by"]["source_channel"]["id"]
-    requested = m["refer_to"]["requested_destination"]
+    if m.get("state"):
+        return Unhandled(at=at, channel_id=source, type=f"ChannelTransfer:{m['state']}")
+    refer_to = m["refer_to"]
+    requested = refer_to["requested_destination"]
+    if requested.get("protocol_id"):
+        replaces = (refer_to.get("destination_channel") or {}).get("id", "")
+        return AttendedTransferRequested(at=at, channel_id=source, replaces=str(replaces))
     return TransferRequested(at=at, channel_id=source, destination=str(requested.get("destination", "")))
 
 

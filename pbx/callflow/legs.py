@@ -19,17 +19,27 @@ class Legs:
         self.bridge_id = names.bridge(call_key)
         self.connected: str | None = None
         self._labels: dict[str, str] = {}
+        self._had_legs = False  # a leg was rung or adopted (so a bridge may exist), even if released
         self._next_number = next_number
 
     def new(self, label: str) -> str:
         leg_id = names.leg(self.call_key, self._next_number())
         self._labels[leg_id] = label
+        self._had_legs = True
         return leg_id
 
     def adopt(self, channel_id: str, label: str) -> str:
         """A channel this call did not ring becomes one of its legs (a phone picking it up)."""
         self._labels[channel_id] = label
+        self._had_legs = True
         return channel_id
+
+    def release(self, leg_id: str) -> str:
+        """`leg_id` now belongs to another call (an attended transfer): this call forgets it,
+        and will neither hang it up nor wait for its end. Returns its label."""
+        if self.connected == leg_id:
+            self.connected = None
+        return self._labels.pop(leg_id, "")
 
     def __contains__(self, leg_id: object) -> bool:
         return leg_id in self._labels
@@ -62,4 +72,4 @@ class Legs:
 
     def clean_up(self) -> list[c.Command]:
         """At the call's end: the bridge goes (if a leg was ever rung, one may exist)."""
-        return [c.DestroyBridge(self.caller_channel, bridge_id=self.bridge_id)] if self._labels else []
+        return [c.DestroyBridge(self.caller_channel, bridge_id=self.bridge_id)] if self._had_legs else []

@@ -102,6 +102,7 @@ class CallEvent(models.Model):
         STAFF_HUNG_UP = "staff_hung_up", _("Staff hung up")
         TRANSFERRED = "transferred", _("Transferred")
         TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
+        HANDED_OVER = "handed_over", _("Caller handed over to the colleague consulted")
         VOICEMAIL = "voicemail", _("Voicemail")
         CALLBACK_OFFER = "callback_offer", _("Callback offered")
         CALLBACK_DECLINED = "callback_declined", _("Callback not requested")

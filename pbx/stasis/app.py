@@ -21,13 +21,14 @@ from typing import Protocol
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
-from pbx.callflow import parking, pickup
+from pbx.callflow import parking
 from pbx.callflow.call import Call
 from pbx.callflow.scenario import Directory
 from pbx.callflow.stasis_args import StasisArgs, parse_stasis_args
 from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
 
+from . import handover
 from .call_store import CallStore
 from .executor import AriExecutor
 from .lamps import LampLoader, Lamps
@@ -141,42 +142,21 @@ class StasisApp:
         if isinstance(event, e.EndpointStateChange):
             self.presence[event.resource] = event.online
             return
+        if isinstance(event, e.AttendedTransferRequested):
+            handover.attended_transfer(self.routes, event)
+            return
         worker = self.routes.find(event.channel_id)
         if worker is None:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
             args = parse_stasis_args(event.args, event.channel.exten)
-            if args is not None and (self._hand_over_pickup(event, args) or self._callback_phone(event, args)):
+            if args is not None and (
+                handover.pickup_or_unpark(self.routes, self.directory, event, args) or self._callback_phone(event, args)
+            ):
                 return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
-
-    def _hand_over_pickup(self, event: e.StasisStart, args: StasisArgs) -> bool:
-        """A staff phone dialled *8 (or *8<number>) while a colleague's phone rings, or *70 (or
-        *70<slot>) while a call is parked: its channel goes to that call as a phone picking it
-        up (pbx/callflow/pickup.py, parking.py). False when it is neither, or nothing rings or
-        waits (then it is a call of its own, which says so)."""
-        if args.kind != "internal":
-            return False
-        want, slot = pickup.wanted(args.dialled), parking.wanted_slot(args.dialled)
-        picker = event.channel.caller_number
-        person = self.directory.people.get(picker)
-        if (want is None and slot is None) or person is None or not (args.over_tls or person.plain_sip):
-            return False
-        workers = {id(w.call): w for w in self.routes.calls()}
-        calls = [w.call for w in workers.values()]
-        chosen = parking.choose(calls, slot) if slot is not None else pickup.choose(calls, picker, want or "")
-        if chosen is None:
-            return False
-        worker = workers[id(chosen)]
-        self.routes.legs[event.channel_id] = worker
-        worker.feed(
-            e.PickupRequested(
-                at=event.at, channel_id=chosen.channel_id, picker_channel=event.channel_id, extension=picker
-            )
-        )
-        return True
 
     def _callback_phone(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """Click-to-call rings all of a person's phones: the first to answer starts the call;

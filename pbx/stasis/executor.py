@@ -112,6 +112,12 @@ class AriExecutor:
                 await ari.resume_recording(name)
             case c.AddToBridge(bridge_id=bridge, channels=channels):
                 await ari.add_to_bridge(bridge, channels)
+            case c.RemoveFromBridge(bridge_id=bridge, leg=leg):
+                try:
+                    await ari.remove_from_bridge(bridge, leg)
+                except AriError as exc:  # 404 bridge gone, 422 not in it: the leg is free already
+                    if exc.status not in (404, 422):
+                        raise
             case c.TransferProgress(channel_id=channel, state=state):
                 await ari.transfer_progress(channel, state)
             case c.PlayBridge(bridge_id=bridge, playback_id=playback, media=media):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,27 @@ def test_a_blind_transfer_names_the_phone_that_asked_and_what_it_dialled():
     }
     event = e.parse_event(message)
     assert event == e.TransferRequested(at=event.at, channel_id="1700000000.7", destination="101")
+
+
+def test_an_attended_transfer_names_the_phones_channel_on_the_other_call():
+    message: dict[str, Any] = {
+        "type": "ChannelTransfer",
+        "timestamp": TS,
+        "state": "",
+        "refer_to": {
+            "requested_destination": {"destination": "101", "protocol_id": "consult-1@127.0.0.1"},
+            "destination_channel": {**channel(), "id": "1700000000.9"},
+            "connected_channel": {**channel(), "id": "1700000000.10"},
+            "bridge": {"id": "b2"},
+        },
+        "referred_by": {"source_channel": channel(), "bridge": {"id": "b1"}},
+    }
+    event = e.parse_event(message)
+    assert event == e.AttendedTransferRequested(at=event.at, channel_id="1700000000.7", replaces="1700000000.9")
+    # Asterisk could not find the other call (another server's): nothing to replace
+    del message["refer_to"]["destination_channel"]
+    event = e.parse_event(message)
+    assert event == e.AttendedTransferRequested(at=event.at, channel_id="1700000000.7", replaces="")
+    # Asterisk's echo once the app reported how it went is not a second request
+    event = e.parse_event({**message, "state": "channel_answered"})
+    assert event == e.Unhandled(at=event.at, channel_id="1700000000.7", type="ChannelTransfer:channel_answered")
