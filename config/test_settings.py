@@ -31,8 +31,9 @@ ASTERISK_CONFIG_DIR = Path(
 # The sounds library of the tests; the end-to-end tier points it into the sandbox. Calls in
 # tests hear Asterisk's stock sounds, whose lengths the tests know; the tests of the Polish
 # built-in messages switch PROMPT_LANGUAGE to "pl" themselves.
-CENTRALA_SOUNDS_DIR = Path(tempfile.mkdtemp(prefix="centrala-test-sounds-"))
-ASTERISK_SOUNDS_DIR = str(CENTRALA_SOUNDS_DIR)
+# `manage.py stasis` started by a test as its own process is handed the test's (environment).
+CENTRALA_SOUNDS_DIR = Path(os.environ.get("CENTRALA_SOUNDS_DIR") or tempfile.mkdtemp(prefix="centrala-test-sounds-"))
+ASTERISK_SOUNDS_DIR = os.environ.get("ASTERISK_SOUNDS_DIR") or str(CENTRALA_SOUNDS_DIR)
 PROMPT_LANGUAGE = "en"
 TLS_DEVELOPMENT_CERTIFICATES = True
 RECORDING_MASTER_KEY = os.environ.setdefault(

@@ -35,6 +35,8 @@ def do_record_call_started(fact: c.CallStarted) -> Call:
     existing = Call.objects.filter(pk=fact.call_key).first()
     if existing is not None:
         return existing
+    if fact.adopted:
+        _retire_rows_on(fact.channel_id, fact.at)
     call = Call.objects.create(
         id=fact.call_key,
         channel_id=fact.channel_id,
@@ -115,6 +117,27 @@ def call_summary(call: Call) -> dict[str, Any]:
 
 
 LOST_WHY = "the call ended while the app was not following it"
+RESUMED_ELSEWHERE = "the app restarted and took the caller back in a new history row"
+
+
+def _retire_rows_on(channel_id: str, at: datetime) -> None:
+    """A caller taken back under a new key (its row could not be looked up): the older row on
+    the same channel is closed, and gives the channel up to the new one."""
+    for old in Call.objects.filter(channel_id=channel_id):
+        Call.objects.filter(pk=old.pk).update(
+            channel_id=f"{channel_id}~{old.pk}"[:150],
+            ended_at=old.ended_at or at,
+            outcome=old.outcome if old.ended_at else Call.Outcome.LOST,
+        )
+        if old.ended_at is None:
+            _event(old.pk, at, HistoryKind.LOST, why=RESUMED_ELSEWHERE)
+
+
+def open_calls_on(channel_ids: Iterable[str]) -> dict[str, str]:
+    """Channel id -> key of the call still open in the history on it (a call the restarted
+    app takes back keeps its row)."""
+    rows = Call.objects.filter(ended_at__isnull=True, channel_id__in=list(channel_ids))
+    return {channel: str(pk) for channel, pk in rows.values_list("channel_id", "pk")}
 
 
 def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:

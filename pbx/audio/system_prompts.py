@@ -11,6 +11,7 @@ ORDINALS = ["pierwsze", "drugie", "trzecie", "czwarte", "piąte", "szóste", "si
 # A caller's place in a queue: "centrala-queue-1" .. "-9", then "centrala-queue-more".
 QUEUE_PLACES = [f"centrala-queue-{n}" for n in range(1, len(ORDINALS) + 1)] + ["centrala-queue-more"]
 QUEUE_CALLBACK = "centrala-queue-callback"  # after the place, where the queue offers a callback
+INTERRUPTED = "centrala-interrupted"  # a caller taken back after the app restarted
 # A staff phone's own services (pbx/callflow/services.py), by ServicePrompts field.
 SERVICES = {
     "pin": "centrala-pin",
@@ -50,6 +51,7 @@ NEW_MESSAGE_COUNTS = [
 STOCK_INSTEAD = {
     FALLBACK: "hello-world",
     QUEUE_CALLBACK: "silence/1",
+    INTERRUPTED: "pls-hold-while-try",
     **dict.fromkeys(QUEUE_PLACES, "queue-periodic-announce"),
     "centrala-pin": "vm-password",
     "centrala-pin-wrong": "vm-incorrect",
@@ -93,6 +95,7 @@ POLISH: dict[str, str] = {
         for name, ordinal in zip(QUEUE_PLACES, ORDINALS, strict=False)
     },
     QUEUE_CALLBACK: "Jeśli wolisz, abyśmy oddzwonili, naciśnij jeden.",
+    INTERRUPTED: "Przepraszamy, połączenie zostało na chwilę przerwane. Już się Tobą zajmujemy.",
     QUEUE_PLACES[-1]: "Przed Tobą czeka jeszcze kilka osób. Prosimy o cierpliwość, odbierzemy jak najszybciej.",
     # a staff phone's own services
     "centrala-pin": "Podaj PIN i zatwierdź krzyżykiem.",

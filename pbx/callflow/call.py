@@ -39,7 +39,7 @@ from itertools import count
 from pbx.phone import caller_to_e164
 
 from . import commands as c
-from . import destinations, names, pickup, staff_calls, transfers
+from . import destinations, names, pickup, resume, staff_calls, transfers
 from . import events as e
 from . import scenario as s
 from .ending import Ending
@@ -81,6 +81,7 @@ class Call:
         pin_locked: Callable[[str], bool] | None = None,
         on_a_call: Callable[[str], bool] | None = None,
         parking_slot: Callable[[], int | None] | None = None,
+        first_id: int = 1,
     ) -> None:
         self.key = key
         # extension -> whether the person is talking on another call now (forward when busy)
@@ -97,7 +98,7 @@ class Call:
         self.presence = presence if presence is not None else {}
         self.state = State.NEW
         self.step: Step | None = None
-        self._ids = count(1)
+        self._ids = count(first_id)  # playback, leg and timer numbers (resume.ADOPTED_IDS when adopted)
         self.legs = Legs(key, channel_id, lambda: next(self._ids))
         self.ending = Ending()
         self.answered = False  # the caller's channel is up
@@ -163,6 +164,8 @@ class Call:
         match event:
             case e.StasisStart() if self.state is State.NEW:
                 return self._on_start(event)
+            case e.Adopted() if self.state is State.NEW:
+                return resume.adopt(self, event)
             case e.ChannelStateChange(state="Up") if not self.answered:
                 self.answered = True
                 return [c.CallAnswered(self.channel_id, call_key=self.key, at=event.at)]

@@ -203,6 +203,9 @@ class CallStarted(Fact):
     caller: str
     called: str
     sip_call_id: str
+    # A caller the restarted app took back without finding its history row (the database was
+    # away): an older row on the same channel is closed, and this one goes on.
+    adopted: bool = False
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,28 @@ class ConsultJoins(Event):
 
 
 @dataclass(frozen=True)
+class Adopted(Event):
+    """The app came back (after a crash or restart) and found this channel in Stasis with no
+    call following it. `where` is what Asterisk's state says it was doing:
+
+    - "bridged": talking to `peer` (labelled `peer_label`) in its call's bridge;
+    - "voicemail": leaving a message, recording `recording` still running;
+    - "entry": anything else a scenario can start again (a greeting, a menu, a queue);
+    - "release": nothing to resume (alone in a bridge, a staff phone's own call).
+
+    `inbound`: it came from the carrier. `known`: its history row exists (the call keeps its
+    key and writes on); otherwise the call starts a row of its own."""
+
+    channel: Channel
+    where: str
+    inbound: bool
+    known: bool
+    peer: str = ""
+    peer_label: str = ""
+    recording: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelGone(Event):
     """After a reconnect, ARI no longer knows this channel: its end was missed."""
 
@@ -230,6 +252,11 @@ def parse_timestamp(value: object) -> datetime:
     if not isinstance(value, str):
         return datetime.now(UTC)
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def channel_from(data: Mapping[str, Any]) -> Channel:
+    """A Channel from ARI's channel JSON (an event's, or GET /channels)."""
+    return _channel(data)
 
 
 def _channel(data: Mapping[str, Any]) -> Channel:

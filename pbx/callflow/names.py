@@ -20,6 +20,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 RECORDING_KINDS = ("call", "voicemail")
 
 _BRIDGE = re.compile(rf"^{UUID}-bridge$")
+_LEG = re.compile(rf"^({UUID}-leg\d+|callback-.+)$")
 _RECORDING = re.compile(rf"^(?P<call>{UUID})-(?P<kind>call|voicemail)$")
 
 
@@ -53,6 +54,17 @@ def prompt_take(call_key: str, number: int) -> str:
 def is_our_bridge(name: str) -> bool:
     """A bridge a Call of ours made (its key is a UUID, as the pump gives every call)."""
     return _BRIDGE.match(name) is not None
+
+
+def is_our_leg(channel_id: str) -> bool:
+    """A channel a call of ours rang (a phone, a mobile, an outside number), or click-to-call's
+    ring of a phone: never a caller."""
+    return _LEG.match(channel_id) is not None
+
+
+def call_of_bridge(bridge_id: str) -> str:
+    """The key of the call that made bridge `bridge_id` (one of ours)."""
+    return bridge_id.removesuffix("-bridge")
 
 
 def parse_recording(name: str) -> tuple[str, str] | None:

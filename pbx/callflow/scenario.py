@@ -334,6 +334,8 @@ class Directory:
     queue_places: tuple[str, ...] = ()
     queue_callback_offer: str = ""  # "press 1 to be called back", after the place
     services: ServicePrompts = ServicePrompts()
+    # "The line was interrupted for a moment": a caller the app took back after a restart.
+    interrupted: str = "sound:pls-hold-while-try"
 
     def is_day_off(self, local: datetime) -> bool:
         return local.weekday() >= 5 or local.date() in self.days_off

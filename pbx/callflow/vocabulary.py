@@ -77,6 +77,7 @@ class StepKind(StrEnum):
     STAFF_HUNG_UP = "staff_hung_up"
     TRANSFERRED = "transferred"
     TRANSFER_REFUSED = "transfer_refused"
+    RESUMED = "resumed"  # the app came back after a crash or restart and took the call again
     HANDED_OVER = "handed_over"  # a consultation call whose colleague now talks to the caller
     VOICEMAIL = "voicemail"
     CALLBACK_OFFER = "callback_offer"

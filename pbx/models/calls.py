@@ -103,6 +103,7 @@ class CallEvent(models.Model):
         TRANSFERRED = "transferred", _("Transferred")
         TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
         HANDED_OVER = "handed_over", _("Caller handed over to the colleague consulted")
+        RESUMED = "resumed", _("Interrupted by a restart and resumed")
         VOICEMAIL = "voicemail", _("Voicemail")
         CALLBACK_OFFER = "callback_offer", _("Callback offered")
         CALLBACK_DECLINED = "callback_declined", _("Callback not requested")

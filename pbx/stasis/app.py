@@ -18,17 +18,20 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from pbx.actions import open_calls_on
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import parking
 from pbx.callflow.call import Call
+from pbx.callflow.resume import ADOPTED_IDS
 from pbx.callflow.scenario import Directory
 from pbx.callflow.stasis_args import StasisArgs, parse_stasis_args
 from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
 
 from . import handover
+from .adoption import Adoption
 from .call_store import CallStore
 from .executor import AriExecutor
 from .lamps import LampLoader, Lamps
@@ -82,7 +85,10 @@ class StasisApp:
         self.presence: dict[str, bool] = {}  # extension -> phone reachable
         self.executor = AriExecutor(ari, app_name, self.routes, DatabaseMailboxes(store.db))
         self.probe = EncryptionProbe(ari, store.submit)
-        self.reconciler = Reconciler(ari, app_name, store, self.routes, self.presence, sweep_seconds)
+        adoption = Adoption(ari, self.routes, lambda channels: store.db.run(open_calls_on, channels))
+        self.reconciler = Reconciler(
+            ari, app_name, store, self.routes, self.presence, sweep_seconds, adoption=(adoption, self)
+        )
         self.lamps = Lamps(ari, load_lamps)
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
@@ -172,8 +178,13 @@ class StasisApp:
         worker.feed(event)
         return True
 
-    def _start_call(self, channel_id: str) -> CallWorker:
-        key = str(uuid.uuid4())
+    def start_adopted(self, channel_id: str, key: str) -> CallWorker:
+        """A call for a caller the app lost track of (adoption.py): its own key, when its
+        history row exists, and ids that cannot meet the lost call's."""
+        return self._start_call(channel_id, key, first_id=ADOPTED_IDS)
+
+    def _start_call(self, channel_id: str, key: str = "", first_id: int = 1) -> CallWorker:
+        key = key or str(uuid.uuid4())
         call = Call(
             key,
             channel_id,
@@ -184,6 +195,7 @@ class StasisApp:
             pin_locked=self.pins.locked,
             on_a_call=self.on_a_call,
             parking_slot=lambda: parking.free_slot(w.call for w in self.routes.calls()),
+            first_id=first_id,
         )
         worker = CallWorker(call, self)
         self.routes.callers[channel_id] = worker

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from company_numbers.models import CompanyNumber
 from pbx.audio import library
-from pbx.audio.system_prompts import FALLBACK, NEW_MESSAGES, QUEUE_CALLBACK, QUEUE_PLACES, SERVICES, STOCK_INSTEAD
+from pbx.audio.system_prompts import (
+    FALLBACK,
+    INTERRUPTED,
+    NEW_MESSAGES,
+    QUEUE_CALLBACK,
+    QUEUE_PLACES,
+    SERVICES,
+    STOCK_INSTEAD,
+)
 from pbx.callflow import scenario as s
 from pbx.callflow.tollfraud import CallingPolicy as CallingRules
 from pbx.callflow.tollfraud import OutboundHistory
@@ -60,6 +68,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         days_off=_days_off(today),
         queue_places=tuple(f"sound:{name}" for name in QUEUE_PLACES),
         queue_callback_offer=f"sound:{QUEUE_CALLBACK}",
+        interrupted=f"sound:{INTERRUPTED}",
         services=s.ServicePrompts(
             **{field: f"sound:{name}" for field, name in SERVICES.items()},
             new_messages=tuple(f"sound:{name}" for name in NEW_MESSAGES),

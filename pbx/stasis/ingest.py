@@ -61,7 +61,11 @@ class RecordingIngest:
             if after_reconnect:
                 log.warning("recovering recording %s, finished while the app was away", fact.name)
             else:
-                log.info("storing recording %s, left for the sweep by its call (late file or a failed try)", fact.name)
+                log.info(
+                    "storing recording %s, which its call left to the sweep (a late file, a failed try, "
+                    "or a call taken back after a restart)",
+                    fact.name,
+                )
             self.start(fact)
         for name in sorted(done - self._ingesting):
             try:

@@ -11,6 +11,7 @@ from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import events as e
 from pbx.callflow import names
 
+from .adoption import Adoption, StartsCalls
 from .call_store import CallStore
 from .routes import Routes
 from .worker import CallWorker, now
@@ -30,6 +31,7 @@ class Reconciler:
         routes: Routes[CallWorker],
         presence: dict[str, bool],
         sweep_seconds: float,
+        adoption: tuple[Adoption, StartsCalls] | None = None,
     ) -> None:
         self.ari = ari
         self.app_name = app_name
@@ -37,12 +39,15 @@ class Reconciler:
         self.routes = routes
         self.presence = presence
         self.sweep_seconds = sweep_seconds
+        self.adoption = adoption  # who takes back the callers no call follows, and who starts their calls
         self.was_away = True  # the app has not yet swept since it (re)connected
         self.connected = False  # reconciled with ARI at least once
         self.reconciled = asyncio.Event()  # and swept (that needs the database)
 
     async def reconcile(self) -> None:
-        """Ask ARI which of our channels still exist; close the calls that do not."""
+        """Ask ARI which of our channels still exist; close the calls that do not, and take
+        back the callers in Stasis that no call follows (the app restarted under them)."""
+        connected_at = now()
         try:
             await self.ari.set_event_filter(self.app_name, UNWANTED_EVENTS)
             await self._load_presence()
@@ -55,6 +60,9 @@ class Reconciler:
         for channel_id, worker in self.routes.channels():
             if channel_id not in live:
                 worker.feed(e.ChannelGone(at=at, channel_id=channel_id))
+        if self.adoption is not None:
+            adoption, calls = self.adoption
+            await adoption.take_back(live, calls, connected_at)
         self.connected = True
         self.was_away = True  # until a sweep has stored what Asterisk finished meanwhile
         if await self.sweep(app):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pbx.actions import do_apply_facts, do_close_lost_calls
+from pbx.actions import RESUMED_ELSEWHERE, do_apply_facts, do_close_lost_calls, open_calls_on
 from pbx.callflow import commands as c
 from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
@@ -107,6 +108,22 @@ def test_lost_calls_are_closed_and_live_ones_kept():
     assert closed == 1
     assert Call.objects.get(channel_id="1.1").outcome == Call.Outcome.LOST
     assert Call.objects.get(channel_id="1.2").ended_at is None
+
+
+def test_open_calls_on_channels_name_their_keys_for_the_restarted_app():
+    do_apply_facts([started(KEY, "1.1"), started("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", "1.2")])
+    do_close_lost_calls({"1.1"}, T0 + timedelta(minutes=5))  # 1.2 ended
+    assert open_calls_on({"1.1", "1.2", "1.3"}) == {"1.1": KEY}
+
+
+def test_a_caller_taken_back_under_a_new_key_closes_the_older_row_on_its_channel():
+    do_apply_facts([started(KEY, "1.1")])
+    again = replace(started("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", "1.1"), adopted=True)
+    do_apply_facts([again, again])  # written again from the spool: still once
+    old, new = Call.objects.get(pk=KEY), Call.objects.get(pk=again.call_key)
+    assert (new.channel_id, new.ended_at) == ("1.1", None)
+    assert old.outcome == Call.Outcome.LOST and old.ended_at is not None and old.channel_id != "1.1"
+    assert old.events.filter(kind="lost", detail__why=RESUMED_ELSEWHERE).exists()
 
 
 def test_extension_keeps_only_the_digest_of_a_strong_password():

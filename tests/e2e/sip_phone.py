@@ -100,8 +100,18 @@ class Dialog:
 
 
 class SipPhone:
-    def __init__(self, login: str, password: str, server: tuple[str, int], host: str = "127.0.0.5", port: int = 5300):
+    def __init__(
+        self,
+        login: str,
+        password: str,
+        server: tuple[str, int],
+        host: str = "127.0.0.5",
+        port: int = 5300,
+        rings_only: bool = False,
+    ):
         self.login, self.password, self.server = login, password, server
+        self.rings_only = rings_only  # every call rings until the caller gives up; none is answered
+        self._ringing: dict[str, Message] = {}
         self.host, self.port = host, port
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((host, port))
@@ -127,12 +137,25 @@ class SipPhone:
             except OSError:
                 return
             message = parse(data)
+            if self.rings_only and message.is_request and message.method in ("INVITE", "CANCEL"):
+                self._ring(message)
+                continue
             if message.is_request and message.method in ("OPTIONS", "NOTIFY", "BYE"):
                 self.reply(message, 200)  # a phone answers these at once
                 if message.method == "BYE" and (dialog := self.dialogs.get(message.call_id)):
                     dialog.ended.set()
             if message.method != "OPTIONS":
                 self.inbox.put(message)
+
+    def _ring(self, request: Message) -> None:
+        if request.method == "INVITE":
+            self._ringing.setdefault(request.call_id, request)
+            self.reply(request, 180, "Ringing", to_tag=f"ring{abs(hash(request.call_id)) % 10**8}")
+            return
+        self.reply(request, 200)  # CANCEL: the INVITE it cancels ends with 487
+        invite = self._ringing.pop(request.call_id, None)
+        if invite is not None:
+            self.reply(invite, 487, "Request Terminated", to_tag=f"ring{abs(hash(request.call_id)) % 10**8}")
 
     def reply(self, request: Message, status: int, reason: str = "OK", to_tag: str = "", body: str = "") -> None:
         to = request.header("To")
@@ -372,8 +395,10 @@ class SipPhone:
 
 
 @contextlib.contextmanager
-def sip_phone(login: str, password: str, server: tuple[str, int], port: int = 5300) -> Iterator[SipPhone]:
-    phone = SipPhone(login, password, server, port=port)
+def sip_phone(
+    login: str, password: str, server: tuple[str, int], port: int = 5300, rings_only: bool = False
+) -> Iterator[SipPhone]:
+    phone = SipPhone(login, password, server, port=port, rings_only=rings_only)
     try:
         phone.register()
         yield phone

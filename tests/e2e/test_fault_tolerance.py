@@ -2,7 +2,8 @@
 
 - kill -9 of `manage.py stasis` during a connected, recorded call: the call stays connected
   to its end, a new call meanwhile gets the dialplan's fallback (503, nothing answered), and
-  the restarted app closes the call in the history and stores its recording;
+  the restarted app takes the call back, closes it in the history and stores its recording
+  (test_restart_under_load.py has every other kind of caller);
 - Asterisk restarted under a running app: the app reconnects by itself and serves calls;
 - PostgreSQL stopped during calls, and the app killed and started again meanwhile: every call
   is still answered, bridged and recorded, and once the database is back the history and the
@@ -42,6 +43,8 @@ def start_stasis(database_url: str = "", spool: Path | None = None) -> StasisPro
         "ASTERISK_CONFIG_DIR": str(settings.ASTERISK_CONFIG_DIR),
         "STASIS_SWEEP_SECONDS": "1",
         "CENTRALA_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # recordings land where this test reads them
+        "CENTRALA_SOUNDS_DIR": str(settings.CENTRALA_SOUNDS_DIR),  # the prompts this test made
+        "ASTERISK_SOUNDS_DIR": str(settings.ASTERISK_SOUNDS_DIR),
     }
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -81,7 +84,9 @@ def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(
     assert found is not None, f"no recording stored; the restarted app said:\n{output[-4000:]}"
     recording = found
     assert second.returncode == 0, output
-    assert closed.outcome == Call.Outcome.LOST and ("connected", {"target": "102"}) in steps(closed)
+    # The restarted app took the conversation back: closed as answered, and the history says so.
+    assert closed.outcome == Call.Outcome.ANSWERED and ("connected", {"target": "102"}) in steps(closed)
+    assert ("resumed", {"where": "bridged", "talking_to": "102"}) in steps(closed)
     assert recording.kind == "call" and recording.purpose_id == rule.purpose_id
     assert recording.duration_seconds > 15, recording.duration_seconds  # the whole conversation, not a stub
     assert len(recording.audio()) > 15 * 8000  # decrypts to the audio itself
