@@ -29,6 +29,17 @@ def run_with_ari(action: Callable[[AriClient], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+# Storing recordings (and finding those left over) runs on a client of its own: a few HTTP
+# connections, never the event socket nor the live calls' pool, so a backlog of files can
+# never make a caller's next request wait.
+BACKGROUND_CONNECTIONS = 4
+
+
+def background_client() -> AriClient:
+    """The Stasis app's client for work no caller waits on (pbx/stasis/ingest.py)."""
+    return ari_client(max_connections=BACKGROUND_CONNECTIONS)
+
+
 def app_connection(backoff: Backoff | None = None) -> tuple[AriClient, EventStream]:
     """The Stasis app's client and event stream from settings. Unless
     ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""

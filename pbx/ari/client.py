@@ -163,6 +163,7 @@ class AriClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         socket: SocketRequests | None = None,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.socket = socket
@@ -172,12 +173,12 @@ class AriClient:
             timeout=timeout,
             transport=transport,
             # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
         # Requests wait for a connection here, not in httpcore's pool: the pool scans every
         # waiting request against every connection on each hand-out, which at a few hundred
         # calls per second took two thirds of the Stasis app's CPU (py-spy, bench/calls.py).
-        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._slots = asyncio.Semaphore(max_connections)
         self._slot_wait = timeout.pool if timeout.pool is not None else 2.0
 
     @asynccontextmanager

@@ -20,6 +20,10 @@ from .offline import FactSpool
 
 
 class CallStore:
+    """`ari`: the client recordings are stored through. The Stasis app gives it one of its own
+    (pbx.asterisk.background_client), so storing never waits on, nor delays, live calls'
+    requests."""
+
     def __init__(
         self,
         ari: AriClient,

@@ -62,7 +62,10 @@ class Reconciler:
                 worker.feed(e.ChannelGone(at=at, channel_id=channel_id))
         if self.adoption is not None:
             adoption, calls = self.adoption
-            await adoption.take_back(live, calls, connected_at)
+            try:
+                await adoption.take_back(live, calls, connected_at)
+            except Exception:  # a caller left waiting is bad; a pump that stops is worse
+                log.exception("could not take back the callers the app lost track of")
         self.connected = True
         self.was_away = True  # until a sweep has stored what Asterisk finished meanwhile
         if await self.sweep(app):

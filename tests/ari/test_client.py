@@ -161,6 +161,40 @@ def test_a_burst_of_requests_waits_for_a_connection_in_order_never_more_than_the
     assert most == MAX_CONNECTIONS
 
 
+def test_a_busy_background_client_never_holds_up_the_live_calls_client():
+    """Storing recordings runs on a client of its own (pbx.asterisk.background_client): a
+    backlog there, every connection of it taken, leaves the live calls' requests untouched."""
+    release = asyncio.Event()
+    in_flight = 0
+
+    async def asterisk(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight
+        if "recordings" in request.url.path:  # a file being fetched, slowly
+            in_flight += 1
+            await release.wait()
+        return httpx.Response(204)
+
+    async def go() -> tuple[int, bool]:
+        transport = httpx.MockTransport(asterisk)
+        async with (
+            AriClient("http://ari.test/ari", "u", "p", transport=transport) as live,
+            AriClient("http://ari.test/ari", "u", "p", transport=transport, max_connections=4) as background,
+        ):
+            backlog = [asyncio.create_task(background.delete_stored_recording(f"r{n}")) for n in range(50)]
+            await asyncio.sleep(0.05)
+            # Every live request is answered while the whole backlog still waits (if they
+            # queued behind it, this would time out: nothing releases the backlog before).
+            await asyncio.wait_for(asyncio.gather(*(live.answer(f"c{n}") for n in range(20))), timeout=10)
+            fetching, backlog_waiting = in_flight, not any(task.done() for task in backlog)
+            release.set()
+            await asyncio.gather(*backlog)
+            return fetching, backlog_waiting
+
+    fetching, backlog_waiting = asyncio.run(go())
+    assert (fetching, backlog_waiting) == (4, True)  # the backlog goes 4 at a time, and waited
+    assert in_flight == 50  # all of it stored in the end
+
+
 def test_no_free_connection_in_time_is_a_timeout_naming_the_request():
     release = asyncio.Event()
 

@@ -72,6 +72,8 @@ class FakeAsterisk:
             return httpx.Response(200, json={}) if name in self.recording_now else httpx.Response(404, json={})
         if path == "bridges" and request.method == "GET":
             return httpx.Response(200, json=[])
+        if path == "channels" and request.method == "GET":  # no creation time: none is taken back
+            return httpx.Response(200, json=[{"id": ch, "name": "PJSIP/x"} for ch in self.live])
         if path.startswith("channels/slow") and path.endswith("/answer"):
             await asyncio.sleep(1.0)
         parts = path.split("/")
@@ -355,7 +357,7 @@ def test_the_log_says_away_only_after_a_reconnect_and_a_late_file_otherwise(capl
         caplog.clear()
         fake.stored.append({"name": f"{late}-call", "format": "wav"})  # a file its call left to the sweep
         await app.reconciler.sweep({"channel_ids": []})
-        assert f"storing recording {late}-call, left for the sweep" in caplog.text
+        assert f"storing recording {late}-call, which its call left to the sweep" in caplog.text
         assert "while the app was away" not in caplog.text
 
     asyncio.run(scenario_runner(fake, scenario))

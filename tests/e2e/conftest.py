@@ -20,7 +20,7 @@ from django.conf import settings
 
 from compliance.models import ProcessingPurpose
 from pbx.ari.stream import Backoff
-from pbx.asterisk import app_connection
+from pbx.asterisk import app_connection, background_client
 from pbx.asterisk_config import apply_config
 from pbx.extensions import do_create_extension
 from pbx.models import Extension, Prompt, WeeklyDuty
@@ -87,7 +87,8 @@ class StasisThread:
 
     async def _main(self) -> None:
         ari, stream = app_connection(backoff=Backoff(initial=0.05, maximum=0.5))
-        store = CallStore(ari, recordings_dir=settings.ASTERISK_RECORDING_DIR, retry_delay=lambda n: 0.2)
+        background = background_client()  # recordings are stored through it, as in manage.py stasis
+        store = CallStore(background, recordings_dir=settings.ASTERISK_RECORDING_DIR, retry_delay=lambda n: 0.2)
         self.app = StasisApp(
             settings.ARI_APP,
             ari,
@@ -105,6 +106,7 @@ class StasisThread:
             watcher.cancel()
             await store.db.close()
             await ari.aclose()
+            await background.aclose()
 
     async def _signal_ready(self) -> None:
         while self.app is None:

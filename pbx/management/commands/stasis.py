@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
 from pbx.ari.stream import EventStream
-from pbx.asterisk import app_connection
+from pbx.asterisk import app_connection, background_client
 from pbx.callflow.scenario import Directory
 from pbx.stasis.app import StasisApp
 from pbx.stasis.call_store import CallStore
@@ -43,8 +43,9 @@ class Command(BaseCommand):
 
 async def serve() -> None:
     ari, stream = app_connection()
+    background = background_client()
     store = CallStore(
-        ari,
+        background,
         spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
         recordings_dir=settings.ASTERISK_RECORDING_DIR,
     )
@@ -76,6 +77,7 @@ async def serve() -> None:
         write_report(health, connected=False)
     await store.db.close()
     await ari.aclose()
+    await background.aclose()
     if runner.done() and not runner.cancelled() and (failure := runner.exception()) is not None:
         # e.g. no database and no saved configuration at the first start: exit non-zero so
         # the supervisor restarts it; the dialplan's fallback answers calls meanwhile
