@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SANDBOX := bin/asterisk-sandbox
 
-.PHONY: run test call check bench lint typecheck sandbox test-tools audio-tools venv clean-sandbox
+.PHONY: run test call check bench soak lint typecheck sandbox test-tools audio-tools venv clean-sandbox
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench: venv sandbox
 	$(PY) bench/calls.py
 	$(PY) bench/ari_transport.py
 	$(PY) bench/data_scale.py
+
+soak: venv sandbox
+	$(PY) bench/soak.py
 
 clean-sandbox:
 	$(SANDBOX) stop dev || true

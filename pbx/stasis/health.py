@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,9 @@ class Report:
     pid: int
     connected: bool
     at: datetime
+    # What the app holds now (calls followed, asyncio tasks, facts not yet written), for
+    # monitoring and bench/soak.py: none of it may grow without bound.
+    figures: dict[str, int] = field(default_factory=dict)
 
     def age(self, now: datetime | None = None) -> float:
         return ((now or datetime.now(UTC)) - self.at).total_seconds()
@@ -34,8 +37,8 @@ def health_file(spool_dir: Path) -> Path:
     return spool_dir / "stasis-health.json"
 
 
-def write_report(path: Path, connected: bool) -> None:
-    data = {"pid": os.getpid(), "connected": connected, "at": datetime.now(UTC).isoformat()}
+def write_report(path: Path, connected: bool, **figures: int) -> None:
+    data = {"pid": os.getpid(), "connected": connected, "at": datetime.now(UTC).isoformat(), "figures": figures}
     # Rewritten every second and worthless after a crash: no need to wait for the disk.
     replace_file(path, json.dumps(data).encode(), durable=False)
 
@@ -44,7 +47,13 @@ def read_report(path: Path) -> Report | None:
     """The last report, or None when there is none or it cannot be read."""
     try:
         data = json.loads(path.read_text())
-        return Report(pid=int(data["pid"]), connected=bool(data["connected"]), at=datetime.fromisoformat(data["at"]))
+        figures = {str(k): int(v) for k, v in (data.get("figures") or {}).items()}
+        return Report(
+            pid=int(data["pid"]),
+            connected=bool(data["connected"]),
+            at=datetime.fromisoformat(data["at"]),
+            figures=figures,
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

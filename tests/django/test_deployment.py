@@ -89,11 +89,12 @@ def test_the_stasis_check_trusts_only_a_fresh_report_of_a_connected_app(settings
     write_report(path, connected=True)
     call_command("healthcheck", "stasis")
     assert capsys.readouterr().out.strip() == "ok"
-    write_report(path, connected=False)
+    write_report(path, connected=False, calls=3, tasks=41)
     with pytest.raises(CommandError, match="not connected to Asterisk's ARI"):
         call_command("healthcheck", "stasis")
     report = read_report(path)
     assert report is not None
+    assert report.figures == {"calls": 3, "tasks": 41}  # what the app holds, for monitoring
     stale = report.at + timedelta(seconds=STALE_SECONDS + 1)
     assert "hung or stopped" in problem(Report(report.pid, True, report.at), now=stale)
     path.write_text("{not json")

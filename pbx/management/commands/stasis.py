@@ -66,7 +66,7 @@ async def serve() -> None:
         loop.add_signal_handler(sig, stopping.set)
     runner = asyncio.create_task(app.run())
     health = health_file(settings.STASIS_SPOOL_DIR)
-    reporter = asyncio.create_task(report_health(stream, health))
+    reporter = asyncio.create_task(report_health(stream, health, app))
     log.info("Stasis app %r serving calls from %s", settings.ARI_APP, settings.ARI_URL)
     await asyncio.wait([runner, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping: finishing call steps in progress and writing the call history")
@@ -85,12 +85,19 @@ async def serve() -> None:
     log.info("stopped")
 
 
-async def report_health(stream: EventStream, path: Path) -> None:
-    """Every second, whether the event stream is connected (`manage.py healthcheck stasis`)."""
+async def report_health(stream: EventStream, path: Path, app: StasisApp) -> None:
+    """Every second, whether the event stream is connected (`manage.py healthcheck stasis`),
+    and what the app holds (bench/soak.py watches these stay flat)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
-            write_report(path, stream.connected)
+            write_report(
+                path,
+                stream.connected,
+                calls=len(app.routes.calls()),
+                tasks=len(asyncio.all_tasks()),
+                facts_waiting=app.store.waiting,
+            )
         except OSError as exc:
             log.warning("could not write the health report %s: %s", path, exc)
         await asyncio.sleep(REPORT_SECONDS)
