@@ -216,15 +216,9 @@ def _online(extension: str, timeout: float = 10) -> bool:
     return False
 
 
-def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
-    calls = rate * seconds
-    for old in glob.glob(str(root / "caller_*_rtt.csv")):
-        os.unlink(old)
-    asterisk = asterisk_pid()
-    cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
-    asterisk_before = cpu_seconds(asterisk)
-    scenario = "caller.xml" if call == "full" else "caller_light.xml"
-    result = sipp(
+def caller_args(scenario: str, number: str, rate: int, calls: int, timeout_s: int) -> list[str]:
+    """SIPp's arguments for `calls` callers of `scenario` (bench/sipp) at `rate` per second."""
+    return [
         f"127.0.0.1:{SIP}",
         "-sf",
         f"/srv/centrala/bench/{scenario}",
@@ -243,8 +237,21 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
         "-l",
         str(rate * 30),
         "-timeout",
-        f"{seconds + 60}s",
+        f"{timeout_s}s",
         "-nostdin",
+    ]
+
+
+def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
+    calls = rate * seconds
+    for old in glob.glob(str(root / "caller_*_rtt.csv")):
+        os.unlink(old)
+    asterisk = asterisk_pid()
+    cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
+    asterisk_before = cpu_seconds(asterisk)
+    scenario = "caller.xml" if call == "full" else "caller_light.xml"
+    result = sipp(
+        *caller_args(scenario, number, rate, calls, seconds + 60),
         "-trace_rtt",
         "-rtt_freq",
         "1",

@@ -31,9 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.calls import (  # noqa: E402 - after the path is set
-    CALLER,
     CENTRALA_NUMBER,
-    SIP,
+    caller_args,
     environment,
     rss_mb,
     sandbox,
@@ -114,31 +113,8 @@ def sample(minute: float, pid: int, note: str) -> Sample:
 
 
 def callers(rate: int, seconds: int) -> subprocess.Popen[str]:
-    argv = [
-        str(ROOT / "bin" / "asterisk-sandbox"),
-        "exec",
-        "sipp",
-        f"127.0.0.1:{SIP}",
-        "-sf",
-        "/srv/centrala/bench/caller.xml",
-        "-s",
-        CENTRALA_NUMBER,
-        "-i",
-        CALLER,
-        "-mi",
-        CALLER,
-        "-p",
-        "5070",
-        "-r",
-        str(rate),
-        "-m",
-        str(rate * seconds),
-        "-l",
-        str(rate * 30),
-        "-timeout",
-        f"{seconds + 120}s",
-        "-nostdin",
-    ]
+    argv = [str(ROOT / "bin" / "asterisk-sandbox"), "exec", "sipp"]
+    argv += caller_args("caller.xml", CENTRALA_NUMBER, rate, rate * seconds, seconds + 120)
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
