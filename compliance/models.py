@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.deadlines import add_months
@@ -36,7 +37,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+        return f"#{self.seq} {timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -114,7 +115,7 @@ class RecordingTombstone(models.Model):
         verbose_name_plural = _("deleted recordings")
 
     def __str__(self) -> str:
-        return f"{self.recorded_at:%Y-%m-%d %H:%M} ({self.reason})"
+        return f"{timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M} ({self.reason})"
 
 
 class DataSubjectRequest(models.Model):

@@ -35,3 +35,14 @@ def caller_to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
         return to_e164(raw, region)
     except InvalidPhoneNumber:
         return raw.strip()
+
+
+def pretty_number(e164: str) -> str:
+    """A number as people write it: '+48 601 234 567'; anything not a number as it is."""
+    try:
+        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    if not phonenumbers.is_valid_number(parsed):
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

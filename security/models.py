@@ -27,7 +27,7 @@ class SipAuthFailure(models.Model):
         indexes = [models.Index(fields=["source", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.source} {self.event} {self.account}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.source} {self.event} {self.account}"
 
 
 class ActiveBans(models.QuerySet["SipBan"]):
@@ -113,7 +113,7 @@ class TollFraudAlert(models.Model):
         verbose_name_plural = _("toll-fraud alerts")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.extension}: {self.message}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension}: {self.message}"
 
 
 class EmergencyCall(models.Model):
@@ -133,4 +133,4 @@ class EmergencyCall(models.Model):
         verbose_name_plural = _("emergency calls")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.extension} -> {self.number}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension} -> {self.number}"

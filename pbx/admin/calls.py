@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -11,17 +12,37 @@ from pbx.access import calls_visible_to
 from pbx.actions import do_add_call_note
 from pbx.models import Call, CallEvent, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
+from pbx.timeline import describe
 from recordings.access import recordings_visible_to
 from recordings.admin import audio_player
 from recordings.models import Recording
 
 
 class CallEventInline(admin.TabularInline):
+    """The call's timeline as sentences (pbx/timeline.py); the raw detail folded away, for
+    support."""
+
     model = CallEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "detail")
+    fields = ("at", "what", "raw")
     readonly_fields = fields
+    verbose_name = _("what happened")
+    verbose_name_plural = _("what happened")
+
+    @admin.display(description=_("what happened"))
+    def what(self, obj: CallEvent) -> str:
+        return describe(obj.kind, obj.detail, obj.get_kind_display())
+
+    @admin.display(description=_("details for support"))
+    def raw(self, obj: CallEvent) -> str:
+        if not obj.detail:
+            return ""
+        return format_html(
+            "<details><summary>{}</summary><code>{}</code></details>",
+            _("show"),
+            json.dumps(obj.detail, ensure_ascii=False, sort_keys=True),
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -111,6 +132,14 @@ class CallAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Call._meta.concrete_fields] + ["staff"]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        # The history is read-only (notes are added, never the call changed): "Call ...", not "Change call".
+        call = self.get_object(request, object_id)
+        title = _("Call %(call)s") % {"call": call} if call is not None else None
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "title": title})
 
     def save_model(self, request: HttpRequest, obj: Call, form: Any, change: bool) -> None:
         pass  # nothing of the call itself is ever changed here

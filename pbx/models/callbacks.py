@@ -18,6 +18,7 @@ class CallbackTask(models.Model):
         ABANDONED = "abandoned", _("hung up while waiting")
         NO_ANSWER = "no_answer", _("nobody answered")
         CLICK_TO_CALL = "click", _("click-to-call (CRM)")
+        INTERRUPTED = "interrupted", _("cut off by a restart of Centrala")
 
     class Status(models.TextChoices):
         OPEN = "open", _("to call back")
@@ -28,7 +29,7 @@ class CallbackTask(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     call = models.ForeignKey(Call, verbose_name=_("call"), null=True, blank=True, on_delete=models.SET_NULL)
     number = E164Field(_("number to call"))
-    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     requested_at = models.DateTimeField(_("requested"), db_index=True)
     assigned_to = models.ForeignKey(
         Extension, verbose_name=_("assigned to"), null=True, blank=True, on_delete=models.SET_NULL

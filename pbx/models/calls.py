@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,7 +55,7 @@ class Call(models.Model):
         permissions = [("view_all_calls", _("Can see every call, not only own or own team's"))]
 
     def __str__(self) -> str:
-        return f"{self.caller or '?'} → {self.called or '?'} ({self.started_at:%Y-%m-%d %H:%M})"
+        return f"{self.caller or '?'} → {self.called or '?'} ({timezone.localtime(self.started_at):%Y-%m-%d %H:%M})"
 
     @property
     def duration_seconds(self) -> float | None:
