@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.actions import TokenError, do_create_token, do_revoke_token
@@ -16,7 +18,7 @@ from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 class NewTokenForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label=_("scopes"),
-        choices=[(s, f"{s}: {what}") for s, what in SCOPES.items()],
+        choices=lambda: [(s, format_html("{}: <code>{}</code>", gettext(what), s)) for s, what in SCOPES.items()],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -72,7 +74,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("events"),
-        choices=[(e, f"{e}: {what}") for e, what in EVENTS.items()],
+        choices=lambda: [(e, format_html("{}: <code>{}</code>", gettext(what), e)) for e, what in EVENTS.items()],
         widget=forms.CheckboxSelectMultiple,
     )
 

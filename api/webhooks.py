@@ -22,19 +22,20 @@ from typing import Any
 import httpx
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from api.addresses import Resolver, webhook_address_problem
 from api.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 EVENTS = {
-    "call.started": "a call started (inbound, outbound or internal)",
-    "call.answered": "a person answered",
-    "call.ended": "a call ended (any outcome)",
-    "call.missed": "a call ended with nobody talking to the caller",
-    "recording.ready": "a recording is stored and can be fetched",
-    "callback.requested": "a caller is owed a callback",
-    "voicemail.new": "a caller left a message in a voicemail box",
+    "call.started": gettext_noop("a call started (inbound, outbound or internal)"),
+    "call.answered": gettext_noop("a person answered"),
+    "call.ended": gettext_noop("a call ended (any outcome)"),
+    "call.missed": gettext_noop("a call ended with nobody talking to the caller"),
+    "recording.ready": gettext_noop("a recording is stored and can be fetched"),
+    "callback.requested": gettext_noop("a caller is owed a callback"),
+    "voicemail.new": gettext_noop("a caller left a message in a voicemail box"),
 }
 MAX_ATTEMPTS = 8
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)

@@ -7,11 +7,13 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
@@ -91,11 +93,13 @@ def do_export(raw_number: str, output: Path, actor: str) -> Findings:
 
 
 def _documents(findings: Findings) -> list[tuple[str, bytes]]:
-    documents = [
-        ("calls.csv", _calls_csv(findings)),
-        ("notes.csv", _notes_csv(findings)),
-        ("callbacks.csv", _callbacks_csv(findings)),
-    ]
+    # For the person who asked: in the office's language, times in its zone, outcomes in words.
+    with translation.override(settings.LANGUAGE_CODE):
+        documents = [
+            ("calls.csv", _calls_csv(findings)),
+            ("notes.csv", _notes_csv(findings)),
+            ("callbacks.csv", _callbacks_csv(findings)),
+        ]
     purposes = {}
     for recording in findings.recordings:
         try:
@@ -122,19 +126,33 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     return buffer.getvalue().encode()
 
 
+def _local(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}" if moment else ""
+
+
 def _calls_csv(findings: Findings) -> bytes:
     return _csv(
-        ["call", "direction", "caller", "called", "started", "answered", "ended", "outcome", "recordings"],
+        [
+            _("call"),
+            _("direction"),
+            _("caller"),
+            _("number called"),
+            _("started"),
+            _("answered"),
+            _("ended"),
+            _("outcome"),
+            _("recordings"),
+        ],
         [
             [
                 c.pk,
-                c.direction,
+                c.get_direction_display(),
                 c.caller,
                 c.called,
-                c.started_at.isoformat(),
-                c.answered_at or "",
-                c.ended_at or "",
-                c.outcome,
+                _local(c.started_at),
+                _local(c.answered_at),
+                _local(c.ended_at),
+                c.get_outcome_display(),
                 sum(1 for r in findings.recordings if r.call_id == c.pk),
             ]
             for c in findings.calls
@@ -146,15 +164,18 @@ def _notes_csv(findings: Findings) -> bytes:
     """What staff wrote about the calls: personal data about the caller as much as the call."""
     notes = CallNote.objects.filter(call__in=findings.calls).order_by("created_at")
     return _csv(
-        ["call", "written", "author", "note"],
-        [[n.call_id, n.created_at.isoformat(), n.author_name, n.text] for n in notes],
+        [_("call"), _("written"), _("author"), _("note")],
+        [[n.call_id, _local(n.created_at), n.author_name, n.text] for n in notes],
     )
 
 
 def _callbacks_csv(findings: Findings) -> bytes:
     return _csv(
-        ["requested", "reason", "status", "done"],
-        [[t.requested_at.isoformat(), t.reason, t.status, t.done_at or ""] for t in findings.callbacks],
+        [_("requested"), _("reason"), _("status"), _("done")],
+        [
+            [_local(t.requested_at), t.get_reason_display(), t.get_status_display(), _local(t.done_at)]
+            for t in findings.callbacks
+        ],
     )
 
 

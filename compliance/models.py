@@ -37,7 +37,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+        return f"#{self.seq}, {timezone.localtime(self.at):%Y-%m-%d %H:%M:%S}, {self.actor}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

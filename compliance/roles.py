@@ -34,6 +34,13 @@ ROLES: dict[str, list[str]] = {
         "security.change_tollfraudalert",
         "security.view_emergencycall",
         "security.change_emergencycall",
+        # unlock a person locked out of the admin, reset the two-step device of a lost phone
+        "security.view_signinlockout",
+        "security.delete_signinlockout",
+        "security.view_failedsignin",
+        "security.view_signin",
+        "security.view_twostepdevice",
+        "security.delete_twostepdevice",
         "api.view_apitoken",
         "voicemail.*mailbox",
         "voicemail.*missedcalldigest",

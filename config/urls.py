@@ -5,9 +5,6 @@ from pbx.web import setup
 from pbx.web import views as pbx_views
 from security.twofactor import two_factor
 
-admin.site.site_header = "Centrala"
-admin.site.site_title = "Centrala"
-
 urlpatterns = [
     path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),

@@ -225,3 +225,8 @@ def describe(kind: str, detail: Detail | None, label: str = "") -> str:
 
 
 __all__ = ["cause_text", "describe"]
+
+
+# Django's own "Add another %(verbose_name)s" reads "Dodaj kolejne(go)(-ną)(-ny) ..." in Polish;
+# Centrala's catalogue (first in LOCALE_PATHS) says it plainly for every inline.
+ADD_ANOTHER = gettext_noop("Add another %(verbose_name)s")

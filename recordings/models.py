@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recordings.crypto import RecordingUnreadable, decrypt
@@ -50,7 +51,8 @@ class Recording(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asterisk_name} ({self.duration_seconds:.1f} s)"
+        stored = timezone.localtime(self.created_at)
+        return f"{self.get_kind_display()}, {stored:%Y-%m-%d %H:%M} ({self.duration_seconds:.1f} s)"
 
     @property
     def on_hold(self) -> bool:

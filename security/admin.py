@@ -10,11 +10,14 @@ from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from compliance.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from security.actions import do_ban, do_lift_ban, never_banned
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
+
+from . import admin_signins  # noqa: F401 - registers the sign-in and two-step screens
 
 
 @admin.register(SipAuthFailure)
@@ -69,6 +72,10 @@ class SipBanAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        return fields if obj is None else [f for f in fields if f != "minutes"]  # a ban as it stands: "until"
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # lift instead: the history of bans stays
 
@@ -109,9 +116,14 @@ class AlertAdmin(ReadOnlyAdmin):
 
 @admin.register(TollFraudAlert)
 class TollFraudAlertAdmin(AlertAdmin):
-    list_display = ["at", "kind", "extension", "number", "country", "message", "seen_by"]
+    list_display = ["at", "kind", "extension", "number", "country", "seen_by"]
     list_filter = ["kind", "country"]
     search_fields = ["extension", "number"]
+    fields = readonly_fields = ("at", "kind", "extension", "number", "country", "call", "seen_by", "guard_said")
+
+    @admin.display(description=_("the guard's own words (for support)"))
+    def guard_said(self, obj: TollFraudAlert) -> str:
+        return format_html("<code>{}</code>", obj.message)
 
 
 @admin.register(EmergencyCall)

@@ -3,11 +3,13 @@ and toll-fraud alerts for the office manager."""
 
 import ipaddress
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class SipAuthFailure(models.Model):
@@ -104,7 +106,9 @@ class TollFraudAlert(models.Model):
     number = models.CharField(_("number dialled"), max_length=32)
     country = models.CharField(_("country"), max_length=3, blank=True)
     message = models.CharField(_("what happened"), max_length=300)
-    call = models.ForeignKey("pbx.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    call = models.ForeignKey(
+        "pbx.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("call")
+    )
     seen_by = models.CharField(_("seen by"), max_length=150, blank=True)
 
     class Meta:
@@ -113,7 +117,7 @@ class TollFraudAlert(models.Model):
         verbose_name_plural = _("toll-fraud alerts")
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension}: {self.message}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension}: {self.get_kind_display()}"
 
 
 class EmergencyCall(models.Model):
@@ -124,7 +128,9 @@ class EmergencyCall(models.Model):
     extension = models.CharField(_("extension"), max_length=20)
     number = models.CharField(_("number dialled"), max_length=16)
     shown = models.CharField(_("number shown to the dispatcher"), max_length=16, blank=True)
-    call = models.ForeignKey("pbx.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    call = models.ForeignKey(
+        "pbx.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("call")
+    )
     seen_by = models.CharField(_("seen by"), max_length=150, blank=True)
 
     class Meta:
@@ -134,3 +140,58 @@ class EmergencyCall(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension} -> {self.number}"
+
+
+# --- third-party records, as the office reads them ---------------------------------------------
+# django-axes (sign-in lockouts) and django-otp (two-step devices) name their records in English
+# and print times in UTC; these proxies (no tables of their own) give them Polish names and local
+# times in the admin (security/admin.py), in place of the packages' own screens.
+
+
+def _attempt(record: AccessAttempt | AccessFailureLog) -> str:
+    at = timezone.localtime(record.attempt_time)
+    return f"{record.username or '?'} ({record.ip_address or '?'}), {at:%Y-%m-%d %H:%M}"
+
+
+class SignInLockout(AccessAttempt):
+    class Meta:
+        proxy = True
+        verbose_name = _("sign-in lockout")
+        verbose_name_plural = _("sign-in lockouts")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.username or '?'} ({self.ip_address or '?'}), {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
+        )
+
+
+class FailedSignIn(AccessFailureLog):
+    class Meta:
+        proxy = True
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.username or '?'} ({self.ip_address or '?'}), {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
+        )
+
+
+class SignIn(AccessLog):
+    class Meta:
+        proxy = True
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-in log")
+
+    def __str__(self) -> str:
+        return f"{self.username or '?'}, {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
+
+
+class TwoStepDevice(TOTPDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("two-step verification device")
+        verbose_name_plural = _("two-step verification devices")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

@@ -12,7 +12,7 @@ from pbx.access import calls_visible_to
 from pbx.actions import do_add_call_note
 from pbx.models import Call, CallEvent, CallNote
 from pbx.phone import InvalidPhoneNumber, to_e164
-from pbx.timeline import describe
+from pbx.timeline import cause_text, describe
 from recordings.access import recordings_visible_to
 from recordings.admin import audio_player
 from recordings.models import Recording
@@ -130,8 +130,39 @@ class CallAdmin(admin.ModelAdmin):
         # Only so that notes can be added to a call one may see; the call itself stays read-only.
         return obj is not None and request.user.has_perm("pbx.view_call")
 
+    # Who called whom, how it ended and who talked first; the machinery's ids folded away.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "direction",
+                    "caller",
+                    "called",
+                    "started_at",
+                    "answered_at",
+                    "ended_at",
+                    "outcome",
+                    "how_it_ended",
+                    "queue",
+                    "staff",
+                ]
+            },
+        ),
+        (
+            _("Technical details (for support)"),
+            {"classes": ["collapse"], "fields": ["id", "channel_id", "sip_call_id"]},
+        ),
+    ]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Call._meta.concrete_fields] + ["staff"]
+        return [f.name for f in Call._meta.concrete_fields] + ["staff", "how_it_ended"]
+
+    @admin.display(description=_("how it ended"))
+    def how_it_ended(self, obj: Call) -> str:
+        who = obj.get_hung_up_by_display() if obj.hung_up_by else ""
+        cause = cause_text(obj.hangup_cause) if obj.hangup_cause else ""
+        return ", ".join(part for part in (str(who), cause) if part)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

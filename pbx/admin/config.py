@@ -3,9 +3,11 @@ destinations, scenarios, calling policies and the rota. Every save of call logic
 loops and dead ends before it reaches a caller. People and their phones are in people.py."""
 
 from typing import Any
+from zoneinfo import available_timezones
 
+from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +37,23 @@ class CallLogicAdmin(AuditedModelAdmin):
         transaction.on_commit(lambda: report_problems(request))
 
 
+# Hours as people write them (08:00), in the browser's own time picker: no seconds, and no
+# "your clock is shifted" notes from the admin's clock widget.
+HOURS: dict[Any, dict[str, Any]] = {
+    models.TimeField: {"widget": forms.TimeInput(format="%H:%M", attrs={"type": "time"})}
+}
+
+
 class OpeningIntervalInline(admin.TabularInline):
+    """The week as a grid: a new schedule starts with Monday to Sunday, one row each (leave a
+    day empty when closed; add a second row for a lunch break)."""
+
     model = OpeningInterval
     extra = 0
+    formfield_overrides = HOURS
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        return 7 if obj is None else 1
 
 
 class ClosureInline(admin.TabularInline):
@@ -45,10 +61,33 @@ class ClosureInline(admin.TabularInline):
     extra = 0
 
 
+def time_zones() -> list[tuple[str, str]]:
+    """The office's zone first, then the rest of Europe, then the world."""
+    zones = sorted(available_timezones())
+    europe = [z for z in zones if z.startswith("Europe/") and z != "Europe/Warsaw"]
+    rest = [z for z in zones if not z.startswith("Europe/") and "/" in z]
+    return [(z, z) for z in ["Europe/Warsaw", *europe, *rest]]
+
+
+class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
+    timezone = forms.ChoiceField(label=_("time zone"), choices=time_zones, initial="Europe/Warsaw")
+
+    class Meta:
+        model = Schedule
+        fields = ["name", "timezone", "public_holidays", "override", "override_until"]
+
+
 @admin.register(Schedule)
 class ScheduleAdmin(AuditedModelAdmin):
+    form = ScheduleForm
     list_display = ["name", "timezone", "public_holidays", "override", "override_until"]
     inlines = [OpeningIntervalInline, ClosureInline]
+
+    def get_formset_kwargs(self, request: HttpRequest, obj: Any, inline: Any, prefix: str) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, OpeningIntervalInline) and obj.pk is None and request.method == "GET":
+            kwargs["initial"] = [{"weekday": day} for day in range(7)]  # Monday ... Sunday
+        return kwargs
 
 
 class QueueMemberInline(admin.TabularInline):
@@ -122,6 +161,7 @@ class CallingPolicyAdmin(AuditedModelAdmin):
 class WeeklyDutyAdmin(AuditedModelAdmin):
     list_display = ["weekday", "starts", "ends", "extension"]
     list_filter = ["weekday", "extension"]
+    formfield_overrides = HOURS
 
 
 @admin.register(DutyShift)

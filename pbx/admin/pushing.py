@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pbx.asterisk_config import config_changed
-from pbx.configuration import configuration_problems
+from pbx.configuration import configuration_problems, problem_text
 
 
 @contextmanager
@@ -27,6 +27,8 @@ def pushing_config(request: HttpRequest, why: str) -> Iterator[None]:
 
 
 def report_problems(request: HttpRequest) -> None:
-    """After a save of call logic: say what would strand or loop a caller, if anything."""
-    for problem in configuration_problems():
-        messages.error(request, f"{problem.where}: {problem.message}")
+    """After a save of call logic: say what would strand or loop a caller, if anything, as a
+    warning naming the place and the fix (the save itself succeeded). Sounds Asterisk lacks are
+    not about this save: the telephony status page lists them."""
+    for problem in configuration_problems(check_sounds=False):
+        messages.warning(request, problem_text(problem))

@@ -9,15 +9,20 @@ ringing step with nobody to ring.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import scenario as s
 
 
 @dataclass(frozen=True)
 class Problem:
+    """`message` in English (logs, commands); `code` and `params` let the admin say it in the
+    office's language (pbx/configuration.py)."""
+
     where: str
     message: str
+    code: str = field(default="", compare=False)
+    params: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 def automatic_next(dest: s.Destination) -> list[s.DestId]:
@@ -46,7 +51,7 @@ def check(directory: s.Directory, names: Mapping[s.DestId, str] | None = None) -
     problems += list(_empty(directory, name))
     for number, plan in directory.numbers.items():
         if plan.open is None:
-            problems.append(Problem(number, "has no scenario: callers hear 'not in service'"))
+            problems.append(Problem(number, "has no scenario: callers hear 'not in service'", "no_scenario"))
     return problems
 
 
@@ -54,11 +59,18 @@ def _dangling(directory: s.Directory, name: Callable[[s.DestId], str]) -> Iterat
     for dest_id, dest in directory.destinations.items():
         for target in automatic_next(dest) + chosen_next(dest):
             if target not in directory.destinations:
-                yield Problem(name(dest_id), f"leads to {name(target)}, which does not exist")
+                yield Problem(
+                    name(dest_id),
+                    f"leads to {name(target)}, which does not exist",
+                    "leads_nowhere",
+                    {"target": name(target)},
+                )
     for number, plan in directory.numbers.items():
         for entry in (plan.open, plan.closed, plan.holiday):
             if entry is not None and entry not in directory.destinations:
-                yield Problem(number, f"starts at {name(entry)}, which does not exist")
+                yield Problem(
+                    number, f"starts at {name(entry)}, which does not exist", "starts_nowhere", {"target": name(entry)}
+                )
 
 
 def _loops(destinations: Mapping[s.DestId, s.Destination], name: Callable[[s.DestId], str]) -> list[Problem]:
@@ -77,24 +89,38 @@ def _loops(destinations: Mapping[s.DestId, s.Destination], name: Callable[[s.Des
             if key not in reported:
                 reported.add(key)
                 route = " → ".join(name(d) for d in [*cycle, cycle[0]])
-                problems.append(Problem(name(cycle[0]), f"loops without the caller choosing: {route}"))
+                problems.append(
+                    Problem(name(cycle[0]), f"loops without the caller choosing: {route}", "loop", {"route": route})
+                )
     return problems
 
 
 def _empty(directory: s.Directory, name: Callable[[s.DestId], str]) -> Iterator[Problem]:
     for dest_id, dest in directory.destinations.items():
         if isinstance(dest, s.Menu) and not dest.options:
-            yield Problem(name(dest_id), "is a menu with no keys to press")
+            yield Problem(name(dest_id), "is a menu with no keys to press", "menu_no_keys")
         if isinstance(dest, s.RingQueue) and dest.strategy != "rota" and not dest.members:
-            yield Problem(name(dest_id), f"rings queue {dest.name}, which has no members")
+            yield Problem(
+                name(dest_id), f"rings queue {dest.name}, which has no members", "queue_empty", {"queue": dest.name}
+            )
         if (
             isinstance(dest, s.RingQueue)
             and dest.strategy == "rota"
             and not directory.rota.weekly + directory.rota.shifts
         ):
-            yield Problem(name(dest_id), f"rings whoever is on duty for {dest.name}, but the rota is empty")
+            yield Problem(
+                name(dest_id),
+                f"rings whoever is on duty for {dest.name}, but the rota is empty",
+                "rota_empty",
+                {"queue": dest.name},
+            )
         if isinstance(dest, s.RingExtension) and dest.extension not in directory.people:
-            yield Problem(name(dest_id), f"rings extension {dest.extension}, which does not exist")
+            yield Problem(
+                name(dest_id),
+                f"rings extension {dest.extension}, which does not exist",
+                "no_extension",
+                {"extension": dest.extension},
+            )
 
 
 def prompts_used(directory: s.Directory) -> set[str]:

@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Call(models.Model):
@@ -18,7 +19,7 @@ class Call(models.Model):
         ANSWERED = "answered", _("answered")
         VOICEMAIL = "voicemail", _("left a message")
         MISSED = "missed", _("missed")
-        REJECTED = "rejected", _("rejected")
+        REJECTED = "rejected", pgettext_lazy("call outcome", "rejected")
         FAILED = "failed", _("failed")
         LOST = "lost", _("lost track (closed on reconnect)")
 

@@ -34,6 +34,8 @@ class Today:
     missed: int = 0
     voicemail: int = 0
     other: int = 0
+    # every other outcome that occurred today, by name, so the rows add up to the calls
+    others: list[tuple[str, int, str]] = field(default_factory=list)  # (label, count, outcome)
     callbacks_open: int = 0
     per_hour: list[int] = field(default_factory=lambda: [0] * 24)
     queues: list[QueueWait] = field(default_factory=list)
@@ -57,6 +59,12 @@ def today(user: AbstractBaseUser | AnonymousUser, now: datetime | None = None) -
     result.answered, result.missed = outcomes["answered"], outcomes["missed"]
     result.voicemail = outcomes["voicemail"]
     result.other = result.calls - result.answered - result.missed - result.voicemail
+    shown = {Call.Outcome.ANSWERED, Call.Outcome.MISSED, Call.Outcome.VOICEMAIL}
+    result.others = [
+        (str(outcome.label), outcomes[outcome.value], outcome.value)
+        for outcome in Call.Outcome
+        if outcome not in shown and outcomes[outcome.value]
+    ]
     for started in calls.values_list("started_at", flat=True):
         result.per_hour[timezone.localtime(started).hour] += 1
     result.queues = _waits(calls)

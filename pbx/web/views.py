@@ -19,6 +19,8 @@ from pbx.ari.client import AriError
 from pbx.asterisk import ari_client
 from pbx.audio import library
 from pbx.callflow.simulate import Line, Situation, simulate
+from pbx.callflow.validate import prompts_used
+from pbx.configuration import missing_sounds, problem_text
 from pbx.models import Extension, Prompt
 from pbx.stasis.directory import load_directory
 from pbx.web import dashboard
@@ -158,8 +160,17 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
         "plan_b": plan_b,
         "error": error,
         "missing_prompts": [p for p in Prompt.objects.exclude(source=Prompt.Source.STOCK) if p.file_missing],
+        # sounds the configuration plays that Asterisk does not have (callers hear silence)
+        "missing_sounds": [problem_text(p) for p in missing_sounds(prompts_used(load_directory()))]
+        if not error
+        else [],
     }
     return render(request, "pbx/status.html", context)
+
+
+def _missing_sounds() -> list[str]:
+    """Sounds the configuration plays that Asterisk does not have (callers hear silence there)."""
+    return [problem_text(problem) for problem in missing_sounds(prompts_used(load_directory()))]
 
 
 async def _endpoints() -> list[dict[str, Any]]:
@@ -184,11 +195,13 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         extra = {
             "dashboard": day,
             "calls_per_hour": dashboard.bar_chart(day.per_hour, [f"{h}" for h in range(24)], str(_("Calls per hour"))),
+            # every outcome that occurred, by name; room enough for each label under its bar
             "outcomes_chart": dashboard.bar_chart(
-                [day.answered, day.missed, day.voicemail, day.other],
-                [str(_("answered")), str(_("missed")), str(_("left a message")), str(_("other"))],
+                [day.answered, day.missed, day.voicemail, *(count for _label, count, _code in day.others)],
+                [str(_("answered")), str(_("missed")), str(_("left a message"))]
+                + [label for label, _count, _code in day.others],
                 str(_("Answered and missed")),
-                width=320,
+                width=130 * (3 + len(day.others)),
             ),
         }
     if request.user.is_active and request.user.has_perm("security.view_emergencycall"):

@@ -202,3 +202,42 @@ def test_the_office_uploads_its_greeting_hears_it_and_sets_up_a_voicemail_box(li
     page.wait_for_url("**/admin/voicemail/mailbox/")
     box = Mailbox.objects.get(name="Biuro")
     assert [x.number for x in box.owners.all()] == ["101"] and box.greeting == prompt
+
+
+def test_the_admin_reads_as_a_product_at_1366_px(live_server, browser, recorded_call, tmp_path):
+    """An office manager's screen (1366 x 768, pl-PL): the menu grouped by task, a call's page
+    titled as history with its timeline in sentences and times in the office's zone, the
+    call list keeping outcome and recording in view, opening hours as a week grid, and a
+    data-subject request with its buttons. Screenshots for docs/office-manager.md."""
+    from compliance.models import DataSubjectRequest
+
+    context = browser.new_context(locale="pl-PL", timezone_id="Europe/Warsaw", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    shots = screenshots(tmp_path)
+    manager = User.objects.create_superuser("ola", "ola@firma.test", PASSWORD)
+    base = live_server.url
+    log_in_with_second_step(page, base, manager)
+    captions = [c.upper() for c in page.locator("#content-main caption a.section").all_inner_texts()]
+    assert captions[:4] == ["POŁĄCZENIA", "SCENARIUSZ", "LUDZIE", "NAGRANIA I RODO"], captions  # set in capitals
+    page.screenshot(path=str(shots / "admin-home.png"), full_page=True)
+    page.goto(f"{base}/admin/pbx/call/")
+    for column in ("column-outcome_badge", "column-duration"):
+        box = page.locator(f"th.{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1366, (column, box)  # in view, no scrolling
+    page.screenshot(path=str(shots / "call-list.png"))
+    page.goto(f"{base}/admin/pbx/call/{KEY}/change/")
+    assert page.locator("#content h1").inner_text().startswith("Połączenie")
+    timeline = page.locator("#events-group, .inline-group").last.inner_text()
+    assert "Połączenie od +48 601 234 567 na numer +48 22 123 45 67" in timeline, timeline
+    page.screenshot(path=str(shots / "call-page.png"), full_page=True)
+    page.goto(f"{base}/admin/pbx/schedule/add/")
+    assert page.locator("input[type=time]").count() >= 14  # Monday to Sunday, opens and closes
+    assert "przesunięty" not in page.inner_text("#content")  # no "your clock is shifted" notes
+    page.screenshot(path=str(shots / "opening-hours.png"), full_page=True)
+    request = DataSubjectRequest.objects.create(
+        kind="erasure", number="+48601234567", requester="Jan Kowalski", received_on=timezone.localdate()
+    )
+    page.goto(f"{base}/admin/compliance/datasubjectrequest/{request.pk}/change/")
+    assert page.locator("#dsar-export").is_visible() and page.locator("#dsar-erase").is_visible()
+    page.screenshot(path=str(shots / "data-subject-request.png"), full_page=True)
+    context.close()

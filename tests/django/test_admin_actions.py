@@ -78,6 +78,9 @@ OFFERED = {
     ("security.AllowedNetwork", "delete_selected"): {OFFICE},
     ("security.EmergencyCall", "mark_seen"): {OFFICE},
     ("security.SipBan", "lift"): {OFFICE},
+    # unlock a person locked out of the admin; reset the two-step device of a lost phone
+    ("security.SignInLockout", "delete_selected"): {OFFICE},
+    ("security.TwoStepDevice", "delete_selected"): {OFFICE},
     ("security.TollFraudAlert", "mark_seen"): {OFFICE},
     ("voicemail.Mailbox", "delete_selected"): {OFFICE},
     ("voicemail.MissedCallDigest", "delete_selected"): {OFFICE},

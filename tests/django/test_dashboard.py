@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
@@ -80,3 +81,17 @@ def test_the_admin_home_shows_the_dashboard(day, manager):
     page = client.get("/admin/").content.decode()
     assert 'id="dashboard"' in page and 'id="calls-per-hour"' in page and "<svg" in page
     assert 'id="centrala-tools"' in page  # the usual links stay
+
+
+def test_the_numbers_add_up_each_other_outcome_by_name_linked_to_its_calls(day, manager):
+    inbound("00000000-0000-0000-0000-000000000006", NOON, "lost")
+    inbound("00000000-0000-0000-0000-000000000007", NOON, "rejected")
+    inbound("00000000-0000-0000-0000-000000000008", NOON, "rejected")
+    result = today(manager, now=NOON + timedelta(hours=1))
+    assert result.calls == result.answered + result.missed + result.voicemail + sum(n for _, n, _ in result.others)
+    assert [(outcome, n) for _, n, outcome in result.others] == [("rejected", 2), ("lost", 1)]
+    inbound("00000000-0000-0000-0000-000000000009", timezone.now(), "rejected")  # the home page shows today
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    page = client.get("/admin/").content.decode()
+    assert "?outcome__exact=rejected&amp;direction__exact=inbound" in page
+    assert ">Odrzucone<" in page  # an outcome of a call (neuter), not of a request

@@ -101,7 +101,15 @@ def test_the_export_holds_decrypted_recordings_calls_callbacks_purposes_and_a_ma
     for entry in manifest["files"]:
         assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
     calls = list(csv.DictReader(io.StringIO(archive.read("calls.csv").decode())))
-    assert sorted((c["caller"], c["called"]) for c in calls) == [("+48601234567", "+48221234567"), ("101", JAN)]
+    # In Polish, for the person who asked: headers, outcomes in words, times in the office's zone.
+    assert sorted((c["dzwoniący"], c["wybrany numer"]) for c in calls) == [
+        ("+48601234567", "+48221234567"),
+        ("101", JAN),
+    ]
+    first = next(c for c in calls if c["dzwoniący"] == "101")
+    started = Call.objects.get(pk=first["połączenie"]).started_at
+    assert first["rozpoczęto"] == f"{timezone.localtime(started):%Y-%m-%d %H:%M:%S}"
+    assert (first["kierunek"], first["wynik"]) == ("wychodzące", "w toku")  # not "outbound", "in_progress"
     assert json.loads(archive.read("purposes.json"))["Reklamacje"]["retention_days"] == 90
     assert AuditEntry.objects.get().action == "dsar.export"
 
@@ -153,7 +161,8 @@ def test_the_dpo_exports_a_request_from_the_admin_as_a_zip(history):
         "/admin/compliance/datasubjectrequest/", {"action": "export_zip", "_selected_action": [request.pk]}
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"] == 'attachment; filename="dsar-48601234567.zip"'
+    name = f"dsar-48601234567-{timezone.localdate():%Y-%m-%d}.zip"  # no spaces, the day it was made
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     assert isinstance(response, StreamingHttpResponse)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[arg-type]
     recordings = sorted(n for n in archive.namelist() if n.startswith("recordings/"))
@@ -185,6 +194,41 @@ def test_the_dpo_carries_out_an_erasure_from_the_admin_and_the_request_records_w
     with pytest.raises(RecordingUnreadable):
         Recording.objects.get(pk=erasable.pk).audio()
     assert AuditEntry.objects.filter(action="dsar.erase").count() == 1
+
+
+def test_the_dpo_records_a_request_as_the_person_gave_the_number_received_today_by_default(history):
+    client = dpo_client()
+    page = client.get("/admin/compliance/datasubjectrequest/add/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert f'value="{timezone.localdate():%d.%m.%Y}"' in page  # received: today (as Polish dates are written)
+    form = {
+        "kind": "erasure",
+        "number": "601 234 567",
+        "requester": "Jan",
+        "received_on": "2026-11-20",
+        "status": "open",
+    }
+    assert client.post("/admin/compliance/datasubjectrequest/add/", form).status_code == 302
+    request = DataSubjectRequest.objects.get()
+    assert request.number == JAN  # every call of the number is found
+    bad = client.post(
+        "/admin/compliance/datasubjectrequest/add/", {**form, "number": "12 34"}, HTTP_ACCEPT_LANGUAGE="pl"
+    )
+    assert "nie jest numerem telefonu" in bad.content.decode()
+    assert DataSubjectRequest.objects.count() == 1  # nothing half-written
+    # The request's own page: its deadline, and the export and the erasure on it.
+    page = client.get(f"/admin/compliance/datasubjectrequest/{request.pk}/change/").content.decode()
+    assert "2026-12-20" in page and 'id="dsar-export"' in page and 'id="dsar-erase"' in page
+    export = client.get(f"/admin/compliance/datasubjectrequest/{request.pk}/export/")
+    assert export["Content-Type"] == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content))).namelist()  # type: ignore[attr-defined]
+    assert client.get(f"/admin/compliance/datasubjectrequest/{request.pk}/erase/").status_code == 403  # POST only
+    client.post(f"/admin/compliance/datasubjectrequest/{request.pk}/erase/")
+    request.refresh_from_db()
+    assert request.status == "done"
+    assert (
+        'id="dsar-erase"'
+        not in client.get(f"/admin/compliance/datasubjectrequest/{request.pk}/change/").content.decode()
+    )
 
 
 def test_the_office_manager_has_no_request_actions():

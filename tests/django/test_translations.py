@@ -60,6 +60,6 @@ def test_the_compiled_catalogue_is_in_use():
 @pytest.mark.django_db
 def test_the_admin_speaks_polish_by_default_and_english_on_request(manager):
     polish = signed_in(Client(), manager).get("/admin/").content.decode()
-    assert "Dzisiaj" in polish and "Połączenia na godzinę" in polish and "Telefonia" in polish
+    assert "Dzisiaj" in polish and "Połączenia na godzinę" in polish and "Scenariusz" in polish  # the menu, by task
     english = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager).get("/admin/").content.decode()
     assert "Today" in english and "Calls per hour" in english
