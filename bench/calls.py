@@ -168,12 +168,12 @@ def sipp(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_agent(password: str) -> subprocess.Popen[bytes]:
+def start_agent(password: str, registers: str = "/srv/centrala/sipp/agent_registers.xml") -> subprocess.Popen[bytes]:
     base = [f"127.0.0.1:{SIP}", "-i", AGENT_ADDRESS, "-mi", AGENT_ADDRESS, "-p", "5096", "-nostdin"]
     registered = sipp(
         *base,
         "-sf",
-        "/srv/centrala/sipp/agent_registers.xml",
+        registers,
         "-set",
         "ext",
         AGENT,

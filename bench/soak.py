@@ -130,11 +130,15 @@ def main() -> None:
     env = environment(over_ari=False)
     spool = Path(tempfile.mkdtemp(prefix="centrala-soak-spool-"))
     env["CENTRALA_SPOOL_DIR"] = str(spool)
-    password, _ = start_instance(env)
+    password, root = start_instance(env)
+    # The agent's registration must outlast the soak (the tests' scenario registers for 120 s).
+    scenarios = root / "srv" / "centrala"
+    registers = (scenarios / "sipp" / "agent_registers.xml").read_text().replace("Expires: 120", "Expires: 7200")
+    (scenarios / "bench" / "agent_registers_long.xml").write_text(registers)
     log = Path(tempfile.mkstemp(prefix="centrala-soak-stasis-", suffix=".log")[1])
     stasis = start_stasis(log)
     wait_connected(stasis.pid)
-    agent = start_agent(password)
+    agent = start_agent(password, "/srv/centrala/bench/agent_registers_long.xml")
     load = callers(args.rate, seconds)
     began = time.monotonic()
     events = {"kill": args.kill_at * seconds, "asterisk": args.restart_asterisk_at * seconds}

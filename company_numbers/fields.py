@@ -32,4 +32,9 @@ class E164Field(models.CharField):
         try:
             return to_e164(value)
         except InvalidPhoneNumber as exc:
-            raise ValidationError(str(exc), code="invalid_phone_number") from exc
+            # in the office's words; the library's own reason stays in the log of the exception
+            raise ValidationError(
+                _("%(number)s is not a phone number. Write it as you would dial it, e.g. 22 123 45 67 or 601 234 567."),
+                code="invalid_phone_number",
+                params={"number": value},
+            ) from exc

@@ -52,6 +52,8 @@ ACTIONS = {
     "recording.release": gettext_noop("Recording hold released"),
     "recording.resume": gettext_noop("Recording resumed"),
     "retention.run": gettext_noop("Retention run: old recordings deleted"),
+    "security.2fa_enrolled": gettext_noop("Two-step verification set up"),
+    "security.2fa_recovery_code": gettext_noop("Signed in with a recovery code"),
     "security.ban": gettext_noop("Address banned"),
     "security.unban": gettext_noop("Ban lifted"),
     "voicemail.heard": gettext_noop("Voicemail message heard"),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,9 +17,14 @@ from recordings.models import Recording, RecordingRule
 
 @dataclass(frozen=True)
 class Check:
+    """`link`: the screen where it is fixed. `server`: the fix is the IT person's, on the
+    server (the admin cannot do it); `fix` then says what to ask them for."""
+
     ok: bool
     title: str
     fix: str = ""
+    link: str = ""
+    server: bool = False
 
 
 def run_checks() -> list[Check]:
@@ -38,7 +44,16 @@ def _audit_chain() -> Check:
     if broken is None:
         return Check(True, _("The audit log is intact"))
     title = _("The audit log is broken at entry #%(seq)s: %(reason)s") % {"seq": broken.seq, "reason": broken.reason}
-    return Check(False, title, _("Treat it as a security incident: who had database access? Report under art. 33."))
+    return Check(
+        False,
+        title,
+        _(
+            "Treat it as a security incident: ask the IT person who had access to the database, and report it "
+            "under art. 33 if personal data may have been changed."
+        ),
+        link=reverse("admin:compliance_auditentry_changelist"),
+        server=True,
+    )
 
 
 def _master_key() -> Check:
@@ -47,7 +62,11 @@ def _master_key() -> Check:
     return Check(
         False,
         _("Recordings are encrypted with a development key kept on this machine"),
-        _("Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe."),
+        _(
+            "Ask the IT person to set RECORDING_MASTER_KEY on the server (32 random bytes, base64; "
+            "docs/deployment.md) and to keep a copy in a safe: without it the recordings cannot be opened."
+        ),
+        server=True,
     )
 
 
@@ -58,7 +77,12 @@ def _expired() -> Check:
     return Check(
         False,
         _("%(n)d recording(s) are past their retention period") % {"n": count},
-        _("Run `python manage.py apply_retention --apply` (schedule it daily)."),
+        _(
+            "Ask the IT person to run the daily retention job on the server (`python manage.py apply_retention "
+            "--apply`, scheduled every night); recordings on legal hold are kept."
+        ),
+        link=reverse("admin:recordings_recording_changelist"),
+        server=True,
     )
 
 
@@ -70,6 +94,7 @@ def _rules_have_purposes() -> Check:
         False,
         _("Recording rules without a purpose: %(names)s") % {"names": ", ".join(bad)},
         _("Give each rule a processing purpose, or set it to never."),
+        link=reverse("admin:recordings_recordingrule_changelist"),
     )
 
 
@@ -81,6 +106,7 @@ def _notices_published() -> Check:
         False,
         _("Purposes without a published notice: %(names)s") % {"names": ", ".join(bad)},
         _("Publish the art. 13 notice (e.g. on the website) and give its address."),
+        link=reverse("admin:compliance_processingpurpose_changelist"),
     )
 
 
@@ -105,6 +131,7 @@ def _listeners_2fa() -> Check:
             "They are asked for it at their next admin login (an authenticator app); until then they "
             "reach no recording."
         ),
+        link=reverse("admin:auth_user_changelist"),
     )
 
 
@@ -117,4 +144,5 @@ def _prompts_present() -> Check:
         False,
         _("Prompts without their sound file: %(names)s") % {"names": ", ".join(missing)},
         _("Callers hear a general greeting instead, so a recording notice among them is not heard. Upload them again."),
+        link=reverse("admin:pbx_prompt_changelist"),
     )

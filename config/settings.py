@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "staff",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes for a lost phone
     "axes",
 ]
 

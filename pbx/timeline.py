@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from pbx.callflow.vocabulary import HistoryKind, StepKind
 from pbx.phone import pretty_number
@@ -41,6 +41,13 @@ _WHY = {
     "busy": gettext_noop("forward when busy"),
     "unreachable": gettext_noop("forward when no phone is on"),
     "daily minutes used up": gettext_noop("the day's outside minutes are used up"),
+}
+
+_STATES = {
+    "open": pgettext_lazy("opening hours", "open"),
+    "closed": pgettext_lazy("opening hours", "closed"),
+    "holiday": pgettext_lazy("opening hours", "public holiday"),
+    "closure": pgettext_lazy("opening hours", "closed for the day"),
 }
 
 _WHERE = {
@@ -112,7 +119,11 @@ SENTENCES: dict[str, Callable[[Detail], str]] = {
         _("Phone %(who)s: encrypted connection %(tls)s, encrypted audio %(srtp)s")
         % {"who": d.get("extension", ""), "tls": _yes(d.get("tls")), "srtp": _yes(d.get("srtp"))}
     ),
-    StepKind.HOURS: lambda d: _("Opening hours: %(why)s") % {"why": _why(d.get("why"))},
+    StepKind.HOURS: lambda d: (
+        _("Opening hours: %(state)s (%(why)s)") % {"state": str(_STATES[str(d["state"])]), "why": _why(d.get("why"))}
+        if str(d.get("state")) in _STATES
+        else _("Opening hours: %(why)s") % {"why": _why(d.get("why"))}
+    ),
     StepKind.ANNOUNCEMENT: lambda d: _("Played a message"),
     StepKind.MENU: lambda d: _("Menu played"),
     StepKind.MENU_CHOICE: lambda d: _("Menu: key %(digit)s pressed") % {"digit": d.get("digit", "")},

@@ -30,7 +30,7 @@ def audio_player(recording: Recording) -> str:
 class RecordingAdmin(admin.ModelAdmin):
     """Recordings arrive only from calls; nobody adds or edits them by hand."""
 
-    list_display = ["created_at", "call", "kind", "purpose", "duration_seconds", "expires_at", "hold_reason", "player"]
+    list_display = ["created_at", "player", "call", "kind", "purpose", "duration_seconds", "expires_at", "hold_reason"]
     list_filter = [
         "kind",
         "purpose",

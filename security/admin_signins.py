@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import FailedSignIn, SignIn, SignInLockout, TwoStepDevice
@@ -24,7 +25,7 @@ def replace_vendor_screens(site: admin.AdminSite) -> None:
     """Take the packages' own screens away (the proxies' below stand in for them). Called once
     every admin module is loaded (config/admin_site.py), since the packages register theirs
     after this app."""
-    for original in (AccessAttempt, AccessFailureLog, AccessLog, TOTPDevice):
+    for original in (AccessAttempt, AccessFailureLog, AccessLog, TOTPDevice, StaticDevice):
         if site.is_registered(original):
             site.unregister(original)
 

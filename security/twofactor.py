@@ -1,9 +1,10 @@
 """Two-factor login (TOTP) for everyone who can listen to recordings.
 
 Such a person, signed in with a password only, reaches nothing but the two-factor page: first
-visit, it shows a QR code to scan into an authenticator app and asks for a code to confirm it;
-later visits ask for the current code. A verified session (django-otp) lasts as long as the
-session. Everyone else is unaffected.
+visit, it shows a QR code to scan into an authenticator app and asks for a code to confirm it,
+then shows ten recovery codes, once (each signs in once when the phone is lost or broken);
+later visits ask for the current code or a recovery code. A verified session (django-otp)
+lasts as long as the session. Everyone else is unaffected.
 """
 
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from compliance.audit import client_address, do_audit
@@ -51,9 +54,12 @@ class TwoFactorRequiredMiddleware:
         return self.get_response(request)
 
 
+RECOVERY_CODES = 10
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("6-digit code"),
+        label=_("6-digit code (or a recovery code)"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -69,22 +75,45 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             user=user, name="authenticator", confirmed=False
         )
     form = CodeForm(request.POST or None)
+    context: dict[str, Any] = {**admin.site.each_context(request), "title": _("Two-factor login")}
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
+        code = form.cleaned_data["code"].replace(" ", "").lower()
+        if device.verify_token(code):
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 do_audit(
                     user.get_username(), "security.2fa_enrolled", f"user:{user.pk}", source=client_address(request)
                 )
+                otp_login(request, device)
+                codes = _new_recovery_codes(user)
+                page = {**context, "codes": codes, "next": _safe_next(request)}
+                return render(request, "security/recovery_codes.html", page)
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
+        recovery = None if setting_up else StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if recovery is not None and recovery.verify_token(code):  # a recovery code: used up now
+            do_audit(
+                user.get_username(), "security.2fa_recovery_code", f"user:{user.pk}", source=client_address(request)
+            )
+            otp_login(request, recovery)
+            return HttpResponseRedirect(_safe_next(request))
         form.add_error("code", _("That code is not right (or has expired). Try the current one."))
-    context: dict[str, Any] = {"form": form, "setting_up": setting_up, "title": _("Two-factor login")}
+    context.update({"form": form, "setting_up": setting_up})
     if setting_up:
         context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=5)
         context["secret"] = _base32(device.bin_key)
     return render(request, "security/two_factor.html", context)
+
+
+def _new_recovery_codes(user: Any) -> list[str]:
+    """Ten single-use codes for a lost phone, replacing any earlier ones; shown once (only
+    the codes' device keeps them, to check them)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -39,7 +39,7 @@ class MailboxAdmin(AuditedModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """Messages arrive only from calls: nobody adds or edits them here."""
 
-    list_display = ["left_at", "mailbox", "caller", "length", "heard", "player"]
+    list_display = ["left_at", "player", "mailbox", "caller", "length", "heard"]
     list_filter = ["mailbox", ("heard_at", admin.EmptyFieldListFilter)]
     search_fields = ["caller", "mailbox__name"]
     date_hierarchy = "left_at"

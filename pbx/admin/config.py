@@ -27,6 +27,7 @@ from pbx.models import (
     Schedule,
     WeeklyDuty,
 )
+from pbx.models.people import Weekday
 
 from .pushing import pushing_config, report_problems
 
@@ -159,9 +160,17 @@ class CallingPolicyAdmin(AuditedModelAdmin):
 
 @admin.register(WeeklyDuty)
 class WeeklyDutyAdmin(AuditedModelAdmin):
+    """The rota: above the list, the week as a grid (a row per day, who is on duty when)."""
+
     list_display = ["weekday", "starts", "ends", "extension"]
     list_filter = ["weekday", "extension"]
     formfield_overrides = HOURS
+    change_list_template = "admin/pbx/weeklyduty/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        slots = WeeklyDuty.objects.select_related("extension").order_by("weekday", "starts")
+        week = [(day.label, [slot for slot in slots if slot.weekday == day]) for day in Weekday]
+        return super().changelist_view(request, {**(extra_context or {}), "week": week})
 
 
 @admin.register(DutyShift)

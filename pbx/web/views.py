@@ -15,60 +15,56 @@ from django.utils.translation import gettext_lazy as _
 
 from company_numbers.models import CompanyNumber
 from compliance.checklist import run_checks
+from pbx import timeline
 from pbx.ari.client import AriError
 from pbx.asterisk import ari_client
 from pbx.audio import library
 from pbx.callflow.simulate import Line, Situation, simulate
 from pbx.callflow.validate import prompts_used
 from pbx.configuration import missing_sounds, problem_text
-from pbx.models import Extension, Prompt
+from pbx.models import Call, CallbackTask, Extension, Prompt
+from pbx.phone import pretty_number
 from pbx.stasis.directory import load_directory
 from pbx.web import dashboard
 from security.models import EmergencyCall
 
-DESCRIBE = {
-    "hours": _("Opening hours: {state} ({why})"),
-    "announcement": _("Plays an announcement ({prompt})"),
-    "plays": _("Caller hears {media}"),
-    "menu": _("IVR menu ({prompt})"),
-    "menu_choice": _("Caller presses {digit}"),
-    "menu_invalid": _("Wrong key {digit}: the menu repeats"),
-    "menu_no_input": _("No key pressed: the menu repeats"),
-    "menu_gave_up": _("No valid key: the menu gives up"),
-    "ring_extension": _("Rings extension {targets}"),
-    "ring_queue": _("Rings the queue: {targets} ({strategy})"),
-    "ring_plan_b": _("PLAN B: office phones unreachable, rings mobiles {targets}"),
-    "ring_external": _("Forwards to {targets}"),
-    "rings": _("Rings {endpoint}"),
-    "leg_failed": _("{target} did not pick up"),
-    "connected": _("Connected to {target}"),
-    "not_answered": _("Nobody answered"),
-    "voicemail": _("Takes a message (up to {seconds} s)"),
-    "callback_offer": _("Offers a callback (press 1)"),
-    "callback_declined": _("Callback not requested"),
-    "callback_task": _("Creates a callback task ({reason}) for {assigned_to}"),
-    "not_in_service": _("Number not in service: refused without answering"),
-    "loop_stopped": _("Configuration loop: the call is ended"),
-    "hangup": _("Centrala hangs up"),
-    "dnd": _("{extension} is in do-not-disturb: their phones do not ring"),
-    "forwarded": _("{extension} forwards their calls ({why})"),
-    "caller_hung_up": _("Caller hangs up"),
-    "ended": _("Call ends: {outcome}"),
-}
+
+def describe(line: Line, prompts: dict[str, str]) -> str:
+    """A simulated step as a sentence (pbx/timeline.py for the call's own steps), prompts by
+    their names, phones by their extension."""
+    detail = line.detail
+    match line.kind:
+        case "plays":
+            names = [
+                prompts.get(part, str(_("a message of Centrala's own"))) for part in str(detail["media"]).split(",")
+            ]
+            return str(_("The caller hears: %(prompt)s")) % {"prompt": ", ".join(names)}
+        case "rings":
+            return str(_("Rings %(who)s")) % {"who": _endpoint_text(str(detail["endpoint"]))}
+        case "callback_task":
+            reason = CallbackTask.Reason(str(detail["reason"])).label if detail.get("reason") else ""
+            who = detail.get("assigned_to") or _("whoever is free")
+            return str(_("A callback is owed (%(reason)s), for %(who)s")) % {"reason": reason, "who": who}
+        case "ended":
+            return str(_("The call ends: %(outcome)s")) % {"outcome": Call.Outcome(str(detail["outcome"])).label}
+    return timeline.describe(line.kind, detail)
 
 
-def describe(line: Line) -> str:
-    template = str(DESCRIBE.get(line.kind, line.kind))
-    detail = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in line.detail.items()}
-    try:
-        text = template.format(**detail)
-    except (KeyError, IndexError):
-        return f"{template} {dict(line.detail)}"
-    if detail.get("covering_for"):
-        text += str(_(", covering for {who} in do-not-disturb (the rota's next on duty)")).format(
-            who=detail["covering_for"]
-        )
-    return text
+def _endpoint_text(endpoint: str) -> str:
+    """ "PJSIP/101" as "101"; an outside number through the carrier as the number."""
+    target = endpoint.removeprefix("PJSIP/")
+    if "sip:" in target:
+        return pretty_number(target.split("sip:", 1)[1].split("@", 1)[0])
+    return target
+
+
+def _prompt_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for prompt in Prompt.objects.all():
+        names[prompt.media_uri] = prompt.name
+        if prompt.sound:
+            names[f"sound:{prompt.sound}"] = prompt.name
+    return names
 
 
 class SimulateForm(forms.Form):
@@ -117,7 +113,8 @@ def simulate_call(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         situation = form.situation()
         result = simulate(load_directory(today=situation.when.date()), situation)
-        lines = [(f"{line.seconds:5.1f} s", describe(line)) for line in result]
+        prompts = _prompt_names()
+        lines = [(f"{line.seconds:5.1f} s", describe(line, prompts)) for line in result]
     context = {**admin.site.each_context(request), "title": _("Simulate a call"), "form": form, "lines": lines}
     return render(request, "pbx/simulate.html", context)
 
@@ -140,19 +137,7 @@ def prompt_audio(request: HttpRequest, pk: int) -> FileResponse:
 def telephony_status(request: HttpRequest) -> HttpResponse:
     """Which phones are reachable now, whether calls would go to plan B, and which prompts
     lost their file (callers hear a general greeting instead)."""
-    phones: dict[str, bool] = {}
-    error = ""
-    try:
-        endpoints: list[dict[str, Any]] = asyncio.run(_endpoints())
-        phones = {ep["resource"]: ep.get("state") == "online" for ep in endpoints}
-    except AriError as exc:
-        error = str(exc)
-    # A person is reachable when any of their phones is (the extension's own, or another device).
-    rows = [
-        (x, any(phones.get(login, False) for login in [x.number, *(d.sip_username for d in x.active_devices())]))
-        for x in Extension.objects.prefetch_related("devices")
-    ]
-    plan_b = bool(rows) and not error and not any(online for _, online in rows)
+    rows, plan_b, error = _reachability()
     context = {
         **admin.site.each_context(request),
         "title": _("Telephony status"),
@@ -171,6 +156,24 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
 def _missing_sounds() -> list[str]:
     """Sounds the configuration plays that Asterisk does not have (callers hear silence there)."""
     return [problem_text(problem) for problem in missing_sounds(prompts_used(load_directory()))]
+
+
+def _reachability() -> tuple[list[tuple[Extension, bool]], bool, str]:
+    """Each extension and whether any of its phones is reachable now (one ARI request); plan B
+    is on when there are extensions and none is; and what went wrong asking Asterisk."""
+    phones: dict[str, bool] = {}
+    error = ""
+    try:
+        endpoints: list[dict[str, Any]] = asyncio.run(_endpoints())
+        phones = {ep["resource"]: ep.get("state") == "online" for ep in endpoints}
+    except AriError as exc:
+        error = str(exc)
+    # A person is reachable when any of their phones is (the extension's own, or another device).
+    rows = [
+        (x, any(phones.get(login, False) for login in [x.number, *(d.sip_username for d in x.active_devices())]))
+        for x in Extension.objects.prefetch_related("devices")
+    ]
+    return rows, bool(rows) and not error and not any(online for _, online in rows), error
 
 
 async def _endpoints() -> list[dict[str, Any]]:
@@ -204,6 +207,8 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 width=130 * (3 + len(day.others)),
             ),
         }
+    if request.user.is_active and request.user.has_perm("pbx.view_extension"):
+        extra["plan_b_active"] = _reachability()[1]  # no office phone reachable: calls go to mobiles
     if request.user.is_active and request.user.has_perm("security.view_emergencycall"):
         extra["emergency_calls"] = list(EmergencyCall.objects.filter(seen_by="")[:10])
     return admin.site.index(request, extra_context=extra)  # type: ignore[return-value]

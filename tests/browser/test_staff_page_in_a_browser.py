@@ -63,6 +63,7 @@ def test_anna_uses_her_page_on_her_phone(live_server, phone_page: Page, tmp_path
     code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
     page.fill("#id_code", f"{code:06d}")
     page.click("input[type=submit]")
+    page.click("#recovery-continue")  # the recovery codes, shown once after the set-up
     page.wait_for_url(f"{base}/me/")
     assert "Anna Nowak · numer wewnętrzny 101" in page.inner_text("#status h1")
     assert fits_the_screen(page)

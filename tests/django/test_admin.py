@@ -74,7 +74,7 @@ def test_a_bad_extension_number_is_refused_with_the_reason(client_for: Client):
 def test_a_badly_written_company_number_is_refused_and_nothing_saved(client_for: Client, greeting):
     response = client_for.post("/admin/numbers/companynumber/add/", {"e164": "22 123", "label": "X"})
     assert response.status_code == 200
-    assert "is not a valid phone number" in response.content.decode()
+    assert "22 123 is not a phone number. Write it as you would dial it" in response.content.decode()
     assert not CompanyNumber.objects.exists()
 
 

@@ -171,3 +171,36 @@ def test_opening_hours_are_a_week_grid_with_hours_as_people_write_them(manager: 
     schedule = Schedule.objects.get(name="Biuro")
     assert [str(i) for i in schedule.intervals.all()] == ["poniedziałek 08:00-16:00"]
     assert client.post("/admin/pbx/schedule/add/", {**form, "name": "Inne", "timezone": "Mars/Base"}).status_code == 200
+
+
+def test_titles_and_counts_read_right_for_every_name(manager: User):
+    """Django's Polish puts a name after a verb in the wrong case ("Zmień kolejka") and counts
+    "9 cele"; Centrala's titles and counts read right whatever the name."""
+    from pbx.models import Queue
+
+    for n in range(5):
+        Queue.objects.create(name=f"Kolejka {n}")
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    listing = visible_text(client.get("/admin/pbx/queue/").content.decode())
+    assert "5 pozycji" in listing and "Wybierz do zmiany: kolejka" in listing
+    page = visible_text(
+        client.get(f"/admin/pbx/queue/{Queue.objects.get(name='Kolejka 0').pk}/change/").content.decode()
+    )
+    assert "Edycja: kolejka" in page and "Zmień kolejka" not in page
+    assert "Dodawanie: kolejka" in visible_text(client.get("/admin/pbx/queue/add/").content.decode())
+
+
+def test_the_rota_reads_as_a_week(manager: User):
+    from datetime import time
+
+    from pbx.extensions import do_create_extension
+    from pbx.models import WeeklyDuty
+
+    anna, _ = do_create_extension("101", "Anna")
+    WeeklyDuty.objects.create(extension=anna, weekday=0, starts=time(8), ends=time(16))
+    WeeklyDuty.objects.create(extension=anna, weekday=0, starts=time(16), ends=time(20))
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    page = client.get("/admin/pbx/weeklyduty/").content.decode()
+    week = visible_text(page.split('id="rota-week"')[1].split("</table>")[0])
+    assert "poniedziałek 08:00-16:00 101 Anna , 16:00-20:00 101 Anna" in " ".join(week.split())
+    assert week.count("nikt nie ma dyżuru") == 6  # Tuesday to Sunday

@@ -64,6 +64,10 @@ def _recording(tmp_path: Path, call: Call, purpose: ProcessingPurpose) -> Record
 @pytest.fixture
 def a_row_of_everything(tmp_path, manager: User) -> None:
     """The demo office plus one row of each model the demo does not fill."""
+    make_a_row_of_everything(tmp_path, manager)
+
+
+def make_a_row_of_everything(tmp_path: Path, manager: User) -> None:
     call_command("load_demo", stdout=io.StringIO())
     now = timezone.now()
     prompt = Prompt.objects.first()

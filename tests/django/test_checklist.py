@@ -40,26 +40,24 @@ def test_each_problem_is_reported_with_a_fix(settings, tmp_path):
     rec = do_ingest_recording(str(call.pk), "r", "wav", make_wav(tmp_path / "r.wav", 1))
     Recording.objects.filter(pk=rec.pk).update(expires_at=timezone.now() - timedelta(days=1))
     User.objects.create_user("ola", is_staff=True).groups.add(Group.objects.get(name="Team supervisor"))
-    problems = {c.title: c.fix for c in run_checks() if not c.ok}
+    problems = {c.title: (c.link, c.server) for c in run_checks() if not c.ok}
+    # Each problem leads to the screen where it is fixed, and says whether it is the IT person's.
     assert problems == {
-        "Recordings are encrypted with a development key kept on this machine": (
-            "Set RECORDING_MASTER_KEY (32 random bytes, base64) and keep a copy in a safe."
-        ),
-        "1 recording(s) are past their retention period": (
-            "Run `python manage.py apply_retention --apply` (schedule it daily)."
-        ),
-        "Recording rules without a purpose: Bez celu": "Give each rule a processing purpose, or set it to never.",
-        "Purposes without a published notice: Jakość": (
-            "Publish the art. 13 notice (e.g. on the website) and give its address."
-        ),
-        "Can listen but has not set up two-factor login yet: ola": (
-            "They are asked for it at their next admin login (an authenticator app); until then they reach no "
-            "recording."
-        ),
+        "Recordings are encrypted with a development key kept on this machine": ("", True),
+        "1 recording(s) are past their retention period": ("/admin/recordings/recording/", True),
+        "Recording rules without a purpose: Bez celu": ("/admin/recordings/recordingrule/", False),
+        "Purposes without a published notice: Jakość": ("/admin/compliance/processingpurpose/", False),
+        "Can listen but has not set up two-factor login yet: ola": ("/admin/auth/user/", False),
     }
+    fixes = {c.title: c.fix for c in run_checks() if not c.ok}
+    assert "RECORDING_MASTER_KEY" in fixes["Recordings are encrypted with a development key kept on this machine"]
+    assert "apply_retention" in fixes["1 recording(s) are past their retention period"]
+    assert fixes["Recording rules without a purpose: Bez celu"] == (
+        "Give each rule a processing purpose, or set it to never."
+    )
 
 
-def test_only_the_dpo_opens_the_checklist():
+def test_only_the_dpo_opens_the_checklist(settings):
     iod = User.objects.create_user("iod", is_staff=True)
     iod.groups.add(Group.objects.get(name="Data protection officer"))
     manager = User.objects.create_user("ola", is_staff=True)
@@ -70,3 +68,6 @@ def test_only_the_dpo_opens_the_checklist():
     signed_in(client, iod)
     page = client.get("/admin/compliance/").content.decode()
     assert 'id="checklist"' in page and "The audit log is intact" in page
+    settings.RECORDING_MASTER_KEY = ""  # a problem only the IT person can fix: the page says so
+    page = client.get("/admin/compliance/").content.decode()
+    assert 'class="needs-server"' in page

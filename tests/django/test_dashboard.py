@@ -95,3 +95,14 @@ def test_the_numbers_add_up_each_other_outcome_by_name_linked_to_its_calls(day, 
     page = client.get("/admin/").content.decode()
     assert "?outcome__exact=rejected&amp;direction__exact=inbound" in page
     assert ">Odrzucone<" in page  # an outcome of a call (neuter), not of a request
+
+
+def test_an_active_plan_b_stands_on_the_home_page(manager, monkeypatch):
+    from pbx.web import views
+
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    monkeypatch.setattr(views, "_reachability", lambda: ([], False, ""))
+    assert 'id="plan-b-active"' not in client.get("/admin/").content.decode()
+    monkeypatch.setattr(views, "_reachability", lambda: ([], True, ""))  # no office phone reachable
+    page = client.get("/admin/").content.decode()
+    assert 'id="plan-b-active"' in page and "Plan B" in page and 'href="/admin/status/"' in page

@@ -63,15 +63,14 @@ def test_do_not_disturb_switched_on_the_phone_is_saved_and_audited():
 
 
 def test_the_simulator_says_who_is_in_do_not_disturb():
-    with translation.override("en"):
-        assert describe(Line(0, "dnd", {"extension": "101"})) == "101 is in do-not-disturb: their phones do not ring"
-        assert (
-            describe(Line(0, "forwarded", {"extension": "101", "why": "always"})) == "101 forwards their calls (always)"
+    with translation.override("pl"):
+        assert describe(Line(0, "dnd", {"extension": "101"}), {}) == "101: tryb nie przeszkadzać, bez dzwonienia"
+        forwarded = Line(0, "forwarded", {"extension": "101", "why": "always"})
+        assert describe(forwarded, {}) == "101: połączenia przekierowane (przekierowanie wszystkich połączeń)"
+        covered = Line(
+            0, "ring_queue", {"targets": ["101"], "strategy": "ring_all", "queue": "Dyżur", "covering_for": ["102"]}
         )
-        covered = Line(0, "ring_queue", {"targets": ["101"], "strategy": "ring_all", "covering_for": ["102"]})
-        assert describe(covered) == (
-            "Rings the queue: 101 (ring_all), covering for 102 in do-not-disturb (the rota's next on duty)"
-        )
+        assert describe(covered, {}) == "Kolejka Dyżur: dzwoni do: 101 (w zastępstwie: 102)"
 
 
 def test_the_demo_has_a_person_who_forwards_to_a_mobile_and_one_with_two_phones(settings, tmp_path):

@@ -67,7 +67,10 @@ def test_first_login_enrols_an_authenticator_then_every_login_asks_for_a_code(dp
     assert "That code is not right" in throttled.content.decode()
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(minutes=1))
     right = client.post("/admin/2fa/?next=/admin/", {"code": current_code(device)})
-    assert (right.status_code, right["Location"]) == (302, "/admin/")
+    # Set up: ten recovery codes, shown this once, then on to where the person was going.
+    page = right.content.decode()
+    assert right.status_code == 200 and page.count("<li>") >= 10 and 'href="/admin/" id="recovery-continue"' in page
+    assert "<h1>Centrala" in page or ">Centrala<" in page  # Centrala's own header, not Django's
     assert client.get("/admin/").status_code == 200
     device.refresh_from_db()
     assert device.confirmed is True
@@ -80,12 +83,32 @@ def test_first_login_enrols_an_authenticator_then_every_login_asks_for_a_code(dp
     assert replay.status_code == 200 and again.get("/admin/").status_code == 302
 
 
+def test_a_recovery_code_signs_in_once_when_the_phone_is_lost(dpo):
+    import re
+
+    client = password_login("iod")
+    client.get("/admin/2fa/")
+    device = TOTPDevice.objects.get(user=dpo)
+    page = client.post("/admin/2fa/?next=/admin/", {"code": current_code(device)}).content.decode()
+    codes = re.findall(r"<li>([a-z0-9]{8})</li>", page)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    lost_phone = password_login("iod")
+    used = lost_phone.post("/admin/2fa/", {"code": codes[3].upper()})  # as read off the paper
+    assert (used.status_code, used["Location"]) == (302, "/admin/")
+    assert lost_phone.get("/admin/").status_code == 200
+    assert AuditEntry.objects.filter(action="security.2fa_recovery_code", actor="iod").count() == 1
+    again = password_login("iod")
+    assert "That code is not right" in again.post("/admin/2fa/", {"code": codes[3]}).content.decode()  # used up
+    assert again.get("/admin/").status_code == 302
+
+
 def test_an_outside_next_address_is_ignored(dpo):
     client = password_login("iod")
     client.get("/admin/2fa/")
     device = TOTPDevice.objects.get(user=dpo)
     response = client.post("/admin/2fa/?next=https://evil.example/", {"code": current_code(device)})
-    assert response["Location"] == "/admin/"
+    page = response.content.decode()  # the recovery codes, then on to the admin, never outside
+    assert 'href="/admin/" id="recovery-continue"' in page and "evil.example" not in page
 
 
 def test_an_office_manager_who_cannot_listen_is_not_asked():

@@ -41,17 +41,17 @@ def test_simulating_a_monday_morning_call_where_the_caller_presses_1(client_for:
         },
     ).content.decode()
     assert "Opening hours: open (within opening hours)" in page
-    assert "Caller presses 1" in page
-    assert "Rings the queue: 101, 102 (ring_all)" in page
-    assert "Connected to 102" in page
-    assert "Call ends: answered" in page
+    assert "Menu: key 1 pressed" in page
+    assert "Queue Sprzedaż: rings 101, 102" in page and "ring_all" not in page  # no codes
+    assert "Connected with 102" in page
+    assert "The call ends: answered" in page
 
 
 def test_simulating_christmas_eve_shows_the_holiday(client_for: Client, demo):
     page = client_for.get(
         "/admin/simulate/", {"number": "+48221234567", "when": "2026-12-24T10:00", "caller": "+48601234567"}
     ).content.decode()
-    assert "Opening hours: holiday (Wigilia Bożego Narodzenia)" in page
+    assert "Opening hours: public holiday (Wigilia Bożego Narodzenia)" in page
 
 
 def test_bad_simulation_input_is_refused_with_the_reason(client_for: Client, demo):
