@@ -115,8 +115,10 @@ class AriExecutor:
             case c.RemoveFromBridge(bridge_id=bridge, leg=leg):
                 try:
                     await ari.remove_from_bridge(bridge, leg)
-                except AriError as exc:  # 404 bridge gone, 422 not in it: the leg is free already
-                    if exc.status not in (404, 422):
+                except AriError as exc:
+                    # 404 bridge gone, 409 bridge being torn down (its call ended meanwhile),
+                    # 422 not in it: either way the leg is free already
+                    if exc.status not in (404, 409, 422):
                         raise
             case c.TransferProgress(channel_id=channel, state=state):
                 await ari.transfer_progress(channel, state)

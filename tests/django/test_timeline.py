@@ -38,7 +38,7 @@ def test_sentences_name_people_numbers_keys_and_reasons():
             "102: konsultacja z 101, potem przekazanie połączenia"
         )
         assert describe("hours", {"state": "closed", "why": "outside opening hours"}) == (
-            "Godziny otwarcia: poza godzinami otwarcia"
+            "Godziny otwarcia: zamknięte (poza godzinami otwarcia)"
         )
         assert describe("ended", {"outcome": "missed", "cause": 16}).startswith("Koniec połączenia: ")
         assert "zwykłe zakończenie rozmowy" in describe("ended", {"outcome": "missed", "cause": 16})
