@@ -42,7 +42,8 @@ def do_raise_toll_alert(call_id: Any, at: datetime, detail: dict[str, Any]) -> T
     transaction.on_commit(
         lambda: _notify(
             f"Centrala: {alert.message} (extension {alert.extension})",
-            f"{alert.at:%Y-%m-%d %H:%M} extension {alert.extension} dialled {alert.number}: {alert.message}.",
+            f"{timezone.localtime(alert.at):%Y-%m-%d %H:%M} extension {alert.extension} dialled {alert.number}: "
+            f"{alert.message}.",
         )
     )
     return alert

@@ -231,6 +231,7 @@ def test_toll_alerts_are_stored_mailed_and_make_the_country_known(django_capture
     alert = TollFraudAlert.objects.get()
     assert (alert.kind, alert.extension, alert.country, alert.call_id) == ("new_country", "101", "DE", call.pk)
     assert [m.subject for m in mail.outbox] == ["Centrala: first call to DE (extension 101)"]
+    assert mail.outbox[0].body.startswith(f"{timezone.localtime(fact.at):%Y-%m-%d %H:%M} ")  # the office's time
     assert mail.outbox[0].to == ["biuro@firma.test"]
     assert load_outbound_history().known_countries == frozenset({"DE"})
 
