@@ -77,6 +77,8 @@ class SignInRecordAdmin(admin.ModelAdmin):
 
 @admin.register(SignInLockout)
 class SignInLockoutAdmin(SignInRecordAdmin):
+    """Deleting a lockout unlocks the person (the usual delete permission)."""
+
     list_display = fields = readonly_fields = ("who", "address", "when", "failures", "locked")
     list_filter = [LockedFilter]
 
@@ -87,9 +89,6 @@ class SignInLockoutAdmin(SignInRecordAdmin):
     @admin.display(description=_("locked out"), boolean=True)
     def locked(self, obj: SignInLockout) -> bool:
         return obj.failures_since_start >= settings.AXES_FAILURE_LIMIT
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj)  # deleting a lockout unlocks the person
 
 
 @admin.register(FailedSignIn)

@@ -256,10 +256,6 @@ def parse_timestamp(value: object) -> datetime:
 
 def channel_from(data: Mapping[str, Any]) -> Channel:
     """A Channel from ARI's channel JSON (an event's, or GET /channels)."""
-    return _channel(data)
-
-
-def _channel(data: Mapping[str, Any]) -> Channel:
     caller = data.get("caller") or {}
     dialplan = data.get("dialplan") or {}
     return Channel(
@@ -287,7 +283,7 @@ def _target_channel(message: Mapping[str, Any]) -> str:
 
 
 def _stasis_start(m: Mapping[str, Any], at: datetime) -> Event:
-    channel = _channel(m["channel"])
+    channel = channel_from(m["channel"])
     return StasisStart(at=at, channel_id=channel.id, channel=channel, args=tuple(m.get("args", ())))
 
 

@@ -146,9 +146,7 @@ def telephony_status(request: HttpRequest) -> HttpResponse:
         "error": error,
         "missing_prompts": [p for p in Prompt.objects.exclude(source=Prompt.Source.STOCK) if p.file_missing],
         # sounds the configuration plays that Asterisk does not have (callers hear silence)
-        "missing_sounds": [problem_text(p) for p in missing_sounds(prompts_used(load_directory()))]
-        if not error
-        else [],
+        "missing_sounds": _missing_sounds() if not error else [],
     }
     return render(request, "pbx/status.html", context)
 
