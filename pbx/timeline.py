@@ -53,6 +53,7 @@ _STATES = {
 _WHERE = {
     "bridged": gettext_noop("the conversation went on"),
     "voicemail": gettext_noop("the message being left was finished"),
+    "left_message": gettext_noop("the message had been left meanwhile; the call was ended"),
     "entry": gettext_noop("the caller was told and the scenario started again"),
     "release": gettext_noop("the caller was told and let go"),
 }

@@ -361,8 +361,11 @@ class AriClient:
 
     async def recording_is_live(self, name: str) -> bool:
         """True while Asterisk is still writing recording `name`."""
+        return await self._exists(f"recordings/live/{_seg(name)}")
+
+    async def _exists(self, path: str) -> bool:
         try:
-            await self._request("GET", f"recordings/live/{_seg(name)}")
+            await self._request("GET", path)
         except AriNotFound:
             return False
         return True
@@ -426,6 +429,10 @@ class AriClient:
             raise AriTimeout(f"GET {path}: download timed out") from exc
         except httpx.TransportError as exc:
             raise AriUnavailable(f"GET {path}: cannot reach Asterisk ({exc})") from exc
+
+    async def recording_is_stored(self, name: str) -> bool:
+        """True when Asterisk holds a file for recording `name` (finished, or still being written)."""
+        return await self._exists(f"recordings/stored/{_seg(name)}")
 
     async def stored_recordings(self) -> list[dict[str, Any]]:
         """Finished recordings Asterisk keeps: [{"name": ..., "format": ...}, ...]."""

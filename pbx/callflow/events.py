@@ -206,6 +206,7 @@ class Adopted(Event):
 
     - "bridged": talking to `peer` (labelled `peer_label`) in its call's bridge;
     - "voicemail": leaving a message, recording `recording` still running;
+    - "left_message": the message `recording` finished while the app was away;
     - "entry": anything else a scenario can start again (a greeting, a menu, a queue);
     - "release": nothing to resume (alone in a bridge, a staff phone's own call).
 

@@ -9,6 +9,8 @@ what Asterisk's state shows the caller was doing:
                up the other is let go, and the bridge (and its recording) is closed
     voicemail  leaving a message: the recording goes on; when it ends the call ends, and the
                sweep stores the message as any message finished while the app was away
+    left_message  the message ended (silence, its longest length) while the app was away:
+               the call ends as it would have, and the sweep stores the message
     entry      in a greeting, a menu, a queue, ringing: "the line was interrupted for a
                moment", then the scenario again from its entry (the ringing legs of the lost
                call were hung up by the adoption)
@@ -110,6 +112,9 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
     if where == "voicemail":
         call.step = FinishingMessage(event.recording)
         return out
+    if where == "left_message":
+        call.ending.left_message = True
+        return [*out, call.callback_fact(event.at, "voicemail"), *call.hang_up(event.at)]
     entry = _entry(call, event) if where == "entry" else None
     if entry is None and where == "entry":
         where = "release"

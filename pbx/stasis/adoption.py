@@ -11,6 +11,8 @@ no call follows:
     a caller alone in our bridge               "release" (a transfer or parking it was waiting
                                                in cannot be picked up again)
     a caller whose message is still recording  "voicemail"
+    a caller whose message finished while the  "left_message" (Asterisk still holds its file;
+    app was away                               the sweep stores it right after)
     any other caller                           "entry" (a staff phone's own call: released)
 
 and starts a call for each caller, fed `Adopted`. Channels created after the app connected
@@ -112,8 +114,8 @@ class Adoption:
             where, recording = "entry", ""
             if channel_id in alone:
                 where = "release"
-            elif channel_id in keys and await self._recording(names.recording(key, "voicemail")):
-                where, recording = "voicemail", names.recording(key, "voicemail")
+            elif channel_id in keys:
+                where, recording = await self._message(names.recording(key, "voicemail"))
             worker = calls.start_adopted(channel_id, key)
             if channel_id in alone:
                 self.routes.bridges[alone[channel_id]] = worker  # not the sweep's to close under it
@@ -123,11 +125,18 @@ class Adoption:
             log.warning("took back %d call(s) the app had lost track of", taken)
         return taken
 
-    async def _recording(self, name: str) -> bool:
+    async def _message(self, name: str) -> tuple[str, str]:
+        """Where a known caller is, from its voicemail recording: still being left, finished
+        while the app was away (live is asked first: a live recording's file is stored too),
+        or none (the entry)."""
         try:
-            return await self.ari.recording_is_live(name)
+            if await self.ari.recording_is_live(name):
+                return "voicemail", name
+            if await self.ari.recording_is_stored(name):
+                return "left_message", name
         except AriError:
-            return False
+            pass
+        return "entry", ""
 
     @staticmethod
     def _adopted(info: dict[str, Any], where: str, *, known: bool, **more: str) -> e.Adopted:

@@ -94,3 +94,13 @@ def test_a_call_whose_history_row_was_never_written_starts_one():
     _, out = adopted("entry", known=False)
     started = [x for x in out if isinstance(x, c.CallStarted)]
     assert [(s.direction, s.caller, s.called) for s in started] == [("inbound", "+48601234567", OFFICE)]
+
+
+def test_a_message_finished_while_the_app_was_away_ends_the_call_as_a_message_left():
+    call, out = adopted("left_message", recording=f"{KEY}-voicemail")
+    assert steps(out) == [("resumed", {"where": "left_message"}), ("hangup", {"reason": "normal"})]
+    assert [x.reason for x in out if isinstance(x, c.CallbackRequested)] == ["voicemail"]
+    assert out[-1] == c.Hangup(CHANNEL, reason="normal")
+    assert not any(isinstance(x, c.Play | c.Record) for x in out)  # not asked for a second message
+    call.receive(e.StasisEnd(at=at(61), channel_id=CHANNEL))
+    assert call.outcome == Outcome.VOICEMAIL

@@ -22,6 +22,7 @@ from django.conf import settings
 
 from company_numbers.models import CompanyNumber
 from pbx.asterisk_config import apply_config
+from pbx.callflow import names
 from pbx.callflow.resume import ADOPTED_IDS
 from pbx.models import Call, Destination, Extension, Menu, Prompt, Queue, QueueMember, Scenario
 from pbx.prompts import audio_from_text, do_save_prompt
@@ -40,11 +41,12 @@ CALLERS = 4  # per kind
 LONG_GREETING = " ".join(["Dzień dobry, dziękujemy za telefon do naszej firmy."] * 6)
 # number -> (what the caller is doing when the app dies, its kinds of step, where it resumes)
 KINDS = {
-    "+48221230001": ("greeting", {"announcement"}, "entry"),
-    "+48221230002": ("menu", {"menu", "menu_no_input"}, "entry"),
-    "+48221230003": ("queue", {"ring_queue", "queue_place", "leg_failed"}, "entry"),
-    "+48221230004": ("voicemail", {"voicemail"}, "voicemail"),
-    "+48221230005": ("conversation", {"recording"}, "bridged"),
+    "+48221230001": ("greeting", {"announcement"}, {"entry"}),
+    "+48221230002": ("menu", {"menu", "menu_no_input"}, {"entry"}),
+    "+48221230003": ("queue", {"ring_queue", "queue_place", "leg_failed"}, {"entry"}),
+    # speaking 8 s: a message may end on silence while the app is away (then the call ends)
+    "+48221230004": ("voicemail", {"voicemail"}, {"voicemail", "left_message"}),
+    "+48221230005": ("conversation", {"recording"}, {"bridged"}),
 }
 
 
@@ -72,8 +74,12 @@ def scenarios(staff: dict, rule) -> None:  # type: ignore[no-untyped-def]
 
 
 def in_place(call: Call) -> bool:
-    _, kinds, _ = KINDS[call.called]
-    return bool(kinds & {kind for kind, _ in steps(call)})
+    label, kinds, _ = KINDS[call.called]
+    if not kinds & {kind for kind, _ in steps(call)}:
+        return False
+    if label == "voicemail":  # past the mailbox's greeting and the beep: the message is recording
+        return bool(ari(lambda client: client.recording_is_live(names.recording(str(call.pk), "voicemail"))))
+    return True
 
 
 def test_every_caller_has_a_path_within_2_s_of_the_apps_return(staff, rule):
@@ -145,13 +151,16 @@ def test_every_caller_has_a_path_within_2_s_of_the_apps_return(staff, rule):
     for call in calls:
         label, _, where = KINDS[call.called]
         resumed = [event for event in call.events.all() if event.kind == "resumed"]
-        assert [event.detail["where"] for event in resumed] == [where], (label, steps(call))
+        assert len(resumed) == 1 and resumed[0].detail["where"] in where, (label, steps(call))
         assert resumed[0].at <= back + timedelta(seconds=2), (label, resumed[0].at, back)
         assert call.outcome != Call.Outcome.LOST, (label, steps(call))
         after = [kind for kind, _ in steps(call)][[kind for kind, _ in steps(call)].index("resumed") :]
-        if where == "entry":  # told, then the scenario again from its start
+        if where == {"entry"}:  # told, then the scenario again from its start
             _, kinds, _ = KINDS[call.called]
             assert kinds & set(after), (label, after)
     by_kind = {KINDS[call.called][0]: call.outcome for call in calls}
     assert by_kind["conversation"] == Call.Outcome.ANSWERED
     assert by_kind["voicemail"] == Call.Outcome.VOICEMAIL
+    # one message per voicemail caller: none was asked to leave a second after the restart
+    messages = Message.objects.values_list("recording__call__called", flat=True)
+    assert sorted(messages) == ["+48221230004"] * CALLERS, list(messages)

@@ -1,0 +1,136 @@
+"""How the restarted app sorts the callers Asterisk still holds (pbx/stasis/adoption.py),
+against ARI answered by httpx.MockTransport: each channel gets the path its state calls for."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from pbx.ari.client import AriClient
+from pbx.callflow import events as e
+from pbx.stasis.adoption import Adoption
+from pbx.stasis.routes import Routes
+
+KEY = "0b6f6a4e-7a39-4c43-9d52-6a3c4b7f2a11"
+OTHER = "5d1c7a2e-0e3f-4a8b-b1c9-3f6e2d7a9c44"
+BEFORE = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+def channel(channel_id: str, name: str = "PJSIP/carrier-00000001") -> dict[str, Any]:
+    return {
+        "id": channel_id,
+        "name": name,
+        "state": "Up",
+        "caller": {"number": "601234567", "name": ""},
+        "connected": {"number": "", "name": ""},
+        "dialplan": {"context": "from-trunk", "exten": "+48221230004"},
+        "creationtime": BEFORE,
+    }
+
+
+class Asterisk:
+    def __init__(self, channels: list[dict[str, Any]], live: set[str], stored: set[str], bridges=()) -> None:  # type: ignore[no-untyped-def]
+        self.channels, self.live, self.stored, self.bridges = channels, live, stored, list(bridges)
+        self.hung_up: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/ari/")
+        if path == "channels":
+            return httpx.Response(200, json=self.channels)
+        if path == "bridges":
+            return httpx.Response(200, json=self.bridges)
+        for prefix, names in (("recordings/live/", self.live), ("recordings/stored/", self.stored)):
+            if path.startswith(prefix):
+                found = path.removeprefix(prefix) in names
+                return httpx.Response(200, json={}) if found else httpx.Response(404, json={"message": "not found"})
+        if request.method == "DELETE" and path.startswith("channels/"):
+            self.hung_up.append(path.removeprefix("channels/"))
+            return httpx.Response(204)
+        return httpx.Response(404, json={"message": f"unexpected {request.method} {path}"})
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.fed: list[e.Event] = []
+
+    def feed(self, event: e.Event) -> None:
+        self.fed.append(event)
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.started: dict[str, tuple[str, Worker]] = {}
+
+    def start_adopted(self, channel_id: str, key: str) -> Worker:
+        worker = Worker()
+        self.started[channel_id] = (key, worker)
+        return worker
+
+
+def take_back(asterisk: Asterisk, open_calls: dict[str, str]) -> Calls:
+    async def run() -> Calls:
+        ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(asterisk))
+
+        async def keys(channels: set[str]) -> dict[str, str]:
+            return {ch: key for ch, key in open_calls.items() if ch in channels}
+
+        calls = Calls()
+        try:
+            live = {ch["id"] for ch in asterisk.channels}
+            await Adoption(ari, Routes(), keys).take_back(live, calls, datetime.now(UTC))  # type: ignore[arg-type]
+        finally:
+            await ari.aclose()
+        return calls
+
+    return asyncio.run(run())
+
+
+def where(calls: Calls, channel_id: str) -> tuple[str, str]:
+    adopted = calls.started[channel_id][1].fed[0]
+    assert isinstance(adopted, e.Adopted)
+    return adopted.where, adopted.recording
+
+
+def test_a_message_still_recording_is_finished_and_one_recorded_meanwhile_ends_the_call():
+    asterisk = Asterisk(
+        [channel("1.1"), channel("1.2"), channel("1.3")],
+        live={f"{KEY}-voicemail"},
+        stored={f"{KEY}-voicemail", f"{OTHER}-voicemail"},  # a live recording's file is stored too
+    )
+    calls = take_back(asterisk, {"1.1": KEY, "1.2": OTHER})
+    assert where(calls, "1.1") == ("voicemail", f"{KEY}-voicemail")
+    assert where(calls, "1.2") == ("left_message", f"{OTHER}-voicemail")  # not asked to leave a second
+    assert where(calls, "1.3") == ("entry", "")  # no history row: nothing to look up
+    assert calls.started["1.1"][0] == KEY and calls.started["1.2"][0] == OTHER
+
+
+def test_a_known_caller_with_no_message_starts_again_and_a_lost_calls_ringing_phone_is_hung_up():
+    asterisk = Asterisk([channel("1.1"), channel(f"{KEY}-leg3", "PJSIP/101-00000002")], live=set(), stored=set())
+    calls = take_back(asterisk, {"1.1": KEY})
+    assert where(calls, "1.1") == ("entry", "")
+    assert asterisk.hung_up == [f"{KEY}-leg3"] and f"{KEY}-leg3" not in calls.started
+
+
+def test_a_caller_alone_in_a_bridge_is_released_and_two_in_one_go_on_talking():
+    bridges = [
+        {"id": f"{KEY}-bridge", "channels": ["1.1", f"{KEY}-leg1"]},
+        {"id": f"{OTHER}-bridge", "channels": ["1.2"]},
+    ]
+    asterisk = Asterisk(
+        [channel("1.1"), channel(f"{KEY}-leg1", "PJSIP/102-00000003"), channel("1.2")],
+        live=set(),
+        stored=set(),
+        bridges=bridges,
+    )
+    calls = take_back(asterisk, {"1.1": KEY, "1.2": OTHER})
+    bridged = calls.started["1.1"][1].fed[0]
+    assert isinstance(bridged, e.Adopted) and (bridged.where, bridged.peer, bridged.peer_label) == (
+        "bridged",
+        f"{KEY}-leg1",
+        "102",
+    )
+    assert where(calls, "1.2") == ("release", "")
+    assert not asterisk.hung_up
