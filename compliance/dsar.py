@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
+from pbx.local_time import office_stamp
 
 if TYPE_CHECKING:
     from compliance.models import DataSubjectRequest
@@ -127,7 +128,7 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
 
 
 def _local(moment: datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}" if moment else ""
+    return office_stamp(moment)
 
 
 def _calls_csv(findings: Findings) -> bytes:

@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.deadlines import add_months
 from config.fields import HttpsURLField
+from pbx.local_time import office_time
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -37,7 +37,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"#{self.seq}, {timezone.localtime(self.at):%Y-%m-%d %H:%M:%S}, {self.actor}"
+        return f"#{self.seq}, {office_time(self.at, seconds=True)}, {self.actor}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -115,7 +115,7 @@ class RecordingTombstone(models.Model):
         verbose_name_plural = _("deleted recordings")
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M} ({self.reason})"
+        return f"{office_time(self.recorded_at)} ({self.reason})"
 
 
 class DataSubjectRequest(models.Model):

@@ -22,6 +22,7 @@ from pbx.audio import library
 from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import speak
 from pbx.extensions import phone_actor
+from pbx.local_time import office_time
 from pbx.models import Prompt, QueueMusic
 
 
@@ -122,7 +123,7 @@ def do_save_phone_prompt(audio: NewAudio, prompt_id: int | None, extension: str,
     prompt = Prompt.objects.filter(pk=prompt_id).first() if prompt_id is not None else None
     if prompt is None:
         with translation.override(settings.LANGUAGE_CODE):
-            when = timezone.localtime(at).strftime("%d.%m.%Y %H:%M:%S")
+            when = office_time(at, seconds=True)
             name = _("Recorded on extension %(extension)s, %(when)s") % {"extension": extension, "when": when}
         taken = set(Prompt.objects.filter(name__startswith=name).values_list("name", flat=True))
         prompt = Prompt(name=next(n for n in (name, *(f"{name} ({k})" for k in range(2, 1000))) if n not in taken))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.extensions import do_set_device_password, do_set_sip_password, forget_setup_links
+from pbx.local_time import office_time
 from pbx.models import Device, Extension, SetupLink
 from pbx.phone_profiles import Profile
 from pbx.sip_credentials import SIP_REALM
@@ -173,7 +174,7 @@ def _welcome(extension: Extension, link: SetupLink, token: str) -> tuple[str, st
             "name": extension.display_name,
             "number": extension.number,
             "link": setup_url(token),
-            "until": timezone.localtime(link.expires_at).strftime("%d.%m.%Y %H:%M") if link.expires_at else "",
+            "until": office_time(link.expires_at),
             "me": f"{settings.CENTRALA_URL}/me/",
         }
     return subject, body

@@ -3,9 +3,9 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pbx.local_time import office_time
 from recordings.crypto import RecordingUnreadable, decrypt
 
 
@@ -51,8 +51,7 @@ class Recording(models.Model):
         ]
 
     def __str__(self) -> str:
-        stored = timezone.localtime(self.created_at)
-        return f"{self.get_kind_display()}, {stored:%Y-%m-%d %H:%M} ({self.duration_seconds:.1f} s)"
+        return f"{self.get_kind_display()}, {office_time(self.created_at)} ({self.duration_seconds:.1f} s)"
 
     @property
     def on_hold(self) -> bool:

@@ -13,11 +13,13 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
+from pbx.local_time import office_time
 from pbx.models import Extension
 from security.models import AllowedNetwork, EmergencyCall, SipAuthFailure, SipBan, TollFraudAlert
 from security.seclog import SecurityEvent
@@ -39,13 +41,7 @@ def do_raise_toll_alert(call_id: Any, at: datetime, detail: dict[str, Any]) -> T
         message=detail.get("alert", ""),
         call_id=call_id,
     )
-    transaction.on_commit(
-        lambda: _notify(
-            f"Centrala: {alert.message} (extension {alert.extension})",
-            f"{timezone.localtime(alert.at):%Y-%m-%d %H:%M} extension {alert.extension} dialled {alert.number}: "
-            f"{alert.message}.",
-        )
-    )
+    transaction.on_commit(partial(_notify, *_toll_email(alert)))
     return alert
 
 
@@ -60,18 +56,57 @@ def do_record_emergency_call(call_id: Any, at: datetime, detail: dict[str, Any])
         call_id=call_id,
     )
     person = Extension.objects.filter(number=emergency.extension).values_list("display_name", flat=True).first()
-    what = EMERGENCY_NUMBERS.get(emergency.number, emergency.number)
-    local = timezone.localtime(at)
-    subject = f"Centrala: emergency call to {emergency.number} from {emergency.extension} {person or ''}".strip()
-    body = (
-        f"{local:%Y-%m-%d %H:%M} extension {emergency.extension} ({person or 'unknown'}) called "
-        f"{emergency.number} ({what}). The dispatcher saw the number {emergency.shown or 'none'} "
-        f"and may call back on it."
-    )
-    if call_id is None:
-        body += " Asterisk placed the call itself: the Stasis app was not running, so it is not in the call history."
+    subject, body = _emergency_email(emergency, person or "", placed_by_asterisk=call_id is None)
     transaction.on_commit(lambda: _notify(subject, body, office_manager_emails()))
     return emergency
+
+
+def _toll_email(alert: TollFraudAlert) -> tuple[str, str]:
+    """Subject and body, in the office's language and time: what happened, who, which number,
+    and where to look; the guard's own words last, for support."""
+    with translation.override(settings.LANGUAGE_CODE):
+        what = alert.get_kind_display()
+        if alert.country:
+            what = _("%(what)s (%(country)s)") % {"what": what, "country": alert.country}
+        subject = _("Centrala: %(what)s, extension %(extension)s") % {"what": what, "extension": alert.extension}
+        body = _(
+            "%(when)s: extension %(extension)s dialled %(number)s. %(what)s.\n\n"
+            "If nobody in the office made this call, change the extension's SIP password and check its "
+            "calling policy. The alert: %(link)s\n\nThe guard's own words: %(said)s\n"
+        ) % {
+            "when": office_time(alert.at),
+            "extension": alert.extension,
+            "number": alert.number,
+            "what": what[:1].upper() + what[1:],
+            "link": f"{settings.CENTRALA_URL}/admin/security/tollfraudalert/{alert.pk}/change/",
+            "said": alert.message,
+        }
+    return subject, body
+
+
+def _emergency_email(emergency: EmergencyCall, person: str, *, placed_by_asterisk: bool) -> tuple[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        who = f"{emergency.extension} {person}".strip()
+        subject = _("Centrala: emergency call to %(number)s from extension %(who)s") % {
+            "number": emergency.number,
+            "who": who,
+        }
+        body = _(
+            "%(when)s: extension %(extension)s (%(person)s) called %(number)s (%(service)s). "
+            "The dispatcher saw the number %(shown)s and may call back on it."
+        ) % {
+            "when": office_time(emergency.at),
+            "extension": emergency.extension,
+            "person": person or _("nobody's name on it"),
+            "number": emergency.number,
+            "service": _(EMERGENCY_NUMBERS.get(emergency.number, emergency.number)),
+            "shown": emergency.shown or _("(none)"),
+        }
+        if placed_by_asterisk:
+            body += " " + _(
+                "Asterisk placed the call itself: the Stasis app was not running, so it is not in the call history."
+            )
+    return subject, body
 
 
 def alert_recipients() -> list[str]:
@@ -145,7 +180,11 @@ def do_record_failures(events: Iterable[SecurityEvent], now: datetime | None = N
     new = []
     for row in counts:
         if row["n"] >= settings.SIP_BAN_AFTER and row["source"] not in banned and not never_banned(row["source"]):
-            reason = f"{row['n']} failed logins in {settings.SIP_BAN_WINDOW_MINUTES} min"
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("%(n)d failed logins in %(minutes)d min") % {
+                    "n": row["n"],
+                    "minutes": settings.SIP_BAN_WINDOW_MINUTES,
+                }
             new.append(do_ban(row["source"], reason, "automatic", minutes=settings.SIP_BAN_MINUTES, now=now))
     return new
 
@@ -164,11 +203,19 @@ def do_catch_leaked_passwords(events: Iterable[SecurityEvent], now: datetime | N
     for ev in suspects:
         if ev.account not in tls_only or ev.source in banned or never_banned(ev.source):
             continue
-        reason = f"extension {ev.account}'s password used over plain SIP ({ev.transport})"
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("the password of extension %(extension)s was used over plain SIP (%(transport)s)") % {
+                "extension": ev.account,
+                "transport": ev.transport,
+            }
+            subject = _("Centrala: %(reason)s") % {"reason": reason}
+            body = _(
+                "%(when)s: %(reason)s, from %(source)s. Its phone only ever uses TLS, so someone else has the "
+                "password. The address is banned; give the extension a new SIP password."
+            ) % {"when": office_time(ev.at), "reason": reason, "source": ev.source}
         new.append(do_ban(ev.source, reason, "automatic", minutes=settings.SIP_BAN_MINUTES, now=now))
         banned.add(ev.source)
-        body = f"{reason}, from {ev.source}. The source is banned; give the extension a new SIP password."
-        transaction.on_commit(partial(_notify, f"Centrala: {reason}", body))
+        transaction.on_commit(partial(_notify, subject, body))
     return new
 
 

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pbx.local_time import office_time
 from security.models import FailedSignIn, SignIn, SignInLockout, TwoStepDevice
 
 
@@ -31,7 +31,7 @@ def replace_vendor_screens(site: admin.AdminSite) -> None:
 
 
 def _local(moment: Any) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+    return office_time(moment)
 
 
 class LockedFilter(admin.SimpleListFilter):

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pbx.local_time import office_time
+
 
 class SipAuthFailure(models.Model):
     """One failed attempt, from Asterisk's security log (InvalidAccountID, InvalidPassword, ...)."""
@@ -29,7 +31,7 @@ class SipAuthFailure(models.Model):
         indexes = [models.Index(fields=["source", "at"])]
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.source} {self.event} {self.account}"
+        return f"{office_time(self.at, seconds=True)} {self.source} {self.event} {self.account}"
 
 
 class ActiveBans(models.QuerySet["SipBan"]):
@@ -117,7 +119,7 @@ class TollFraudAlert(models.Model):
         verbose_name_plural = _("toll-fraud alerts")
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension}: {self.get_kind_display()}"
+        return f"{office_time(self.at)} {self.extension}: {self.get_kind_display()}"
 
 
 class EmergencyCall(models.Model):
@@ -139,7 +141,7 @@ class EmergencyCall(models.Model):
         verbose_name_plural = _("emergency calls")
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.extension} -> {self.number}"
+        return f"{office_time(self.at)} {self.extension} -> {self.number}"
 
 
 # --- third-party records, as the office reads them ---------------------------------------------
@@ -149,8 +151,7 @@ class EmergencyCall(models.Model):
 
 
 def _attempt(record: AccessAttempt | AccessFailureLog) -> str:
-    at = timezone.localtime(record.attempt_time)
-    return f"{record.username or '?'} ({record.ip_address or '?'}), {at:%Y-%m-%d %H:%M}"
+    return f"{record.username or '?'} ({record.ip_address or '?'}), {office_time(record.attempt_time)}"
 
 
 class SignInLockout(AccessAttempt):
@@ -160,9 +161,7 @@ class SignInLockout(AccessAttempt):
         verbose_name_plural = _("sign-in lockouts")
 
     def __str__(self) -> str:
-        return (
-            f"{self.username or '?'} ({self.ip_address or '?'}), {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
-        )
+        return _attempt(self)
 
 
 class FailedSignIn(AccessFailureLog):
@@ -172,9 +171,7 @@ class FailedSignIn(AccessFailureLog):
         verbose_name_plural = _("failed sign-ins")
 
     def __str__(self) -> str:
-        return (
-            f"{self.username or '?'} ({self.ip_address or '?'}), {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
-        )
+        return _attempt(self)
 
 
 class SignIn(AccessLog):
@@ -184,7 +181,7 @@ class SignIn(AccessLog):
         verbose_name_plural = _("sign-in log")
 
     def __str__(self) -> str:
-        return f"{self.username or '?'}, {timezone.localtime(self.attempt_time):%Y-%m-%d %H:%M}"
+        return f"{self.username or '?'}, {office_time(self.attempt_time)}"
 
 
 class TwoStepDevice(TOTPDevice):

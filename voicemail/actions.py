@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from api.webhooks import do_enqueue
 from compliance.audit import do_audit
+from pbx.local_time import office_time
 from recordings.actions import do_ingest_recording
 from recordings.models import Recording
 from voicemail.models import Mailbox, Message
@@ -77,7 +78,7 @@ def send_new_message_email(message: Message) -> bool:
     if not recipients:
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        left = timezone.localtime(message.left_at).strftime("%d.%m.%Y %H:%M")
+        left = office_time(message.left_at)
         caller = message.caller or _("a withheld number")
         subject = _("New voicemail from %(caller)s (%(box)s)") % {"caller": caller, "box": mailbox.name}
         link = f"{settings.CENTRALA_URL}/admin/voicemail/message/{message.pk}/change/"

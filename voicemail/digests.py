@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pbx.callflow.vocabulary import StepKind
+from pbx.local_time import office_time
 from pbx.models import Call, CallbackTask
 from voicemail.models import MissedCallDigest
 
@@ -76,7 +77,7 @@ def _email(digest: MissedCallDigest, calls: list[Call], recipients: list[str]) -
         }
         lines = [_("Calls nobody answered and where no message was left:"), ""]
         for call in calls:
-            when = timezone.localtime(call.started_at).strftime("%d.%m.%Y %H:%M")
+            when = office_time(call.started_at)
             caller = call.caller or _("a withheld number")
             task = tasks.get(call.pk)
             if task is None:

@@ -17,21 +17,28 @@ the harmonised European helplines 116 000 (missing children), 116 111 (children'
 
 from __future__ import annotations
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a name for the translation catalog (makemessages reads the call); the core
+    imports no Django, so the e-mails and pages translate it where they show it."""
+    return text
+
+
 EMERGENCY_NUMBERS: dict[str, str] = {
-    "112": "emergency (112)",
-    "997": "police",
-    "998": "fire brigade",
-    "999": "ambulance",
-    "984": "water rescue",
-    "985": "mountain and sea rescue",
-    "986": "municipal police",
-    "991": "power emergency",
-    "992": "gas emergency",
-    "993": "heating emergency",
-    "994": "water and sewage emergency",
-    "116000": "missing children helpline",
-    "116111": "children's helpline",
-    "116123": "emotional support helpline",
+    "112": gettext_noop("emergency (112)"),
+    "997": gettext_noop("police"),
+    "998": gettext_noop("fire brigade"),
+    "999": gettext_noop("ambulance"),
+    "984": gettext_noop("water rescue"),
+    "985": gettext_noop("mountain and sea rescue"),
+    "986": gettext_noop("municipal police"),
+    "991": gettext_noop("power emergency"),
+    "992": gettext_noop("gas emergency"),
+    "993": gettext_noop("heating emergency"),
+    "994": gettext_noop("water and sewage emergency"),
+    "116000": gettext_noop("missing children helpline"),
+    "116111": gettext_noop("children's helpline"),
+    "116123": gettext_noop("emotional support helpline"),
 }
 # Ringing an emergency centre is never given up on by Centrala: the caller or the centre ends it.
 EMERGENCY_RING_SECONDS = 600

@@ -3,9 +3,10 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from pbx.local_time import office_time
 
 
 class Call(models.Model):
@@ -56,7 +57,7 @@ class Call(models.Model):
         permissions = [("view_all_calls", _("Can see every call, not only own or own team's"))]
 
     def __str__(self) -> str:
-        return f"{self.caller or '?'} → {self.called or '?'} ({timezone.localtime(self.started_at):%Y-%m-%d %H:%M})"
+        return f"{self.caller or '?'} → {self.called or '?'} ({office_time(self.started_at)})"
 
     @property
     def duration_seconds(self) -> float | None:

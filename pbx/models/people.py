@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from company_numbers.fields import E164Field
+from pbx.local_time import office_time
 
 from .policies import forward_target_problem
 
@@ -251,8 +251,7 @@ class DutyShift(models.Model):
         verbose_name_plural = _("dated shifts")
 
     def __str__(self) -> str:
-        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
-        return f"{starts:%Y-%m-%d %H:%M} - {ends:%Y-%m-%d %H:%M} {self.extension}"
+        return f"{office_time(self.starts_at)} - {office_time(self.ends_at)} {self.extension}"
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:

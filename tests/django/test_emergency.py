@@ -61,17 +61,20 @@ def test_an_emergency_call_is_kept_and_e_mailed_to_the_office_managers(manager: 
         "998",
         "+48221234567",
     )
-    assert [m.subject for m in mail.outbox] == ["Centrala: emergency call to 998 from 101 Anna Nowak"]
+    assert [m.subject for m in mail.outbox] == [
+        "Centrala: połączenie alarmowe pod 998 z numeru wewnętrznego 101 Anna Nowak"
+    ]
     assert mail.outbox[0].to == ["ola@firma.test"]
-    assert "2026-11-23 21:05 extension 101 (Anna Nowak) called 998 (fire brigade)" in mail.outbox[0].body
-    assert "+48221234567" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "23.11.2026 21:05: numer wewnętrzny 101 (Anna Nowak) zadzwonił pod 998 (straż pożarna)" in body
+    assert "Dyspozytor widział numer +48221234567" in body
 
 
 def test_the_admin_home_page_shows_unseen_emergency_calls_until_marked_seen(manager: User):
     emergency_call()
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
     home = client.get("/admin/").content.decode()
-    assert "Połączenie alarmowe: numer wewnętrzny 101 zadzwonił pod 112 o 2026-11-23 21:05." in home
+    assert "Połączenie alarmowe: numer wewnętrzny 101 zadzwonił pod 112 o 23.11.2026 21:05." in home
     pk = EmergencyCall.objects.get().pk
     client.post("/admin/security/emergencycall/", {"action": "mark_seen", "_selected_action": [pk]})
     assert EmergencyCall.objects.get().seen_by == "ola"
@@ -151,6 +154,6 @@ def test_an_emergency_call_the_dialplan_placed_alone_reaches_the_office_through_
         None,
     )
     assert emergency.at == datetime(2026, 11, 23, 20, 5, 7, 123000, tzinfo=UTC)  # Asterisk writes office time
-    assert "the Stasis app was not running" in mail.outbox[0].body
+    assert "aplikacja Stasis nie działała" in mail.outbox[0].body
     watch_once(followers[0], [], followers[1])
     assert EmergencyCall.objects.count() == 1  # read once

@@ -76,7 +76,11 @@ def test_the_follower_reads_only_new_whole_lines_and_survives_rotation(tmp_path)
 def test_five_failures_in_the_window_ban_the_source_and_audit_it(settings):
     assert do_record_failures(failures("198.51.100.9", 4), now=NOW) == []
     [ban] = do_record_failures(failures("198.51.100.9", 1), now=NOW)
-    assert (ban.source, ban.reason, ban.banned_by) == ("198.51.100.9", "5 failed logins in 10 min", "automatic")
+    assert (ban.source, ban.reason, ban.banned_by) == (
+        "198.51.100.9",
+        "5 nieudanych logowań w ciągu 10 min",
+        "automatic",
+    )
     assert ban.until == NOW + timedelta(minutes=settings.SIP_BAN_MINUTES)
     assert SipAuthFailure.objects.count() == 5
     assert AuditEntry.objects.get(action="security.ban").target == "sip:198.51.100.9"
@@ -230,8 +234,12 @@ def test_toll_alerts_are_stored_mailed_and_make_the_country_known(django_capture
         do_apply_facts([fact])
     alert = TollFraudAlert.objects.get()
     assert (alert.kind, alert.extension, alert.country, alert.call_id) == ("new_country", "101", "DE", call.pk)
-    assert [m.subject for m in mail.outbox] == ["Centrala: first call to DE (extension 101)"]
-    assert mail.outbox[0].body.startswith(f"{timezone.localtime(fact.at):%Y-%m-%d %H:%M} ")  # the office's time
+    assert [m.subject for m in mail.outbox] == [
+        "Centrala: pierwsze połączenie do nowego kraju (DE), numer wewnętrzny 101"
+    ]
+    body = mail.outbox[0].body
+    assert body.startswith(f"{timezone.localtime(fact.at):%d.%m.%Y %H:%M}: numer wewnętrzny 101 wybrał +4930901820.")
+    assert f"/admin/security/tollfraudalert/{alert.pk}/change/" in body  # the office's time, above, and the alert
     assert mail.outbox[0].to == ["biuro@firma.test"]
     assert load_outbound_history().known_countries == frozenset({"DE"})
 
@@ -343,5 +351,7 @@ def test_a_tls_phone_s_password_over_plain_sip_bans_the_source_and_alerts(django
     with django_capture_on_commit_callbacks(execute=True):
         assert do_catch_leaked_passwords(ok, now=NOW) == []
         [ban] = do_catch_leaked_passwords([leaked, leaked], now=NOW)
-    assert (ban.source, ban.reason) == ("198.51.100.6", "extension 101's password used over plain SIP (udp)")
-    assert [m.subject for m in mail.outbox] == ["Centrala: extension 101's password used over plain SIP (udp)"]
+    reason = "hasło numeru wewnętrznego 101 użyto przez niezaszyfrowany SIP (udp)"
+    assert (ban.source, ban.reason) == ("198.51.100.6", reason)
+    assert [m.subject for m in mail.outbox] == [f"Centrala: {reason}"]
+    assert "z adresu 198.51.100.6" in mail.outbox[0].body
