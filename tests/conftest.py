@@ -37,6 +37,10 @@ def message_line(greeting: Prompt) -> CompanyNumber:
     return CompanyNumber.objects.create(e164="+48221234567", label="Biuro", scenario=scenario, is_main=True)
 
 
+# What a browser posts for the rota on an extension's page (pbx/admin/people.py) with no slots.
+NO_ROTA = {"weeklyduty_set-TOTAL_FORMS": "0", "weeklyduty_set-INITIAL_FORMS": "0"}
+
+
 def signed_in(client, user: User):  # type: ignore[no-untyped-def]
     """Log `client` in as `user` the way a person gets through: with the second step done when
     their role needs one (tests/django/test_security_admin.py tests that step itself)."""

@@ -160,9 +160,11 @@ class CallingPolicyAdmin(AuditedModelAdmin):
 
 @admin.register(WeeklyDuty)
 class WeeklyDutyAdmin(AuditedModelAdmin):
-    """The rota: above the list, the week as a grid (a row per day, who is on duty when)."""
+    """The rota: above the list, the week as a grid (a row per day, who is on duty when);
+    below it every slot, its hours and person edited in place, the whole week saved at once."""
 
     list_display = ["weekday", "starts", "ends", "extension"]
+    list_editable = ["starts", "ends", "extension"]
     list_filter = ["weekday", "extension"]
     formfield_overrides = HOURS
     change_list_template = "admin/pbx/weeklyduty/change_list.html"

@@ -25,10 +25,11 @@ from pbx.extensions import (
     do_set_pin,
     do_set_sip_password,
 )
-from pbx.models import Device, Extension, SetupLink
+from pbx.models import Device, Extension, SetupLink, WeeklyDuty
 from pbx.provisioning import WelcomeNotSent, do_create_setup_link, do_send_welcome, provisioning_url, setup_url
 from pbx.sip_credentials import sip_password_problems
 
+from .config import HOURS
 from .pushing import pushing_config
 
 WELCOME_FAILED = _(
@@ -186,6 +187,17 @@ class ExtensionChangeForm(forms.ModelForm):
         return password
 
 
+class WeeklyDutyInline(admin.TabularInline):
+    """The person's week on the rota, edited with the rest of their page."""
+
+    model = WeeklyDuty
+    fields = ["weekday", "starts", "ends"]
+    formfield_overrides = HOURS
+    extra = 0
+    verbose_name = _("weekly duty")
+    verbose_name_plural = _("on duty every week (the rota)")
+
+
 @admin.register(Extension)
 class ExtensionAdmin(PhoneLoginActions):
     """A person: their number, name, first phone's login, PIN, do-not-disturb and forwarding."""
@@ -244,6 +256,9 @@ class ExtensionAdmin(PhoneLoginActions):
             return str(_("yes (TLS + SRTP)"))
         missing = [name for name, ok in (("TLS", obj.last_call_tls), ("SRTP", obj.last_call_srtp)) if not ok]
         return str(_("NO: without %(what)s") % {"what": " and ".join(missing)})
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [WeeklyDutyInline] if obj else []
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

@@ -204,3 +204,66 @@ def test_the_rota_reads_as_a_week(manager: User):
     week = visible_text(page.split('id="rota-week"')[1].split("</table>")[0])
     assert "poniedziałek 08:00-16:00 101 Anna , 16:00-20:00 101 Anna" in " ".join(week.split())
     assert week.count("nikt nie ma dyżuru") == 6  # Tuesday to Sunday
+
+
+def test_the_rota_is_edited_a_week_at_a_time_and_a_persons_week_on_their_page(manager: User):
+    from datetime import time
+
+    from pbx.extensions import do_create_extension
+    from pbx.models import WeeklyDuty
+
+    anna, _ = do_create_extension("101", "Anna")
+    piotr, _ = do_create_extension("102", "Piotr")
+    monday = WeeklyDuty.objects.create(extension=anna, weekday=0, starts=time(8), ends=time(16))
+    tuesday = WeeklyDuty.objects.create(extension=anna, weekday=1, starts=time(8), ends=time(16))
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+
+    def rota(**rows: tuple[str, str, int]) -> dict[str, str]:
+        form = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Zapisz"}
+        for n, (slot, (starts, ends, who)) in enumerate(zip((monday, tuesday), rows.values(), strict=True)):
+            form |= {f"form-{n}-id": str(slot.pk), f"form-{n}-starts": starts, f"form-{n}-ends": ends}
+            form[f"form-{n}-extension"] = str(who)
+        return form
+
+    # the whole week in the list, saved at once
+    answer = client.post(
+        "/admin/pbx/weeklyduty/", rota(mon=("07:30", "15:30", anna.pk), tue=("12:00", "20:00", piotr.pk))
+    )
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    assert [(s.starts, s.ends, s.extension_id) for s in WeeklyDuty.objects.order_by("weekday")] == [
+        (time(7, 30), time(15, 30), anna.pk),
+        (time(12), time(20), piotr.pk),
+    ]
+    # a slot that ends before it starts: said, and nothing of the week saved
+    refused = client.post(
+        "/admin/pbx/weeklyduty/", rota(mon=("09:00", "17:00", anna.pk), tue=("20:00", "12:00", piotr.pk))
+    )
+    assert "Dyżur musi kończyć się po rozpoczęciu" in visible_text(refused.content.decode())
+    assert WeeklyDuty.objects.get(pk=monday.pk).starts == time(7, 30)
+
+    # a person's week on their own page
+    page = client.get(f"/admin/pbx/extension/{piotr.pk}/change/").content.decode()
+    assert "weeklyduty_set-TOTAL_FORMS" in page and 'value="12:00"' in page
+    form = {
+        "number": "102",
+        "display_name": "Piotr",
+        "kind": piotr.kind,
+        "forward_after_seconds": "20",
+        "weeklyduty_set-TOTAL_FORMS": "2",
+        "weeklyduty_set-INITIAL_FORMS": "1",
+        "weeklyduty_set-0-id": str(tuesday.pk),
+        "weeklyduty_set-0-extension": str(piotr.pk),
+        "weeklyduty_set-0-weekday": "1",
+        "weeklyduty_set-0-starts": "12:00",
+        "weeklyduty_set-0-ends": "20:00",
+        "weeklyduty_set-1-extension": str(piotr.pk),
+        "weeklyduty_set-1-weekday": "4",
+        "weeklyduty_set-1-starts": "10:00",
+        "weeklyduty_set-1-ends": "14:00",
+    }
+    saved = client.post(f"/admin/pbx/extension/{piotr.pk}/change/", form)
+    assert saved.status_code == 302, visible_text(saved.content.decode())[-2000:]
+    assert sorted(piotr.weeklyduty_set.values_list("weekday", "starts", "ends")) == [
+        (1, time(12), time(20)),
+        (4, time(10), time(14)),
+    ]

@@ -17,7 +17,7 @@ from pbx.asterisk_config import ConfigError, render_all
 from pbx.extensions import do_create_extension
 from pbx.models import Extension
 from security.models import SipBan
-from tests.conftest import signed_in
+from tests.conftest import NO_ROTA, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,8 @@ def test_the_extension_form_refuses_a_name_with_config_syntax(manager: User, val
     anna, _ = do_create_extension("101", "Anna")
     client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="en"), manager)
     page = client.post(
-        f"/admin/pbx/extension/{anna.pk}/change/", {"number": "101", "display_name": value, "kind": "softphone"}
+        f"/admin/pbx/extension/{anna.pk}/change/",
+        {"number": "101", "display_name": value, "kind": "softphone", **NO_ROTA},
     )
     assert page.status_code == 200 and page.context["adminform"].form.errors["display_name"]
     assert Extension.objects.get().display_name == "Anna"

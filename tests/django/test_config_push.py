@@ -18,7 +18,7 @@ from pbx.asterisk_config import config_changed
 from pbx.extensions import do_create_extension
 from pbx.models import Extension
 from security.actions import do_ban, do_lift_ban
-from tests.conftest import signed_in
+from tests.conftest import NO_ROTA, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the push runs on commit, as in production
 
@@ -102,12 +102,13 @@ def test_a_new_password_typed_in_the_form_changes_the_credential(office, config_
     config_changed("start")
     before = credential(config_dir, "101")
     form = {"number": "101", "display_name": "Anna", "kind": "softphone", "new_sip_password": "Nowe-Haslo-Anny-2026x"}
+    form |= NO_ROTA
     assert office.post(f"/admin/pbx/extension/{three['101'].pk}/change/", form).status_code == 302
     assert credential(config_dir, "101") != before
 
 
 def test_a_renamed_extension_shows_its_new_name(office, config_dir, three):
-    form = {"number": "101", "display_name": "Anna Nowak", "kind": "softphone"}
+    form = {"number": "101", "display_name": "Anna Nowak", "kind": "softphone", **NO_ROTA}
     assert office.post(f"/admin/pbx/extension/{three['101'].pk}/change/", form).status_code == 302
     assert 'callerid = "Anna Nowak" <101>' in pjsip(config_dir)
 

@@ -22,7 +22,7 @@ from pbx.extensions import do_create_extension, do_set_forwarding
 from pbx.models import Call, Destination, Extension
 from pbx.stasis.directory import load_directory
 from pbx.web.views import describe
-from tests.conftest import signed_in
+from tests.conftest import NO_ROTA, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def change_form(extension: Extension, **changes: object) -> dict[str, object]:
         "display_name": extension.display_name,
         "kind": extension.kind,
         "forward_after_seconds": "20",
+        **NO_ROTA,
         **changes,
     }
 

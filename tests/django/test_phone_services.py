@@ -24,6 +24,7 @@ from pbx.models import Call, Extension, Prompt
 from pbx.prompts import audio_from_file, do_save_phone_prompt
 from pbx.stasis.directory import load_directory
 from recordings.actions import do_erase_recording
+from tests.conftest import NO_ROTA
 from tests.django.test_prompts import tone
 from tests.django.test_recordings import make_wav
 from voicemail.actions import do_file_message
@@ -63,6 +64,7 @@ def extension_form(extension: Extension, **changes: str) -> dict[str, str]:
         "user": str(extension.user_id or ""),
         "calling_policy": "",
         "new_sip_password": "",
+        **NO_ROTA,
         **changes,
     }
 

@@ -17,7 +17,7 @@ from compliance.models import AuditEntry
 from pbx.extensions import do_add_device
 from pbx.models import CallbackTask, Destination, Extension
 from pbx.stasis.directory import load_directory
-from tests.conftest import signed_in
+from tests.conftest import NO_ROTA, signed_in
 from tests.django.test_voicemail import a_message
 from voicemail.models import Mailbox
 
@@ -135,6 +135,7 @@ def test_a_forward_that_loops_back_to_her_is_refused_with_a_sentence_and_nothing
             "kind": anna.kind,
             "forward_after_seconds": "20",
             "forward_always": to_piotr.pk,
+            **NO_ROTA,
         },
     )
     assert "forwards all calls back to this person" in answer.content.decode()
