@@ -10,6 +10,11 @@ spool's size, calls completed and recordings stored so far. At the end: each fig
 and last value after the warm-up, and how the calls ended.
 
     python bench/soak.py [--minutes 20] [--rate 10] [--sample 30] [--kill-at 0.4] [--restart-asterisk-at 0.6]
+                         [--trace]
+
+--trace runs the app under tracemalloc (STASIS_TRACE_MEMORY) and, at every sample after the
+warm-up, has it log the allocation sites that grew most since the first (SIGUSR1); the last
+such report is printed at the end. The trace itself costs memory: read RSS from a run without.
 
 Bounded: the calls stop at --minutes; every process it starts is stopped at the end.
 """
@@ -56,8 +61,10 @@ class Sample:
     note: str = ""
 
 
-def start_stasis(log: Path) -> subprocess.Popen[bytes]:
+def start_stasis(log: Path, trace: bool = False) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
+    if trace:
+        env["STASIS_TRACE_MEMORY"] = "8"
     with log.open("a") as out:
         return subprocess.Popen(
             [sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -125,6 +132,7 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=30, help="seconds between samples")
     parser.add_argument("--kill-at", type=float, default=0.4, help="SIGKILL the app at this share of the run")
     parser.add_argument("--restart-asterisk-at", type=float, default=0.6, help="restart Asterisk at this share")
+    parser.add_argument("--trace", action="store_true", help="log what grows (tracemalloc), see above")
     args = parser.parse_args()
     seconds = int(args.minutes * 60)
     env = environment(over_ari=False)
@@ -136,7 +144,7 @@ def main() -> None:
     registers = (scenarios / "sipp" / "agent_registers.xml").read_text().replace("Expires: 120", "Expires: 7200")
     (scenarios / "bench" / "agent_registers_long.xml").write_text(registers)
     log = Path(tempfile.mkstemp(prefix="centrala-soak-stasis-", suffix=".log")[1])
-    stasis = start_stasis(log)
+    stasis = start_stasis(log, args.trace)
     wait_connected(stasis.pid)
     agent = start_agent(password, "/srv/centrala/bench/agent_registers_long.xml")
     load = callers(args.rate, seconds)
@@ -158,7 +166,7 @@ def main() -> None:
                 stasis.send_signal(signal.SIGKILL)
                 stasis.wait(10)
                 time.sleep(2)
-                stasis = start_stasis(log)
+                stasis = start_stasis(log, args.trace)
                 wait_connected(stasis.pid)
                 note = "app killed (SIGKILL) and started again"
             if "asterisk" in events and elapsed >= events["asterisk"]:
@@ -176,6 +184,8 @@ def main() -> None:
                     flush=True,
                 )
                 next_sample = elapsed + args.sample
+                if args.trace and elapsed >= 60:  # the first after the warm-up is the baseline
+                    stasis.send_signal(signal.SIGUSR1)
             time.sleep(0.5)
         output = load.stdout.read() if load.stdout else ""
         time.sleep(15)  # the last calls end and their recordings are stored
@@ -216,7 +226,11 @@ def summary(samples: list[Sample], sipp_output: str, log: Path) -> None:
         print(f"minute {first.minute:.1f} to {final.minute:.1f} (pid {final.pid}):")
         for name in ("rss_mb", "fds", "tasks", "calls_followed", "db_connections", "spool_kb"):
             print(f"  {name:<15}{getattr(first, name):>10.1f} -> {getattr(final, name):>10.1f}")
-    problems = [line for line in log.read_text().splitlines() if " ERROR " in line]
+    text = log.read_text()
+    traces = text.split("memory trace: ")
+    if len(traces) > 1:
+        print("last memory trace: " + traces[-1].split("\n20")[0])
+    problems = [line for line in text.splitlines() if " ERROR " in line]
     print(f"Stasis app log: {log} ({len(problems)} errors)")
     for line in problems[:5]:
         print("  " + line[:200])

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -99,11 +100,18 @@ class CentralaAdminSite(AdminSite):
             for label in labels:
                 if (entry := models.pop(label, None)) is not None:
                     entries.append(entry)
+            if slug == "calls" and request.user.has_perm("pbx.view_call"):
+                entries.insert(1, _page(str(_("Reports")), reverse("reports")))
             if entries:
                 grouped.append(_group(str(name), slug, entries))
         if models:  # a model no group names yet: still reachable
             grouped.append(_group(str(_("Other")), "other", list(models.values())))
         return grouped
+
+
+def _page(name: str, url: str) -> dict[str, Any]:
+    """A page of Centrala's own (not a model's list) in the menu, as a model's entry."""
+    return {"name": name, "object_name": "page", "admin_url": url, "add_url": None, "view_only": True, "perms": {}}
 
 
 def _group(name: str, slug: str, models: list[dict[str, Any]]) -> dict[str, Any]:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "security",
     "voicemail",
     "staff",
+    "reports",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # recovery codes for a lost phone
@@ -222,6 +223,8 @@ ARI_REQUESTS_OVER_WEBSOCKET = env_bool("ARI_REQUESTS_OVER_WEBSOCKET", True)
 # How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
 # finished while it was away (after a crash or restart); also done on every reconnect.
 STASIS_SWEEP_SECONDS = env_float("STASIS_SWEEP_SECONDS", 30.0)
+# For finding a leak (bench/soak.py --trace): frames tracemalloc keeps per allocation; 0: off.
+STASIS_TRACE_MEMORY = env_int("STASIS_TRACE_MEMORY", 0)
 # Asterisk's recording directory (astspooldir/recording) as this host sees it, when Asterisk
 # runs here or shares it as a volume: finished recordings are read there instead of being
 # downloaded over ARI. Empty: download (Asterisk on another host).

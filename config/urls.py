@@ -3,11 +3,15 @@ from django.urls import include, path
 
 from pbx.web import setup
 from pbx.web import views as pbx_views
+from reports import views as report_views
 from security.twofactor import two_factor
 
 urlpatterns = [
     path("admin/simulate/", pbx_views.simulate_call, name="simulate-call"),
     path("admin/status/", pbx_views.telephony_status, name="telephony-status"),
+    path("admin/reports/", report_views.report_page, name="reports"),
+    path("admin/reports/report.<str:fmt>", report_views.report_export, name="report-export"),
+    path("admin/reports/calls.<str:fmt>", report_views.calls_export, name="calls-export"),
     path("admin/prompts/<int:pk>/audio", pbx_views.prompt_audio, name="admin-prompt-audio"),
     path("admin/compliance/", pbx_views.compliance_checklist, name="compliance-checklist"),
     path("admin/2fa/", two_factor, name="two-factor"),

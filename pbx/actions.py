@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Value
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
@@ -71,7 +72,13 @@ def do_record_call_step(fact: c.CallStep) -> None:
     elif fact.kind.startswith("ring_") and fact.detail.get("queue"):
         Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
     elif fact.kind == StepKind.CONNECTED:
-        extensions = Extension.objects.filter(number=fact.detail.get("target", ""))
+        target = str(fact.detail.get("target", ""))
+        Call.objects.filter(pk=fact.call_key, connected_at__isnull=True).update(
+            connected_at=fact.at,
+            answered_by=target[:32],
+            waited=ExpressionWrapper(Value(fact.at) - F("started_at"), output_field=DurationField()),
+        )
+        extensions = Extension.objects.filter(number=target)
         Call.staff.through.objects.bulk_create(
             [Call.staff.through(call_id=fact.call_key, extension=x) for x in extensions], ignore_conflicts=True
         )
@@ -84,6 +91,7 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
         hangup_cause=fact.cause,
         hangup_cause_text=fact.cause_text,
         hung_up_by=fact.hung_up_by,
+        abandoned=fact.abandoned,
     )
     if updated:
         _event(

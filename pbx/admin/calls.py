@@ -99,6 +99,7 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = [
         "direction",
         "outcome",
+        "abandoned",
         "started_at",
         ("queue", admin.RelatedOnlyFieldListFilter),
         ("staff", admin.RelatedOnlyFieldListFilter),

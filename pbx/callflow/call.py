@@ -430,6 +430,7 @@ class Call:
         commands: list[c.Command] = [self.fact(event.at, StepKind.CALLER_HUNG_UP, cause=event.cause)]
         step = self.step
         if isinstance(step, RingStep) and step.kind.rings_the_firm and not (step.waiting and step.waiting.over):
+            self.ending.abandoned = True
             commands.append(self.callback_fact(event.at, "abandoned"))
         leaving = [*self._leave_step(), *self.legs.hang_up_connected()]
         self.set_state(State.HANGING_UP)
@@ -471,5 +472,6 @@ class Call:
             cause=ending.cause,
             cause_text=ending.cause_text,
             hung_up_by=ending.hung_up_by,
+            abandoned=ending.abandoned,
         )
         return [*leaving, ended, *self.recorder.hand_over(event.at)]

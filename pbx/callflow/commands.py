@@ -227,6 +227,7 @@ class CallEnded(Fact):
     cause: int | None
     cause_text: str
     hung_up_by: str = ""  # "caller", "centrala" or "" when unknown
+    abandoned: bool = False  # the caller hung up while the firm's phones rang (or in a queue)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class Ending:
     hung_up_by: HungUpBy = HungUpBy.NOBODY_YET
     talked: bool = False  # a person (staff, or the outside number dialled) answered
     left_message: bool = False
+    abandoned: bool = False  # the caller hung up while the firm's phones rang (or in a queue)
     cause_text: str = ""  # set at the end
 
     def centrala_hangs_up(self, reason: str) -> None:

@@ -42,6 +42,13 @@ class Call(models.Model):
         blank=True,
         choices=[("caller", _("caller")), ("centrala", _("Centrala")), ("", _("unknown"))],
     )
+    # For the reports (reports/figures.py): when a person first took the call and who (an
+    # extension, or the outside number a forward reached), and whether the caller gave up
+    # while the firm's phones rang or they waited in a queue.
+    connected_at = models.DateTimeField(_("a person answered"), null=True, blank=True)
+    waited = models.DurationField(_("waited to be answered"), null=True, blank=True)
+    answered_by = models.CharField(_("answered by"), max_length=32, blank=True, db_index=True)
+    abandoned = models.BooleanField(_("caller gave up waiting"), default=False)
     # Who may see the call and its recordings follows from these two (see pbx/access.py).
     queue = models.ForeignKey(
         "pbx.Queue", verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
@@ -55,6 +62,7 @@ class Call(models.Model):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         permissions = [("view_all_calls", _("Can see every call, not only own or own team's"))]
+        indexes = [models.Index(fields=["direction", "started_at"], name="call_direction_started")]
 
     def __str__(self) -> str:
         return f"{self.caller or '?'} → {self.called or '?'} ({office_time(self.started_at)})"

@@ -166,6 +166,11 @@ class Queue(models.Model):
         default=True,
         help_text=_("Said after their place; pressing 1 ends the wait and makes a callback task."),
     )
+    service_level_seconds = models.PositiveSmallIntegerField(
+        _("answered in time within (s)"),
+        default=20,
+        help_text=_("The reports count a call as answered in time when a person took it within this many seconds."),
+    )
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("team supervisors"),

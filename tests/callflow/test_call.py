@@ -318,6 +318,15 @@ def test_a_caller_who_gives_up_in_the_queue_is_called_back():
     assert all(x in out for x in [c.Hangup(d.leg_for("101")), c.Hangup(d.leg_for("102")), c.StopMoh(CHANNEL)])
     [ended] = d.facts(c.CallEnded)
     assert ended.outcome == "missed"  # the IVR answered, but no person ever talked to them
+    assert ended.abandoned  # the reports count them as having given up
+
+
+def test_a_caller_who_hangs_up_after_the_queue_stopped_ringing_did_not_give_up_waiting():
+    d = ringing_sales()
+    d.fire("deadline", at(200))  # the queue's longest wait passes
+    d.hang_up_caller(at(205))
+    [ended] = d.facts(c.CallEnded)
+    assert not ended.abandoned
 
 
 def test_a_withheld_number_in_a_ringing_extension_with_nothing_next_still_gets_a_task_fact():

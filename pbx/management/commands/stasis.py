@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,29 @@ class Command(BaseCommand):
         asyncio.run(serve())
 
 
+class MemoryTrace:
+    """For finding what grows (bench/soak.py --trace): tracemalloc from the start, and on each
+    SIGUSR1 the allocation sites that grew most since the first SIGUSR1, in the log. Off
+    unless STASIS_TRACE_MEMORY (frames kept per allocation) is set: it costs CPU and memory."""
+
+    def __init__(self, frames: int) -> None:
+        tracemalloc.start(frames)
+        self.first: tracemalloc.Snapshot | None = None
+
+    def report(self) -> None:
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+        if self.first is None:
+            self.first = snapshot
+            log.warning("memory trace: baseline taken (%.1f MB traced)", tracemalloc.get_traced_memory()[0] / 1e6)
+            return
+        top = snapshot.compare_to(self.first, "traceback")[:12]
+        lines = [f"memory trace: {tracemalloc.get_traced_memory()[0] / 1e6:.1f} MB traced; grew most since baseline:"]
+        for stat in top:
+            lines.append(f"  {stat.size_diff / 1e3:+.0f} kB in {stat.count_diff:+d} blocks")
+            lines += [f"      {frame.filename}:{frame.lineno}" for frame in stat.traceback[-6:]]
+        log.warning("\n".join(lines))
+
+
 async def serve() -> None:
     ari, stream = app_connection()
     background = background_client()
@@ -64,6 +88,8 @@ async def serve() -> None:
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
+    if settings.STASIS_TRACE_MEMORY:
+        loop.add_signal_handler(signal.SIGUSR1, MemoryTrace(settings.STASIS_TRACE_MEMORY).report)
     runner = asyncio.create_task(app.run())
     health = health_file(settings.STASIS_SPOOL_DIR)
     reporter = asyncio.create_task(report_health(stream, health, app))
