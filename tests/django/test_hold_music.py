@@ -46,6 +46,7 @@ def queue_form(queue: Queue, music: list[Prompt]) -> dict[str, str]:
         "music_on_hold": "on",
         "announce_place_seconds": "30",
         "offer_callback": "on",
+        "service_level_seconds": "20",
         "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
         "members-MIN_NUM_FORMS": "0",
