@@ -3,7 +3,8 @@ in PostgreSQL, then the three things that must stay fast:
 
 - finding everything about one phone number (a data-subject request),
 - the retention run (dry run over everything, then deleting a batch of expired recordings),
-- the call-history page of the admin (first page, and a search by number).
+- the call-history page of the admin (first page, and a search by number),
+- the reports (reports/): a month, a year, one queue, one person, and their exports.
 
     python bench/data_scale.py [--calls 1000000] [--database centrala_bench]
 
@@ -54,27 +55,32 @@ def fill(calls: int, expired: int) -> None:
     """COPY rows straight into the tables: a million ORM saves would measure the loader."""
     from django.db import connection
 
-    from pbx.models import Call
+    from pbx.models import Call, Queue
 
-    if Call.objects.count() == calls:
+    if Call.objects.count() == calls and Call.objects.exclude(answered_by="").exists():
         print(f"reusing {calls:,} calls already in the database")
         return
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE recordings_recording, pbx_callevent, pbx_call_staff, pbx_call CASCADE")
+        queues = [Queue.objects.get_or_create(name=name)[0].pk for name in ("Sprzedaż", "Serwis", "Księgowość")]
         pg = cursor.connection
         now = datetime.now(UTC)
         call_ids: list[tuple[str, datetime]] = []
         with pg.cursor().copy(
             "COPY pbx_call (id, channel_id, sip_call_id, direction, caller, called, started_at, "
-            "answered_at, ended_at, outcome, hung_up_by, hangup_cause_text) FROM STDIN"
+            "answered_at, ended_at, outcome, hung_up_by, hangup_cause_text, queue_id, connected_at, answered_by, "
+            "waited, abandoned) FROM STDIN"
         ) as copy:
             for n in range(calls):
                 key = uuid.uuid4()
                 started_at = now - timedelta(minutes=n * 0.5)  # about a year and a half of calls
                 caller = SUBJECT if n % (calls // 20) == 7 else f"+486{n % 90_000_000:08d}"
-                outcome = "answered" if n % 5 else "missed"
-                answered = started_at + timedelta(seconds=8) if outcome == "answered" else None
+                # 70 % answered by one of ten people after 3-40 s, 10 % messages, 20 % missed
+                # (half of them gave up waiting); three queues and direct calls
+                outcome = "answered" if n % 10 < 7 else "voicemail" if n % 10 == 7 else "missed"
+                answered = started_at + timedelta(seconds=8)
+                waited = timedelta(seconds=3 + n % 38) if outcome == "answered" else None
                 copy.write_row(
                     (
                         key,
@@ -89,6 +95,11 @@ def fill(calls: int, expired: int) -> None:
                         outcome,
                         "caller",
                         "Normal Clearing",
+                        queues[n % 4] if n % 4 < 3 else None,
+                        started_at + waited if waited else None,
+                        f"1{n % 10:02d}" if waited else "",
+                        waited,
+                        outcome == "missed" and n % 2 == 0,
                     )
                 )
                 if n % 3 == 0:
@@ -171,6 +182,53 @@ def measure() -> None:
     timed("admin call history, first page", page("/admin/pbx/call/"))
     timed("admin call history, search by number", page(f"/admin/pbx/call/?q={SUBJECT.replace('+', '%2B')}"))
     timed("admin call history, missed calls filter", page("/admin/pbx/call/?outcome__exact=missed"))
+    reports(client, timed)
+
+
+def reports(client, timed) -> None:  # type: ignore[no-untyped-def]
+    """The reports over the newest calls: the page (every figure, the breakdowns, the busiest
+    hours and the period before) and the exports."""
+    from django.utils import timezone
+
+    from pbx.models import Queue
+
+    today = timezone.localdate()
+    year = f"/admin/reports/?kind=custom&first={today.replace(year=today.year - 1)}&last={today}"
+    month = f"/admin/reports/?kind=month&day={today}"
+    queue = Queue.objects.get(name="Serwis").pk
+
+    def download(url: str):  # type: ignore[no-untyped-def]
+        def get() -> str:
+            response = client.get(url)
+            size = sum(len(chunk) for chunk in response.streaming_content)
+            return f"HTTP {response.status_code}, {size / 1e6:.1f} MB"
+
+        return get
+
+    timed("report page, this month", lambda: f"HTTP {client.get(month).status_code}")
+    timed("report page, the last year", lambda: f"HTTP {client.get(year).status_code}", repeat=3)
+    timed(
+        "report page, the last year, one queue",
+        lambda: f"HTTP {client.get(f'{year}&queue={queue}').status_code}",
+        repeat=3,
+    )
+    timed(
+        "report page, the last year, one person",
+        lambda: f"HTTP {client.get(f'{year}&person=105').status_code}",
+        repeat=3,
+    )
+    timed("report export, the last year (XLSX)", download(year.replace("/?", "/report.xlsx?")), repeat=3)
+    since = (timezone.now() - timedelta(days=31)).isoformat().replace("+", "%2B")
+    timed(
+        "call list export, a month of calls (CSV)",
+        download(f"/admin/reports/calls.csv?started_at__gte={since}"),
+        repeat=1,
+    )
+    timed(
+        "call list export, a month of calls (XLSX)",
+        download(f"/admin/reports/calls.xlsx?started_at__gte={since}"),
+        repeat=1,
+    )
 
 
 if __name__ == "__main__":

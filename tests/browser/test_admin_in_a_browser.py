@@ -28,6 +28,7 @@ from pbx.models import Extension, Prompt
 from recordings.actions import do_ingest_recording
 from tests.django.test_admin_language import problems
 from tests.django.test_admin_pages import _pages, make_a_row_of_everything
+from tests.django.test_reports import week  # noqa: F401 - a fixture
 from voicemail.models import Mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -324,3 +325,36 @@ def test_every_admin_page_reads_in_polish_in_a_browser(live_server, browser, eve
             failed.append(f"{url}: {'; '.join(found)}")
     context.close()
     assert not failed, "\n".join(failed)
+
+
+@pytest.mark.usefixtures("week")
+def test_the_office_manager_reads_a_week_s_report_follows_a_number_and_downloads_it(live_server, browser, tmp_path):
+    """From the menu to the reports, a week chosen in the form, the figures and the busiest
+    hours on screen at 1366 px, a number followed to the calls behind it, the XLSX downloaded."""
+    context = browser.new_context(
+        locale="pl-PL", timezone_id="Europe/Warsaw", viewport={"width": 1366, "height": 768}, accept_downloads=True
+    )
+    page = context.new_page()
+    base = live_server.url
+    log_in_with_second_step(page, base, User.objects.create_superuser("ola", "ola@firma.test", PASSWORD))
+    page.click("#content-main a[href='/admin/reports/']")
+    page.select_option("#id_kind", "week")
+    page.fill("#id_day", "2026-11-25")
+    page.click("#report-form input[type=submit]")
+    page.wait_for_url("**/admin/reports/?kind=week*")
+    assert page.inner_text("#period") == "23 listopada 2026 - 29 listopada 2026"
+    figures = page.inner_text("#outcomes")
+    assert "Połączenia\t8" in figures and "odebrane przez osobę\t4\t50%" in figures, figures
+    assert page.locator("#heatmap tbody tr").count() == 7 and page.locator("#heatmap td[title$=': 2']").count() == 2
+    box = page.locator("#heatmap").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1366, box  # the whole day without scrolling
+    assert problems(page.evaluate(SHOWN_TEXT)) == []
+    page.screenshot(path=str(screenshots(tmp_path) / "reports.png"), full_page=True)
+    page.click("#outcomes a:text-is('4')")
+    page.wait_for_url("**/admin/pbx/call/?*")
+    assert page.locator("#result_list tbody tr").count() == 4
+    page.go_back()
+    with page.expect_download() as download:
+        page.click("a.button:text-is('XLSX')")
+    assert download.value.suggested_filename == "raport-2026-11-23-2026-11-29.xlsx"
+    context.close()
