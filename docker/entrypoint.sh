@@ -13,13 +13,14 @@ case "$role" in
     security) exec python manage.py watch_security ;;
     webhooks) exec python manage.py deliver_webhooks ;;
     scheduler)
-        # Daily jobs: retention (recordings past their purpose's period), porting deadlines and
-        # missed-call digests by e-mail, then wait a day. A failed job is retried the next day;
+        # Daily jobs: retention (recordings past their purpose's period), porting deadlines,
+        # missed-call digests and (once a month) last month's report by e-mail, then wait a day. A failed job is retried the next day;
         # the others still run.
         while true; do
             python manage.py apply_retention --apply || echo "retention run failed; trying again tomorrow" >&2
             python manage.py porting remind || echo "porting reminders failed; trying again tomorrow" >&2
             python manage.py send_digests || echo "missed-call digests failed; trying again tomorrow" >&2
+            python manage.py send_monthly_report || echo "monthly report failed; trying again tomorrow" >&2
             sleep "${SCHEDULER_INTERVAL_SECONDS:-86400}"
         done ;;
     manage) shift; exec python manage.py "$@" ;;

@@ -35,7 +35,7 @@ def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
         yield writer.writerow(row)
 
 
-def _xlsx_file(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
+def xlsx_file(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     sheet.append(list(header))
@@ -55,7 +55,7 @@ def table_response(
 ) -> HttpResponseBase:
     """`filename` without extension (ASCII: it goes into a header)."""
     if fmt == "xlsx":
-        return FileResponse(_xlsx_file(title, header, rows), as_attachment=True, filename=f"{filename}.xlsx")
+        return FileResponse(xlsx_file(title, header, rows), as_attachment=True, filename=f"{filename}.xlsx")
     response = StreamingHttpResponse(_csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response

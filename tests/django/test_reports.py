@@ -278,3 +278,37 @@ def test_the_report_exports_as_csv_and_xlsx_with_the_same_figures(week, manager:
     book = load_workbook(io.BytesIO(b"".join(client.get("/admin/reports/report.xlsx", query).streaming_content)))
     sheet = book.active
     assert sheet is not None and [cell.value for cell in sheet[2]][:3] == [firm[0], 8, 4]
+
+
+def test_last_month_s_report_is_e_mailed_once_to_the_office_managers(week, manager: User, mailoutbox):
+    from django.core.management import call_command
+
+    from reports.models import MonthlyReport
+    from reports.monthly import do_send_monthly_report
+
+    assert do_send_monthly_report(today=date(2026, 12, 1))
+    [email] = mailoutbox
+    assert email.to == ["ola@firma.test"] and email.subject == "Centrala: raport połączeń, Listopad 2026"
+    html, kind = email.alternatives[0]
+    assert kind == "text/html"
+    assert problems(visible_text(html)) == []
+    # November: the hand-counted week's 8, the week before's 1, and Monday the 30th's 1
+    assert '<b>Połączenia</b></td>\n    <td align="right">10</td>' in html
+    assert 'id="heatmap"' in html and "poniedziałek" in html
+    assert "Połączenia: 10; poprzedni okres: 0" in email.body
+    name, content, mimetype = email.attachments[0]
+    assert name == "raport-2026-11.xlsx" and mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None and sheet["B2"].value == 10
+    # the scheduler runs it every day: sent once
+    assert not do_send_monthly_report(today=date(2026, 12, 2))
+    call_command("send_monthly_report", stdout=io.StringIO())
+    assert len(mailoutbox) == 1 and MonthlyReport.objects.get().month == date(2026, 11, 1)
+
+
+def test_with_nobody_to_send_to_the_monthly_report_waits_for_the_next_run(week, mailoutbox):
+    from reports.models import MonthlyReport
+    from reports.monthly import do_send_monthly_report
+
+    assert not do_send_monthly_report(today=date(2026, 12, 1))
+    assert not mailoutbox and not MonthlyReport.objects.exists()
