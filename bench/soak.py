@@ -53,6 +53,7 @@ class Sample:
     rss_mb: float
     fds: int
     tasks: int
+    python_blocks: int
     calls_followed: int
     db_connections: int
     spool_kb: float
@@ -110,6 +111,7 @@ def sample(minute: float, pid: int, note: str) -> Sample:
         rss,
         fds,
         figures.get("tasks", 0),
+        figures.get("python_blocks", 0),
         figures.get("calls", 0),
         connections,
         spool.stat().st_size / 1024 if spool.exists() else 0.0,
@@ -152,8 +154,8 @@ def main() -> None:
     events = {"kill": args.kill_at * seconds, "asterisk": args.restart_asterisk_at * seconds}
     samples: list[Sample] = []
     print(
-        f"{'min':>5}{'pid':>9}{'RSS MB':>8}{'fds':>6}{'tasks':>7}{'calls':>7}{'db conn':>9}{'spool KB':>10}"
-        f"{'done':>8}{'recordings':>12}  event",
+        f"{'min':>5}{'pid':>9}{'RSS MB':>8}{'fds':>6}{'tasks':>7}{'blocks k':>9}{'calls':>7}"
+        f"{'db conn':>9}{'spool KB':>10}{'done':>8}{'recordings':>12}  event",
         flush=True,
     )
     try:
@@ -179,7 +181,8 @@ def main() -> None:
                 samples.append(sample(elapsed / 60, stasis.pid, note))
                 s = samples[-1]
                 print(
-                    f"{s.minute:>5.1f}{s.pid:>9}{s.rss_mb:>8.0f}{s.fds:>6}{s.tasks:>7}{s.calls_followed:>7}"
+                    f"{s.minute:>5.1f}{s.pid:>9}{s.rss_mb:>8.0f}{s.fds:>6}{s.tasks:>7}{s.python_blocks / 1000:>9.0f}"
+                    f"{s.calls_followed:>7}"
                     f"{s.db_connections:>9}{s.spool_kb:>10.1f}{s.calls_done:>8}{s.recordings:>12}  {s.note}",
                     flush=True,
                 )
@@ -224,7 +227,7 @@ def summary(samples: list[Sample], sipp_output: str, log: Path) -> None:
             continue
         first, final = steady[0], steady[-1]
         print(f"minute {first.minute:.1f} to {final.minute:.1f} (pid {final.pid}):")
-        for name in ("rss_mb", "fds", "tasks", "calls_followed", "db_connections", "spool_kb"):
+        for name in ("rss_mb", "fds", "tasks", "python_blocks", "calls_followed", "db_connections", "spool_kb"):
             print(f"  {name:<15}{getattr(first, name):>10.1f} -> {getattr(final, name):>10.1f}")
     text = log.read_text()
     traces = text.split("memory trace: ")

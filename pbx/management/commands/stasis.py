@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,7 @@ async def report_health(stream: EventStream, path: Path, app: StasisApp) -> None
                 calls=len(app.routes.calls()),
                 tasks=len(asyncio.all_tasks()),
                 facts_waiting=app.store.waiting,
+                python_blocks=sys.getallocatedblocks(),  # what Python itself holds: flat unless a leak
             )
         except OSError as exc:
             log.warning("could not write the health report %s: %s", path, exc)
