@@ -12,11 +12,11 @@ calls is one scan, not a query per row (bench/data_scale.py prints the times).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from pbx.models import Call, CallbackTask, Queue
 
@@ -153,3 +153,17 @@ def heatmap(calls: QuerySet[Call]) -> list[list[int]]:
     for row in rows:
         grid[row["day"] - 1][row["hour"]] += row["n"]
     return grid
+
+
+def per_day(calls: QuerySet[Call], period: Period) -> list[tuple[date, dict[str, int]]]:
+    """Each day of the period (the office's days, none left out) with its calls by outcome:
+    answered, voicemail, missed and "other" (the rest)."""
+    counts: dict[date, dict[str, int]] = {
+        period.first + timedelta(days=n): dict.fromkeys((*SHOWN, "other"), 0) for n in range(period.days)
+    }
+    rows = calls.order_by().annotate(day=TruncDate("started_at")).values("day", "outcome").annotate(n=Count("pk"))
+    for row in rows:
+        if row["day"] in counts:
+            key = row["outcome"] if row["outcome"] in SHOWN else "other"
+            counts[row["day"]][key] += row["n"]
+    return sorted(counts.items())

@@ -63,6 +63,7 @@ def _email(period: Period, recipients: list[str]) -> EmailMultiAlternatives:
                 (_("By person who answered"), t.named("person", f.by(calls, "person"), period, {})),
             ],
             "grid": t.shaded(f.heatmap(calls)),
+            "days": t.day_bars(f.per_day(calls, period)),
             "hours": range(24),
             "site": settings.CENTRALA_URL,
             "report_url": f"{settings.CENTRALA_URL}/admin/reports/?kind=month&day={period.first:%Y-%m-%d}",

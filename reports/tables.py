@@ -5,10 +5,12 @@ number to the call list filtered to the calls behind it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -99,6 +101,44 @@ def shaded(grid: list[list[int]]) -> list[tuple[str, list[tuple[int, str]]]]:
     top = max((n for row in grid for n in row), default=0) or 1
     days = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
     return [(day, [(n, f"{0.85 * n / top:.2f}") for n in row]) for day, row in zip(days, grid, strict=True)]
+
+
+COLOURS = {"answered": "#2e7d32", "voicemail": "#1565c0", "missed": "#c62828", "other": "#9e9e9e"}
+
+
+def per_day_chart(days: list[tuple[date, dict[str, int]]]) -> dict[str, Any]:
+    """The chart's data (labels, a series per outcome, its colour) and a sentence of the same
+    for screen readers."""
+    names = {
+        "answered": _("answered by a person"),
+        "voicemail": _("left a message"),
+        "missed": _("missed"),
+        "other": _("other outcomes"),
+    }
+    labels = [date_format(day, "D j.m") for day, _counts in days]
+    series = [
+        {"label": str(names[key]), "data": [counts[key] for _day, counts in days], "color": colour}
+        for key, colour in COLOURS.items()
+    ]
+    busiest = max(days, key=lambda pair: sum(pair[1].values()), default=None)
+    total = sum(sum(counts.values()) for _day, counts in days)
+    summary = _("%(calls)d calls over %(days)d days") % {"calls": total, "days": len(days)}
+    if busiest is not None and total:
+        summary += "; " + _("the busiest day %(day)s with %(n)d") % {
+            "day": date_format(busiest[0], "j E"),
+            "n": sum(busiest[1].values()),
+        }
+    return {"per_day": {"labels": labels, "series": series}, "per_day_summary": summary}
+
+
+def day_bars(days: list[tuple[date, dict[str, int]]]) -> list[tuple[str, int, int]]:
+    """Each day as (its name, its calls, the bar's width in per cent of the busiest day): a
+    chart made of a table, which every mail program shows."""
+    top = max((sum(counts.values()) for _day, counts in days), default=0) or 1
+    return [
+        (date_format(day, "D j.m"), sum(counts.values()), round(100 * sum(counts.values()) / top))
+        for day, counts in days
+    ]
 
 
 def duration(seconds: float | None) -> str:

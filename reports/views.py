@@ -118,6 +118,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 (_("By person who answered"), t.named("person", f.by(calls, "person"), period, scope)),
             ],
             "grid": t.shaded(grid),
+            **t.per_day_chart(f.per_day(calls, period)),
             "hours": range(24),
             "query": request.GET.urlencode(),
         }

@@ -345,6 +345,10 @@ def test_the_office_manager_reads_a_week_s_report_follows_a_number_and_downloads
     assert page.inner_text("#period") == "23 listopada 2026 - 29 listopada 2026"
     figures = page.inner_text("#outcomes")
     assert "Połączenia\t8" in figures and "odebrane przez osobę\t4\t50%" in figures, figures
+    drawn = page.evaluate(
+        "() => window.Chart.getChart('calls-per-day').data.datasets.map(d => d.data.reduce((a, b) => a + b, 0))"
+    )
+    assert drawn == [4, 1, 2, 1], drawn  # answered, messages, missed, other: the week's 8 calls, drawn
     assert page.locator("#heatmap tbody tr").count() == 7 and page.locator("#heatmap td[title$=': 2']").count() == 2
     box = page.locator("#heatmap").bounding_box()
     assert box is not None and box["x"] + box["width"] <= 1366, box  # the whole day without scrolling

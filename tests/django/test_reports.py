@@ -312,3 +312,17 @@ def test_with_nobody_to_send_to_the_monthly_report_waits_for_the_next_run(week, 
 
     assert not do_send_monthly_report(today=date(2026, 12, 1))
     assert not mailoutbox and not MonthlyReport.objects.exists()
+
+
+def test_calls_per_day_cover_every_day_of_the_period_by_outcome(week):
+    days = f.per_day(f.inbound(Call.objects.all(), WEEK), WEEK)
+    assert [day for day, _ in days] == [date(2026, 11, 23) + timedelta(days=n) for n in range(7)]
+    assert [(c["answered"], c["voicemail"], c["missed"], c["other"]) for _, c in days] == [
+        (2, 0, 0, 0),  # Monday
+        (1, 0, 1, 0),
+        (1, 0, 0, 0),
+        (0, 1, 0, 0),
+        (0, 0, 0, 1),  # Friday: the refused call
+        (0, 0, 0, 0),
+        (0, 0, 1, 0),  # Sunday 23:30 in Warsaw
+    ]
