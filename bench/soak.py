@@ -12,7 +12,8 @@ and last value after the warm-up, and how the calls ended.
     python bench/soak.py [--minutes 20] [--rate 10] [--sample 30] [--kill-at 0.4] [--restart-asterisk-at 0.6]
                          [--trace]
 
---trace runs the app under tracemalloc (STASIS_TRACE_MEMORY) and, at every sample after the
+--trace runs the app under tracemalloc (STASIS_TRACE_MEMORY frames, 1 unless set; every
+Python allocation is then counted, in "traced MB") and, at every sample after the
 warm-up, has it log the allocation sites that grew most since the first (SIGUSR1); the last
 such report is printed at the end. The trace itself costs memory: read RSS from a run without.
 
@@ -54,6 +55,7 @@ class Sample:
     fds: int
     tasks: int
     python_blocks: int
+    traced_kb: int
     calls_followed: int
     db_connections: int
     spool_kb: float
@@ -65,7 +67,7 @@ class Sample:
 def start_stasis(log: Path, trace: bool = False) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
     if trace:
-        env["STASIS_TRACE_MEMORY"] = "8"
+        env["STASIS_TRACE_MEMORY"] = os.environ.get("STASIS_TRACE_MEMORY", "1")
     with log.open("a") as out:
         return subprocess.Popen(
             [sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -112,6 +114,7 @@ def sample(minute: float, pid: int, note: str) -> Sample:
         fds,
         figures.get("tasks", 0),
         figures.get("python_blocks", 0),
+        figures.get("traced_kb", 0),
         figures.get("calls", 0),
         connections,
         spool.stat().st_size / 1024 if spool.exists() else 0.0,
@@ -154,7 +157,7 @@ def main() -> None:
     events = {"kill": args.kill_at * seconds, "asterisk": args.restart_asterisk_at * seconds}
     samples: list[Sample] = []
     print(
-        f"{'min':>5}{'pid':>9}{'RSS MB':>8}{'fds':>6}{'tasks':>7}{'blocks k':>9}{'calls':>7}"
+        f"{'min':>5}{'pid':>9}{'RSS MB':>8}{'fds':>6}{'tasks':>7}{'blocks k':>9}{'traced MB':>10}{'calls':>7}"
         f"{'db conn':>9}{'spool KB':>10}{'done':>8}{'recordings':>12}  event",
         flush=True,
     )
@@ -182,6 +185,7 @@ def main() -> None:
                 s = samples[-1]
                 print(
                     f"{s.minute:>5.1f}{s.pid:>9}{s.rss_mb:>8.0f}{s.fds:>6}{s.tasks:>7}{s.python_blocks / 1000:>9.0f}"
+                    f"{s.traced_kb / 1024:>10.1f}"
                     f"{s.calls_followed:>7}"
                     f"{s.db_connections:>9}{s.spool_kb:>10.1f}{s.calls_done:>8}{s.recordings:>12}  {s.note}",
                     flush=True,
@@ -227,7 +231,8 @@ def summary(samples: list[Sample], sipp_output: str, log: Path) -> None:
             continue
         first, final = steady[0], steady[-1]
         print(f"minute {first.minute:.1f} to {final.minute:.1f} (pid {final.pid}):")
-        for name in ("rss_mb", "fds", "tasks", "python_blocks", "calls_followed", "db_connections", "spool_kb"):
+        names = ("rss_mb", "fds", "tasks", "python_blocks", "traced_kb", "calls_followed", "db_connections", "spool_kb")
+        for name in names:
             print(f"  {name:<15}{getattr(first, name):>10.1f} -> {getattr(final, name):>10.1f}")
     text = log.read_text()
     traces = text.split("memory trace: ")

@@ -2,10 +2,13 @@
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import signal
 import sys
+import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,11 +115,29 @@ async def serve() -> None:
     log.info("stopped")
 
 
+TRIM_SECONDS = 60.0
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None elsewhere (musl, macOS)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
 async def report_health(stream: EventStream, path: Path, app: StasisApp) -> None:
     """Every second, whether the event stream is connected (`manage.py healthcheck stasis`),
     and what the app holds (bench/soak.py watches these stay flat)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The C allocator keeps memory that calls freed (buffers of requests, recordings, database
+    # rows) for later instead of handing it back, so the resident size creeps up for hours
+    # while Python holds no more (docs/benchmark.md, "Soak"): once a minute it is handed back.
+    trim, last_trim = _malloc_trim(), time.monotonic()
     while True:
+        if trim is not None and time.monotonic() - last_trim >= TRIM_SECONDS:
+            trim(0)
+            last_trim = time.monotonic()
         try:
             write_report(
                 path,
@@ -124,7 +145,9 @@ async def report_health(stream: EventStream, path: Path, app: StasisApp) -> None
                 calls=len(app.routes.calls()),
                 tasks=len(asyncio.all_tasks()),
                 facts_waiting=app.store.waiting,
-                python_blocks=sys.getallocatedblocks(),  # what Python itself holds: flat unless a leak
+                python_blocks=sys.getallocatedblocks(),  # Python's small objects: flat unless a leak
+                # every Python allocation, large ones too, while tracing (bench/soak.py --trace)
+                traced_kb=tracemalloc.get_traced_memory()[0] // 1024 if tracemalloc.is_tracing() else 0,
             )
         except OSError as exc:
             log.warning("could not write the health report %s: %s", path, exc)
