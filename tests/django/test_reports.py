@@ -326,3 +326,14 @@ def test_calls_per_day_cover_every_day_of_the_period_by_outcome(week):
         (0, 0, 0, 0),
         (0, 0, 1, 0),  # Sunday 23:30 in Warsaw
     ]
+
+
+def test_an_xlsx_of_more_calls_than_a_request_can_build_says_to_take_csv(week, manager: User, monkeypatch):
+    monkeypatch.setattr("reports.views.XLSX_CALLS", 3)
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    book = load_workbook(io.BytesIO(b"".join(client.get("/admin/reports/calls.xlsx").streaming_content)))
+    sheet = book.active
+    assert sheet is not None and sheet.max_row == 1 + 3 + 1  # the header, three calls, and the note
+    assert "wyeksportuj jako CSV" in str(sheet.cell(row=5, column=1).value)
+    csv_rows = b"".join(client.get("/admin/reports/calls.csv").streaming_content).decode("utf-8-sig").splitlines()
+    assert len(csv_rows) == 1 + Call.objects.count()  # CSV has them all
