@@ -28,7 +28,7 @@ from pbx.models import Extension, Prompt
 from recordings.actions import do_ingest_recording
 from tests.django.test_admin_language import problems
 from tests.django.test_admin_pages import _pages, make_a_row_of_everything
-from tests.django.test_reports import week  # noqa: F401 - a fixture
+from tests.django.test_reports import make_week
 from voicemail.models import Mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -325,6 +325,25 @@ def test_every_admin_page_reads_in_polish_in_a_browser(live_server, browser, eve
             failed.append(f"{url}: {'; '.join(found)}")
     context.close()
     assert not failed, "\n".join(failed)
+
+
+@pytest.fixture
+def week(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """The reports' hand-counted week (tests/django/test_reports.py), made in a thread of its
+    own: creating its extensions pushes the configuration with asyncio.run (see `everything`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.ASTERISK_CONFIG_DIR = tmp_path
+    settings.ARI_URL = "http://127.0.0.1:9/ari"
+
+    def make() -> None:
+        try:
+            make_week()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(make).result()
 
 
 @pytest.mark.usefixtures("week")

@@ -76,6 +76,10 @@ def call(
 
 @pytest.fixture
 def week() -> dict[str, str]:
+    return make_week()
+
+
+def make_week() -> dict[str, str]:
     """The hand-counted week: 8 inbound calls (4 answered, 3 in time, 1 message, 2 missed of
     which 1 gave up, 1 refused), one call the week before, and two that must not count."""
     CompanyNumber.objects.create(e164=MAIN, label="Biuro", is_main=True)
