@@ -92,3 +92,13 @@ def test_a_purpose_naming_who_may_listen_narrows_even_the_dpo(firm):
     Recording.objects.filter(pk=firm["rec"]["sales"].pk).update(purpose=purpose, created_at=timezone.now())
     assert list(recordings_visible_to(iod)) == [firm["rec"]["service"]]
     assert list(recordings_visible_to(firm["ewa"])) == [firm["rec"]["sales"]]
+
+
+def test_the_call_list_offers_a_supervisor_her_own_queues_and_the_office_every_queue(firm, basia):
+    Queue.objects.create(name="Księgowość")  # no calls yet
+    ewa = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), firm["ewa"])
+    spec = next(s for s in ewa.get("/admin/pbx/call/").context["cl"].filter_specs if s.field_path == "queue")
+    assert [name for _pk, name in spec.lookup_choices] == ["Sprzedaż"]
+    office = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), basia)
+    spec = next(s for s in office.get("/admin/pbx/call/").context["cl"].filter_specs if s.field_path == "queue")
+    assert sorted(name for _pk, name in spec.lookup_choices) == ["Księgowość", "Serwis", "Sprzedaż"]
