@@ -152,7 +152,7 @@ def calls_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         raise Http404
     if not request.user.has_perm("pbx.view_call"):
         raise PermissionDenied
-    call_admin = admin.site._registry[Call]
+    call_admin = admin.site.get_model_admin(Call)
     changelist = call_admin.get_changelist_instance(request)
     columns = [
         *("started_at", "direction", "caller", "called", "queue__name", "answered_by", "waited", "outcome"),
