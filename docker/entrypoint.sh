@@ -7,8 +7,10 @@ case "$role" in
         python manage.py migrate --noinput
         python manage.py build_sounds   # the built-in messages, from their texts (unchanged: skipped)
         python manage.py render_asterisk_config
+        # --timeout: a CSV export of a year of calls streams for about half a minute here, and a
+        # sync worker busy with one request longer than this is killed.
         exec gunicorn config.wsgi:application --bind "${WEB_BIND:-127.0.0.1:8000}" \
-            --workers "${WEB_WORKERS:-3}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
+            --workers "${WEB_WORKERS:-3}" --timeout "${WEB_TIMEOUT:-300}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
     stasis) exec python manage.py stasis ;;
     security) exec python manage.py watch_security ;;
     webhooks) exec python manage.py deliver_webhooks ;;
