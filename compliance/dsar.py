@@ -7,7 +7,6 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -127,10 +126,6 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _local(moment: datetime | None) -> str:
-    return office_stamp(moment)
-
-
 def _calls_csv(findings: Findings) -> bytes:
     return _csv(
         [
@@ -150,9 +145,9 @@ def _calls_csv(findings: Findings) -> bytes:
                 c.get_direction_display(),
                 c.caller,
                 c.called,
-                _local(c.started_at),
-                _local(c.answered_at),
-                _local(c.ended_at),
+                office_stamp(c.started_at),
+                office_stamp(c.answered_at),
+                office_stamp(c.ended_at),
                 c.get_outcome_display(),
                 sum(1 for r in findings.recordings if r.call_id == c.pk),
             ]
@@ -166,7 +161,7 @@ def _notes_csv(findings: Findings) -> bytes:
     notes = CallNote.objects.filter(call__in=findings.calls).order_by("created_at")
     return _csv(
         [_("call"), _("written"), _("author"), _("note")],
-        [[n.call_id, _local(n.created_at), n.author_name, n.text] for n in notes],
+        [[n.call_id, office_stamp(n.created_at), n.author_name, n.text] for n in notes],
     )
 
 
@@ -174,7 +169,7 @@ def _callbacks_csv(findings: Findings) -> bytes:
     return _csv(
         [_("requested"), _("reason"), _("status"), _("done")],
         [
-            [_local(t.requested_at), t.get_reason_display(), t.get_status_display(), _local(t.done_at)]
+            [office_stamp(t.requested_at), t.get_reason_display(), t.get_status_display(), office_stamp(t.done_at)]
             for t in findings.callbacks
         ],
     )

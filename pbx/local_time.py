@@ -8,7 +8,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-__all__ = ["office_stamp", "office_time"]
+__all__ = ["STAMP", "office_stamp", "office_time"]
+
+STAMP = "%Y-%m-%d %H:%M:%S"  # sorts as text: exports and logs
 
 
 def office_time(moment: datetime | None, *, seconds: bool = False) -> str:
@@ -23,4 +25,4 @@ def office_time(moment: datetime | None, *, seconds: bool = False) -> str:
 def office_stamp(moment: datetime | None) -> str:
     """'2026-12-02 08:36:05': the same moment in an order that sorts, for exports and logs
     read by a spreadsheet; '' for none."""
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}" if moment is not None else ""
+    return timezone.localtime(moment).strftime(STAMP) if moment is not None else ""

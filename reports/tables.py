@@ -81,14 +81,26 @@ def outcome_rows(now: f.Figures, before: f.Figures, links: dict[str, str]) -> li
     return rows
 
 
+def number_names() -> dict[str, str]:
+    """Each company number as the report names it ('+48221230001 Biuro'), in order."""
+    return {
+        n: f"{n} {label}".strip() for n, label in CompanyNumber.objects.order_by("e164").values_list("e164", "label")
+    }
+
+
+def person_names() -> dict[str, str]:
+    """Each extension as the report names it ('101 Anna'), in order."""
+    return {n: f"{n} {name}" for n, name in Extension.objects.order_by("number").values_list("number", "display_name")}
+
+
 def named(what: str, rows: list[tuple[Any, f.Figures]], period: Period, scope: dict[str, Any]) -> list[dict[str, Any]]:
     names: dict[Any, str]
     if what == "queue":
         names = dict(Queue.objects.values_list("pk", "name"))
     elif what == "person":
-        names = {n: f"{n} {name}" for n, name in Extension.objects.values_list("number", "display_name")}
+        names = person_names()
     else:
-        names = {n: f"{n} {label}".strip() for n, label in CompanyNumber.objects.values_list("e164", "label")}
+        names = number_names()
     column = {"number": "called", "queue": "queue", "person": "answered_by"}[what]
     return [
         {"name": names.get(key, key), "figures": figures, "link": calls_link(period, {**scope, column: key})}

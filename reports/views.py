@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from company_numbers.models import CompanyNumber
 from pbx.access import calls_visible_to
-from pbx.models import Call, Extension, Queue
+from pbx.local_time import STAMP
+from pbx.models import Call, Queue
 
 from . import figures as f
 from . import tables as t
@@ -52,20 +52,18 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("all"))]
-        numbers = CompanyNumber.objects.order_by("e164").values_list("e164", "label")
         number_field = self.fields["number"]
         assert isinstance(number_field, forms.ChoiceField)
-        number_field.choices = everything + [(n, f"{n} {label}".strip()) for n, label in numbers]
+        number_field.choices = everything + list(t.number_names().items())
         queues = Queue.objects.all()
         if not user.has_perm("pbx.view_all_calls"):
             queues = queues.filter(supervisors=user.pk)
         queue_field = self.fields["queue"]
         assert isinstance(queue_field, forms.ModelChoiceField)
         queue_field.queryset = queues
-        people = Extension.objects.order_by("number").values_list("number", "display_name")
         person_field = self.fields["person"]
         assert isinstance(person_field, forms.ChoiceField)
-        person_field.choices = everything + [(n, f"{n} {name}") for n, name in people]
+        person_field.choices = everything + list(t.person_names().items())
 
     def period(self) -> Period:
         data = self.cleaned_data
@@ -98,7 +96,8 @@ def _report_context(request: HttpRequest) -> dict[str, Any]:
     if form.cleaned_data["person"]:
         scope["answered_by"] = form.cleaned_data["person"]
     calls = f.inbound(visible, period).filter(**scope)
-    context |= {"period": period, "scope": scope, "calls": calls}
+    before = f.inbound(visible, period.previous()).filter(**scope)
+    context |= {"period": period, "scope": scope, "calls": calls, "calls_before": before}
     return context
 
 
@@ -107,9 +106,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     context = _report_context(request)
     if "calls" in context:
         period, calls, scope = context["period"], context["calls"], context["scope"]
-        visible = calls_visible_to(request.user)  # type: ignore[arg-type]
-        now = f.totals(calls)
-        before = f.totals(f.inbound(visible, period.previous()).filter(**scope))
+        now, before = f.totals(calls), f.totals(context["calls_before"])
         grid = f.heatmap(calls)
         context |= {
             "now": now,
@@ -183,7 +180,7 @@ def calls_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
             chunk_size=5000
         ):
             yield [
-                f"{started.astimezone(office):%Y-%m-%d %H:%M:%S}",
+                started.astimezone(office).strftime(STAMP),
                 directions.get(direction, direction),
                 caller,
                 called,

@@ -30,10 +30,6 @@ def replace_vendor_screens(site: admin.AdminSite) -> None:
             site.unregister(original)
 
 
-def _local(moment: Any) -> str:
-    return office_time(moment)
-
-
 class LockedFilter(admin.SimpleListFilter):
     title = _("locked out")
     parameter_name = "locked"
@@ -64,7 +60,7 @@ class SignInRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("when"), ordering="attempt_time")
     def when(self, obj: Any) -> str:
-        return _local(obj.attempt_time)
+        return office_time(obj.attempt_time)
 
     @admin.display(description=_("address"), ordering="ip_address")
     def address(self, obj: Any) -> str:
@@ -106,7 +102,7 @@ class SignInAdmin(SignInRecordAdmin):
 
     @admin.display(description=_("signed out"), ordering="logout_time")
     def left(self, obj: SignIn) -> str:
-        return _local(obj.logout_time)
+        return office_time(obj.logout_time)
 
 
 @admin.register(TwoStepDevice)
@@ -134,8 +130,8 @@ class TwoStepDeviceAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("added"), ordering="created_at")
     def added(self, obj: TwoStepDevice) -> str:
-        return _local(obj.created_at)
+        return office_time(obj.created_at)
 
     @admin.display(description=_("last used"), ordering="last_used_at")
     def used(self, obj: TwoStepDevice) -> str:
-        return _local(obj.last_used_at)
+        return office_time(obj.last_used_at)
