@@ -4,7 +4,8 @@ in PostgreSQL, then the three things that must stay fast:
 - finding everything about one phone number (a data-subject request),
 - the retention run (dry run over everything, then deleting a batch of expired recordings),
 - the call-history page of the admin (first page, and a search by number),
-- the reports (reports/): a month, a year, one queue, one person, and their exports.
+- the reports (reports/): a month, a year, one queue, one person, and their exports; the
+  summary of closed days they read, counted the first time.
 
     python bench/data_scale.py [--calls 1000000] [--database centrala_bench]
 
@@ -15,6 +16,7 @@ it asserts nothing: figures go into docs/benchmark.md, never into tests.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
@@ -215,6 +217,21 @@ def reports(client, timed) -> None:  # type: ignore[no-untyped-def]
 
         return get
 
+    def count_all() -> str:
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command("summarise_calls", stdout=out)
+        return out.getvalue().split(";")[0]
+
+    # The summary of closed days (reports/summary.py): what counting costs the first time, by
+    # the first report that needs it and by the nightly command, then the reports that read it.
+    from reports.models import SummarisedDay
+
+    SummarisedDay.objects.all().delete()
+    timed("report page, the last year, nothing counted yet", report(year), repeat=1)
+    SummarisedDay.objects.all().delete()
+    timed("summarise_calls, every closed day (first run)", count_all, repeat=1)
     since = (timezone.now() - timedelta(days=31)).isoformat().replace("+", "%2B")
     measured = [
         ("report page, this month", report(month), 5),

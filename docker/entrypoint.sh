@@ -16,12 +16,14 @@ case "$role" in
     webhooks) exec python manage.py deliver_webhooks ;;
     scheduler)
         # Daily jobs: retention (recordings past their purpose's period), porting deadlines,
-        # missed-call digests and (once a month) last month's report by e-mail, then wait a day. A failed job is retried the next day;
+        # missed-call digests, the reports' summary of closed days and (once a month) last
+        # month's report by e-mail, then wait a day. A failed job is retried the next day;
         # the others still run.
         while true; do
             python manage.py apply_retention --apply || echo "retention run failed; trying again tomorrow" >&2
             python manage.py porting remind || echo "porting reminders failed; trying again tomorrow" >&2
             python manage.py send_digests || echo "missed-call digests failed; trying again tomorrow" >&2
+            python manage.py summarise_calls || echo "reports' summary failed; reports count from the calls meanwhile" >&2
             python manage.py send_monthly_report || echo "monthly report failed; trying again tomorrow" >&2
             sleep "${SCHEDULER_INTERVAL_SECONDS:-86400}"
         done ;;

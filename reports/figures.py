@@ -1,30 +1,34 @@
-"""The numbers a report shows, counted by the database from the call history.
+"""The numbers a report shows: inbound calls of a period in a scope (what callers
+experienced), as Figures. Every call has one outcome, so the outcomes add up to the calls;
+"gave up waiting" (hung up while the firm's phones rang or in a queue) is part of "missed".
 
-Inbound calls only (what callers experienced). Every call has one outcome, so the outcomes
-add up to the calls; "gave up waiting" (hung up while the firm's phones rang or in a queue)
-is part of "missed". A call counts as answered in time when a person took it within its
-queue's service level (Queue.service_level_seconds; DEFAULT_SERVICE_LEVEL without a queue).
-
-Each figure is one aggregate over an index on (direction, started_at): a year of a million
-calls is one scan, not a query per row (bench/data_scale.py prints the times).
+Where the person may see every call, the closed days of the period come from the summary
+(reports/summary.py: a year is a few hundred thousand tallies, not a million calls) and only
+the open days (today, a day with a call still going on) from the calls; a team's report
+counts its calls. Both give the same sums (reports/counting.py), so the figures agree
+(bench/data_scale.py prints the times; tests compare both paths on the hand-counted week).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
-from pbx.models import Call, CallbackTask, Queue
+from pbx.models import Call, CallbackTask
 
+from . import counting, summary
+from .counting import DEFAULT_SERVICE_LEVEL, OUTCOMES
+from .models import CallTally
 from .periods import Period
 
-DEFAULT_SERVICE_LEVEL = 20  # seconds, for calls that went through no queue
+__all__ = ["DEFAULT_SERVICE_LEVEL", "OUTCOMES", "Figures", "Report", "by", "heatmap", "per_day", "totals"]
 
-OUTCOMES = [o.value for o in Call.Outcome]
 SHOWN = ("answered", "voicemail", "missed")  # the rest are listed by name as "other"
 
 
@@ -70,100 +74,183 @@ class Figures:
         return self.share(self.answered_in_time)
 
 
-def inbound(calls: QuerySet[Call], period: Period) -> QuerySet[Call]:
-    return calls.filter(direction=Call.Direction.INBOUND, started_at__gte=period.start, started_at__lt=period.end)
+@dataclass
+class Sums:
+    """What the figures are worked out from; sums from calls and from tallies add up."""
+
+    calls: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    in_time: int = 0
+    gave_up: int = 0
+    gave_up_after: timedelta = timedelta(0)
+    waits: int = 0
+    waited: timedelta = timedelta(0)
+    waited_longest: timedelta | None = None
+    talked: timedelta = timedelta(0)
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Sums:
+        return cls(
+            calls=row["m_calls"] or 0,
+            outcomes={o: row[f"o_{o}"] or 0 for o in OUTCOMES},
+            in_time=row["m_in_time"] or 0,
+            gave_up=row["m_gave_up"] or 0,
+            gave_up_after=row["m_gave_up_after"] or timedelta(0),
+            waits=row["m_waits"] or 0,
+            waited=row["m_waited"] or timedelta(0),
+            waited_longest=row["m_waited_longest"],
+            talked=row["m_talked"] or timedelta(0),
+        )
+
+    def __add__(self, other: Sums) -> Sums:
+        longest = [w for w in (self.waited_longest, other.waited_longest) if w is not None]
+        return Sums(
+            calls=self.calls + other.calls,
+            outcomes={o: self.outcomes.get(o, 0) + other.outcomes.get(o, 0) for o in OUTCOMES},
+            in_time=self.in_time + other.in_time,
+            gave_up=self.gave_up + other.gave_up,
+            gave_up_after=self.gave_up_after + other.gave_up_after,
+            waits=self.waits + other.waits,
+            waited=self.waited + other.waited,
+            waited_longest=max(longest) if longest else None,
+            talked=self.talked + other.talked,
+        )
+
+    def figures(self) -> Figures:
+        return Figures(
+            calls=self.calls,
+            outcomes={o: self.outcomes.get(o, 0) for o in OUTCOMES},
+            answered_in_time=self.in_time,
+            abandoned=self.gave_up,
+            abandoned_after=self.gave_up_after.total_seconds() / self.gave_up if self.gave_up else None,
+            wait_average=self.waited.total_seconds() / self.waits if self.waits else None,
+            wait_longest=self.waited_longest.total_seconds() if self.waited_longest is not None else None,
+            talk_total=self.talked.total_seconds(),
+        )
 
 
-def in_time() -> Q:
-    """Answered by a person within the service level of the call's queue."""
-    levels = dict(Queue.objects.values_list("pk", "service_level_seconds"))
-    by_queue = Q(queue__isnull=True, waited__lte=timedelta(seconds=DEFAULT_SERVICE_LEVEL))
-    for queue, seconds in levels.items():
-        by_queue |= Q(queue=queue, waited__lte=timedelta(seconds=seconds))
-    return Q(outcome=Call.Outcome.ANSWERED) & by_queue
+# How each grouping reads on calls and on tallies.
+_CALL_KEYS: dict[str, Any] = {
+    "day": TruncDate("started_at"),
+    "hour": ExtractHour("started_at"),
+    "weekday": ExtractIsoWeekDay("started_at"),
+    "called": F("called"),
+    "queue": F("queue_id"),
+    "answered_by": F("answered_by"),
+}
+_TALLY_KEYS: dict[str, Any] = {
+    "day": F("day__day"),
+    "hour": F("hour"),
+    "weekday": ExtractIsoWeekDay("day__day"),
+    "called": F("called"),
+    "queue": F("queue_id"),
+    "answered_by": F("answered_by"),
+}
 
 
-def _aggregates(level: Q) -> dict[str, Any]:
-    gave_up = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
-    talked = ExpressionWrapper(F("ended_at") - F("connected_at"), output_field=DurationField())
-    return {
-        "calls": Count("pk"),
-        **{f"o_{o}": Count("pk", filter=Q(outcome=o)) for o in OUTCOMES},
-        "in_time": Count("pk", filter=level),
-        "gave_up": Count("pk", filter=Q(abandoned=True)),
-        "abandoned_after": Avg(gave_up, filter=Q(abandoned=True)),
-        "wait_average": Avg("waited", filter=Q(outcome=Call.Outcome.ANSWERED)),
-        "wait_longest": Max("waited", filter=Q(outcome=Call.Outcome.ANSWERED)),
-        "talk_total": Sum(talked, filter=Q(outcome=Call.Outcome.ANSWERED, ended_at__isnull=False)),
-    }
+@dataclass
+class Report:
+    """The inbound calls of `period` among `visible`, narrowed by `scope` (called, queue,
+    answered_by). `summarised`: `visible` is every call, so closed days may come from the
+    summary."""
+
+    visible: QuerySet[Call]
+    period: Period
+    scope: dict[str, Any] = field(default_factory=dict)
+    summarised: bool = False
+
+    @cached_property
+    def calls(self) -> QuerySet[Call]:
+        """Every call the report counts (for links, exports and callbacks)."""
+        return counting.inbound(self.visible, self.period).filter(**self.scope)
+
+    def before(self) -> Report:
+        return Report(self.visible, self.period.previous(), self.scope, self.summarised)
+
+    @cached_property
+    def _parts(self) -> tuple[QuerySet[CallTally] | None, QuerySet[Call]]:
+        """The tallies of the closed days (counted now if need be) and the calls of the rest."""
+        if not self.summarised:
+            return None, self.calls
+        until = summary.covered_until(self.period)
+        if until <= self.period.first:
+            return None, self.calls
+        tallies = CallTally.objects.filter(day__gte=self.period.first, day__lt=until, **self.scope)
+        open_days = Period("custom", until, self.period.last) if until <= self.period.last else None
+        calls = counting.inbound(self.visible, open_days).filter(**self.scope) if open_days else Call.objects.none()
+        return tallies, calls
+
+    @cached_property
+    def _levels(self) -> dict[int, int]:
+        return counting.service_levels()
+
+    def sums(self, *keys: str) -> dict[tuple[Any, ...], Sums]:
+        """The sums per combination of `keys` (none: one line, keyed ())."""
+        tallies, calls = self._parts
+        out: dict[tuple[Any, ...], Sums] = {}
+        parts: list[tuple[QuerySet[Any], dict[str, Any], dict[str, Any]]] = [
+            (calls, _CALL_KEYS, {**_named(counting.call_sums(self._levels)), **counting.call_outcomes()})
+        ]
+        if tallies is not None:
+            parts.append((tallies, _TALLY_KEYS, {**_named(counting.tally_sums()), **counting.tally_outcomes()}))
+        for rows, names, aggregates in parts:
+            for row in _grouped(rows, {f"g_{k}": names[k] for k in keys}, aggregates):
+                key = tuple(row[f"g_{k}"] for k in keys)
+                out[key] = out[key] + Sums.of(row) if key in out else Sums.of(row)
+        return out
 
 
-def _seconds(value: timedelta | None) -> float | None:
-    return value.total_seconds() if value is not None else None
+def _named(measures: dict[str, Any]) -> dict[str, Any]:
+    """Aliases that no column of a call or a tally has (Django refuses those)."""
+    return {f"m_{name}": aggregate for name, aggregate in measures.items()}
 
 
-def _figures(row: dict[str, Any]) -> Figures:
-    return Figures(
-        calls=row["calls"],
-        outcomes={o: row[f"o_{o}"] for o in OUTCOMES},
-        answered_in_time=row["in_time"],
-        abandoned=row["gave_up"],
-        abandoned_after=_seconds(row["abandoned_after"]),
-        wait_average=_seconds(row["wait_average"]),
-        wait_longest=_seconds(row["wait_longest"]),
-        talk_total=_seconds(row["talk_total"]) or 0.0,
-    )
+def _grouped(rows: QuerySet[Any], keys: dict[str, Any], aggregates: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if not keys:
+        yield rows.aggregate(**aggregates)
+        return
+    yield from rows.order_by().values(**keys).annotate(**aggregates)
 
 
-def totals(calls: QuerySet[Call]) -> Figures:
-    """The figures of `calls` (already limited to a period and a scope)."""
-    figures = _figures(calls.aggregate(**_aggregates(in_time())))
-    done = CallbackTask.objects.filter(call__in=calls.values("pk"), status=CallbackTask.Status.DONE)
+def totals(report: Report) -> Figures:
+    """The figures of the whole report, callbacks included."""
+    figures = report.sums().get((), Sums()).figures()
+    done = CallbackTask.objects.filter(call__in=report.calls.values("pk"), status=CallbackTask.Status.DONE)
     after = ExpressionWrapper(F("done_at") - F("requested_at"), output_field=DurationField())
     callbacks = done.aggregate(n=Count("call", distinct=True), after=Avg(after))
-    figures.called_back, figures.callback_after = callbacks["n"], _seconds(callbacks["after"])
+    figures.called_back = callbacks["n"]
+    figures.callback_after = callbacks["after"].total_seconds() if callbacks["after"] is not None else None
     return figures
 
 
 BREAKDOWNS = {"number": "called", "queue": "queue", "person": "answered_by"}
 
 
-def by(calls: QuerySet[Call], what: str) -> list[tuple[Any, Figures]]:
-    """The figures per company number called, per queue, or per person who answered, busiest
-    first (calls no queue or person had are left out of those two)."""
-    column = BREAKDOWNS[what]
-    if what == "queue":
-        calls = calls.filter(queue__isnull=False)
-    elif what == "person":
-        calls = calls.exclude(answered_by="")
-    rows = calls.order_by().values(column).annotate(**_aggregates(in_time()))
-    result = [(row[column], _figures(row)) for row in rows]
+def by(report: Report, what: str) -> list[tuple[Any, Figures]]:
+    """The figures per company number called, per queue (its id), or per person who answered,
+    busiest first (calls no queue or person had are left out of those two)."""
+    rows = report.sums(BREAKDOWNS[what])
+    result = [(key, s.figures()) for (key,), s in rows.items() if what == "number" or key not in (None, "")]
     return sorted(result, key=lambda pair: (-pair[1].calls, str(pair[0])))
 
 
-def heatmap(calls: QuerySet[Call]) -> list[list[int]]:
+def heatmap(report: Report) -> list[list[int]]:
     """Calls per weekday (Monday first) and hour of the office's day: 7 rows of 24."""
     grid = [[0] * 24 for _ in range(7)]
-    rows = (
-        calls.order_by()
-        .annotate(day=ExtractIsoWeekDay("started_at"), hour=ExtractHour("started_at"))
-        .values("day", "hour")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        grid[row["day"] - 1][row["hour"]] += row["n"]
+    for (day, hour), s in report.sums("weekday", "hour").items():
+        grid[day - 1][hour] += s.calls
     return grid
 
 
-def per_day(calls: QuerySet[Call], period: Period) -> list[tuple[date, dict[str, int]]]:
+def per_day(report: Report) -> list[tuple[date, dict[str, int]]]:
     """Each day of the period (the office's days, none left out) with its calls by outcome:
     answered, voicemail, missed and "other" (the rest)."""
+    period = report.period
     counts: dict[date, dict[str, int]] = {
         period.first + timedelta(days=n): dict.fromkeys((*SHOWN, "other"), 0) for n in range(period.days)
     }
-    rows = calls.order_by().annotate(day=TruncDate("started_at")).values("day", "outcome").annotate(n=Count("pk"))
-    for row in rows:
-        if row["day"] in counts:
-            key = row["outcome"] if row["outcome"] in SHOWN else "other"
-            counts[row["day"]][key] += row["n"]
+    for (day,), s in report.sums("day").items():
+        if day in counts:
+            for outcome, n in s.outcomes.items():
+                counts[day][outcome if outcome in SHOWN else "other"] += n
     return sorted(counts.items())

@@ -17,3 +17,52 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%m.%Y}"
+
+
+class SummarisedDay(models.Model):
+    """An office day whose inbound calls are counted in CallTally (reports/summary.py). Only a
+    closed day is summarised: it is over and none of its calls is still going on. A change to
+    one of its calls afterwards deletes this row, and its tallies with it; the day is then
+    counted again when a report or the nightly run needs it."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    built_at = models.DateTimeField(_("counted"))
+    calls = models.PositiveIntegerField(_("calls"))
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("summarised day")
+        verbose_name_plural = _("summarised days")
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y}"
+
+
+class CallTally(models.Model):
+    """The inbound calls of one hour of a summarised day that share a number called, a queue,
+    the person who answered and an outcome: how many, and the sums the report's averages come
+    from. A year of calls is then a few hundred thousand of these rows instead of a million
+    calls. Whether a call was answered in time is decided with its queue's service level when
+    the day is counted."""
+
+    day = models.ForeignKey(SummarisedDay, on_delete=models.CASCADE, related_name="tallies", db_column="day")
+    hour = models.PositiveSmallIntegerField()
+    called = models.CharField(max_length=32, blank=True)
+    queue = models.ForeignKey("pbx.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=20)
+    calls = models.PositiveIntegerField()
+    in_time = models.PositiveIntegerField()  # answered within the queue's service level
+    gave_up = models.PositiveIntegerField()  # hung up while the firm rang or in a queue
+    gave_up_after = models.DurationField()  # the sum over those
+    waits = models.PositiveIntegerField()  # answered calls with a known wait
+    waited = models.DurationField()  # the sum of those waits
+    waited_longest = models.DurationField(null=True)
+    talked = models.DurationField()  # the sum over answered calls
+
+    class Meta:
+        verbose_name = _("call tally")
+        verbose_name_plural = _("call tallies")
+
+    def __str__(self) -> str:
+        return f"{self.day_id} {self.hour}:00 {self.outcome} x{self.calls}"

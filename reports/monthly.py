@@ -49,21 +49,20 @@ def do_send_monthly_report(today: date | None = None) -> bool:
 
 
 def _email(period: Period, recipients: list[str]) -> EmailMultiAlternatives:
-    calls = f.inbound(Call.objects.all(), period)
-    before = f.inbound(Call.objects.all(), period.previous())
+    report = f.Report(Call.objects.all(), period, summarised=True)
     with translation.override(settings.LANGUAGE_CODE):
-        now, then = f.totals(calls), f.totals(before)
+        now, then = f.totals(report), f.totals(report.before())
         context = {
             "period": period,
             "now": now,
             "before": then,
             "rows": t.outcome_rows(now, then, t.links(period, {})),
             "sections": [
-                (_("By queue"), t.named("queue", f.by(calls, "queue"), period, {})),
-                (_("By person who answered"), t.named("person", f.by(calls, "person"), period, {})),
+                (_("By queue"), t.named("queue", f.by(report, "queue"), period, {})),
+                (_("By person who answered"), t.named("person", f.by(report, "person"), period, {})),
             ],
-            "grid": t.shaded(f.heatmap(calls)),
-            "days": t.day_bars(f.per_day(calls, period)),
+            "grid": t.shaded(f.heatmap(report)),
+            "days": t.day_bars(f.per_day(report)),
             "hours": range(24),
             "site": settings.CENTRALA_URL,
             "report_url": f"{settings.CENTRALA_URL}/admin/reports/?kind=month&day={period.first:%Y-%m-%d}",
@@ -71,7 +70,7 @@ def _email(period: Period, recipients: list[str]) -> EmailMultiAlternatives:
         subject = _("Centrala: calls in %(month)s") % {"month": period.label()}
         html = render_to_string("reports/monthly_email.html", context)
         text = render_to_string("reports/monthly_email.txt", context)
-        header, rows = t.report_table(calls, period, {})
+        header, rows = t.report_table(report)
         workbook = xlsx_file(_("Report"), header, rows)
     email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
     email.attach_alternative(html, "text/html")

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -160,7 +159,7 @@ def duration(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def report_table(calls: QuerySet[Call], period: Period, scope: dict[str, Any]) -> tuple[list[str], Iterator[list[Any]]]:
+def report_table(report: f.Report) -> tuple[list[str], Iterator[list[Any]]]:
     """The report as one table: a header, then the firm's line and each number's, queue's
     and person's (rows made as they are read)."""
     header = [
@@ -186,10 +185,11 @@ def report_table(calls: QuerySet[Call], period: Period, scope: dict[str, Any]) -
         ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        yield line(_("the whole firm") + f" ({period.label()})", f.totals(calls))
+        period, scope = report.period, report.scope
+        yield line(_("the whole firm") + f" ({period.label()})", f.totals(report))
         scopes = (("number", _("number")), ("queue", _("queue")), ("person", pgettext("report scope", "person")))
         for what, title in scopes:
-            for row in named(what, f.by(calls, what), period, scope):
+            for row in named(what, f.by(report, what), period, scope):
                 yield line(f"{title}: {row['name']}", row["figures"])
 
     return header, rows()

@@ -95,30 +95,30 @@ def _report_context(request: HttpRequest) -> dict[str, Any]:
         scope["queue"] = form.cleaned_data["queue"]
     if form.cleaned_data["person"]:
         scope["answered_by"] = form.cleaned_data["person"]
-    calls = f.inbound(visible, period).filter(**scope)
-    before = f.inbound(visible, period.previous()).filter(**scope)
-    context |= {"period": period, "scope": scope, "calls": calls, "calls_before": before}
+    everything = request.user.has_perm("pbx.view_all_calls")
+    report = f.Report(visible, period, scope, summarised=everything)
+    context |= {"period": period, "scope": scope, "report": report}
     return context
 
 
 @staff_member_required
 def report_page(request: HttpRequest) -> HttpResponse:
     context = _report_context(request)
-    if "calls" in context:
-        period, calls, scope = context["period"], context["calls"], context["scope"]
-        now, before = f.totals(calls), f.totals(context["calls_before"])
-        grid = f.heatmap(calls)
+    if "report" in context:
+        period, report, scope = context["period"], context["report"], context["scope"]
+        now, before = f.totals(report), f.totals(report.before())
+        grid = f.heatmap(report)
         context |= {
             "now": now,
             "before": before,
             "rows": t.outcome_rows(now, before, t.links(period, scope)),
             "breakdowns": [
-                (_("By number called"), t.named("number", f.by(calls, "number"), period, scope)),
-                (_("By queue"), t.named("queue", f.by(calls, "queue"), period, scope)),
-                (_("By person who answered"), t.named("person", f.by(calls, "person"), period, scope)),
+                (_("By number called"), t.named("number", f.by(report, "number"), period, scope)),
+                (_("By queue"), t.named("queue", f.by(report, "queue"), period, scope)),
+                (_("By person who answered"), t.named("person", f.by(report, "person"), period, scope)),
             ],
             "grid": t.shaded(grid),
-            **t.per_day_chart(f.per_day(calls, period)),
+            **t.per_day_chart(f.per_day(report)),
             "hours": range(24),
             "query": request.GET.urlencode(),
         }
@@ -134,10 +134,10 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in FORMATS:
         raise Http404
     context = _report_context(request)
-    if "calls" not in context:
+    if "report" not in context:
         return report_page(request)  # the form says what is wrong
-    period, calls = context["period"], context["calls"]
-    header, rows = t.report_table(calls, period, context["scope"])
+    period = context["period"]
+    header, rows = t.report_table(context["report"])
     name = f"raport-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}"
     return table_response(fmt, name, _("Report"), header, rows)
 

@@ -62,7 +62,11 @@ class Call(models.Model):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         permissions = [("view_all_calls", _("Can see every call, not only own or own team's"))]
-        indexes = [models.Index(fields=["direction", "started_at"], name="call_direction_started")]
+        indexes = [
+            models.Index(fields=["direction", "started_at"], name="call_direction_started"),
+            # the calls still going on (few): where the reports' summary stops (reports/summary.py)
+            models.Index(fields=["started_at"], condition=models.Q(ended_at__isnull=True), name="call_open_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.caller or '?'} → {self.called or '?'} ({office_time(self.started_at)})"

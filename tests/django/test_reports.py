@@ -21,6 +21,7 @@ from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
 from pbx.models import Call, CallbackTask, Queue
 from reports import figures as f
+from reports.models import SummarisedDay
 from reports.periods import Period, PeriodError
 from tests.conftest import signed_in
 from tests.django.test_admin_language import problems, visible_text
@@ -109,8 +110,21 @@ def make_week() -> dict[str, str]:
     return keys
 
 
-def test_the_week_s_figures_match_the_hand_count_and_the_outcomes_add_up(week):
-    x = f.totals(f.inbound(Call.objects.all(), WEEK))
+@pytest.fixture(params=["from the calls", "from the summary"])
+def report(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A report over every call, counted both ways: the figures must not differ."""
+    summarised = request.param == "from the summary"
+
+    def make(period: Period, **scope: object) -> f.Report:
+        return f.Report(Call.objects.all(), period, scope, summarised=summarised)
+
+    yield make
+    # the path was really taken: the week's closed days were counted, or nothing was
+    assert SummarisedDay.objects.filter(day__gte=WEEK.first, day__lte=WEEK.last).count() == (7 if summarised else 0)
+
+
+def test_the_week_s_figures_match_the_hand_count_and_the_outcomes_add_up(week, report):
+    x = f.totals(report(WEEK))
     assert x.calls == 8
     assert (x.answered, x.voicemail, x.missed, x.others) == (4, 1, 2, [("rejected", 1)])
     assert x.answered + x.voicemail + x.missed + sum(n for _, n in x.others) == x.calls
@@ -119,12 +133,12 @@ def test_the_week_s_figures_match_the_hand_count_and_the_outcomes_add_up(week):
     assert (x.wait_average, x.wait_longest) == (17.5, 25.0)
     assert (x.talk_total, x.talk_average) == (270.0, 67.5)
     assert (x.called_back, x.callback_after) == (1, 600.0)
-    before = f.totals(f.inbound(Call.objects.all(), WEEK.previous()))
+    before = f.totals(report(WEEK).before())
     assert (before.calls, before.answered) == (1, 1)
 
 
-def test_the_breakdowns_by_queue_person_and_number(week):
-    calls = f.inbound(Call.objects.all(), WEEK)
+def test_the_breakdowns_by_queue_person_and_number(week, report):
+    calls = report(WEEK)
     queues = {Queue.objects.get(pk=k).name: x for k, x in f.by(calls, "queue")}
     assert {name: (x.calls, x.answered, x.answered_in_time, x.abandoned) for name, x in queues.items()} == {
         "Sprzedaż": (2, 2, 1, 0),
@@ -135,12 +149,12 @@ def test_the_breakdowns_by_queue_person_and_number(week):
     assert [(k, x.calls) for k, x in f.by(calls, "number")] == [(MAIN, 7), (SECOND, 1)]
 
 
-def test_busiest_hours_are_counted_in_the_office_s_time():
+def test_busiest_hours_are_counted_in_the_office_s_time(report):
     grid_of = f.heatmap
     do_create_extension("101", "Anna")
     call(local(29, 23, 30), "missed")
     call(local(23, 9), "answered", answered_by="101", after=2, talk=5)
-    grid = grid_of(f.inbound(Call.objects.all(), WEEK))
+    grid = grid_of(report(WEEK))
     assert grid[6][23] == 1 and grid[0][9] == 1  # Sunday 23:00 and Monday 9:00 local, not UTC
     assert sum(map(sum, grid)) == 2
 
@@ -318,8 +332,8 @@ def test_with_nobody_to_send_to_the_monthly_report_waits_for_the_next_run(week, 
     assert not mailoutbox and not MonthlyReport.objects.exists()
 
 
-def test_calls_per_day_cover_every_day_of_the_period_by_outcome(week):
-    days = f.per_day(f.inbound(Call.objects.all(), WEEK), WEEK)
+def test_calls_per_day_cover_every_day_of_the_period_by_outcome(week, report):
+    days = f.per_day(report(WEEK))
     assert [day for day, _ in days] == [date(2026, 11, 23) + timedelta(days=n) for n in range(7)]
     assert [(c["answered"], c["voicemail"], c["missed"], c["other"]) for _, c in days] == [
         (2, 0, 0, 0),  # Monday
@@ -341,3 +355,63 @@ def test_an_xlsx_of_more_calls_than_a_request_can_build_says_to_take_csv(week, m
     assert "wyeksportuj jako CSV" in str(sheet.cell(row=5, column=1).value)
     csv_rows = b"".join(client.get("/admin/reports/calls.csv").streaming_content).decode("utf-8-sig").splitlines()
     assert len(csv_rows) == 1 + Call.objects.count()  # CSV has them all
+
+
+def test_a_day_counted_into_the_summary_is_counted_again_when_one_of_its_calls_changes(week):
+    from reports.summary import summarise
+
+    assert f.totals(f.Report(Call.objects.all(), WEEK, summarised=True)).calls == 8
+    wednesday = date(2026, 11, 25)
+    assert SummarisedDay.objects.get(day=wednesday).calls == 1
+    late = call(local(25, 16), "missed")  # written afterwards (from the spool after a database outage)
+    assert not SummarisedDay.objects.filter(day=wednesday).exists()
+    assert f.totals(f.Report(Call.objects.all(), WEEK, summarised=True)).calls == 9
+    assert SummarisedDay.objects.get(day=wednesday).calls == 2
+    Call.objects.get(pk=late).delete()  # as the admin deletes
+    assert not SummarisedDay.objects.filter(day=wednesday).exists()
+    assert f.totals(f.Report(Call.objects.all(), WEEK, summarised=True)).calls == 8
+    assert summarise([wednesday]) == {}  # counted already (or by another process): never twice
+    assert f.totals(f.Report(Call.objects.all(), WEEK, summarised=True)).calls == 8
+
+
+def test_today_and_a_day_with_a_call_still_going_on_are_counted_from_the_calls(week, monkeypatch):
+    from django.utils import timezone
+
+    from reports.summary import first_open_day
+
+    going_on = str(uuid.uuid4())
+    started = c.CallStarted(
+        going_on, call_key=going_on, at=local(27, 15), direction="inbound", caller="", called=MAIN, sip_call_id=""
+    )
+    do_apply_facts([started])
+    assert first_open_day() == date(2026, 11, 27)
+    x = f.totals(f.Report(Call.objects.all(), WEEK, summarised=True))
+    assert x.calls == 9 and x.outcomes["in_progress"] == 1
+    assert sorted(SummarisedDay.objects.values_list("day", flat=True)) == [date(2026, 11, d) for d in (23, 24, 25, 26)]
+    ended = c.CallEnded(going_on, call_key=going_on, at=local(27, 15, 1), outcome="missed", cause=16, cause_text="")
+    do_apply_facts([ended])
+    real = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real(*a, **k) if a else date(2026, 11, 28))
+    assert first_open_day() == date(2026, 11, 28)  # the 28th is "today": never counted
+    x = f.totals(f.Report(Call.objects.all(), WEEK, summarised=True))
+    assert (x.calls, x.missed) == (9, 3)
+    assert SummarisedDay.objects.filter(day__gte=date(2026, 11, 28)).count() == 0
+
+
+def test_summarise_calls_counts_closed_days_once_and_again_when_asked(week):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("summarise_calls", stdout=out)
+    assert "counted" in out.getvalue() and SummarisedDay.objects.filter(day=date(2026, 11, 24)).get().calls == 2
+    counted = SummarisedDay.objects.count()
+    call_command("summarise_calls", stdout=(out := io.StringIO()))
+    assert out.getvalue().startswith("counted 0 days") and SummarisedDay.objects.count() == counted
+    Queue.objects.filter(name="Serwis").update(service_level_seconds=20)  # a stricter level, for past days too
+    call_command("summarise_calls", "--again", "2026-11-24", "2026-11-24", stdout=(out := io.StringIO()))
+    assert "counted 1 days (2 calls)" in out.getvalue()
+    assert f.totals(f.Report(Call.objects.all(), WEEK, summarised=True)).answered_in_time == 2
+    with pytest.raises(CommandError, match=r"'24\.11\.2026' is not a day; write it as YYYY-MM-DD"):
+        call_command("summarise_calls", "--again", "24.11.2026", "2026-11-30")
+    with pytest.raises(CommandError, match=r"ends \(2026-11-01\) before it starts \(2026-11-30\)"):
+        call_command("summarise_calls", "--again", "2026-11-30", "2026-11-01")

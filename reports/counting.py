@@ -1,0 +1,88 @@
+"""What the reports count, as database aggregates: the same sums over calls (pbx.Call) and
+over the summary's tallies (reports.CallTally), so a figure is the same whichever holds it.
+
+Inbound calls only (what callers experienced). A call counts as answered in time when a
+person took it within its queue's service level (Queue.service_level_seconds;
+DEFAULT_SERVICE_LEVEL without a queue).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+
+from pbx.models import Call, Queue
+
+from .periods import Period
+
+DEFAULT_SERVICE_LEVEL = 20  # seconds, for calls that went through no queue
+OUTCOMES = [o.value for o in Call.Outcome]
+MEASURES = ("calls", "in_time", "gave_up", "gave_up_after", "waits", "waited", "waited_longest", "talked")
+_ZERO = Value(timedelta(0), output_field=DurationField())
+
+
+def inbound(calls: QuerySet[Call], period: Period) -> QuerySet[Call]:
+    return calls.filter(direction=Call.Direction.INBOUND, started_at__gte=period.start, started_at__lt=period.end)
+
+
+def service_levels() -> dict[int, int]:
+    """Queue -> its service level in seconds (read once per report)."""
+    return dict(Queue.objects.values_list("pk", "service_level_seconds"))
+
+
+def in_time(levels: dict[int, int]) -> Q:
+    """Answered by a person within the service level of the call's queue."""
+    by_queue = Q(queue__isnull=True, waited__lte=timedelta(seconds=DEFAULT_SERVICE_LEVEL))
+    for queue, seconds in levels.items():
+        by_queue |= Q(queue=queue, waited__lte=timedelta(seconds=seconds))
+    return Q(outcome=Call.Outcome.ANSWERED) & by_queue
+
+
+def call_sums(levels: dict[int, int]) -> dict[str, Any]:
+    """The measures over calls, by name (MEASURES)."""
+    answered = Q(outcome=Call.Outcome.ANSWERED)
+    gave_up = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+    talked = ExpressionWrapper(F("ended_at") - F("connected_at"), output_field=DurationField())
+    return {
+        "calls": Count("pk"),
+        "in_time": Count("pk", filter=in_time(levels)),
+        "gave_up": Count("pk", filter=Q(abandoned=True)),
+        "gave_up_after": Coalesce(Sum(gave_up, filter=Q(abandoned=True)), _ZERO),
+        "waits": Count("waited", filter=answered),
+        "waited": Coalesce(Sum("waited", filter=answered), _ZERO),
+        "waited_longest": Max("waited", filter=answered),
+        "talked": Coalesce(Sum(talked, filter=answered & Q(ended_at__isnull=False)), _ZERO),
+    }
+
+
+def call_outcomes() -> dict[str, Any]:
+    return {f"o_{o}": Count("pk", filter=Q(outcome=o)) for o in OUTCOMES}
+
+
+def tally_sums() -> dict[str, Any]:
+    """The same measures over tallies."""
+    sums: dict[str, Any] = {name: Sum(name) for name in MEASURES}
+    sums["waited_longest"] = Max("waited_longest")
+    return sums
+
+
+def tally_outcomes() -> dict[str, Any]:
+    return {f"o_{o}": Sum("calls", filter=Q(outcome=o)) for o in OUTCOMES}
+
+
+def tally_rows(calls: QuerySet[Call]) -> QuerySet[Call, dict[str, Any]]:
+    """`calls` grouped as the summary keeps them, every column named k_<column of CallTally>
+    (reports/summary.py inserts them as they are)."""
+    keys = {
+        "k_day": TruncDate("started_at"),
+        "k_hour": ExtractHour("started_at"),
+        "k_called": F("called"),
+        "k_queue_id": F("queue_id"),
+        "k_answered_by": F("answered_by"),
+        "k_outcome": F("outcome"),
+    }
+    measures = {f"k_{name}": aggregate for name, aggregate in call_sums(service_levels()).items()}
+    return calls.order_by().values(**keys).annotate(**measures)
