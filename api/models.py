@@ -1,5 +1,7 @@
 """Integration tokens: one per CRM, helpdesk or script, acting for one user, with scopes."""
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -53,8 +55,27 @@ class ApiToken(models.Model):
         return hmac.compare_digest(self.digest, token_digest(token))
 
 
+WEBHOOK_SECRET_PREFIX = "whsec_"  # Standard Webhooks: the prefix, then the key in base64
+
+
 def new_webhook_secret() -> str:
-    return secrets.token_urlsafe(32)
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def validate_webhook_secret(value: str) -> None:
+    """A Standard Webhooks secret: whsec_ and a key of 24 to 64 bytes in base64."""
+    if not value.startswith(WEBHOOK_SECRET_PREFIX):
+        raise ValidationError(
+            _("A signing secret starts with whsec_ and the key in base64 (Standard Webhooks); keep the generated one.")
+        )
+    try:
+        key = base64.b64decode(value.removeprefix(WEBHOOK_SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(_("What follows whsec_ is not base64.")) from None
+    if not 24 <= len(key) <= 64:
+        raise ValidationError(
+            _("The key after whsec_ must be 24 to 64 bytes long; this one is %(n)d bytes.") % {"n": len(key)}
+        )
 
 
 class WebhookEndpoint(models.Model):
@@ -66,7 +87,11 @@ class WebhookEndpoint(models.Model):
         _("signing secret"),
         max_length=100,
         default=new_webhook_secret,
-        help_text=_("Deliveries are signed with HMAC-SHA256 of this secret; give it to the receiver."),
+        validators=[validate_webhook_secret],
+        help_text=_(
+            "Deliveries are signed with this secret as the Standard Webhooks specification says; give it to the"
+            " receiver."
+        ),
     )
     events = models.JSONField(_("events"), default=list)
     active = models.BooleanField(_("active"), default=True)

@@ -1,28 +1,30 @@
 """Webhooks to a CRM: events are queued in the database with the change that caused them
 (an outbox), then delivered by `manage.py deliver_webhooks`, signed, retried with backoff.
 
-Signature: header `Centrala-Signature: t=<unix time>,v1=<hex>` where v1 is
-HMAC-SHA256(endpoint secret, "<t>.<raw body>"). Receivers recompute it and reject a t older
-than a few minutes (replays). Every attempt is logged on the delivery.
+Signed as the Standard Webhooks specification says (https://www.standardwebhooks.com/), with
+its own library: headers `webhook-id` (the delivery's id, the same on every retry: receivers
+drop repeats), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature`
+(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the endpoint's `whsec_` key);
+the body is `{"type", "timestamp", "data"}`. A receiver verifies with the published library
+of its language. Every attempt is logged on the delivery.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import binascii
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from api.addresses import Resolver, webhook_address_problem
 from api.models import WebhookDelivery, WebhookEndpoint
@@ -41,11 +43,6 @@ MAX_ATTEMPTS = 8
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
-
-
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... at most 6 hours between tries."""
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
@@ -61,7 +58,7 @@ def do_enqueue(event: str, data: dict[str, Any] | Callable[[], dict[str, Any]], 
     with transaction.atomic(savepoint=False):
         endpoints = [e for e in _active_endpoints() if event in e.events]
         if endpoints:
-            payload = {"event": event, "at": at.isoformat(), "data": data() if callable(data) else data}
+            payload = {"type": event, "timestamp": at.isoformat(), "data": data() if callable(data) else data}
             WebhookDelivery.objects.bulk_create(
                 [WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=at) for e in endpoints]
             )
@@ -119,21 +116,16 @@ def deliver_due(
 
 def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, problem: str) -> None:
     """Send one delivery, unless `problem` says why its address may not be sent to."""
-    body = json.dumps({"id": str(delivery.pk), **delivery.payload}, ensure_ascii=False).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "Centrala-Webhooks/1",
-        "Centrala-Event": delivery.event,
-        "Centrala-Delivery": str(delivery.pk),
-        "Centrala-Signature": sign(delivery.endpoint.secret, int(time.time()), body),
-    }
+    body = json.dumps(delivery.payload, ensure_ascii=False)
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:
-        if problem:
+        headers = signed_headers(delivery.endpoint.secret, str(delivery.pk), body)
+        if problem or headers is None:
+            problem = problem or "the signing secret is not a Standard Webhooks secret (whsec_ and base64)"
             ok, delivery.response_code, delivery.last_error = False, None, f"Not sent: {problem}"[:300]
         else:
-            response = client.post(delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT)
+            response = client.post(delivery.endpoint.url, content=body.encode(), headers=headers, timeout=TIMEOUT)
             delivery.response_code, delivery.last_error = response.status_code, ""
             ok = 200 <= response.status_code < 300
             if not ok:  # the status only: the receiver's answer is not ours to show
@@ -148,6 +140,22 @@ def _attempt(client: httpx.Client, delivery: WebhookDelivery, now: datetime, pro
     else:
         delivery.next_attempt_at = now + retry_delay(delivery.attempts)
     delivery.save()
+
+
+def signed_headers(secret: str, message_id: str, body: str) -> dict[str, str] | None:
+    """The headers of one attempt, signed now; None when the secret cannot sign."""
+    try:
+        signer = Webhook(secret)
+    except (binascii.Error, ValueError, EmptyWebhookSecretError):
+        return None
+    now = datetime.now(UTC)
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Centrala-Webhooks/2",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signer.sign(message_id, now, body),
+    }
 
 
 def do_resend(deliveries: Any) -> int:

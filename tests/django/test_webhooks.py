@@ -3,9 +3,8 @@ verify, retries with backoff, giving up, and sending again from the admin."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
+import base64
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -14,10 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api import webhooks
-from api.models import WebhookDelivery, WebhookEndpoint
-from api.webhooks import MAX_ATTEMPTS, deliver_due, do_resend, retry_delay, sign
+from api.models import WebhookDelivery, WebhookEndpoint, new_webhook_secret
+from api.webhooks import MAX_ATTEMPTS, deliver_due, do_resend, retry_delay
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
 from pbx.callflow.vocabulary import StepKind
@@ -104,8 +105,8 @@ def test_events_are_queued_only_for_what_the_endpoint_wants(crm):
     assert queued == ["call.started", "callback.requested", "call.missed"]
     started = WebhookDelivery.objects.get(event="call.started").payload
     assert started == {
-        "event": "call.started",
-        "at": T0.isoformat(),
+        "type": "call.started",
+        "timestamp": T0.isoformat(),
         "data": {
             "call": KEY,
             "direction": "inbound",
@@ -119,19 +120,92 @@ def test_events_are_queued_only_for_what_the_endpoint_wants(crm):
     }
 
 
-def test_a_delivery_is_signed_so_the_receiver_can_verify_it(crm):
+def test_a_delivery_is_signed_by_the_standard_so_a_crm_verifies_it_with_the_published_library(crm):
     a_missed_call()
     seen: list[httpx.Request] = []
     client = httpx.Client(transport=httpx.MockTransport(recorded(seen, 204)))
     assert deliver_due(client, now=T0 + timedelta(minutes=1)) == 3
-    request = seen[0]
-    timestamp, mac = (part.split("=", 1)[1] for part in request.headers["Centrala-Signature"].split(","))
-    expected = hmac.new(crm.secret.encode(), f"{timestamp}.".encode() + request.content, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(mac, expected)
-    body = json.loads(request.content)
-    assert body["event"] == request.headers["Centrala-Event"] and body["id"] == request.headers["Centrala-Delivery"]
+    assert crm.secret.startswith("whsec_") and len(base64.b64decode(crm.secret[6:])) == 32
+    receiver = Webhook(crm.secret)  # what the CRM runs, with the secret it was given
+    for request in seen:
+        body = receiver.verify(request.content, dict(request.headers))
+        delivery = WebhookDelivery.objects.get(pk=request.headers["webhook-id"])
+        assert body == {"type": delivery.event, "timestamp": body["timestamp"], "data": body["data"]}
+        assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 60
+        assert set(request.headers) >= {"webhook-id", "webhook-timestamp", "webhook-signature"}
+        assert not [h for h in request.headers if h.lower().startswith("centrala-")]  # no home-made headers
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
-    assert sign("s", 1, b"{}") == "t=1,v1=" + hmac.new(b"s", b"1.{}", hashlib.sha256).hexdigest()
+    # a body changed on the way, another secret, or a replay long after: refused by the receiver
+    request = seen[0]
+    with pytest.raises(WebhookVerificationError):
+        receiver.verify(request.content.replace(b"inbound", b"outbound"), dict(request.headers))
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_webhook_secret()).verify(request.content, dict(request.headers))
+    old = {**request.headers, "webhook-timestamp": str(int(time.time()) - 3600)}
+    with pytest.raises(WebhookVerificationError):
+        receiver.verify(request.content, old)
+
+
+def test_a_retry_carries_the_same_webhook_id_so_the_receiver_drops_repeats(crm):
+    webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)
+    seen: list[httpx.Request] = []
+    answers = iter([500, 204])
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(next(answers))
+
+    client = httpx.Client(transport=httpx.MockTransport(receive))
+    deliver_due(client, now=T0)
+    deliver_due(client, now=T0 + retry_delay(1))
+    assert len(seen) == 2 and seen[0].headers["webhook-id"] == seen[1].headers["webhook-id"]
+    for request in seen:
+        Webhook(crm.secret).verify(request.content, dict(request.headers))
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("s" * 32, "A signing secret starts with whsec_ and the key in base64 (Standard Webhooks)"),
+        ("whsec_not base64!", "What follows whsec_ is not base64."),
+        ("whsec_" + base64.b64encode(b"short").decode(), "must be 24 to 64 bytes long; this one is 5 bytes"),
+    ],
+)
+def test_a_secret_not_in_the_standard_s_form_is_refused_in_the_admin(secret, problem, manager, client):
+    signed_in(client, manager)
+    page = client.post(
+        "/admin/api/webhookendpoint/add/",
+        {
+            "name": "CRM2",
+            "url": "https://crm.firma.test/h2",
+            "events": ["call.started"],
+            "active": "on",
+            "secret": secret,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 200 and problem in page.content.decode()
+    assert not WebhookEndpoint.objects.filter(name="CRM2").exists()
+
+
+def test_an_old_secret_is_rewritten_so_the_receiver_keeps_its_key():
+    """Migration 0003: the old secret's bytes are the new key; old payloads get the new shape."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("api.migrations.0003_standard_webhooks")
+    endpoint = WebhookEndpoint.objects.create(name="Old", url="https://crm.firma.test/", events=["call.started"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret="an-old-secret-of-43-characters-xxxxxxxxxxxx")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="call.started", payload={"event": "call.started", "at": "x", "data": {"a": 1}},
+        next_attempt_at=T0,
+    )  # fmt: skip
+    migration.forward(apps, None)
+    endpoint.refresh_from_db()
+    assert base64.b64decode(endpoint.secret.removeprefix("whsec_")) == b"an-old-secret-of-43-characters-xxxxxxxxxxxx"
+    delivery.refresh_from_db()
+    assert delivery.payload == {"type": "call.started", "timestamp": "x", "data": {"a": 1}}
 
 
 def test_failures_are_retried_with_backoff_then_given_up_and_can_be_sent_again(crm):
@@ -238,7 +312,7 @@ def test_a_webhook_to_an_internal_address_is_refused_when_saved_and_never_sent(u
     signed_in(client, manager)
     page = client.post(
         "/admin/api/webhookendpoint/add/",
-        {"name": "Zły", "url": url, "events": ["call.started"], "active": "on", "secret": "s" * 32},
+        {"name": "Zły", "url": url, "events": ["call.started"], "active": "on", "secret": new_webhook_secret()},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert page.status_code == 200 and problem in page.content.decode()
@@ -292,29 +366,34 @@ def test_an_ended_call_is_read_once_for_both_of_its_events_and_carries_its_end()
     assert (ended["outcome"], ended["ended_at"]) == ("missed", (T0 + timedelta(seconds=31)).isoformat())
 
 
-def test_with_no_webhook_a_calls_history_costs_one_statement_per_change():
+@pytest.mark.parametrize("day", ["today", "a past day"])
+def test_with_no_webhook_a_calls_history_costs_one_statement_per_change(day):
     """What the call store writes at hundreds of calls per second: per call one look and one
     insert of its row, one update per answer and end, the endpoints read once per batch and the
-    timeline in one insert. No savepoints, no reads for webhooks nobody asked for."""
+    timeline in one insert. No savepoints, no reads for webhooks nobody asked for. A call of a
+    past day (written late, from the spool after an outage) also looks whether the reports
+    counted that day already (reports/summary.py); today's calls never do."""
+    noon = datetime.combine(timezone.localdate(), datetime.min.time().replace(hour=12))
+    t0 = timezone.make_aware(noon) if day == "today" else T0
     with CaptureQueriesContext(connection) as seen:
         do_apply_facts(
             [
                 c.CallStarted(
                     "1.1",
                     call_key=KEY,
-                    at=T0,
+                    at=t0,
                     direction="inbound",
                     caller="+48601234567",
                     called="+48221234567",
                     sip_call_id="",
                 ),
-                c.CallStep("1.1", call_key=KEY, at=T0, kind=StepKind.ANNOUNCEMENT, detail={}),
-                c.CallAnswered("1.1", call_key=KEY, at=T0),
-                c.CallStep("1.1", call_key=KEY, at=T0 + timedelta(seconds=3), kind=StepKind.HANGUP, detail={}),
+                c.CallStep("1.1", call_key=KEY, at=t0, kind=StepKind.ANNOUNCEMENT, detail={}),
+                c.CallAnswered("1.1", call_key=KEY, at=t0),
+                c.CallStep("1.1", call_key=KEY, at=t0 + timedelta(seconds=3), kind=StepKind.HANGUP, detail={}),
                 c.CallEnded(
                     "1.1",
                     call_key=KEY,
-                    at=T0 + timedelta(seconds=3),
+                    at=t0 + timedelta(seconds=3),
                     outcome="missed",
                     cause=16,
                     cause_text="Normal Clearing",
@@ -328,6 +407,7 @@ def test_with_no_webhook_a_calls_history_costs_one_statement_per_change():
         "SAVEPOINT " + statements[0].split()[1],
         'SELECT "pbx_call"."id", "pbx_call"."channel_id",',  # is the call there yet
         'INSERT INTO "pbx_call"',
+        *(['SELECT "reports_summarisedday"."day", "reports_summarisedday"."built_at",'] if day != "today" else []),
         'SELECT "api_webhookendpoint"."id", "api_webhookendpoint"."name",',  # once per batch
         'UPDATE "pbx_call" SET',  # answered
         'UPDATE "pbx_call" SET',  # ended
