@@ -39,8 +39,10 @@ run: venv sandbox audio-tools
 call: venv
 	. bin/dev-env && $(PY) manage.py place_demo_call
 
+# PostgreSQL: DATABASE_URL, else the server on 127.0.0.1:5432, else a private one under
+# var/postgres (installed from Debian when missing): bin/test-database says which.
 test: venv sandbox audio-tools test-tools lint typecheck
-	$(PY) -m pytest
+	url=$$($(PY) bin/test-database) && DATABASE_URL=$$url $(PY) -m pytest
 
 # Style, and the layers of docs/architecture.md (import-linter's contracts in pyproject.toml).
 lint: venv

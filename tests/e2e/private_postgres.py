@@ -53,13 +53,13 @@ class PrivatePostgres:
             log = (self.root / "server.log").read_text() if (self.root / "server.log").exists() else ""
             raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}\n{log}")
 
-    def create(self, copy_of: str) -> None:
-        """A new cluster holding a copy of the database `copy_of` on the shared server."""
+    def create(self, copy_of: str, copy_port: int) -> None:
+        """A new cluster holding a copy of the database `copy_of` on the shared server (its port)."""
         self._run(_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
         self.start()
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "centrala")
         dump = subprocess.run(
-            [_bin("pg_dump"), "-h", "127.0.0.1", "-U", "postgres", "--no-owner", copy_of],
+            [_bin("pg_dump"), "-h", "127.0.0.1", "-p", str(copy_port), "-U", "postgres", "--no-owner", copy_of],
             capture_output=True,
             check=True,
             timeout=120,
@@ -107,10 +107,10 @@ class PrivatePostgres:
 
 
 @contextmanager
-def private_postgres(copy_of: str) -> Iterator[PrivatePostgres]:
+def private_postgres(copy_of: str, copy_port: int) -> Iterator[PrivatePostgres]:
     pg = PrivatePostgres()
     try:
-        pg.create(copy_of)
+        pg.create(copy_of, copy_port)
         yield pg
     finally:
         pg.destroy()

@@ -146,7 +146,9 @@ def test_postgresql_away_calls_are_still_served_and_nothing_is_lost_once_it_is_b
         )
 
     with (
-        private_postgres(copy_of=settings.DATABASES["default"]["NAME"]) as pg,
+        private_postgres(
+            copy_of=settings.DATABASES["default"]["NAME"], copy_port=int(settings.DATABASES["default"]["PORT"])
+        ) as pg,
         phone("102", staff["102"][1], answers=True, registered=registered),
     ):
         first = start_stasis(pg.url, spool)

@@ -80,7 +80,7 @@ def watching_security() -> Iterator[subprocess.Popen[str]]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**settings.DATABASES["default"]),
         "ASTERISK_CONFIG_DIR": str(settings.ASTERISK_CONFIG_DIR),
         "ASTERISK_CHROOT": settings.ASTERISK_CHROOT,
         "ASTERISK_SECURITY_LOG": str(security_log()),
