@@ -125,9 +125,10 @@ def _remove_orphan_files() -> int:
 
 
 def _walk(folder: str) -> Iterator[str]:
-    if not default_storage.exists(folder):
+    try:  # object storage has no folders to ask about: a prefix with nothing under it lists empty
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
         return
-    folders, files = default_storage.listdir(folder)
     for name in files:
         yield f"{folder}/{name}"
     for sub in folders:

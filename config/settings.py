@@ -5,8 +5,9 @@ SQLite by default so `make run` works anywhere; DATABASE_URL selects PostgreSQL
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -180,6 +181,31 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def s3_storage(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Recordings in S3-compatible object storage (AWS, MinIO, Ceph, Wasabi, OVH, ...) when
+    CENTRALA_S3_BUCKET is set (docs/deployment.md); they are encrypted before they leave the
+    app, so the storage holds ciphertext only. None: local files under MEDIA_ROOT."""
+    bucket = environ.get("CENTRALA_S3_BUCKET", "")
+    if not bucket:
+        return None
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("CENTRALA_S3_ENDPOINT") or None,  # unset: AWS itself
+        "region_name": environ.get("CENTRALA_S3_REGION") or None,
+        "access_key": environ.get("CENTRALA_S3_ACCESS_KEY") or None,  # unset: the usual AWS chain
+        "secret_key": environ.get("CENTRALA_S3_SECRET_KEY") or None,
+        "location": environ.get("CENTRALA_S3_PREFIX", ""),  # several firms or hosts in one bucket
+        "default_acl": None,  # the bucket's own policy: private
+        "querystring_auth": True,
+        "file_overwrite": False,  # a second file of one name gets a new name, never replaces
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+if (s3 := s3_storage(os.environ)) is not None:
+    STORAGES["default"] = s3
 
 # Recordings are encrypted at rest with per-recording keys wrapped by this master key
 # (32 random bytes, base64). Development uses a per-machine key in var/ when unset.
