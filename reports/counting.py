@@ -58,19 +58,11 @@ def call_sums(levels: dict[int, int]) -> dict[str, Any]:
     }
 
 
-def call_outcomes() -> dict[str, Any]:
-    return {f"o_{o}": Count("pk", filter=Q(outcome=o)) for o in OUTCOMES}
-
-
 def tally_sums() -> dict[str, Any]:
     """The same measures over tallies."""
     sums: dict[str, Any] = {name: Sum(name) for name in MEASURES}
     sums["waited_longest"] = Max("waited_longest")
     return sums
-
-
-def tally_outcomes() -> dict[str, Any]:
-    return {f"o_{o}": Sum("calls", filter=Q(outcome=o)) for o in OUTCOMES}
 
 
 def tally_rows(calls: QuerySet[Call]) -> QuerySet[Call, dict[str, Any]]:

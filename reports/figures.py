@@ -11,7 +11,6 @@ counts its calls. Both give the same sums (reports/counting.py), so the figures 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -92,7 +91,7 @@ class Sums:
     def of(cls, row: dict[str, Any]) -> Sums:
         return cls(
             calls=row["m_calls"] or 0,
-            outcomes={o: row[f"o_{o}"] or 0 for o in OUTCOMES},
+            outcomes={row["g_outcome"]: row["m_calls"] or 0},
             in_time=row["m_in_time"] or 0,
             gave_up=row["m_gave_up"] or 0,
             gave_up_after=row["m_gave_up_after"] or timedelta(0),
@@ -137,6 +136,7 @@ _CALL_KEYS: dict[str, Any] = {
     "called": F("called"),
     "queue": F("queue_id"),
     "answered_by": F("answered_by"),
+    "outcome": F("outcome"),
 }
 _TALLY_KEYS: dict[str, Any] = {
     "day": F("day__day"),
@@ -145,6 +145,7 @@ _TALLY_KEYS: dict[str, Any] = {
     "called": F("called"),
     "queue": F("queue_id"),
     "answered_by": F("answered_by"),
+    "outcome": F("outcome"),
 }
 
 
@@ -185,16 +186,18 @@ class Report:
         return counting.service_levels()
 
     def sums(self, *keys: str) -> dict[tuple[Any, ...], Sums]:
-        """The sums per combination of `keys` (none: one line, keyed ())."""
+        """The sums per combination of `keys` (none: one line, keyed ()). Rows come per
+        outcome too: a few more rows, but one sum per measure instead of one per outcome."""
         tallies, calls = self._parts
         out: dict[tuple[Any, ...], Sums] = {}
         parts: list[tuple[QuerySet[Any], dict[str, Any], dict[str, Any]]] = [
-            (calls, _CALL_KEYS, {**_named(counting.call_sums(self._levels)), **counting.call_outcomes()})
+            (calls, _CALL_KEYS, _named(counting.call_sums(self._levels)))
         ]
         if tallies is not None:
-            parts.append((tallies, _TALLY_KEYS, {**_named(counting.tally_sums()), **counting.tally_outcomes()}))
+            parts.append((tallies, _TALLY_KEYS, _named(counting.tally_sums())))
         for rows, names, aggregates in parts:
-            for row in _grouped(rows, {f"g_{k}": names[k] for k in keys}, aggregates):
+            grouping = {f"g_{k}": names[k] for k in (*keys, "outcome")}
+            for row in rows.order_by().values(**grouping).annotate(**aggregates):
                 key = tuple(row[f"g_{k}"] for k in keys)
                 out[key] = out[key] + Sums.of(row) if key in out else Sums.of(row)
         return out
@@ -203,13 +206,6 @@ class Report:
 def _named(measures: dict[str, Any]) -> dict[str, Any]:
     """Aliases that no column of a call or a tally has (Django refuses those)."""
     return {f"m_{name}": aggregate for name, aggregate in measures.items()}
-
-
-def _grouped(rows: QuerySet[Any], keys: dict[str, Any], aggregates: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if not keys:
-        yield rows.aggregate(**aggregates)
-        return
-    yield from rows.order_by().values(**keys).annotate(**aggregates)
 
 
 def totals(report: Report) -> Figures:
