@@ -68,6 +68,7 @@ GROUPS: list[tuple[Any, str, list[str]]] = [
         ],
     ),
     (_("Integrations"), "integrations", ["api.apitoken", "api.webhookendpoint", "api.webhookdelivery"]),
+    (_("Background jobs"), "jobs", ["jobs.plannedjob", "jobs.finishedjob", "jobs.failedjob"]),
 ]
 
 
@@ -134,3 +135,6 @@ class CentralaAdminConfig(AdminConfig):
         from security.admin_signins import replace_vendor_screens
 
         replace_vendor_screens(admin.site)
+        from jobs.admin import replace_vendor_screens as replace_job_screens
+
+        replace_job_screens(admin.site)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "voicemail",
     "staff",
     "reports",
+    "django_q",
+    "jobs",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # recovery codes for a lost phone
@@ -212,6 +214,27 @@ if (s3 := s3_storage(os.environ)) is not None:
 RECORDING_MASTER_KEY = os.environ.get("RECORDING_MASTER_KEY", "")
 # How long recordings without a processing purpose (voicemail) are kept.
 DEFAULT_RETENTION_DAYS = env_int("DEFAULT_RETENTION_DAYS", 30)
+
+# --- Background jobs (jobs/, docs/architecture.md "Background jobs") --------------------
+# django-q2 with its database broker: the jobs wait in Centrala's own database (PostgreSQL in
+# production, SQLite for `make run`), so there is nothing more to run than `manage.py qcluster`
+# (compose's `worker`). A job is claimed by one worker with a conditional update; a scheduled
+# one is put on the queue under a row lock, so two workers never run it twice. A job whose
+# worker died is given to a worker again after `retry` seconds; a job that fails is recorded
+# with its error and retried with back-off by jobs/runner.py, not by the broker.
+Q_CLUSTER = {
+    "name": "centrala",
+    "orm": "default",
+    "workers": env_int("JOB_WORKERS", 1),
+    "timeout": env_int("JOB_TIMEOUT", 1800),  # a job running longer is stopped (retention of years: minutes)
+    "retry": env_int("JOB_RETRY", 2400),  # must exceed the timeout: a job still running is never handed out again
+    "max_attempts": 3,  # for jobs whose worker died; failures are retried by jobs/runner.py
+    "ack_failures": True,
+    "catch_up": False,  # a worker that was down runs a missed daily job once, not once a day missed
+    "save_limit": 1000,  # successful runs kept for the admin; failures are all kept
+    "label": "Zadania w tle",
+    "poll": 1,
+}
 
 # --- REST API (docs/api.md) -------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -14,19 +14,9 @@ case "$role" in
     stasis) exec python manage.py stasis ;;
     security) exec python manage.py watch_security ;;
     webhooks) exec python manage.py deliver_webhooks ;;
-    scheduler)
-        # Daily jobs: retention (recordings past their purpose's period), porting deadlines,
-        # missed-call digests, the reports' summary of closed days and (once a month) last
-        # month's report by e-mail, then wait a day. A failed job is retried the next day;
-        # the others still run.
-        while true; do
-            python manage.py apply_retention --apply || echo "retention run failed; trying again tomorrow" >&2
-            python manage.py porting remind || echo "porting reminders failed; trying again tomorrow" >&2
-            python manage.py send_digests || echo "missed-call digests failed; trying again tomorrow" >&2
-            python manage.py summarise_calls || echo "reports' summary failed; reports count from the calls meanwhile" >&2
-            python manage.py send_monthly_report || echo "monthly report failed; trying again tomorrow" >&2
-            sleep "${SCHEDULER_INTERVAL_SECONDS:-86400}"
-        done ;;
+    # Scheduled jobs (retention at 02:00 office time, the reports' summary, digests, porting
+    # reminders, the monthly report: jobs/schedule.py), retried with back-off when they fail.
+    worker) exec python manage.py qcluster ;;
     manage) shift; exec python manage.py "$@" ;;
-    *) echo "unknown role $role: web|stasis|security|webhooks|scheduler|manage ..." >&2; exit 2 ;;
+    *) echo "unknown role $role: web|stasis|security|webhooks|worker|manage ..." >&2; exit 2 ;;
 esac

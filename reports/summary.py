@@ -88,6 +88,18 @@ def summarise(days: list[date]) -> dict[date, int]:
         return dict(SummarisedDay.objects.filter(day__in=mine).values_list("day", "calls"))
 
 
+def summarise_closed_days() -> dict[date, int]:
+    """Count every closed day not counted yet, from the oldest call's (the nightly job)."""
+    oldest = Call.objects.filter(direction=Call.Direction.INBOUND).aggregate(m=Min("started_at"))["m"]
+    if oldest is None:
+        return {}
+    stop = first_open_day()
+    first = timezone.localdate(oldest)
+    have = set(SummarisedDay.objects.filter(day__gte=first, day__lt=stop).values_list("day", flat=True))
+    wanted = [d for d in _days(first, stop) if d not in have]
+    return summarise(wanted) if wanted else {}
+
+
 def forget(days: list[date]) -> int:
     """Drop the summary of `days`: the next report counts them again from the calls."""
     deleted, _ = SummarisedDay.objects.filter(day__in=days).delete()

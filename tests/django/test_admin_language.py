@@ -109,6 +109,7 @@ def test_the_menu_is_grouped_by_task_in_polish(manager: User):
         "Numery",
         "Bezpieczeństwo",
         "Integracje",
+        "Zadania w tle",
     ]
     assert "Inne" not in captions  # every screen has its place
 

@@ -18,6 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_q.models import Failure
+from django_q.tasks import async_task
 
 from api.actions import do_create_token
 from api.models import WebhookDelivery, WebhookEndpoint
@@ -114,6 +116,11 @@ def make_a_row_of_everything(tmp_path: Path, manager: User) -> None:
     AccessLog.objects.create(username="ola", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="203.0.113.9")
     Group.objects.get_or_create(name="Office manager")
+    async_task("jobs.runner.summarise_calls", sync=True)  # a finished job, run as a worker runs it
+    Failure.objects.create(
+        id="f" * 32, name="lima-two", func="jobs.runner.apply_retention", started=now, stopped=now, success=False,
+        result="Traceback (most recent call last):\nOSError: [Errno 113] No route to host", attempt_count=1,
+    )  # fmt: skip
 
 
 def _pages() -> list[tuple[type[Model], str]]:

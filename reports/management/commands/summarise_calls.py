@@ -7,12 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Min
-from django.utils import timezone
 
-from pbx.models import Call
 from reports import summary
-from reports.models import SummarisedDay
 
 
 def _day(text: str) -> date:
@@ -39,16 +35,9 @@ class Command(BaseCommand):
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
             dropped = summary.forget(days)
             self.stdout.write(f"dropped the counts of {dropped} rows for {first} to {last}")
+            counted = summary.summarise([d for d in days if d < stop])
         else:
-            oldest = Call.objects.filter(direction=Call.Direction.INBOUND).aggregate(m=Min("started_at"))["m"]
-            if oldest is None:
-                self.stdout.write("no calls to count")
-                return
-            first = timezone.localdate(oldest)
-            days = [first + timedelta(days=n) for n in range((stop - first).days)]
-        have = set(SummarisedDay.objects.filter(day__in=days).values_list("day", flat=True))
-        wanted = [d for d in days if d < stop and d not in have]
-        counted = summary.summarise(wanted) if wanted else {}
+            counted = summary.summarise_closed_days()
         self.stdout.write(
             f"counted {len(counted)} days ({sum(counted.values())} calls); "
             f"days from {stop} on are still open and are counted from the calls"
