@@ -1,5 +1,6 @@
 """Webhooks to a CRM: events are queued in the database with the change that caused them
-(an outbox), then delivered by `manage.py deliver_webhooks`, signed, retried with backoff.
+(an outbox), then delivered by the job worker (jobs/runner.py `deliver_webhooks`): at once,
+by a job queued when the change commits, and every minute for retries, signed, with backoff.
 
 Signed as the Standard Webhooks specification says (https://www.standardwebhooks.com/), with
 its own library: headers `webhook-id` (the delivery's id, the same on every retry: receivers
@@ -62,10 +63,40 @@ def do_enqueue(event: str, data: dict[str, Any] | Callable[[], dict[str, Any]], 
             WebhookDelivery.objects.bulk_create(
                 [WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=at) for e in endpoints]
             )
+            _deliver_after_commit()
     return len(endpoints)
 
 
+def _deliver_after_commit() -> None:
+    """Once the change commits, a job for the worker to send its deliveries now (the job every
+    minute would find them too; this saves the wait). Once per batch of the call store."""
+    batch = _batch.get()
+    if batch is not None:
+        if "kicked" in batch:
+            return
+        batch["kicked"] = []  # (the value is not used)
+    transaction.on_commit(_queue_delivery, robust=True)
+
+
+def _queue_delivery() -> None:
+    from django_q.tasks import async_task
+
+    async_task("jobs.runner.deliver_webhooks")
+
+
+def deliver_all_due(resolve: Resolver | None = None) -> int:
+    """Every delivery due now, in rounds of 50 (what the worker's job runs)."""
+    tried = 0
+    with httpx.Client(follow_redirects=False) as client:
+        while True:
+            sent = deliver_due(client, resolve=resolve)
+            tried += sent
+            if sent < 50:
+                return tried
+
+
 _batch: ContextVar[dict[str, list[WebhookEndpoint]] | None] = ContextVar("webhook_endpoints", default=None)
+# (within a batch: "endpoints", read once, and "kicked", set once its delivery job is arranged)
 
 
 @contextmanager

@@ -231,7 +231,8 @@ Q_CLUSTER = {
     "max_attempts": 3,  # for jobs whose worker died; failures are retried by jobs/runner.py
     "ack_failures": True,
     "catch_up": False,  # a worker that was down runs a missed daily job once, not once a day missed
-    "save_limit": 1000,  # successful runs kept for the admin; failures are all kept
+    "save_limit": 200,  # successful runs kept for the admin, per job; failures are all kept
+    "save_limit_per": "func",
     "label": "Zadania w tle",
     "poll": 1,
 }

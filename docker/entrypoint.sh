@@ -13,10 +13,9 @@ case "$role" in
             --workers "${WEB_WORKERS:-3}" --timeout "${WEB_TIMEOUT:-300}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
     stasis) exec python manage.py stasis ;;
     security) exec python manage.py watch_security ;;
-    webhooks) exec python manage.py deliver_webhooks ;;
-    # Scheduled jobs (retention at 02:00 office time, the reports' summary, digests, porting
-    # reminders, the monthly report: jobs/schedule.py), retried with back-off when they fail.
+    # Background jobs (jobs/schedule.py): webhook delivery, retention at 02:00 office time, the
+    # reports' summary, digests, porting reminders, the monthly report; retried when they fail.
     worker) exec python manage.py qcluster ;;
     manage) shift; exec python manage.py "$@" ;;
-    *) echo "unknown role $role: web|stasis|security|webhooks|worker|manage ..." >&2; exit 2 ;;
+    *) echo "unknown role $role: web|stasis|security|worker|manage ..." >&2; exit 2 ;;
 esac

@@ -72,6 +72,16 @@ def retried(work: Callable[[], str]) -> Callable[..., str]:
 # Each job says what it did in a sentence of the office's language (the admin shows it).
 
 
+def deliver_webhooks() -> str:
+    """Every minute and after each change that queued deliveries. Not retried here and not once
+    a day: a receiver's failure is the delivery's own (api/webhooks.py), and the next run is
+    soon."""
+    from api.webhooks import deliver_all_due
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("webhook deliveries tried: %(n)d") % {"n": deliver_all_due()}
+
+
 @retried
 def summarise_calls() -> str:
     from reports.summary import summarise_closed_days

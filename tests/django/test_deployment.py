@@ -34,14 +34,14 @@ def test_the_compose_file_validates_with_every_service_and_volume(tmp_path):
     result = compose_config(tmp_path, env)
     assert result.returncode == 0, result.stderr
     rendered = result.stdout
-    for service in ("postgres", "web", "asterisk", "stasis", "security", "webhooks", "worker"):
+    for service in ("postgres", "web", "asterisk", "stasis", "security", "worker"):
         assert f"\n  {service}:\n" in rendered, service
     volumes = ("pgdata", "asterisk-etc", "asterisk-log", "recordings", "stasis-spool", "asterisk-recordings", "sounds")
     for volume in volumes:
         assert f"\n  {volume}:" in rendered.split("\nvolumes:")[-1], volume
     assert "postgres://centrala:s3cret@127.0.0.1:5432/centrala" in rendered
     services = yaml.safe_load(rendered)["services"]
-    for name in ("web", "stasis", "security", "webhooks", "worker"):  # stasis's own environment keeps it
+    for name in ("web", "stasis", "security", "worker"):  # stasis's own environment keeps it
         assert services[name]["environment"]["DATABASE_URL"].endswith("@127.0.0.1:5432/centrala"), name
     assert services["stasis"]["environment"]["ASTERISK_RECORDING_DIR"] == "/var/spool/asterisk/recording"
     assert "- 127.0.0.1:5432:5432/tcp" in rendered  # the database is published on loopback only

@@ -414,3 +414,31 @@ def test_with_no_webhook_a_calls_history_costs_one_statement_per_change(day):
         'INSERT INTO "pbx_callevent"',  # the whole timeline
         "RELEASE SAVEPOINT " + statements[0].split()[1],
     ]
+
+
+def test_a_change_that_queues_deliveries_hands_them_to_the_worker_once_it_commits(
+    crm, django_capture_on_commit_callbacks
+):
+    from django_q.models import OrmQ
+
+    with django_capture_on_commit_callbacks(execute=True) as arranged:
+        a_missed_call()  # one batch of the call store: three deliveries
+    assert WebhookDelivery.objects.count() == 3
+    assert len(arranged) == 1 and [q.func() for q in OrmQ.objects.all()] == ["jobs.runner.deliver_webhooks"]
+    with django_capture_on_commit_callbacks(execute=False) as arranged:
+        webhooks.do_enqueue("call.started", {"call": KEY}, at=T0)  # outside a batch (the admin, the API)
+    assert len(arranged) == 1
+
+
+def test_the_worker_s_job_sends_every_delivery_due(crm, monkeypatch):
+    from jobs.runner import deliver_webhooks
+
+    for n in range(60):  # more than one round of 50
+        webhooks.do_enqueue("call.started", {"call": f"{n}"}, at=T0)
+    seen: list[httpx.Request] = []
+    real_client = httpx.Client
+    monkeypatch.setattr(
+        webhooks.httpx, "Client", lambda **kw: real_client(transport=httpx.MockTransport(recorded(seen, 204)), **kw)
+    )
+    assert deliver_webhooks() == "próby doręczenia webhooków: 60"  # in the office's language
+    assert len(seen) == 60 and set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}

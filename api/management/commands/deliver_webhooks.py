@@ -1,34 +1,19 @@
-"""Send queued webhook deliveries: `python manage.py deliver_webhooks` (runs until SIGTERM;
---once sends what is due and stops). Retries follow api/webhooks.py's backoff."""
+"""`manage.py deliver_webhooks`: send every webhook delivery due now, once, and say how many
+were tried. The worker does this by itself (at once after each change, and every minute for
+retries: jobs/runner.py); this is for the IT person, e.g. after fixing a receiver."""
 
-import logging
-import signal
-import time
 from typing import Any
 
-import httpx
 from django.core.management.base import BaseCommand, CommandParser
 
-from api.webhooks import deliver_due
-
-log = logging.getLogger("api.webhooks")
+from api.webhooks import deliver_all_due
 
 
 class Command(BaseCommand):
-    help = "Deliver queued webhooks to the CRM endpoints, signed, with retries."
+    help = "Send the webhook deliveries due now (the worker does this by itself)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="send what is due now, then stop")
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds (default 1)")
+        parser.add_argument("--once", action="store_true", help="accepted for old scripts; it always runs once")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.running = True
-        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "running", False))
-        with httpx.Client(follow_redirects=False) as client:
-            while self.running:
-                sent = deliver_due(client)
-                if options["once"]:
-                    self.stdout.write(f"{sent} deliveries tried")
-                    return
-                if not sent:
-                    time.sleep(options["interval"])
+        self.stdout.write(f"{deliver_all_due()} deliveries tried")
