@@ -31,13 +31,22 @@ def backoff(attempt: int) -> timedelta:
 
 
 def retried(work: Callable[[], str]) -> Callable[..., str]:
+    """A daily job: retried with back-off, started once per office day."""
+    return _retried(work, once_a_day=True)
+
+
+def retried_hourly(work: Callable[[], str]) -> Callable[..., str]:
+    return _retried(work, once_a_day=False)
+
+
+def _retried(work: Callable[[], str], once_a_day: bool) -> Callable[..., str]:
     @functools.wraps(work)
     def run(attempt: int = 1) -> str:
         from django.db import IntegrityError, transaction
 
         from .models import DailyRun
 
-        if attempt == 1:  # a scheduled start: once per office day (retries always run)
+        if once_a_day and attempt == 1:  # a scheduled start: once per office day (retries always run)
             try:
                 with transaction.atomic():
                     DailyRun.objects.create(job=work.__name__, day=timezone.localdate(), started_at=timezone.now())
@@ -126,3 +135,10 @@ def porting_reminders() -> str:
     from company_numbers.porting.reminders import do_send_reminders
 
     return _("porting reminders sent: %(n)d") % {"n": len(do_send_reminders())}
+
+
+@retried_hourly
+def forget_old_exports() -> str:
+    from reports.exports import forget_old_exports
+
+    return _("old call list exports deleted: %(n)d") % {"n": forget_old_exports()}

@@ -28,6 +28,7 @@ class Job:
 
 JOBS = [
     Job("deliver_webhooks", "* * * * *", gettext_noop("send the webhooks that are due (retries)")),
+    Job("forget_old_exports", "5 * * * *", gettext_noop("delete call list exports older than a day")),
     Job("summarise_calls", "30 1 * * *", gettext_noop("count yesterday's calls for the reports")),
     Job("apply_retention", "0 2 * * *", gettext_noop("delete recordings past their retention period")),
     Job("send_digests", "0 7 * * *", gettext_noop("e-mail the missed-call digests")),

@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +69,33 @@ class CallTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day_id} {self.hour}:00 {self.outcome} x{self.calls}"
+
+
+class Export(models.Model):
+    """An XLSX of the call list too large to build in a web request: the worker builds it
+    (reports/exports.py), encrypted at rest like the recordings; only the person who asked may
+    download it, and it is deleted a day later (it holds callers' numbers)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("being prepared")
+        READY = "ready", _("ready to download")
+        FAILED = "failed", _("could not be prepared")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.CASCADE)
+    query = models.TextField(_("filters"), blank=True)  # the call list's query string
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    rows = models.PositiveIntegerField(_("calls"), null=True)
+    file = models.FileField(_("file"), upload_to="exports/", max_length=200, blank=True)
+    wrapped_key = models.BinaryField(_("key"), blank=True, default=b"")
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call list export")
+        verbose_name_plural = _("call list exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.pk})"

@@ -4,30 +4,31 @@ XLSX, with the same filters as on screen. Each person sees the calls they may se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pbx.access import calls_visible_to
-from pbx.local_time import STAMP
-from pbx.models import Call, Queue
+from pbx.local_time import office_time
+from pbx.models import Queue
 
+from . import call_list, exports
 from . import figures as f
 from . import tables as t
 from .export import FORMATS, table_response
 from .periods import Period, PeriodError
 
 # An XLSX is built whole before it is sent (openpyxl, about 4,000 rows a second here): beyond
-# this many calls it would outlast a web request, so the sheet says to take CSV, which streams.
+# this many calls it would outlast a web request, so the worker builds it (reports/exports.py).
 XLSX_CALLS = 50_000
 
 KIND_LABELS = {
@@ -144,54 +145,46 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 @staff_member_required
 def calls_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    """The call list as filtered on its page (the same query string), every row."""
+    """The call list as filtered on its page (the same query string), every row. An XLSX of
+    more calls than a request can build in time is made by the worker (reports/exports.py):
+    the person is sent to a page that shows it coming, then offers it."""
     if fmt not in FORMATS:
         raise Http404
     if not request.user.has_perm("pbx.view_call"):
         raise PermissionDenied
-    call_admin = admin.site.get_model_admin(Call)
-    changelist = call_admin.get_changelist_instance(request)
-    columns = [
-        *("started_at", "direction", "caller", "called", "queue__name", "answered_by", "waited", "outcome"),
-        *("abandoned", "ended_at", "hangup_cause_text"),
-    ]
-    calls = changelist.get_queryset(request).order_by("-started_at").values_list(*columns)
-    directions = {k: str(v) for k, v in Call.Direction.choices}
-    outcomes = {k: str(v) for k, v in Call.Outcome.choices}
-    office = timezone.get_current_timezone()
-    header = [
-        _("started"),
-        _("direction"),
-        _("caller"),
-        _("number called"),
-        _("queue"),
-        _("answered by"),
-        _("waited (s)"),
-        _("outcome"),
-        _("caller gave up waiting"),
-        _("duration (s)"),
-        _("hangup cause"),
-    ]
-    yes, no = _("yes"), _("no")
-
-    def rows() -> Iterator[list[Any]]:
-        # Plain rows and one time zone: a million calls go out without a model instance each.
-        for started, direction, caller, called, queue, person, waited, outcome, gave_up, ended, cause in calls.iterator(
-            chunk_size=5000
-        ):
-            yield [
-                started.astimezone(office).strftime(STAMP),
-                directions.get(direction, direction),
-                caller,
-                called,
-                queue or "",
-                person,
-                round(waited.total_seconds()) if waited is not None else "",
-                outcomes.get(outcome, outcome),
-                yes if gave_up else no,
-                round((ended - started).total_seconds()) if ended is not None else "",
-                cause,
-            ]
-
+    calls, header, rows = call_list.table(request)
+    if fmt == "xlsx" and calls.count() > XLSX_CALLS:
+        export = exports.do_request_calls_export(request.user, request.GET.urlencode())
+        return redirect("calls-export-status", export.pk)
     stamp = timezone.localtime().strftime("%Y-%m-%d")
-    return table_response(fmt, f"polaczenia-{stamp}", _("Calls"), header, rows(), xlsx_rows=XLSX_CALLS)
+    return table_response(fmt, f"polaczenia-{stamp}", _("Calls"), header, rows)
+
+
+def _own_export(request: HttpRequest, pk: str) -> exports.Export:
+    export = exports.Export.objects.filter(pk=pk).first()
+    if export is None or export.requested_by_id != request.user.pk:
+        raise Http404  # another person's export is not theirs to see, nor to know of
+    return export
+
+
+@staff_member_required
+def calls_export_status(request: HttpRequest, pk: str) -> HttpResponse:
+    """The large XLSX on its way: this page reloads itself until the file is ready."""
+    export = _own_export(request, pk)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Call list export (XLSX)"),
+        "export": export,
+        "asked": office_time(export.created_at),
+        "kept_hours": int(exports.KEPT.total_seconds() // 3600),
+    }
+    return render(request, "admin/reports/export.html", context)
+
+
+@staff_member_required
+def calls_export_download(request: HttpRequest, pk: str) -> HttpResponseBase:
+    export = _own_export(request, pk)
+    if export.status != export.Status.READY:
+        return redirect("calls-export-status", export.pk)
+    stamp = timezone.localtime(export.created_at).strftime("%Y-%m-%d")
+    return FileResponse(io.BytesIO(exports.workbook(export)), as_attachment=True, filename=f"polaczenia-{stamp}.xlsx")

@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from company_numbers.models import CompanyNumber
@@ -346,17 +348,6 @@ def test_calls_per_day_cover_every_day_of_the_period_by_outcome(week, report):
     ]
 
 
-def test_an_xlsx_of_more_calls_than_a_request_can_build_says_to_take_csv(week, manager: User, monkeypatch):
-    monkeypatch.setattr("reports.views.XLSX_CALLS", 3)
-    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
-    book = load_workbook(io.BytesIO(b"".join(client.get("/admin/reports/calls.xlsx").streaming_content)))
-    sheet = book.active
-    assert sheet is not None and sheet.max_row == 1 + 3 + 1  # the header, three calls, and the note
-    assert "wyeksportuj jako CSV" in str(sheet.cell(row=5, column=1).value)
-    csv_rows = b"".join(client.get("/admin/reports/calls.csv").streaming_content).decode("utf-8-sig").splitlines()
-    assert len(csv_rows) == 1 + Call.objects.count()  # CSV has them all
-
-
 def test_a_day_counted_into_the_summary_is_counted_again_when_one_of_its_calls_changes(week):
     from reports.summary import summarise
 
@@ -415,3 +406,42 @@ def test_summarise_calls_counts_closed_days_once_and_again_when_asked(week):
         call_command("summarise_calls", "--again", "24.11.2026", "2026-11-30")
     with pytest.raises(CommandError, match=r"ends \(2026-11-01\) before it starts \(2026-11-30\)"):
         call_command("summarise_calls", "--again", "2026-11-30", "2026-11-01")
+
+
+def test_a_large_xlsx_of_the_call_list_is_built_by_the_worker_and_only_its_asker_gets_it(
+    week, manager: User, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_q.models import OrmQ
+
+    from reports import exports, views
+    from reports.models import Export
+
+    monkeypatch.setattr(views, "XLSX_CALLS", 3)  # more calls than a request may build
+    client = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.get("/admin/reports/calls.xlsx?direction__exact=inbound")
+    export = Export.objects.get()
+    assert asked.status_code == 302 and asked["Location"] == f"/admin/reports/exports/{export.pk}/"
+    assert [q.func() for q in OrmQ.objects.all()] == ["reports.exports.build_calls_export"]
+    waiting = client.get(asked["Location"]).content.decode()
+    assert "Plik jest przygotowywany" in waiting and 'http-equiv="refresh"' in waiting
+    inbound = Call.objects.filter(direction="inbound").count()
+    assert inbound == 10  # the week's eight, the week before's and the next week's
+    assert exports.build_calls_export(str(export.pk)) == "wyeksportowane połączenia: 10"  # as the worker runs it
+    ready = client.get(asked["Location"]).content.decode()
+    assert "Plik jest gotowy: 10 połączeń." in ready and "refresh" not in ready
+    download = client.get(f"/admin/reports/exports/{export.pk}/file")
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "rozpoczęto" and len(rows) == 1 + inbound and {r[1] for r in rows[1:]} == {"przychodzące"}
+    stored = Export.objects.get().file.name
+    with default_storage.open(stored, "rb") as handle:
+        assert not handle.read().startswith(b"PK")  # encrypted at rest, not a readable zip
+    # someone else: not theirs to see, nor to know of
+    other = signed_in(Client(HTTP_ACCEPT_LANGUAGE="pl"), person("ola3", "Office manager"))
+    assert other.get(f"/admin/reports/exports/{export.pk}/file").status_code == 404
+    # a day later it is gone, file and all
+    Export.objects.update(created_at=timezone.now() - timedelta(days=2))
+    assert exports.forget_old_exports() == 1 and not Export.objects.exists()
+    assert not default_storage.exists(stored)
