@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from compliance.audit import do_audit
 from pbx.asterisk_config import config_changed
-from pbx.audio import library
+from pbx.audio import library, stored
 from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import speak
 from pbx.extensions import phone_actor
@@ -82,8 +82,10 @@ def use_audio(prompt: Prompt, audio: NewAudio | None, source: str) -> None:
         prompt.file_stem, prompt.seconds = "", None
     elif audio is not None:
         prompt.file_stem, prompt.seconds, prompt.changed_at = audio.stem, audio.seconds, timezone.now()
+        transaction.on_commit(lambda: stored.keep(audio.stem), robust=True)  # the master copy
     if old and old != prompt.file_stem:
         transaction.on_commit(lambda: library.remove(library.PROMPTS, old))
+        transaction.on_commit(lambda: stored.forget(old), robust=True)
     if prompt.pk is not None and old != prompt.file_stem and QueueMusic.objects.filter(prompt=prompt).exists():
         config_changed(f"hold music {prompt.name} changed")  # musiconhold.conf names its file
 
@@ -109,6 +111,7 @@ def do_delete_prompt(prompt: Prompt, actor: str, **detail: Any) -> None:
         do_audit(actor, "config.delete", target, object=prompt.name, **detail)
         if stem:
             transaction.on_commit(lambda: library.remove(library.PROMPTS, stem))
+            transaction.on_commit(lambda: stored.forget(stem), robust=True)
 
 
 def discard(audio: NewAudio | None) -> None:
