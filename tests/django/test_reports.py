@@ -445,3 +445,14 @@ def test_a_large_xlsx_of_the_call_list_is_built_by_the_worker_and_only_its_asker
     Export.objects.update(created_at=timezone.now() - timedelta(days=2))
     assert exports.forget_old_exports() == 1 and not Export.objects.exists()
     assert not default_storage.exists(stored)
+
+
+def test_the_first_count_takes_years_of_calls_at_once():
+    """More than the three years a report may cover: the first nightly run counts them all."""
+    from reports.summary import first_open_day, summarise_closed_days
+
+    for year in (2021, 2023, 2026):
+        call(datetime(year, 3, 2, 9, tzinfo=UTC), "answered", answered_by="101", after=2, talk=5)
+    counted = summarise_closed_days()
+    assert sum(counted.values()) == 3 and counted[date(2021, 3, 2)] == 1
+    assert len(counted) == (first_open_day() - date(2021, 3, 2)).days  # every day since, calls or none
