@@ -41,6 +41,7 @@ EVENTS = {
     "voicemail.new": gettext_noop("a caller left a message in a voicemail box"),
 }
 MAX_ATTEMPTS = 8
+ROUND = 50  # deliveries tried in one transaction
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
@@ -85,13 +86,13 @@ def _queue_delivery() -> None:
 
 
 def deliver_all_due(resolve: Resolver | None = None) -> int:
-    """Every delivery due now, in rounds of 50 (what the worker's job runs)."""
+    """Every delivery due now, a round at a time (what the worker's job runs)."""
     tried = 0
     with httpx.Client(follow_redirects=False) as client:
         while True:
-            sent = deliver_due(client, resolve=resolve)
+            sent = deliver_due(client, limit=ROUND, resolve=resolve)
             tried += sent
-            if sent < 50:
+            if sent < ROUND:
                 return tried
 
 
@@ -124,7 +125,7 @@ def _active_endpoints() -> list[WebhookEndpoint]:
 
 
 def deliver_due(
-    client: httpx.Client, now: datetime | None = None, limit: int = 50, resolve: Resolver | None = None
+    client: httpx.Client, now: datetime | None = None, limit: int = ROUND, resolve: Resolver | None = None
 ) -> int:
     """Try every delivery that is due; returns how many were tried. Each address is checked
     again before it is sent to (api/addresses.py); a refused one counts as a failed attempt."""

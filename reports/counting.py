@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from pbx.models import Call, Queue
 
@@ -65,16 +65,30 @@ def tally_sums() -> dict[str, Any]:
     return sums
 
 
+# How the reports group calls (by the office's day and hour), and which of those groupings the
+# summary keeps, as the CallTally column each becomes: both paths group alike by construction.
+CALL_KEYS: dict[str, Any] = {
+    "day": TruncDate("started_at"),
+    "hour": ExtractHour("started_at"),
+    "weekday": ExtractIsoWeekDay("started_at"),
+    "called": F("called"),
+    "queue": F("queue_id"),
+    "answered_by": F("answered_by"),
+    "outcome": F("outcome"),
+}
+TALLIED = {
+    "day": "day",
+    "hour": "hour",
+    "called": "called",
+    "queue": "queue_id",
+    "answered_by": "answered_by",
+    "outcome": "outcome",
+}
+
+
 def tally_rows(calls: QuerySet[Call]) -> QuerySet[Call, dict[str, Any]]:
     """`calls` grouped as the summary keeps them, every column named k_<column of CallTally>
     (reports/summary.py inserts them as they are)."""
-    keys = {
-        "k_day": TruncDate("started_at"),
-        "k_hour": ExtractHour("started_at"),
-        "k_called": F("called"),
-        "k_queue_id": F("queue_id"),
-        "k_answered_by": F("answered_by"),
-        "k_outcome": F("outcome"),
-    }
+    keys = {f"k_{column}": CALL_KEYS[key] for key, column in TALLIED.items()}
     measures = {f"k_{name}": aggregate for name, aggregate in call_sums(service_levels()).items()}
     return calls.order_by().values(**keys).annotate(**measures)

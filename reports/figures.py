@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import ExtractIsoWeekDay
 
 from pbx.models import Call, CallbackTask
 
@@ -128,16 +128,7 @@ class Sums:
         )
 
 
-# How each grouping reads on calls and on tallies.
-_CALL_KEYS: dict[str, Any] = {
-    "day": TruncDate("started_at"),
-    "hour": ExtractHour("started_at"),
-    "weekday": ExtractIsoWeekDay("started_at"),
-    "called": F("called"),
-    "queue": F("queue_id"),
-    "answered_by": F("answered_by"),
-    "outcome": F("outcome"),
-}
+# How each grouping reads on tallies (on calls: counting.CALL_KEYS).
 _TALLY_KEYS: dict[str, Any] = {
     "day": F("day__day"),
     "hour": F("hour"),
@@ -191,7 +182,7 @@ class Report:
         tallies, calls = self._parts
         out: dict[tuple[Any, ...], Sums] = {}
         parts: list[tuple[QuerySet[Any], dict[str, Any], dict[str, Any]]] = [
-            (calls, _CALL_KEYS, _named(counting.call_sums(self._levels)))
+            (calls, counting.CALL_KEYS, _named(counting.call_sums(self._levels)))
         ]
         if tallies is not None:
             parts.append((tallies, _TALLY_KEYS, _named(counting.tally_sums())))

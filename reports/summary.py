@@ -31,8 +31,7 @@ from . import counting
 from .models import CallTally, SummarisedDay
 from .periods import Period
 
-KEYS = ("day", "hour", "called", "queue_id", "answered_by", "outcome")
-COLUMNS = (*KEYS, *counting.MEASURES)  # as CallTally's table names them
+COLUMNS = (*counting.TALLIED.values(), *counting.MEASURES)  # as CallTally's table names them
 
 
 def first_open_day() -> date:
@@ -49,10 +48,7 @@ def covered_until(period: Period) -> date:
     stop = min(first_open_day(), period.last + timedelta(days=1))
     if stop <= period.first:
         return period.first
-    have = set(SummarisedDay.objects.filter(day__gte=period.first, day__lt=stop).values_list("day", flat=True))
-    missing = [d for d in _days(period.first, stop) if d not in have]
-    if missing:
-        summarise(missing)
+    _count_missing(period.first, stop)
     return stop
 
 
@@ -93,11 +89,15 @@ def summarise_closed_days() -> dict[date, int]:
     oldest = Call.objects.filter(direction=Call.Direction.INBOUND).aggregate(m=Min("started_at"))["m"]
     if oldest is None:
         return {}
-    stop = first_open_day()
-    first = timezone.localdate(oldest)
+    return _count_missing(timezone.localdate(oldest), first_open_day())
+
+
+def _count_missing(first: date, stop: date) -> dict[date, int]:
+    """Count the days from `first` up to `stop` (excluded; all closed) not counted yet."""
     have = set(SummarisedDay.objects.filter(day__gte=first, day__lt=stop).values_list("day", flat=True))
-    wanted = [d for d in _days(first, stop) if d not in have]
-    return summarise(wanted) if wanted else {}
+    days = (first + timedelta(days=n) for n in range((stop - first).days))
+    missing = [day for day in days if day not in have]
+    return summarise(missing) if missing else {}
 
 
 def forget(days: list[date]) -> int:
@@ -112,7 +112,3 @@ def forget_day_of(sender: Any, instance: Call, **kwargs: Any) -> None:
     day = timezone.localdate(instance.started_at)
     if day < timezone.localdate():
         SummarisedDay.objects.filter(day=day).delete()
-
-
-def _days(first: date, stop: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((stop - first).days)]

@@ -5,7 +5,6 @@ as on local files; nothing here is mocked but the server is a local one."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from pbx.models import Call
 from recordings.actions import do_erase_recording, do_ingest_recording
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
+from tests.e2e.private_postgres import free_port
 
 from .test_recordings import make_wav
 
@@ -32,16 +32,10 @@ pytestmark = pytest.mark.django_db
 BUCKET, PREFIX, REGION = "centrala-nagrania", "firma-1", "eu-central-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def s3(settings: Any) -> Iterator[Any]:
     """A local S3 server with an empty bucket, and Centrala's storage pointed at it."""
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
