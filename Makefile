@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SANDBOX := bin/asterisk-sandbox
 
-.PHONY: run test call check bench soak lint typecheck sandbox test-tools audio-tools venv clean-sandbox
+.PHONY: run test call check bench soak lint typecheck sandbox test-tools audio-tools venv clean-sandbox images test-images
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ call: venv
 # var/postgres (installed from Debian when missing): bin/test-database says which.
 test: venv sandbox audio-tools test-tools lint typecheck
 	url=$$($(PY) bin/test-database) && DATABASE_URL=$$url $(PY) -m pytest
+
+# The production images (docker/), built here with podman from Debian's base images, which are
+# themselves built by debootstrap when no registry is reachable (bin/base-images).
+images:
+	bin/build-images
+
+# docker/compose.yaml booted from those images and a call placed through it (SIPp as the
+# carrier from the sandbox's chroot). About ten minutes on a fresh machine; .ci/run runs it
+# after `make test`.
+test-images: venv sandbox test-tools images
+	$(PY) -m pytest -m images tests/images
 
 # Style, and the layers of docs/architecture.md (import-linter's contracts in pyproject.toml).
 lint: venv

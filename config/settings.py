@@ -263,7 +263,8 @@ SPECTACULAR_SETTINGS = {
 # --- Asterisk and ARI -----------------------------------------------------------------
 # ARI credentials never live in the repository: ARI_PASSWORD comes from the environment
 # (make run / make test generate one per machine into var/).
-ARI_URL = os.environ.get("ARI_URL", "http://127.0.0.1:8088/ari")
+# Unset: Asterisk on this host, at the port render_asterisk_config gives it (ASTERISK_HTTP_PORT).
+ARI_URL = os.environ.get("ARI_URL") or f"http://127.0.0.1:{env_int('ASTERISK_HTTP_PORT', 8088)}/ari"
 ARI_USER = os.environ.get("ARI_USER", "centrala")
 ARI_PASSWORD = os.environ.get("ARI_PASSWORD", "")
 ARI_APP = os.environ.get("ARI_APP", "centrala")

@@ -10,4 +10,6 @@ done
 # Nothing in the configuration may send Asterisk looking for outside names it cannot resolve.
 grep -q "$(hostname)" /etc/hosts || echo "127.0.0.1 $(hostname)" >> /etc/hosts
 chown -R asterisk:asterisk /var/log/asterisk /var/spool/asterisk /var/lib/asterisk
-exec asterisk -f -U asterisk -G asterisk
+# -U alone (no -G): Asterisk then keeps the user's groups, centrala among them, which reads
+# the configuration's secret files (ari.conf, pjsip.conf, the TLS key).
+exec asterisk -f -U asterisk

@@ -44,7 +44,25 @@ def test_the_compose_file_validates_with_every_service_and_volume(tmp_path):
     for name in ("web", "stasis", "security", "worker"):  # stasis's own environment keeps it
         assert services[name]["environment"]["DATABASE_URL"].endswith("@127.0.0.1:5432/centrala"), name
     assert services["stasis"]["environment"]["ASTERISK_RECORDING_DIR"] == "/var/spool/asterisk/recording"
-    assert "- 127.0.0.1:5432:5432/tcp" in rendered  # the database is published on loopback only
+    # Every service on the host's network; the database listens on loopback (its entrypoint) and
+    # publishes nothing, and every image builds from Debian's base images alone.
+    assert {service["network_mode"] for service in services.values()} == {"host"}
+    assert not any("ports" in service for service in services.values())
+    dockerfiles = {"web": "Dockerfile", "asterisk": "Dockerfile.asterisk", "postgres": "Dockerfile.postgres"}
+    for name, dockerfile in dockerfiles.items():
+        assert services[name]["build"]["dockerfile"] == f"docker/{dockerfile}"
+        first = next(line for line in (DOCKER / dockerfile).read_text().splitlines() if line.startswith("FROM "))
+        assert first in ("FROM debian:bookworm-slim", "FROM debian:sid-slim"), dockerfile
+
+
+def test_the_database_port_is_one_setting_for_the_database_and_every_service(tmp_path):
+    env = (DOCKER / "env.example").read_text().replace("POSTGRES_PASSWORD=\n", "POSTGRES_PASSWORD=s3cret\n")
+    result = compose_config(tmp_path, env + "POSTGRES_PORT=5532\n")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert services["postgres"]["environment"]["POSTGRES_PORT"] == "5532"
+    for name in ("web", "stasis", "security", "worker"):
+        assert services[name]["environment"]["DATABASE_URL"].endswith("@127.0.0.1:5532/centrala"), name
 
 
 def test_compose_refuses_to_start_without_the_database_password(tmp_path):
