@@ -56,6 +56,9 @@ def do_enqueue(event: str, data: dict[str, Any] | Callable[[], dict[str, Any]], 
     is called only when some endpoint wants the event (the call history, written at hundreds
     of calls per second, then reads nothing for webhooks nobody asked for)."""
     at = at or timezone.now()
+    batch = _batch.get()
+    if batch is not None and "endpoints" in batch and not any(event in e.events for e in batch["endpoints"]):
+        return 0  # this batch's transaction read (and locked) the endpoints already: none wants it
     # No savepoint inside the caller's transaction: nothing here is to be undone on its own.
     with transaction.atomic(savepoint=False):
         endpoints = [e for e in _active_endpoints() if event in e.events]

@@ -62,6 +62,12 @@ class Step:
     talk_median: float = float("nan")  # seconds of conversation in the recordings, median
     bridged: int = 0  # full call through Centrala: callers the app connected to the agent
     last_stored_after: float = float("nan")  # seconds from the step's end to its last recording stored
+    stasis_cpu_s: float = 0.0  # CPU seconds over the step: the Stasis app's, and Asterisk's
+    asterisk_cpu_s: float = 0.0
+
+    def per_call_ms(self, cpu_s: float) -> float:
+        """CPU per call made, in ms (the step's CPU over its calls, whatever their outcome)."""
+        return cpu_s * 1000 / self.calls if self.calls else float("nan")
 
 
 def sandbox(*args: str, env: dict[str, str] | None = None) -> str:
@@ -258,8 +264,8 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
         timeout=seconds + 120,
     )
     wall = time.monotonic() - wall_before
-    cpu = (cpu_seconds(stasis_pid) - cpu_before) / wall * 100
-    asterisk_cpu = (cpu_seconds(asterisk) - asterisk_before) / wall * 100
+    stasis_cpu_s, asterisk_cpu_s = cpu_seconds(stasis_pid) - cpu_before, cpu_seconds(asterisk) - asterisk_before
+    cpu, asterisk_cpu = stasis_cpu_s / wall * 100, asterisk_cpu_s / wall * 100
     times = sorted(
         float(line.split(";")[1])
         for f in glob.glob(str(root / "caller_*_rtt.csv"))
@@ -269,9 +275,11 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
     median = statistics.median(times) if times else float("nan")
     p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else (times[-1] if times else float("nan"))
-    return Step(
+    step = Step(
         call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started, time.time()
     )
+    step.stasis_cpu_s, step.asterisk_cpu_s = stasis_cpu_s, asterisk_cpu_s
+    return step
 
 
 def asterisk_pid() -> int:
@@ -460,6 +468,16 @@ def report(steps: list[Step], recordings_via: str) -> None:
         print(
             f"  {kind:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
             f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
+        )
+    print("\nCPU per call (ms of one core, the step's CPU over its calls):")
+    for kind, rate in sorted({(s.call, s.rate) for s in steps}):
+        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "centrala"))
+        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "dialplan"))
+        ari_ms = via_ari.per_call_ms(via_ari.asterisk_cpu_s)
+        dialplan_ms = via_dialplan.per_call_ms(via_dialplan.asterisk_cpu_s)
+        print(
+            f"  {kind:<5} {rate:>3}/s: Stasis app {via_ari.per_call_ms(via_ari.stasis_cpu_s):.2f} ms; "
+            f"Asterisk {ari_ms:.2f} ms through Centrala, {dialplan_ms:.2f} ms in dialplan ({ari_ms / dialplan_ms:.2f}x)"
         )
 
 

@@ -17,9 +17,22 @@ from .routes import Routes
 from .worker import CallWorker, now
 
 log = logging.getLogger(__name__)
-# Events no call needs: dropping them in Asterisk saves a JSON encode, a socket write and a
-# parse per event (ChannelVarset alone comes several times per call).
-UNWANTED_EVENTS = ["ChannelVarset", "ChannelDialplan", "ChannelCallerId", "ChannelConnectedLine"]
+# Events no call needs (pbx/callflow/events.py parses none of them): dropping them in Asterisk
+# saves a JSON encode, a socket write and a decode per event. ChannelVarset comes several times
+# per call; ChannelCreated once per channel (through the endpoint subscription, before the
+# channel enters Stasis); the bridge's comings and goings several times per bridged call.
+UNWANTED_EVENTS = [
+    "ChannelVarset",
+    "ChannelDialplan",
+    "ChannelCallerId",
+    "ChannelConnectedLine",
+    "ChannelCreated",
+    "ChannelEnteredBridge",
+    "ChannelLeftBridge",
+    "BridgeCreated",
+    "BridgeDestroyed",
+    "Dial",
+]
 
 
 class Reconciler:

@@ -133,6 +133,9 @@ def test_events_we_do_not_act_on_become_unhandled_not_errors():
         {"type": "StasisStart", "timestamp": TS},
         {"type": "ChannelDtmfReceived", "timestamp": TS, "channel": channel()},
         {"type": "StasisEnd", "timestamp": "yesterday", "channel": channel()},
+        # a time with no offset cannot be placed: naive datetimes never enter the call flow
+        {"type": "StasisEnd", "timestamp": "2026-11-23T09:00:01.250", "channel": channel()},
+        {"type": "StasisEnd", "timestamp": "2026-11-23", "channel": channel()},
     ],
 )
 def test_malformed_events_raise_malformed_event(message: dict):
@@ -188,3 +191,24 @@ def test_an_attended_transfer_names_the_phones_channel_on_the_other_call():
     # Asterisk's echo once the app reported how it went is not a second request
     event = e.parse_event({**message, "state": "channel_answered"})
     assert event == e.Unhandled(at=event.at, channel_id="1700000000.7", type="ChannelTransfer:channel_answered")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-11-23T09:00:01.250+0000", datetime(2026, 11, 23, 9, 0, 1, 250000, tzinfo=UTC)),
+        ("2026-11-23T10:00:01.250+0100", datetime(2026, 11, 23, 9, 0, 1, 250000, tzinfo=UTC)),
+        ("2026-11-23T04:30:01.000-0430", datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC)),
+        ("2026-11-23T09:00:01.999999+0000", datetime(2026, 11, 23, 9, 0, 1, 999999, tzinfo=UTC)),
+    ],
+)
+def test_asterisks_timestamps_are_read_with_their_offset(raw: str, expected: datetime):
+    assert e.parse_timestamp(raw) == expected
+
+
+def test_the_events_asterisk_is_asked_not_to_send_are_none_the_call_flow_reads():
+    from pbx.stasis.reconciler import UNWANTED_EVENTS
+
+    assert not set(UNWANTED_EVENTS) & set(e._PARSERS)
+    for kind in UNWANTED_EVENTS:  # and each would be ignored anyway
+        assert isinstance(e.parse_event({"type": kind, "timestamp": TS, "channel": channel()}), e.Unhandled)
