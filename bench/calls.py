@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import glob
 import os
 import secrets
@@ -36,6 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SANDBOX = ROOT / "bin" / "asterisk-sandbox"
+
+from bench.first_audio import FirstAudioProbe  # noqa: E402 (needs ROOT on the path)
+
 HTTP, SIP, TLS = 28088, 25060, 25061
 CENTRALA_NUMBER, BASELINE_NUMBER, AGENT = "+48221234567", "+48221234599", "200"
 LIGHT_NUMBER, LIGHT_BASELINE_NUMBER, NOTES_NUMBER = "+48221234568", "+48221234598", "+48221234597"
@@ -62,6 +66,8 @@ class Step:
     talk_median: float = float("nan")  # seconds of conversation in the recordings, median
     bridged: int = 0  # full call through Centrala: callers the app connected to the agent
     last_stored_after: float = float("nan")  # seconds from the step's end to its last recording stored
+    first_audio_ms: tuple[float, float] = (float("nan"), float("nan"))  # full call: median, p95
+    first_audio_probes: tuple[int, int] = (0, 0)  # probe calls heard, and refused or silent
     stasis_cpu_s: float = 0.0  # CPU seconds over the step: the Stasis app's, and Asterisk's
     asterisk_cpu_s: float = 0.0
 
@@ -256,13 +262,16 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
     cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
     asterisk_before = cpu_seconds(asterisk)
     scenario = "caller.xml" if call == "full" else "caller_light.xml"
-    result = sipp(
-        *caller_args(scenario, number, rate, calls, seconds + 60),
-        "-trace_rtt",
-        "-rtt_freq",
-        "1",
-        timeout=seconds + 120,
-    )
+    # Beside the load, for the full call: the time to the greeting's first packet at the caller.
+    probe = FirstAudioProbe(number, ("127.0.0.1", SIP), CALLER, 5391) if call == "full" else None
+    with probe if probe is not None else contextlib.nullcontext():
+        result = sipp(
+            *caller_args(scenario, number, rate, calls, seconds + 60),
+            "-trace_rtt",
+            "-rtt_freq",
+            "1",
+            timeout=seconds + 120,
+        )
     wall = time.monotonic() - wall_before
     stasis_cpu_s, asterisk_cpu_s = cpu_seconds(stasis_pid) - cpu_before, cpu_seconds(asterisk) - asterisk_before
     cpu, asterisk_cpu = stasis_cpu_s / wall * 100, asterisk_cpu_s / wall * 100
@@ -279,6 +288,9 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
         call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started, time.time()
     )
     step.stasis_cpu_s, step.asterisk_cpu_s = stasis_cpu_s, asterisk_cpu_s
+    if probe is not None:
+        step.first_audio_ms = probe.summary()
+        step.first_audio_probes = (len(probe.times_ms), probe.failures)
     return step
 
 
@@ -468,6 +480,16 @@ def report(steps: list[Step], recordings_via: str) -> None:
         print(
             f"  {kind:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
             f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
+        )
+    print("\nTime to first audio (INVITE to the greeting's first RTP packet at a probe caller, beside the load):")
+    for rate in sorted({s.rate for s in steps if s.call == "full"}):
+        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == ("full", rate, "centrala"))
+        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == ("full", rate, "dialplan"))
+        (ari_median, ari_p95), (dp_median, dp_p95) = via_ari.first_audio_ms, via_dialplan.first_audio_ms
+        print(
+            f"  full  {rate:>3}/s: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
+            f"({via_ari.first_audio_probes[0]} heard, {via_ari.first_audio_probes[1]} not); dialplan median "
+            f"{dp_median:.1f} ms, p95 {dp_p95:.1f} ms; p95 difference {ari_p95 - dp_p95:+.1f} ms"
         )
     print("\nCPU per call (ms of one core, the step's CPU over its calls):")
     for kind, rate in sorted({(s.call, s.rate) for s in steps}):
