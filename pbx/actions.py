@@ -148,6 +148,35 @@ def open_calls_on(channel_ids: Iterable[str]) -> dict[str, str]:
     return {channel: str(pk) for channel, pk in rows.values_list("channel_id", "pk")}
 
 
+# After a recording's notice, these say it is not owed: the caller objected, a rule for the
+# person said never, or it was tried and failed.
+_NOT_OWED = {StepKind.RECORDING_OBJECTION, StepKind.NOT_RECORDED, StepKind.RECORDING_FAILED}
+
+
+def recordings_owed(call_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Call key -> (the rule whose notice the caller heard, who they were connected to), for
+    the calls whose history shows a recording announced, not objected to nor refused, and the
+    caller connected: the restarted app starts it if Asterisk has no such recording."""
+    owed: dict[str, tuple[str, str]] = {}
+    notices: dict[str, str] = {}
+    kinds = [StepKind.RECORDING_NOTICE, StepKind.CONNECTED, *_NOT_OWED]
+    rows = CallEvent.objects.filter(call_id__in=list(call_keys), kind__in=kinds).order_by("at", "pk")
+    refused: set[str] = set()
+    connected: dict[str, str] = {}
+    for call_id, kind, detail in rows.values_list("call_id", "kind", "detail"):
+        key = str(call_id)
+        if kind == StepKind.RECORDING_NOTICE:
+            notices[key] = str(detail.get("rule", ""))
+        elif kind == StepKind.CONNECTED:
+            connected[key] = str(detail.get("target", ""))
+        else:
+            refused.add(key)
+    for key, rule in notices.items():
+        if rule and key not in refused and connected.get(key):
+            owed[key] = (rule, connected[key])
+    return owed
+
+
 def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     """Close calls still open in the history whose channel Asterisk no longer has.
 

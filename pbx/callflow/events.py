@@ -211,7 +211,10 @@ class Adopted(Event):
     - "release": nothing to resume (alone in a bridge, a staff phone's own call).
 
     `inbound`: it came from the carrier. `known`: its history row exists (the call keeps its
-    key and writes on); otherwise the call starts a row of its own."""
+    key and writes on); otherwise the call starts a row of its own. `owed_rule` ("bridged"
+    only): the recording rule the caller heard announced, and did not object to, whose
+    recording of the conversation never started (the app died between connecting the two and
+    starting it); `answered_by` is who was connected."""
 
     channel: Channel
     where: str
@@ -220,6 +223,8 @@ class Adopted(Event):
     peer: str = ""
     peer_label: str = ""
     recording: str = ""
+    owed_rule: str = ""
+    answered_by: str = ""
 
 
 @dataclass(frozen=True)

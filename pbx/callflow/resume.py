@@ -6,7 +6,9 @@ Stasis, but nothing tells the callers anything. The restarted app asks Asterisk 
 what Asterisk's state shows the caller was doing:
 
     bridged    talking to someone: the conversation goes on untouched; when either side hangs
-               up the other is let go, and the bridge (and its recording) is closed
+               up the other is let go, and the bridge (and its recording) is closed. A
+               recording the caller was told of but that never started starts now (the rules
+               decide again for the person connected, as when they answered)
     voicemail  leaving a message: the recording goes on; when it ends the call ends, and the
                sweep stores the message as any message finished while the app was away
     left_message  the message ended (silence, its longest length) while the app was away:
@@ -106,7 +108,8 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
         call.set_state(State.CONNECTED)
         call.legs.connected = call.legs.adopt(event.peer, event.peer_label)
         call.ending.talked = True
-        return [*out, call.fact(event.at, StepKind.RESUMED, where=where, talking_to=event.peer_label)]
+        out.append(call.fact(event.at, StepKind.RESUMED, where=where, talking_to=event.peer_label))
+        return [*out, *_owed_recording(call, event)]
     call.set_state(State.ROUTING)
     out.append(call.fact(event.at, StepKind.RESUMED, where=where))
     if where == "voicemail":
@@ -120,6 +123,16 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
         where = "release"
     customer = event.inbound and where == "release"
     return [*out, *call.enter(Interrupted(then=entry, callback=customer), event.at)]
+
+
+def _owed_recording(call: Call, event: e.Adopted) -> list[c.Command]:
+    """The lost call had announced a recording and connected the caller, but died before the
+    recording started: the announced rule records the bridge now, as it would have then."""
+    rule = next((r for r in call.directory.recording_rules if r.name == event.owed_rule), None)
+    if not event.owed_rule or rule is None or rule.mode != "always":
+        return []
+    call.recorder.rule, call.recorder.noticed = rule, True
+    return call.recorder.on_connected(event.answered_by, event.at)
 
 
 def _entry(call: Call, event: e.Adopted) -> DestId | None:

@@ -6,6 +6,8 @@ open on those channels (one query, skipped if the database is away), then sorts 
 no call follows:
 
     in one of our bridges with someone else   the caller and peer of a conversation: "bridged"
+                                               (with the recording it owes, when the history
+                                               announced one that Asterisk never started)
     a leg (<key>-leg<n>, a click-to-call ring) elsewhere   a phone ringing for a lost call:
                                                            hung up
     a caller alone in our bridge               "release" (a transfer or parking it was waiting
@@ -37,6 +39,8 @@ from .worker import CallWorker, now
 log = logging.getLogger(__name__)
 
 OpenCalls = Callable[[set[str]], Awaitable[dict[str, str]]]
+# call keys -> (rule, person connected) of the recordings announced but maybe never started
+OwedRecordings = Callable[[set[str]], Awaitable[dict[str, tuple[str, str]]]]
 
 
 class StartsCalls(Protocol):
@@ -60,10 +64,13 @@ def _label(channel: dict[str, Any]) -> str:
 
 
 class Adoption:
-    def __init__(self, ari: AriClient, routes: Routes[CallWorker], open_calls: OpenCalls) -> None:
+    def __init__(
+        self, ari: AriClient, routes: Routes[CallWorker], open_calls: OpenCalls, owed: OwedRecordings | None = None
+    ) -> None:
         self.ari = ari
         self.routes = routes
         self.open_calls = open_calls
+        self.owed = owed
 
     async def take_back(self, live: set[str], calls: StartsCalls, connected_at: datetime) -> int:
         """Give every channel in `live` that no call follows a defined path; how many callers
@@ -84,6 +91,7 @@ class Adoption:
             log.exception("could not read which calls are open; taking callers back under new keys")
             keys = {}
         taken = 0
+        owed = await self._owed({names.call_of_bridge(b["id"]) for b in bridges} & set(keys.values()))
         for bridge in bridges:
             inside = [ch for ch in bridge.get("channels", []) if ch in channels]
             if len(inside) < 2 or len(inside) != len(bridge.get("channels", [])):
@@ -97,7 +105,18 @@ class Adoption:
             self.routes.legs[peer] = worker
             self.routes.bridges[bridge["id"]] = worker
             label = _label(channels[peer])
-            worker.feed(self._adopted(channels[caller], "bridged", known=caller in keys, peer=peer, peer_label=label))
+            rule, answered_by = await self._still_owed(key, owed) if caller in keys else ("", "")
+            worker.feed(
+                self._adopted(
+                    channels[caller],
+                    "bridged",
+                    known=caller in keys,
+                    peer=peer,
+                    peer_label=label,
+                    owed_rule=rule,
+                    answered_by=answered_by,
+                )
+            )
             for ch in inside:
                 channels.pop(ch)
             taken += 1
@@ -124,6 +143,28 @@ class Adoption:
         if taken:
             log.warning("took back %d call(s) the app had lost track of", taken)
         return taken
+
+    async def _owed(self, keys: set[str]) -> dict[str, tuple[str, str]]:
+        """The recordings the history says these bridged calls announced (one query)."""
+        if not keys or self.owed is None:
+            return {}
+        try:
+            return await self.owed(keys)
+        except Exception:  # the database is away: the conversations go on, unrecorded as before
+            log.exception("could not read which recordings the calls taken back owe")
+            return {}
+
+    async def _still_owed(self, key: str, owed: dict[str, tuple[str, str]]) -> tuple[str, str]:
+        """(rule, person) when the call announced a recording Asterisk has no trace of."""
+        if key not in owed:
+            return "", ""
+        name = names.recording(key, "call")
+        try:
+            if await self.ari.recording_is_live(name) or await self.ari.recording_is_stored(name):
+                return "", ""
+        except AriError:
+            return "", ""  # unknown: never two recordings of one conversation
+        return owed[key]
 
     async def _message(self, name: str) -> tuple[str, str]:
         """Where a known caller is, from its voicemail recording: still being left, finished

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from pbx.actions import open_calls_on
+from pbx.actions import open_calls_on, recordings_owed
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
@@ -85,7 +85,12 @@ class StasisApp:
         self.presence: dict[str, bool] = {}  # extension -> phone reachable
         self.executor = AriExecutor(ari, app_name, self.routes, DatabaseMailboxes(store.db))
         self.probe = EncryptionProbe(ari, store.submit)
-        adoption = Adoption(ari, self.routes, lambda channels: store.db.run(open_calls_on, channels))
+        adoption = Adoption(
+            ari,
+            self.routes,
+            lambda channels: store.db.run(open_calls_on, channels),
+            owed=lambda keys: store.db.run(recordings_owed, keys),
+        )
         self.reconciler = Reconciler(
             ari, app_name, store, self.routes, self.presence, sweep_seconds, adoption=(adoption, self)
         )

@@ -70,17 +70,25 @@ class Calls:
         return worker
 
 
-def take_back(asterisk: Asterisk, open_calls: dict[str, str]) -> Calls:
+def take_back(asterisk: Asterisk, open_calls: dict[str, str], owed: dict[str, tuple[str, str]] | None = None) -> Calls:
+    asked: list[set[str]] = []
+
     async def run() -> Calls:
         ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(asterisk))
 
         async def keys(channels: set[str]) -> dict[str, str]:
             return {ch: key for ch, key in open_calls.items() if ch in channels}
 
+        async def owed_by(call_keys: set[str]) -> dict[str, tuple[str, str]]:
+            asked.append(call_keys)
+            return {key: found for key, found in (owed or {}).items() if key in call_keys}
+
         calls = Calls()
+        calls.owed_asked = asked  # type: ignore[attr-defined]
         try:
             live = {ch["id"] for ch in asterisk.channels}
-            await Adoption(ari, Routes(), keys).take_back(live, calls, datetime.now(UTC))  # type: ignore[arg-type]
+            adoption = Adoption(ari, Routes(), keys, owed=owed_by)  # type: ignore[arg-type]
+            await adoption.take_back(live, calls, datetime.now(UTC))  # type: ignore[arg-type]
         finally:
             await ari.aclose()
         return calls
@@ -134,3 +142,39 @@ def test_a_caller_alone_in_a_bridge_is_released_and_two_in_one_go_on_talking():
     )
     assert where(calls, "1.2") == ("release", "")
     assert not asterisk.hung_up
+
+
+def test_a_conversation_owing_its_announced_recording_gets_it_unless_asterisk_has_one():
+    bridges = [
+        {"id": f"{KEY}-bridge", "channels": ["1.1", f"{KEY}-leg1"]},
+        {"id": f"{OTHER}-bridge", "channels": ["1.2", f"{OTHER}-leg1"]},
+    ]
+    channels = [
+        channel("1.1"),
+        channel(f"{KEY}-leg1", "PJSIP/101-00000003"),
+        channel("1.2"),
+        channel(f"{OTHER}-leg1", "PJSIP/102-00000004"),
+    ]
+    owed = {KEY: ("Jakość obsługi", "101"), OTHER: ("Jakość obsługi", "102")}
+    for live, stored, other_owes in (
+        (set(), set(), True),
+        ({f"{OTHER}-call"}, set(), False),
+        (set(), {f"{OTHER}-call"}, False),
+    ):
+        asterisk = Asterisk(channels, live=live, stored=stored, bridges=bridges)
+        calls = take_back(asterisk, {"1.1": KEY, "1.2": OTHER}, owed)
+        first, second = (calls.started[ch][1].fed[0] for ch in ("1.1", "1.2"))
+        assert isinstance(first, e.Adopted) and isinstance(second, e.Adopted)
+        assert (first.where, first.owed_rule, first.answered_by) == ("bridged", "Jakość obsługi", "101")
+        # a recording Asterisk is still making, or has finished, is never started twice
+        assert (second.owed_rule, second.answered_by) == (("Jakość obsługi", "102") if other_owes else ("", ""))
+        assert calls.owed_asked == [{KEY, OTHER}]  # type: ignore[attr-defined]  # one question for all
+
+
+def test_callers_not_in_the_history_owe_nothing_and_the_history_is_not_asked():
+    bridges = [{"id": f"{KEY}-bridge", "channels": ["1.1", f"{KEY}-leg1"]}]
+    asterisk = Asterisk([channel("1.1"), channel(f"{KEY}-leg1", "PJSIP/101-00000003")], set(), set(), bridges)
+    calls = take_back(asterisk, {}, {KEY: ("Jakość obsługi", "101")})
+    adopted = calls.started["1.1"][1].fed[0]
+    assert isinstance(adopted, e.Adopted) and (adopted.known, adopted.owed_rule) == (False, "")
+    assert calls.owed_asked == []  # type: ignore[attr-defined]

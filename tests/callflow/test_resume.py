@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow import scenario as s
 from pbx.callflow.call import Call
 from pbx.callflow.resume import ADOPTED_IDS
 from pbx.callflow.state import State
@@ -104,3 +105,49 @@ def test_a_message_finished_while_the_app_was_away_ends_the_call_as_a_message_le
     assert not any(isinstance(x, c.Play | c.Record) for x in out)  # not asked for a second message
     call.receive(e.StasisEnd(at=at(61), channel_id=CHANNEL))
     assert call.outcome == Outcome.VOICEMAIL
+
+
+# --- a recording the lost call announced but never started (it died in between) ---------------
+
+OWED = s.RecordingRule("Jakość obsługi", "always", purpose_id=5, announcement="sound:recording-notice")
+
+
+def adopted_owing(*rules: s.RecordingRule, owed_rule: str = "Jakość obsługi") -> tuple[Call, list[c.Command]]:
+    call = Call(KEY, CHANNEL, replace(directory(), recording_rules=rules), first_id=ADOPTED_IDS)
+    ch = replace(channel(state="Up"), exten=OFFICE)
+    event = e.Adopted(
+        at=at(60),
+        channel_id=CHANNEL,
+        channel=ch,
+        where="bridged",
+        inbound=True,
+        known=True,
+        peer=f"{KEY}-leg1",
+        peer_label="101",
+        owed_rule=owed_rule,
+        answered_by="101",
+    )
+    return call, call.receive(event)
+
+
+def test_a_conversation_whose_announced_recording_never_started_is_recorded_from_now():
+    call, out = adopted_owing(OWED)
+    name = f"{KEY}-call"
+    assert c.RecordBridge(CHANNEL, bridge_id=f"{KEY}-bridge", name=name, fmt="wav") in out
+    assert ("recording", {"rule": "Jakość obsługi"}) in steps(out)
+    assert not any(isinstance(x, c.PlayBridge) for x in out)  # the caller heard the notice already
+    # and it is handed over when the call ends, with the rule's purpose, as any call recording
+    call.receive(e.StasisEnd(at=at(90), channel_id=f"{KEY}-leg1"))
+    done = call.receive(e.RecordingFinished(at=at(91), channel_id=CHANNEL, name=name, duration=30))
+    ready = [x for x in done if isinstance(x, c.RecordingReady)]
+    assert [(r.name, r.kind, r.purpose_id) for r in ready] == [(name, "call", 5)]
+
+
+def test_an_owed_recording_still_yields_to_a_never_rule_for_the_person_and_to_rules_gone_since():
+    never_for_anna = s.RecordingRule("Anna bez nagrań", "never", extension="101")
+    _, out = adopted_owing(never_for_anna, OWED)
+    assert not any(isinstance(x, c.RecordBridge) for x in out)
+    assert ("not_recorded", {"rule": "Anna bez nagrań"}) in steps(out)
+    for rules, owed in (((), "Jakość obsługi"), ((OWED,), "Usunięta reguła"), ((OWED,), "")):
+        _, out = adopted_owing(*rules, owed_rule=owed)
+        assert not any(isinstance(x, c.RecordBridge) for x in out), (rules, owed)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pbx.actions import RESUMED_ELSEWHERE, do_apply_facts, do_close_lost_calls, open_calls_on
+from pbx.actions import RESUMED_ELSEWHERE, do_apply_facts, do_close_lost_calls, open_calls_on, recordings_owed
 from pbx.callflow import commands as c
 from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
@@ -114,6 +114,32 @@ def test_open_calls_on_channels_name_their_keys_for_the_restarted_app():
     do_apply_facts([started(KEY, "1.1"), started("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", "1.2")])
     do_close_lost_calls({"1.1"}, T0 + timedelta(minutes=5))  # 1.2 ended
     assert open_calls_on({"1.1", "1.2", "1.3"}) == {"1.1": KEY}
+
+
+def test_the_history_names_the_recordings_announced_to_connected_callers_and_not_refused():
+    def step(call: str, seconds: int, kind: StepKind, **detail: str) -> c.CallStep:
+        return c.CallStep("1.1", call_key=call, at=T0 + timedelta(seconds=seconds), kind=kind, detail=detail)
+
+    keys = [str(uuid.uuid4()) for _ in range(6)]
+    facts: list[c.Fact] = [started(key, f"1.{n}") for n, key in enumerate(keys)]
+    notice = StepKind.RECORDING_NOTICE
+    owing, recording_written, objected, never, failed, not_connected = keys
+    for key in keys:
+        facts.append(step(key, 1, notice, rule="Jakość obsługi"))
+    for key in (owing, recording_written, objected, never, failed):
+        facts.append(step(key, 9, StepKind.CONNECTED, target="101"))
+    facts += [
+        step(recording_written, 9, StepKind.RECORDING, rule="Jakość obsługi"),  # its file may never have started
+        step(objected, 5, StepKind.RECORDING_OBJECTION, rule="Jakość obsługi", key="9"),
+        step(never, 9, StepKind.NOT_RECORDED, rule="Anna bez nagrań"),
+        step(failed, 10, StepKind.RECORDING_FAILED, cause="disk full"),
+    ]
+    do_apply_facts(facts)
+    assert recordings_owed(set(keys)) == {
+        owing: ("Jakość obsługi", "101"),
+        recording_written: ("Jakość obsługi", "101"),
+    }
+    assert recordings_owed({objected, never, not_connected}) == {} and recordings_owed(set()) == {}
 
 
 def test_a_caller_taken_back_under_a_new_key_closes_the_older_row_on_its_channel():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +36,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def caller_talking_long(number: str, caller: str, local_port: int) -> Future[SippResult]:
+    """The carrier's caller who talks 25 s once answered (caller_talks_long.xml), in a thread."""
+    return ThreadPoolExecutor(1).submit(
+        sipp_call,
+        "caller_talks_long.xml",
+        number,
+        caller,
+        sip_port=settings.ASTERISK_SIP_PORT,
+        local_port=local_port,
+        timeout_s=60,
+    )
 
 
 def allow_plain_sip(extension: str) -> None:

@@ -3,7 +3,9 @@
 - kill -9 of `manage.py stasis` during a connected, recorded call: the call stays connected
   to its end, a new call meanwhile gets the dialplan's fallback (503, nothing answered), and
   the restarted app takes the call back, closes it in the history and stores its recording
-  (test_restart_under_load.py has every other kind of caller);
+  (test_restart_under_load.py has every other kind of caller); and when the crash came
+  between connecting the caller and starting the recording they were told of, the restarted
+  app starts it;
 - Asterisk restarted under a running app: the app reconnects by itself and serves calls;
 - PostgreSQL stopped during calls, and the app killed and started again meanwhile: every call
   is still answered, bridged and recorded, and once the database is back the history and the
@@ -14,19 +16,20 @@ from __future__ import annotations
 
 import os
 import signal
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from pbx.ari.stream import EventStream
+from pbx.asterisk import run_with_ari
 from pbx.models import Call
-from pbx.sandbox import sandbox, sipp_call
+from pbx.sandbox import SippResult, sandbox, sipp_call
 from recordings.models import Recording
 
 from .conftest import running_stasis
-from .harness import phone
+from .harness import caller_talking_long, phone
 from .private_postgres import private_postgres
 from .stasis_process import StasisProcess
 from .test_first_call import CUSTOMER, OFFICE, wait_for
@@ -51,36 +54,42 @@ def start_stasis(database_url: str = "", spool: Path | None = None) -> StasisPro
     return StasisProcess(**env).wait_connected()
 
 
+def killed_during_a_recorded_call(local_port: int) -> tuple[Future[SippResult], Call]:
+    """A caller talking 25 s to 102 through the recorded queue, and the app killed (-9) once
+    the recording started: the caller's SIPp run, and the call."""
+    first = start_stasis()
+    caller = caller_talking_long(OFFICE, CUSTOMER, local_port)
+    live = wait_for(lambda: Call.objects.filter(events__kind="recording").first(), timeout=30)
+    first.stop(signal.SIGKILL, timeout=10)
+    return caller, live
+
+
+def served_to_the_end(caller: Future[SippResult], live: Call) -> tuple[Call, Recording | None, StasisProcess, str]:
+    """A second app started: the caller talks to the end; the call closed, its recording (if
+    one is stored), the app and what it said."""
+    second = start_stasis()
+    try:
+        talked = caller.result(timeout=60)
+        assert (talked.successful, talked.failed) == (1, 0), talked.output[-3000:]
+        closed = wait_for(lambda: Call.objects.filter(pk=live.pk, ended_at__isnull=False).first(), timeout=30)
+        recording = Recording.objects.filter(call=live).first
+        found = wait_for(recording, timeout=30) if _within(recording, 30) else None
+    finally:
+        output = second.stop()
+    return closed, found, second, output
+
+
 def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(staff, rule):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered):
-        first = start_stasis()
-        caller = ThreadPoolExecutor(1).submit(
-            sipp_call,
-            "caller_talks_long.xml",
-            OFFICE,
-            CUSTOMER,
-            sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5191,
-            timeout_s=60,
-        )
-        live = wait_for(lambda: Call.objects.filter(events__kind="recording").first(), timeout=30)
-        first.stop(signal.SIGKILL, timeout=10)
+        caller, live = killed_during_a_recorded_call(5191)
         # While no app listens, a new call hears the fallback and is refused with 503.
         refused = sipp_call(
             "caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5192
         )
         assert (refused.successful, refused.failed) == (1, 0), refused.output[-3000:]
-        second = start_stasis()
-        try:
-            # The first call stayed connected: the caller talked its 25 s and hung up itself.
-            talked = caller.result(timeout=60)
-            assert (talked.successful, talked.failed) == (1, 0), talked.output[-3000:]
-            closed = wait_for(lambda: Call.objects.filter(pk=live.pk, ended_at__isnull=False).first(), timeout=30)
-            recording = Recording.objects.filter(call=live).first
-            found = wait_for(recording, timeout=30) if _within(recording, 30) else None
-        finally:
-            output = second.stop()
+        # The first call stayed connected: the caller talked its 25 s and hung up itself.
+        closed, found, second, output = served_to_the_end(caller, live)
     assert found is not None, f"no recording stored; the restarted app said:\n{output[-4000:]}"
     recording = found
     assert second.returncode == 0, output
@@ -91,6 +100,27 @@ def test_kill_9_during_a_recorded_call_loses_neither_the_call_nor_its_recording(
     assert recording.duration_seconds > 15, recording.duration_seconds  # the whole conversation, not a stub
     assert len(recording.audio()) > 15 * 8000  # decrypts to the audio itself
     assert Call.objects.count() == 1  # the refused call never reached the app
+
+
+def test_a_conversation_whose_recording_never_started_is_recorded_once_taken_back(staff, rule):
+    """The app died after connecting the caller and before Asterisk started the recording the
+    caller had been told of: here the recording is stopped and deleted while no app listens,
+    which leaves Asterisk as such a crash would. The restarted app starts it."""
+    office(queue("ring_all"))
+    with phone("102", staff["102"][1], answers=True, registered=registered):
+        caller, live = killed_during_a_recorded_call(5193)
+        name = f"{live.pk}-call"
+        run_with_ari(lambda ari: ari._request("POST", f"recordings/live/{name}/stop"))
+        wait_for(lambda: run_with_ari(lambda ari: ari.recording_is_stored(name)), timeout=10)
+        run_with_ari(lambda ari: ari.delete_stored_recording(name))
+        closed, found, _, output = served_to_the_end(caller, live)
+    assert found is not None, f"no recording stored; the restarted app said:\n{output[-4000:]}"
+    timeline = [kind for kind, _ in steps(closed)]
+    resumed = timeline.index("resumed")
+    assert "recording" in timeline[resumed:], timeline  # started again after the app came back
+    assert found.kind == "call" and found.purpose_id == rule.purpose_id
+    assert found.duration_seconds > 5, found.duration_seconds  # the rest of the conversation
+    assert len(found.audio()) > 5 * 8000
 
 
 def _within(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]

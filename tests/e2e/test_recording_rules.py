@@ -6,7 +6,6 @@ import io
 import time
 import wave
 from array import array
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -18,7 +17,7 @@ from recordings.models import Recording
 
 from .conftest import running_stasis
 from .dtmf_pcap import write_dtmf_pcap
-from .harness import phone, sipp_agent
+from .harness import caller_talking_long, phone, sipp_agent
 from .test_first_call import CUSTOMER, OFFICE, rms, wait_for
 from .test_scenarios import office, queue, registered, steps, the_call
 
@@ -139,15 +138,7 @@ def test_the_api_pauses_and_resumes_a_live_recording(staff, rule):
     api = APIClient()
     api.force_authenticate(piotr)
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
-        caller = ThreadPoolExecutor(1).submit(
-            sipp_call,
-            "caller_talks_long.xml",
-            OFFICE,
-            CUSTOMER,
-            sip_port=settings.ASTERISK_SIP_PORT,
-            local_port=5097,
-            timeout_s=60,
-        )
+        caller = caller_talking_long(OFFICE, CUSTOMER, 5097)
         live = wait_for(lambda: Call.objects.filter(events__kind="recording", staff__number="102").first(), timeout=30)
         time.sleep(2)
         paused = api.post(f"/api/calls/{live.pk}/recording/pause")
