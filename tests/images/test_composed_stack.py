@@ -4,6 +4,7 @@ played back through the API, as an installation would do it."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import time
 import wave
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from pbx.sandbox import sipp_call
+from pbx.stasis.app import StasisApp
 
 from .stack import PORTS, SERVICES, ComposedStack
 
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.images
 
 MESSAGE_LINE = "+48221234568"  # load_demo's: a greeting, then 3 s of the caller recorded
 CUSTOMER = "+48601234567"
+APP_REFRESH_SECONDS = inspect.signature(StasisApp).parameters["refresh_seconds"].default
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,9 @@ def test_every_service_starts_once_and_stays_up(stack: ComposedStack):
 def test_a_call_through_the_composed_stack_is_answered_recorded_and_playable(stack: ComposedStack):
     stack.manage("load_demo")  # its numbers reach Asterisk through ARI, as the admin's changes do
     token = api_token(stack)
+    # The Stasis app reads the office's configuration every 10 s (StasisApp.refresh_seconds):
+    # until then the new numbers are not in service (404, as a number that is not ours).
+    time.sleep(APP_REFRESH_SECONDS + 2)
 
     result = sipp_call(
         "caller_speaks.xml", MESSAGE_LINE, CUSTOMER, sip_port=PORTS["ASTERISK_SIP_PORT"], local_port=5270
