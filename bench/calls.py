@@ -282,16 +282,22 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
         if line.count(";") >= 2
     )
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
-    median = statistics.median(times) if times else float("nan")
-    p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else (times[-1] if times else float("nan"))
+    median, p95 = median_and_p95(times)
     step = Step(
         call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started, time.time()
     )
     step.stasis_cpu_s, step.asterisk_cpu_s = stasis_cpu_s, asterisk_cpu_s
     if probe is not None:
-        step.first_audio_ms = probe.summary()
+        step.first_audio_ms = median_and_p95(sorted(probe.times_ms))
         step.first_audio_probes = (len(probe.times_ms), probe.failures)
     return step
+
+
+def median_and_p95(times: list[float]) -> tuple[float, float]:
+    """Of sorted times: the median and the 95th percentile (the slowest, under 20 times)."""
+    if not times:
+        return float("nan"), float("nan")
+    return statistics.median(times), times[int(len(times) * 0.95) - 1] if len(times) >= 20 else times[-1]
 
 
 def asterisk_pid() -> int:
@@ -446,6 +452,15 @@ def create_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def side_by_side(steps: list[Step], call: str = "") -> list[tuple[str, int, Step, Step]]:
+    """(call, rate, through Centrala, in dialplan) for each call and rate measured (of `call` only)."""
+    found = {(s.call, s.rate, s.path): s for s in reversed(steps)}  # the first step of each wins
+    return [
+        (kind, rate, found[(kind, rate, "centrala")], found[(kind, rate, "dialplan")])
+        for kind, rate in sorted({(s.call, s.rate) for s in steps if call in ("", s.call)})
+    ]
+
+
 def report(steps: list[Step], recordings_via: str) -> None:
     print(
         f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
@@ -473,18 +488,14 @@ def report(steps: list[Step], recordings_via: str) -> None:
         " length of the recordings (of the caller's 10 s); last stored: seconds after the step's last call ended)"
     )
     print("\nCentrala / plain dialplan:")
-    for kind, rate in sorted({(s.call, s.rate) for s in steps}):
-        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "centrala"))
-        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "dialplan"))
+    for kind, rate, via_ari, via_dialplan in side_by_side(steps):
         share = (via_ari.ok / via_dialplan.ok) if via_dialplan.ok else float("nan")
         print(
             f"  {kind:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
             f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
         )
     print("\nTime to first audio (INVITE to the greeting's first RTP packet at a probe caller, beside the load):")
-    for rate in sorted({s.rate for s in steps if s.call == "full"}):
-        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == ("full", rate, "centrala"))
-        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == ("full", rate, "dialplan"))
+    for _, rate, via_ari, via_dialplan in side_by_side(steps, "full"):
         (ari_median, ari_p95), (dp_median, dp_p95) = via_ari.first_audio_ms, via_dialplan.first_audio_ms
         print(
             f"  full  {rate:>3}/s: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
@@ -492,9 +503,7 @@ def report(steps: list[Step], recordings_via: str) -> None:
             f"{dp_median:.1f} ms, p95 {dp_p95:.1f} ms; p95 difference {ari_p95 - dp_p95:+.1f} ms"
         )
     print("\nCPU per call (ms of one core, the step's CPU over its calls):")
-    for kind, rate in sorted({(s.call, s.rate) for s in steps}):
-        via_ari = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "centrala"))
-        via_dialplan = next(s for s in steps if (s.call, s.rate, s.path) == (kind, rate, "dialplan"))
+    for kind, rate, via_ari, via_dialplan in side_by_side(steps):
         ari_ms = via_ari.per_call_ms(via_ari.asterisk_cpu_s)
         dialplan_ms = via_dialplan.per_call_ms(via_dialplan.asterisk_cpu_s)
         print(

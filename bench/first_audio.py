@@ -10,12 +10,11 @@ import contextlib
 import re
 import secrets
 import socket
-import statistics
 import struct
 import threading
 import time
 
-from tests.e2e.sip_phone import Dialog, SipPhone, tag_of, uri_of
+from tests.e2e.sip_phone import SipPhone
 
 PROBE_CALLER = "+48601999000"
 SILENCE = b"\xd5" * 160  # 20 ms of PCMA silence
@@ -50,10 +49,7 @@ class FirstAudioProbe:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(30)
-        self.phone._stop.set()  # no registration to undo: close without one
-        self.phone._reader.join(2)
-        for sock in [self.phone.sock, *self.phone._audio]:
-            sock.close()
+        self.phone.close(unregister=False)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
@@ -61,49 +57,25 @@ class FirstAudioProbe:
 
     def _probe(self) -> None:
         phone, started = self.phone, time.monotonic()
-        call_id, tag = f"{secrets.token_hex(8)}@{phone.host}", secrets.token_hex(4)
-        port = phone._audio_port()
-        audio = phone._audio[-1]
-        uri = f"sip:{self.number}@{phone.server[0]}:{phone.server[1]}"
         try:
-            response, _ = phone._request(
-                "INVITE",
-                uri,
-                [
-                    f"From: <{phone.aor}>;tag={tag}",
-                    f"To: <sip:{self.number}@{phone.server[0]}>",
-                    f"Contact: <sip:{phone.login}@{phone.host}:{phone.port}>",
-                ],
-                body=phone._sdp(port),
-                call_id=call_id,
-            )
-            if response.status != 200:
-                self.failures += 1
-                return
-            dialog = Dialog(
-                call_id=call_id,
-                local_tag=tag,
-                remote_tag=tag_of(response.header("To")),
-                local_uri=phone.aor,
-                remote_uri=uri_of(response.header("To")),
-                remote_target=uri_of(response.header("Contact")),
-                rtp_port=port,
-                cseq=int(response.header("CSeq").split()[0]),
-            )
-            phone.dialogs[call_id] = dialog
-            phone._in_dialog(dialog, "ACK", cseq=dialog.cseq)
-            heard = self._listen(audio, _media_address(response.body), started)
-            if heard is None:
-                self.failures += 1
-            else:
-                self.times_ms.append(heard)
+            dialog = phone.call(self.number)  # returns once answered (and acknowledged)
+        except (AssertionError, OSError):  # refused, or no answer
+            self.failures += 1
+            return
+        audio = next(sock for sock in phone._audio if sock.getsockname()[1] == dialog.rtp_port)
+        try:
+            heard = self._listen(audio, _media_address(dialog.remote_sdp), started)
             with contextlib.suppress(AssertionError, OSError):
                 phone.hang_up(dialog)
         except (AssertionError, OSError):
-            self.failures += 1
+            heard = None
         finally:
             phone._audio.remove(audio)
             audio.close()
+        if heard is None:
+            self.failures += 1
+        else:
+            self.times_ms.append(heard)
 
     def _listen(self, audio: socket.socket, far_end: tuple[str, int], started: float) -> float | None:
         """Talk as a phone does (a packet of silence every 20 ms: Asterisk's Answer() waits up
@@ -121,10 +93,3 @@ class FirstAudioProbe:
             except TimeoutError:
                 continue
         return None
-
-    def summary(self) -> tuple[float, float]:
-        """Median and 95th percentile in ms (NaN when nothing was measured)."""
-        times = sorted(self.times_ms)
-        if not times:
-            return float("nan"), float("nan")
-        return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]

@@ -157,12 +157,11 @@ def recordings_owed(call_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Call key -> (the rule whose notice the caller heard, who they were connected to), for
     the calls whose history shows a recording announced, not objected to nor refused, and the
     caller connected: the restarted app starts it if Asterisk has no such recording."""
-    owed: dict[str, tuple[str, str]] = {}
-    notices: dict[str, str] = {}
     kinds = [StepKind.RECORDING_NOTICE, StepKind.CONNECTED, *_NOT_OWED]
     rows = CallEvent.objects.filter(call_id__in=list(call_keys), kind__in=kinds).order_by("at", "pk")
-    refused: set[str] = set()
+    notices: dict[str, str] = {}
     connected: dict[str, str] = {}
+    refused: set[str] = set()
     for call_id, kind, detail in rows.values_list("call_id", "kind", "detail"):
         key = str(call_id)
         if kind == StepKind.RECORDING_NOTICE:
@@ -171,10 +170,11 @@ def recordings_owed(call_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
             connected[key] = str(detail.get("target", ""))
         else:
             refused.add(key)
-    for key, rule in notices.items():
-        if rule and key not in refused and connected.get(key):
-            owed[key] = (rule, connected[key])
-    return owed
+    return {
+        key: (rule, connected[key])
+        for key, rule in notices.items()
+        if rule and key not in refused and connected.get(key)
+    }
 
 
 def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:

@@ -128,8 +128,10 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
 def _owed_recording(call: Call, event: e.Adopted) -> list[c.Command]:
     """The lost call had announced a recording and connected the caller, but died before the
     recording started: the announced rule records the bridge now, as it would have then."""
+    if not event.owed_rule:
+        return []
     rule = next((r for r in call.directory.recording_rules if r.name == event.owed_rule), None)
-    if not event.owed_rule or rule is None or rule.mode != "always":
+    if rule is None or rule.mode != "always":
         return []
     call.recorder.rule, call.recorder.noticed = rule, True
     return call.recorder.on_connected(event.answered_by, event.at)

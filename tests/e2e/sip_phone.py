@@ -92,6 +92,7 @@ class Dialog:
     remote_target: str  # where in-dialog requests go (the other side's Contact)
     rtp_port: int
     cseq: int = 1
+    remote_sdp: str = ""  # the other side's session description (where it wants our audio)
     ended: threading.Event = field(default_factory=threading.Event)
 
     def replaces(self) -> str:
@@ -326,6 +327,7 @@ class SipPhone:
             remote_target=uri_of(response.header("Contact")),
             rtp_port=port,
             cseq=cseq,
+            remote_sdp=response.body,
         )
         self.dialogs[call_id] = dialog
         self._in_dialog(dialog, "ACK", cseq=cseq)
@@ -385,9 +387,12 @@ class SipPhone:
         dialog.ended.set()
         return status
 
-    def close(self) -> None:
-        with contextlib.suppress(AssertionError, OSError):
-            self.register(expires=0)
+    def close(self, unregister: bool = True) -> None:
+        """Stop; `unregister`: first remove the registration (a phone that never registered,
+        playing the carrier, has none to remove)."""
+        if unregister:
+            with contextlib.suppress(AssertionError, OSError):
+                self.register(expires=0)
         self._stop.set()
         self._reader.join(2)
         for sock in [self.sock, *self._audio]:

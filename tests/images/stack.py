@@ -124,11 +124,15 @@ class ComposedStack:
         )  # fmt: skip
         return {service: cid for cid, service in (line.split() for line in listed.stdout.splitlines() if " " in line)}
 
-    def health(self, service: str) -> str:
-        cid = self.containers().get(service)
-        if cid is None:
-            return "absent"
-        return self.podman("inspect", "--format", "{{.State.Health.Status}}", cid).stdout.strip()
+    def health(self, *services: str) -> dict[str, str]:
+        """Service -> its health check's state ("absent" without a container), one listing."""
+        found = self.containers()
+        states = {service: "absent" for service in services if service not in found}
+        ids = [found[service] for service in services if service in found]
+        if ids:
+            listed = self.podman("inspect", "--format", "{{.State.Health.Status}}", *ids).stdout.splitlines()
+            states.update(zip([service for service in services if service in found], listed, strict=True))
+        return states
 
     def status(self) -> str:
         """Each container's state and the end of its log, for a failure's message."""
@@ -160,10 +164,10 @@ class ComposedStack:
     def wait_healthy(self, *services: str, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(self.health(service) == "healthy" for service in services):
+            if set(self.health(*services).values()) == {"healthy"}:
                 return
             time.sleep(2)
-        states = ", ".join(f"{service}: {self.health(service)}" for service in services)
+        states = ", ".join(f"{service}: {state}" for service, state in self.health(*services).items())
         raise StackError(f"not healthy within {timeout} s ({states})\n{self.status()}")
 
     @contextmanager
