@@ -16,6 +16,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Value
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
+from pbx.call_rows import CallRows, write_call_rows
 from pbx.callflow import commands as c
 from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
@@ -29,36 +30,19 @@ from voicemail.phone import do_mark_heard_on_phone
 log = logging.getLogger(__name__)
 
 
-def do_record_call_started(fact: c.CallStarted) -> Call:
-    """The call's row; written once (a fact written again, from the spool after an outage,
-    finds it). The call store is the only writer of call facts, so looking first and then
-    inserting needs no savepoint: get_or_create's cost two round trips more per call."""
-    existing = Call.objects.filter(pk=fact.call_key).first()
-    if existing is not None:
-        return existing
-    if fact.adopted:
-        _retire_rows_on(fact.channel_id, fact.at)
-    call = Call.objects.create(
-        id=fact.call_key,
-        channel_id=fact.channel_id,
-        sip_call_id=fact.sip_call_id,
-        direction=fact.direction,
-        caller=fact.caller,
-        called=fact.called,
-        started_at=fact.at,
-    )
+def _call_started(fact: c.CallStarted, rows: CallRows) -> None:
+    call = rows.started.get(id(fact))
+    if call is None:
+        return  # written before (a fact written again, from the spool after an outage)
     _event(call.pk, fact.at, HistoryKind.STARTED, caller=fact.caller, called=fact.called, direction=fact.direction)
-    do_enqueue("call.started", call_summary(call), fact.at)
-    if fact.direction != Call.Direction.INBOUND:  # dialled from a staff phone
-        call.staff.add(*Extension.objects.filter(number=fact.caller))
-    return call
+    do_enqueue("call.started", lambda: call_summary(call), fact.at)
 
 
-def do_record_call_answered(fact: c.CallAnswered) -> None:
-    updated = Call.objects.filter(pk=fact.call_key, answered_at__isnull=True).update(answered_at=fact.at)
-    if updated:
+def _call_answered(fact: c.CallAnswered, rows: CallRows) -> None:
+    call = rows.answered.get(id(fact))
+    if call is not None:
         _event(fact.call_key, fact.at, HistoryKind.ANSWERED)
-        do_enqueue("call.answered", lambda: call_summary(Call.objects.get(pk=fact.call_key)), fact.at)
+        do_enqueue("call.answered", lambda: call_summary(call), fact.at)
 
 
 def do_record_call_step(fact: c.CallStep) -> None:
@@ -84,16 +68,9 @@ def do_record_call_step(fact: c.CallStep) -> None:
         )
 
 
-def do_record_call_ended(fact: c.CallEnded) -> None:
-    updated = Call.objects.filter(pk=fact.call_key, ended_at__isnull=True).update(
-        ended_at=fact.at,
-        outcome=fact.outcome,
-        hangup_cause=fact.cause,
-        hangup_cause_text=fact.cause_text,
-        hung_up_by=fact.hung_up_by,
-        abandoned=fact.abandoned,
-    )
-    if updated:
+def _call_ended(fact: c.CallEnded, rows: CallRows) -> None:
+    call = rows.ended.get(id(fact))
+    if call is not None:
         _event(
             fact.call_key,
             fact.at,
@@ -103,8 +80,7 @@ def do_record_call_ended(fact: c.CallEnded) -> None:
             cause_text=fact.cause_text,
             hung_up_by=fact.hung_up_by,
         )
-        # Read once for both events, and only if a webhook wants one.
-        summary = functools.cache(lambda: call_summary(Call.objects.get(pk=fact.call_key)))
+        summary = functools.cache(lambda: call_summary(call))  # made once, and only if a webhook wants it
         do_enqueue("call.ended", summary, fact.at)
         if fact.outcome == Call.Outcome.MISSED:
             do_enqueue("call.missed", summary, fact.at)
@@ -307,11 +283,10 @@ _APPLY = {
     c.ForwardChanged: do_record_forward_changed,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_record_callback_connected,
-    c.CallStarted: do_record_call_started,
-    c.CallAnswered: do_record_call_answered,
     c.CallStep: do_record_call_step,
-    c.CallEnded: do_record_call_ended,
 }
+# Facts whose rows write_call_rows wrote for the whole batch: their timeline and webhooks.
+_AFTER_ROWS = {c.CallStarted: _call_started, c.CallAnswered: _call_answered, c.CallEnded: _call_ended}
 
 
 def do_apply_facts(facts: Iterable[c.Fact]) -> None:
@@ -347,7 +322,12 @@ def _apply(facts: list[c.Fact]) -> None:
     token = _batch_events.set(pending)
     try:
         with transaction.atomic(), one_read_of_endpoints():
+            rows = write_call_rows(facts, _retire_rows_on)
             for fact in facts:
+                after_rows = _AFTER_ROWS.get(type(fact))
+                if after_rows is not None:
+                    after_rows(fact, rows)  # type: ignore[operator]
+                    continue
                 apply = _APPLY.get(type(fact))
                 if apply is not None:
                     apply(fact)  # type: ignore[operator]

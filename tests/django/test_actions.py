@@ -75,6 +75,59 @@ def test_facts_applied_twice_change_nothing():
     assert Call.objects.get().events.count() == 3
 
 
+def test_a_call_s_first_answer_and_end_count_even_when_repeated_in_one_batch():
+    """The batch writes its answers and ends in one statement each: a fact repeated within the
+    batch (a replay meeting its original) takes no effect, and the first of two ends stays."""
+    later = T0 + timedelta(seconds=5)
+    facts = [
+        started(),
+        c.CallAnswered("1.1", call_key=KEY, at=T0),
+        c.CallEnded("1.1", call_key=KEY, at=T0, outcome="missed", cause=19, cause_text=""),
+    ]
+    do_apply_facts(
+        [
+            *facts,
+            started(),
+            c.CallAnswered("1.1", call_key=KEY, at=later),
+            c.CallEnded("1.1", call_key=KEY, at=later, outcome="answered", cause=16, cause_text=""),
+        ]
+    )
+    call = Call.objects.get()
+    assert (call.answered_at, call.ended_at, call.outcome, call.hangup_cause) == (T0, T0, "missed", 19)
+    assert list(call.events.values_list("kind", flat=True)) == ["started", "answered", "ended"]
+
+
+def test_calls_dialled_from_staff_phones_in_one_batch_each_name_their_phone():
+    """Who was on a call dialled from a phone is written for the whole batch at once."""
+    anna, _ = do_create_extension("101", "Anna Nowak")
+    piotr, _ = do_create_extension("102", "Piotr")
+    keys = [str(uuid.UUID(int=n)) for n in (1, 2, 3)]
+    do_apply_facts(
+        [
+            c.CallStarted(
+                f"1.{n}",
+                call_key=key,
+                at=T0,
+                direction="outbound",
+                caller=caller,
+                called="+48601234567",
+                sip_call_id="",
+            )
+            for n, (key, caller) in enumerate(zip(keys, ["101", "102", "101"], strict=True))
+        ]
+    )
+    staff = {str(pk): set(Call.objects.get(pk=pk).staff.all()) for pk in keys}
+    assert staff == {keys[0]: {anna}, keys[1]: {piotr}, keys[2]: {anna}}
+
+
+def test_the_fields_written_by_name_in_sql_are_the_call_s_columns():
+    """pbx/call_rows.py names the call's fields in its UPDATE statements as columns."""
+    from pbx.call_rows import SUMMARY_FIELDS
+
+    names = {*SUMMARY_FIELDS, "hangup_cause", "hangup_cause_text", "hung_up_by", "abandoned"}
+    assert all(Call._meta.get_field(name).column == name for name in names)
+
+
 def test_a_fact_that_cannot_be_written_costs_only_itself(caplog):
     """Found by the benchmark: one bad fact used to fail its whole batch, and after the retries
     the call store dropped the batch, calls and all. Each fact is now written on its own when

@@ -289,3 +289,28 @@ def test_the_spool_and_the_snapshot_are_readable_by_the_app_alone(tmp_path):
     assert oct((folder / "directory.json").stat().st_mode & 0o777) == "0o600"
     spool.replace([fact, fact])
     assert oct(spool.path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_facts_coming_close_together_are_written_in_one_batch_and_later_ones_in_the_next():
+    """The writer lets facts gather for a moment after the first (facts.GATHER_SECONDS), so a
+    busy minute's calls share their transactions and statements (pbx/call_rows.py)."""
+    from pbx.stasis.facts import GATHER_SECONDS
+
+    batches: list[list[c.Fact]] = []
+    first, second = a_call(KEY), a_call("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f")
+
+    async def scenario() -> None:
+        store = CallStore(no_ari(), apply_facts=batches.append)
+        runner = asyncio.create_task(store.run())
+        for fact in first:  # one call's facts, a few ms apart: well within the gathering
+            store.submit(fact)
+            await asyncio.sleep(GATHER_SECONDS / 10)
+        assert await store.settled(timeout=5)
+        for fact in second:
+            store.submit(fact)
+        assert await store.settled(timeout=5)
+        runner.cancel()
+        await store.db.close()
+
+    asyncio.run(scenario())
+    assert batches == [first, second]
