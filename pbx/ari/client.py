@@ -380,8 +380,15 @@ class AriClient:
             return False
         return True
 
-    async def subscribe(self, app: str, event_source: str) -> None:
-        await self._request("POST", f"applications/{_seg(app)}/subscription", params={"eventSource": event_source})
+    async def subscribe(self, app: str, event_sources: list[str]) -> None:
+        """E.g. ["endpoint:PJSIP/101"]. Asterisk takes all or none: one source it does not
+        have refuses the request (422)."""
+        params = {"eventSource": ",".join(event_sources)}
+        await self._request("POST", f"applications/{_seg(app)}/subscription", params=params)
+
+    async def unsubscribe(self, app: str, event_sources: list[str]) -> None:
+        params = {"eventSource": ",".join(event_sources)}
+        await self._request("DELETE", f"applications/{_seg(app)}/subscription", params=params)
 
     async def record_bridge(self, bridge_id: str, name: str, fmt: str) -> None:
         params = {"name": name, "format": fmt, "ifExists": "fail", "beep": "false", "terminateOn": "none"}

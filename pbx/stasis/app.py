@@ -37,6 +37,7 @@ from .executor import AriExecutor
 from .lamps import LampLoader, Lamps
 from .mailboxes import DatabaseMailboxes
 from .pins import WrongPins
+from .presence import Presence, staff_logins
 from .probe import EncryptionProbe
 from .reconciler import Reconciler
 from .routes import Routes
@@ -91,9 +92,8 @@ class StasisApp:
             lambda channels: store.db.run(open_calls_on, channels),
             owed=lambda keys: store.db.run(recordings_owed, keys),
         )
-        self.reconciler = Reconciler(
-            ari, app_name, store, self.routes, self.presence, sweep_seconds, adoption=(adoption, self)
-        )
+        self.phones = Presence(ari, app_name, self.presence)
+        self.reconciler = Reconciler(ari, app_name, store, self.routes, sweep_seconds, adoption=(adoption, self))
         self.lamps = Lamps(ari, load_lamps)
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
@@ -124,6 +124,8 @@ class StasisApp:
                 task.cancel()
 
     async def _on_connected(self) -> None:
+        self.phones.forget()
+        await self.phones.follow(staff_logins(self.directory))  # before callers are taken back and rung
         await self.reconciler.reconcile()
         self.lamps.forget()
         await self.lamps.refresh()
@@ -240,6 +242,7 @@ class StasisApp:
                 self.directory = await self.load_directory()
             except Exception:
                 log.exception("could not reload the configuration; keeping the previous one")
+            await self.phones.follow(staff_logins(self.directory))  # a phone added meanwhile
             await self._load_history()
             await self.lamps.refresh()
 

@@ -42,7 +42,6 @@ class Reconciler:
         app_name: str,
         store: CallStore,
         routes: Routes[CallWorker],
-        presence: dict[str, bool],
         sweep_seconds: float,
         adoption: tuple[Adoption, StartsCalls] | None = None,
     ) -> None:
@@ -50,7 +49,6 @@ class Reconciler:
         self.app_name = app_name
         self.store = store
         self.routes = routes
-        self.presence = presence
         self.sweep_seconds = sweep_seconds
         self.adoption = adoption  # who takes back the callers no call follows, and who starts their calls
         self.was_away = True  # the app has not yet swept since it (re)connected
@@ -63,7 +61,6 @@ class Reconciler:
         connected_at = now()
         try:
             await self.ari.set_event_filter(self.app_name, UNWANTED_EVENTS)
-            await self._load_presence()
             app = await self.ari.application(self.app_name)
         except AriError as exc:
             log.warning("could not reconcile with ARI: %s", exc)
@@ -141,9 +138,3 @@ class Reconciler:
                 continue
             if await self.sweep(app):
                 self.reconciled.set()
-
-    async def _load_presence(self) -> None:
-        """Which phones are reachable now; EndpointStateChange events keep it current."""
-        await self.ari.subscribe(self.app_name, "endpoint:PJSIP")
-        for endpoint in await self.ari.endpoints("PJSIP"):
-            self.presence[endpoint["resource"]] = endpoint.get("state") == "online"

@@ -231,16 +231,18 @@ def test_events_for_channels_we_never_saw_start_are_ignored():
 
 
 def test_presence_comes_from_asterisk_and_follows_endpoint_events():
+    """Of the staff phones only (the directory's person 101; tests/django/test_presence.py)."""
     endpoints = [
         {"technology": "PJSIP", "resource": "101", "state": "online"},
         {"technology": "PJSIP", "resource": "102", "state": "offline"},
+        {"technology": "PJSIP", "resource": "carrier", "state": "online"},
     ]
     fake = FakeAsterisk(live_channels=[], endpoints=endpoints)
 
     async def scenario(app: StasisApp) -> None:
-        assert app.presence == {"101": True, "102": False}
+        assert app.presence == {"101": True}
         app.dispatch(e.EndpointStateChange(at=now(), channel_id="", resource="101", online=False))
-        assert app.presence == {"101": False, "102": False}
+        assert app.presence == {"101": False}
 
     asyncio.run(scenario_runner(fake, scenario))
     assert "POST applications/centrala/subscription" not in fake.requests  # not a call action
