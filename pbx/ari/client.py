@@ -324,10 +324,14 @@ class AriClient:
     async def stop_bridge_moh(self, bridge_id: str) -> None:
         await self._request("DELETE", f"bridges/{_seg(bridge_id)}/moh")
 
-    async def user_event(self, app: str, name: str, channel_id: str, variables: dict[str, str]) -> None:
-        """Send `app` a ChannelUserevent about `channel_id` (how the web reaches a live call)."""
-        params = {"application": app, "source": f"channel:{channel_id}"}
-        await self._request("POST", f"events/user/{_seg(name)}", params=params, json={"variables": variables})
+    async def user_event(
+        self, app: str, name: str, channel_id: str = "", variables: dict[str, str] | None = None
+    ) -> None:
+        """Send `app` a ChannelUserevent: about `channel_id` (how the web reaches a live call),
+        or about nothing in particular (404: no such app now)."""
+        params = {"application": app} | ({"source": f"channel:{channel_id}"} if channel_id else {})
+        body = {"variables": variables} if variables else None
+        await self._request("POST", f"events/user/{_seg(name)}", params=params, json=body)
 
     async def create_bridge(self, bridge_id: str) -> None:
         await self._request("POST", f"bridges/{_seg(bridge_id)}", params={"type": "mixing,dtmf_events"})

@@ -147,6 +147,13 @@ class EndpointStateChange(Event):
     online: bool
 
 
+@dataclass(frozen=True)
+class ConfigurationChanged(Event):
+    """The office's configuration was saved (a number, a person, a phone): the admin tells the
+    app through Asterisk (a user event named CONFIGURATION_CHANGED), and the app reads it at
+    once rather than at its next periodic refresh. `channel_id` is empty."""
+
+
 # --- made by the pump, never by Asterisk -----------------------------------------------
 
 
@@ -233,6 +240,7 @@ class ChannelGone(Event):
 
 
 RECORDING_CONTROL = "centrala-recording"
+CONFIGURATION_CHANGED = "centrala-configuration"
 
 
 class MalformedEvent(ValueError):
@@ -330,6 +338,8 @@ def _endpoint_state(m: Mapping[str, Any], at: datetime) -> Event:
 
 def _user_event(m: Mapping[str, Any], at: datetime) -> Event:
     data = m.get("userevent") or {}
+    if m["eventname"] == CONFIGURATION_CHANGED:
+        return ConfigurationChanged(at=at, channel_id="")
     if m["eventname"] != RECORDING_CONTROL or "channel" not in m:
         return Unhandled(at=at, channel_id=_target_channel(m), type=f"ChannelUserevent:{m['eventname']}")
     return RecordingControl(

@@ -13,6 +13,7 @@ events. A failed action comes back to its call as a CommandFailed event. After e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -100,6 +101,7 @@ class StasisApp:
         self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
         self.stopping = False
         self._stopped = asyncio.Event()
+        self._configuration_changed = asyncio.Event()  # the admin said so: read it now
 
     @property
     def reconciled(self) -> asyncio.Event:
@@ -154,6 +156,9 @@ class StasisApp:
             log.debug("event %s for %r", type(event).__name__, event.channel_id)
         if isinstance(event, e.EndpointStateChange):
             self.presence[event.resource] = event.online
+            return
+        if isinstance(event, e.ConfigurationChanged):
+            self._configuration_changed.set()
             return
         if isinstance(event, e.AttendedTransferRequested):
             handover.attended_transfer(self.routes, event)
@@ -236,8 +241,12 @@ class StasisApp:
     # --- configuration ---------------------------------------------------------------
 
     async def _refresh_directory(self) -> None:
+        """Every `refresh_seconds`, and at once when the admin says the configuration changed
+        (a new number answers within a moment, not "not in service" for up to 10 s)."""
         while True:
-            await asyncio.sleep(self.refresh_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._configuration_changed.wait(), self.refresh_seconds)
+            self._configuration_changed.clear()
             try:
                 self.directory = await self.load_directory()
             except Exception:

@@ -157,6 +157,13 @@ def test_our_user_event_becomes_a_recording_control_and_others_stay_unhandled():
     assert other == e.Unhandled(at=other.at, channel_id="1700000000.7", type="ChannelUserevent:SomethingElse")
 
 
+def test_the_admin_s_user_event_says_the_configuration_changed():
+    """As Asterisk sends an application's user event with no source (no channel in it)."""
+    message = {"type": "ChannelUserevent", "timestamp": TS, "eventname": e.CONFIGURATION_CHANGED, "userevent": {}}
+    event = e.parse_event(message)
+    assert event == e.ConfigurationChanged(at=event.at, channel_id="")
+
+
 def test_a_blind_transfer_names_the_phone_that_asked_and_what_it_dialled():
     message = {
         "type": "ChannelTransfer",

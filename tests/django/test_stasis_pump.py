@@ -248,6 +248,27 @@ def test_presence_comes_from_asterisk_and_follows_endpoint_events():
     assert "POST applications/centrala/subscription" not in fake.requests  # not a call action
 
 
+def test_the_configuration_is_read_again_at_once_when_the_admin_says_it_changed():
+    fake = FakeAsterisk(live_channels=[])
+
+    async def scenario(app: StasisApp) -> None:
+        reads = 0
+        load = app.load_directory
+
+        async def counting() -> Directory:
+            nonlocal reads
+            reads += 1
+            return await load()
+
+        app.load_directory = counting
+        await asyncio.sleep(0.2)
+        assert reads == 0  # the periodic refresh is 10 s away
+        app.dispatch(e.ConfigurationChanged(at=now(), channel_id=""))
+        await until(lambda: reads == 1, timeout=2)
+
+    asyncio.run(scenario_runner(fake, scenario))
+
+
 def test_ringing_legs_are_routed_to_their_call_and_timers_fire():
     fake = FakeAsterisk(live_channels=[])
 

@@ -179,3 +179,23 @@ def test_a_callback_request_becomes_a_task_and_click_to_call_joins_both_legs(sta
         received = trunk.received()
     assert (callback.caller, callback.called, callback.outcome) == ("102", CUSTOMER, "answered")
     assert f"INVITE sip:{CUSTOMER}@127.0.0.2:15090" in received
+
+
+def test_a_number_saved_while_the_app_runs_answers_its_first_caller_at_once(asterisk):
+    """Saving tells the app through Asterisk (a user event), so it reads the configuration at
+    once: a number saved a moment ago is not "not in service" until the app's periodic
+    refresh (10 s), as a caller dialling it at once used to hear."""
+    from company_numbers.actions import do_save_number
+
+    greeting = Prompt.objects.create(name="Witamy", sound="hello-world")
+    hello = Destination.objects.create(name="Powitanie", kind="announcement", prompt=greeting)
+    scenario = Scenario.objects.create(name="Biuro", when_open=hello)
+    with running_stasis() as pump:
+        app = pump.app
+        assert app is not None and app.directory.plan_for(OFFICE) is None
+        do_save_number(CompanyNumber(), {"e164": OFFICE, "label": "Biuro", "scenario": scenario}, actor="test")
+        wait_for(lambda: app.directory.plan_for(OFFICE), timeout=3)  # well before the 10 s refresh
+        result = sipp_call("caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5112)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        call = the_call()
+    assert ("announcement", {"prompt": "sound:hello-world"}) in steps(call)
