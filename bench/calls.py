@@ -43,13 +43,21 @@ from bench.first_audio import FirstAudioProbe  # noqa: E402 (needs ROOT on the p
 HTTP, SIP, TLS = 28088, 25060, 25061
 CENTRALA_NUMBER, BASELINE_NUMBER, AGENT = "+48221234567", "+48221234599", "200"
 LIGHT_NUMBER, LIGHT_BASELINE_NUMBER, NOTES_NUMBER = "+48221234568", "+48221234598", "+48221234597"
+# The light call through a bare ARI handler (bench/ari_transport.py over the event socket, no
+# Centrala in it), under an app name of its own: the floor Centrala's light call is held to.
+BARE_NUMBER, BARE_APP = "+48221234596", "centrala-bench-bare"
+# --split N: the light call spread over N Stasis processes, each under an app name of its own
+# (centrala-bench-1 ... -N, picked at random in dialplan), to see whether several processes
+# would serve more calls than one (issue 24's STASIS_WORKERS question). An experiment: the
+# processes know nothing of each other (each one's sweep takes the others' calls for lost).
+SPLIT_NUMBER = "+48221234595"
 CALLER, AGENT_ADDRESS = "127.0.0.2", "127.0.0.5"
 
 
 @dataclass
 class Step:
     call: str  # "full" or "light"
-    path: str  # "centrala", "dialplan" or "notes" (the sandbox-notes reference)
+    path: str  # "centrala", "dialplan", "notes" (the sandbox-notes reference) or "bare" (bare ARI)
     rate: int
     calls: int
     ok: int
@@ -119,6 +127,8 @@ exten => {BASELINE_NUMBER},1,Answer()
 exten => {LIGHT_BASELINE_NUMBER},1,Answer()
  same => n,Playback(silence/3)
  same => n,Hangup()
+exten => {BARE_NUMBER},1,Stasis({BARE_APP})
+ same => n,Hangup()
 exten => {NOTES_NUMBER},1,Answer()
  same => n,MixMonitor(bench-notes-${{UNIQUEID}}.wav)
  same => n,Wait(3)
@@ -126,7 +136,15 @@ exten => {NOTES_NUMBER},1,Answer()
 """
 
 
-def configure() -> str:
+def split_dialplan(processes: int) -> str:
+    """The light call spread at random over `processes` Stasis apps (--split)."""
+    return f"""[from-trunk]
+exten => {SPLIT_NUMBER},1,Stasis(centrala-bench-${{RAND(1,{processes})}},inbound,{LIGHT_NUMBER})
+ same => n,Hangup()
+"""
+
+
+def configure(split: int = 0) -> str:
     """The office: a greeting, then ring the agent; every inbound call recorded. Returns the
     agent's SIP password."""
     from django.core.management import call_command
@@ -168,7 +186,7 @@ def configure() -> str:
     # The baseline goes into the rendered files for this run only: production never has it,
     # nor the two dialplan applications it needs.
     with (etc / "extensions.conf").open("a") as rendered:
-        rendered.write("\n" + BASELINE_DIALPLAN)
+        rendered.write("\n" + BASELINE_DIALPLAN + ("\n" + split_dialplan(split) if split else ""))
     with (etc / "modules.conf").open("a") as rendered:
         rendered.write("\nload = app_dial.so\nload = app_mixmonitor.so\n")
     return password
@@ -254,12 +272,16 @@ def caller_args(scenario: str, number: str, rate: int, calls: int, timeout_s: in
     ]
 
 
-def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path) -> Step:
+def run_calls(
+    call: str, path: str, number: str, rate: int, seconds: int, stasis_pid: int, root: Path, also: tuple[int, ...] = ()
+) -> Step:
+    """`also`: more processes whose CPU and memory count with the Stasis app's (--split)."""
     calls = rate * seconds
     for old in glob.glob(str(root / "caller_*_rtt.csv")):
         os.unlink(old)
     asterisk = asterisk_pid()
-    cpu_before, wall_before, started = cpu_seconds(stasis_pid), time.monotonic(), time.time()
+    pids = (stasis_pid, *also)
+    cpu_before, wall_before, started = sum(map(cpu_seconds, pids)), time.monotonic(), time.time()
     asterisk_before = cpu_seconds(asterisk)
     scenario = "caller.xml" if call == "full" else "caller_light.xml"
     # Beside the load, for the full call: the time to the greeting's first packet at the caller.
@@ -273,7 +295,7 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
             timeout=seconds + 120,
         )
     wall = time.monotonic() - wall_before
-    stasis_cpu_s, asterisk_cpu_s = cpu_seconds(stasis_pid) - cpu_before, cpu_seconds(asterisk) - asterisk_before
+    stasis_cpu_s, asterisk_cpu_s = sum(map(cpu_seconds, pids)) - cpu_before, cpu_seconds(asterisk) - asterisk_before
     cpu, asterisk_cpu = stasis_cpu_s / wall * 100, asterisk_cpu_s / wall * 100
     times = sorted(
         float(line.split(";")[1])
@@ -284,13 +306,72 @@ def run_calls(call: str, path: str, number: str, rate: int, seconds: int, stasis
     ok, failed = _count(result.stdout, "Successful call"), _count(result.stdout, "Failed call")
     median, p95 = median_and_p95(times)
     step = Step(
-        call, path, rate, calls, ok, failed, median, p95, cpu, rss_mb(stasis_pid), asterisk_cpu, started, time.time()
+        call,
+        path,
+        rate,
+        calls,
+        ok,
+        failed,
+        median,
+        p95,
+        cpu,
+        sum(map(rss_mb, pids)),
+        asterisk_cpu,
+        started,
+        time.time(),
     )
     step.stasis_cpu_s, step.asterisk_cpu_s = stasis_cpu_s, asterisk_cpu_s
     if probe is not None:
         step.first_audio_ms = median_and_p95(sorted(probe.times_ms))
         step.first_audio_probes = (len(probe.times_ms), probe.failures)
     return step
+
+
+def bare_ari_step(rate: int, seconds: int, root: Path) -> Step:
+    """The light call through bench/ari_transport.py's handler (requests over the event socket),
+    in a process of its own under BARE_APP, beside the idle Stasis app."""
+    handler = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "ari_transport.py"),
+            "--handle",
+            "socket",
+            "--seconds",
+            str(seconds + 25),
+        ],
+        env={**os.environ, "ARI_APP": BARE_APP},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.5)  # connected before the first call
+        return run_calls("light", "bare", BARE_NUMBER, rate, seconds, handler.pid, root)
+    finally:
+        handler.wait(seconds + 60)
+
+
+def split_step(processes: int, rate: int, seconds: int, root: Path, env: dict[str, str], out_dir: Path) -> Step:
+    """The light call spread over `processes` Stasis processes started for the step (--split);
+    their CPU and memory are added up. Path "split N"."""
+    started = []
+    for n in range(1, processes + 1):
+        log = (out_dir / f"centrala-bench-split-{n}.log").open("w")
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "stasis"],
+                cwd=ROOT,
+                env={**env, "ARI_APP": f"centrala-bench-{n}"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        time.sleep(4)  # connected and reconciled before the first call
+        pids = tuple(p.pid for p in started)
+        return run_calls("light", f"split {processes}", SPLIT_NUMBER, rate, seconds, pids[0], root, also=pids[1:])
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(30)
 
 
 def median_and_p95(times: list[float]) -> tuple[float, float]:
@@ -377,11 +458,14 @@ def main() -> None:
     parser.add_argument(
         "--over-ari", action="store_true", help="download recordings over ARI instead of reading Asterisk's directory"
     )
+    parser.add_argument(
+        "--split", type=int, default=0, help="also spread the light call over N Stasis processes (an experiment)"
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",") if r]
     light_rates = [int(r) for r in args.light_rates.split(",") if r]
     env = environment(args.over_ari)
-    password, root = start_instance(env)
+    password, root = start_instance(env, args.split)
     stasis_log = Path(tempfile.mkstemp(prefix="centrala-bench-stasis-", suffix=".log")[1])
     with stasis_log.open("w") as out:
         # As in production: DEBUG off (Django would otherwise time and keep every query).
@@ -410,6 +494,11 @@ def main() -> None:
             ):
                 steps.append(run_calls("light", path, number, rate, args.seconds, stasis.pid, root))
                 time.sleep(5)  # the last calls of the step hang up (3 s) before the next begins
+            steps.append(bare_ari_step(rate, args.seconds, root))
+            time.sleep(5)
+            if args.split:
+                steps.append(split_step(args.split, rate, args.seconds, root, env, out_dir=stasis_log.parent))
+                time.sleep(5)
         check_recordings(steps)
     finally:
         stasis.terminate()
@@ -422,7 +511,7 @@ def main() -> None:
         print("  " + line[:200])
 
 
-def start_instance(env: dict[str, str]) -> tuple[str, Path]:
+def start_instance(env: dict[str, str], split: int = 0) -> tuple[str, Path]:
     """Take `env` into this process, set up Django on the bench database, configure the
     office (and the baseline dialplan), hand SIPp its scenarios and (re)start the bench
     instance. Returns the agent's SIP password and the sandbox's root."""
@@ -433,7 +522,7 @@ def start_instance(env: dict[str, str]) -> tuple[str, Path]:
     django.setup()
     from pbx.sandbox import copy_scenarios
 
-    password = configure()
+    password = configure(split)
     copy_scenarios()
     root = Path(env["ASTERISK_CHROOT"])
     (root / "srv" / "centrala" / "bench").mkdir(parents=True, exist_ok=True)
@@ -461,6 +550,19 @@ def side_by_side(steps: list[Step], call: str = "") -> list[tuple[str, int, Step
     ]
 
 
+def beside_bare(steps: list[Step]) -> list[tuple[int, Step, Step]]:
+    """(rate, light call through Centrala, through the bare handler) for each light rate measured."""
+    found = {(s.rate, s.path): s for s in reversed(steps) if s.call == "light"}
+    return [
+        (rate, found[rate, "centrala"], found[rate, "bare"]) for rate in sorted({r for r, p in found if p == "bare"})
+    ]
+
+
+def beside(one: Step, split: Step) -> bool:
+    """`one` is the single Stasis process's light step at `split`'s rate (its first)."""
+    return one.call == "light" and one.path == "centrala" and one.rate == split.rate
+
+
 def report(steps: list[Step], recordings_via: str) -> None:
     print(
         f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
@@ -468,7 +570,7 @@ def report(steps: list[Step], recordings_via: str) -> None:
         f"{'talk':>7}{'last stored':>13}"
     )
     for s in steps:
-        ours = s.path == "centrala"
+        ours = s.path in ("centrala", "bare") or s.path.startswith("split")  # (a bare handler's CPU too)
         full = ours and s.call == "full"
         cpu = f"{s.cpu_percent:.0f} %" if ours else "-"
         rss = f"{s.rss_mb:.0f} MB" if ours else "-"
@@ -493,6 +595,25 @@ def report(steps: list[Step], recordings_via: str) -> None:
         print(
             f"  {kind:<5} {rate:>3}/s: successful calls {share:.2f}, median setup "
             f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
+        )
+    print("\nCentrala / a bare ARI handler (bench/ari_transport.py, requests over the event socket):")
+    for rate, via_ari, bare in beside_bare(steps):
+        print(
+            f"  light {rate:>3}/s: median setup {via_ari.median_ms:.1f} ms against {bare.median_ms:.1f} ms "
+            f"({via_ari.median_ms / bare.median_ms:.2f}x), p95 {via_ari.p95_ms:.0f} against {bare.p95_ms:.0f} ms; "
+            f"calls {via_ari.ok}/{via_ari.calls} against {bare.ok}/{bare.calls}; app CPU per call "
+            f"{via_ari.per_call_ms(via_ari.stasis_cpu_s):.2f} ms against {bare.per_call_ms(bare.stasis_cpu_s):.2f} ms"
+        )
+    split = [(s, next(one for one in steps if beside(one, s))) for s in steps if s.path.startswith("split")]
+    if split:
+        print("\nThe light call over several Stasis processes against one (--split, an experiment):")
+    for many, one in split:
+        print(
+            f"  light {many.rate:>3}/s, {many.path}: median setup {many.median_ms:.1f} ms "
+            f"against {one.median_ms:.1f} ms, "
+            f"p95 {many.p95_ms:.0f} against {one.p95_ms:.0f} ms; calls {many.ok}/{many.calls} against "
+            f"{one.ok}/{one.calls}; CPU per call, all processes {many.per_call_ms(many.stasis_cpu_s):.2f} ms against "
+            f"{one.per_call_ms(one.stasis_cpu_s):.2f} ms"
         )
     print("\nTime to first audio (INVITE to the greeting's first RTP packet at a probe caller, beside the load):")
     for _, rate, via_ari, via_dialplan in side_by_side(steps, "full"):
