@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -283,7 +284,13 @@ def _policy(p: CallingPolicy) -> CallingRules:
 
 
 def _days_off(today: date) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("PL", years=[today.year, today.year + 1]))
+    return _public_holidays(today.year)
+
+
+@functools.lru_cache(maxsize=2)
+def _public_holidays(year: int) -> frozenset[date]:
+    """This year's and next year's, built once (the configuration is read every 10 s)."""
+    return frozenset(holidays.country_holidays("PL", years=[year, year + 1]))
 
 
 def _rota() -> s.Rota:

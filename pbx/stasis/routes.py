@@ -12,11 +12,36 @@ W = TypeVar("W")
 BRIDGE_PREFIX = "bridge:"  # events about a bridge (its recording) carry "bridge:<id>" as channel id
 
 
+class Table(dict[str, W]):
+    """A map of ids to calls that also knows each call's ids, so a call that ends is dropped
+    without a search. Only item assignment and deletion change it (as the pump does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys_of: dict[int, set[str]] = {}  # id(call) -> its keys here
+
+    def __setitem__(self, key: str, worker: W) -> None:
+        previous = self.get(key)
+        if previous is not None:  # handed over to another call (a transfer, a pickup)
+            self._keys_of.get(id(previous), set()).discard(key)
+        super().__setitem__(key, worker)
+        self._keys_of.setdefault(id(worker), set()).add(key)
+
+    def __delitem__(self, key: str) -> None:
+        self._keys_of.get(id(self[key]), set()).discard(key)
+        super().__delitem__(key)
+
+    def forget(self, worker: W) -> None:
+        for key in self._keys_of.pop(id(worker), set()):
+            if self.get(key) is worker:
+                super().__delitem__(key)
+
+
 class Routes(Generic[W]):
     def __init__(self) -> None:
-        self.callers: dict[str, W] = {}  # the caller's channel id -> its call
-        self.legs: dict[str, W] = {}  # a leg's channel id -> the call that rang it
-        self.bridges: dict[str, W] = {}  # bridge id -> the call that made it
+        self.callers: Table[W] = Table()  # the caller's channel id -> its call
+        self.legs: Table[W] = Table()  # a leg's channel id -> the call that rang it
+        self.bridges: Table[W] = Table()  # bridge id -> the call that made it
 
     def find(self, channel_id: str) -> W | None:
         if channel_id.startswith(BRIDGE_PREFIX):
@@ -48,6 +73,7 @@ class Routes(Generic[W]):
         return bridge_id in self.bridges
 
     def forget(self, worker: W) -> None:
+        """Drop `worker` from every table: its own keys only, never a search of the tables
+        (which, with hundreds of calls in progress, was a fiftieth of the app's CPU per call)."""
         for table in (self.callers, self.legs, self.bridges):
-            for key in [k for k, w in table.items() if w is worker]:
-                del table[key]
+            table.forget(worker)
