@@ -16,7 +16,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Value
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
-from pbx.call_rows import CallRows, write_call_rows
+from pbx.call_rows import CallRows, TimelineLine, insert_timeline, write_call_rows
 from pbx.callflow import commands as c
 from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
@@ -314,11 +314,11 @@ def do_apply_facts(facts: Iterable[c.Fact]) -> None:
 
 # Timeline lines of the batch being written: inserted together at its end (one INSERT for a
 # batch instead of one round trip per line; the DB thread's largest cost under load).
-_batch_events: ContextVar[list[CallEvent] | None] = ContextVar("_batch_events", default=None)
+_batch_events: ContextVar[list[TimelineLine] | None] = ContextVar("_batch_events", default=None)
 
 
 def _apply(facts: list[c.Fact]) -> None:
-    pending: list[CallEvent] = []
+    pending: list[TimelineLine] = []
     token = _batch_events.set(pending)
     try:
         with transaction.atomic(), one_read_of_endpoints():
@@ -331,18 +331,17 @@ def _apply(facts: list[c.Fact]) -> None:
                 apply = _APPLY.get(type(fact))
                 if apply is not None:
                     apply(fact)  # type: ignore[operator]
-            CallEvent.objects.bulk_create(pending)  # in order, so the timeline keeps its order
+            insert_timeline(pending)  # in order, so the timeline keeps its order
     finally:
         _batch_events.reset(token)
 
 
 def _event(call_id: Any, at: datetime, kind: str, **detail: Any) -> None:
-    event = CallEvent(call_id=call_id, at=at, kind=kind, detail=detail)
     pending = _batch_events.get()
     if pending is None:
-        event.save()
+        CallEvent.objects.create(call_id=call_id, at=at, kind=kind, detail=detail)
     else:
-        pending.append(event)
+        pending.append((call_id, at, kind, detail))
 
 
 def do_add_call_note(call: Call, user: Any, text: str, source: str = "") -> CallNote:

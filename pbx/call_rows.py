@@ -14,10 +14,11 @@ batch, not a few per call:
 
 The caller (pbx.actions) then walks the facts in their order, writing each one's timeline line
 and webhooks from what `write_call_rows` returns: the same history, in the same order, as
-writing the facts one by one."""
+writing the facts one by one. The timeline goes in last, in one INSERT (`insert_timeline`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,7 @@ from django.db import connection
 from django.db.models.signals import post_save
 
 from pbx.callflow import commands as c
-from pbx.models import Call, Extension
+from pbx.models import Call, CallEvent, Extension
 
 # What a webhook says of a call (pbx.actions.call_summary reads these fields).
 SUMMARY_FIELDS = ("id", "direction", "caller", "called", "started_at", "answered_at", "ended_at", "outcome")
@@ -153,3 +154,31 @@ def _update(assignments: str, values: str, only: str, columns: list[tuple[list[A
         cursor.execute(sql, [values for values, _ in columns])
         rows = cursor.fetchall()
     return {str(row[0]): Call(**dict(zip(SUMMARY_FIELDS, row, strict=True))) for row in rows}
+
+
+# One line of a call's timeline: the call's key, when, what (CallEvent.Kind), its detail.
+TimelineLine = tuple[Any, datetime, str, dict[str, Any]]
+
+
+def insert_timeline(lines: list[TimelineLine]) -> None:
+    """The batch's timeline lines in one INSERT from arrays, in the batch's order (their ids
+    follow it, and a call's timeline is read by time, then id). Django's bulk_create built
+    and quoted each row's values in Python, a fifth of the database thread's time."""
+    if not lines:
+        return
+    encoder = CallEvent._meta.get_field("detail").encoder  # type: ignore[union-attr]
+    table = connection.ops.quote_name(CallEvent._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (call_id, at, kind, detail) "
+        "SELECT v.call_id, v.at, v.kind, v.detail::jsonb "
+        "FROM unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::text[]) "
+        "WITH ORDINALITY AS v(call_id, at, kind, detail, n) ORDER BY v.n"
+    )
+    columns: list[list[Any]] = [
+        [str(call_id) for call_id, _, _, _ in lines],
+        [at for _, at, _, _ in lines],
+        [kind for _, _, kind, _ in lines],
+        [json.dumps(detail, cls=encoder) for _, _, _, detail in lines],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)

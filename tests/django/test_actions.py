@@ -120,13 +120,21 @@ def test_calls_dialled_from_staff_phones_in_one_batch_each_name_their_phone():
     assert staff == {keys[0]: {anna}, keys[1]: {piotr}, keys[2]: {anna}}
 
 
-def test_the_fields_written_by_name_in_sql_are_the_call_s_columns():
-    """pbx/call_rows.py names the call's fields in its UPDATE statements as columns."""
+def test_the_fields_written_by_name_in_sql_are_the_columns():
+    """pbx/call_rows.py names the call's and the timeline's fields in its statements as columns."""
     from pbx.call_rows import SUMMARY_FIELDS
+    from pbx.models import CallEvent
 
     names = {*SUMMARY_FIELDS, "hangup_cause", "hangup_cause_text", "hung_up_by", "abandoned"}
     columns = {field.name: field.column for field in Call._meta.concrete_fields}
     assert all(columns[name] == name for name in names)
+    timeline = {field.name: field.column for field in CallEvent._meta.concrete_fields}
+    assert (timeline["call"], timeline["at"], timeline["kind"], timeline["detail"]) == (
+        "call_id",
+        "at",
+        "kind",
+        "detail",
+    )
 
 
 def test_a_fact_that_cannot_be_written_costs_only_itself(caplog):
