@@ -47,9 +47,10 @@ LIGHT_NUMBER, LIGHT_BASELINE_NUMBER, NOTES_NUMBER = "+48221234568", "+4822123459
 # Centrala in it), under an app name of its own: the floor Centrala's light call is held to.
 BARE_NUMBER, BARE_APP = "+48221234596", "centrala-bench-bare"
 # --split N: the light call spread over N Stasis processes, each under an app name of its own
-# (centrala-bench-1 ... -N, picked at random in dialplan), to see whether several processes
-# would serve more calls than one (issue 24's STASIS_WORKERS question). An experiment: the
-# processes know nothing of each other (each one's sweep takes the others' calls for lost).
+# (centrala-bench-1 ... -N, picked in dialplan by the channel's unique id), to see whether
+# several processes would serve more calls than one (issue 24's STASIS_WORKERS question). An
+# experiment: the processes know nothing of each other (each one's sweep takes the others'
+# calls for lost).
 SPLIT_NUMBER = "+48221234595"
 CALLER, AGENT_ADDRESS = "127.0.0.2", "127.0.0.5"
 
@@ -137,9 +138,10 @@ exten => {NOTES_NUMBER},1,Answer()
 
 
 def split_dialplan(processes: int) -> str:
-    """The light call spread at random over `processes` Stasis apps (--split)."""
+    """The light call spread over `processes` Stasis apps (--split) by the last digit of the
+    channel's unique id (RAND is in a module the rendered configuration does not load)."""
     return f"""[from-trunk]
-exten => {SPLIT_NUMBER},1,Stasis(centrala-bench-${{RAND(1,{processes})}},inbound,{LIGHT_NUMBER})
+exten => {SPLIT_NUMBER},1,Stasis(centrala-bench-$[${{UNIQUEID:-1}} % {processes} + 1],inbound,{LIGHT_NUMBER})
  same => n,Hangup()
 """
 
