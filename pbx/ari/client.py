@@ -384,8 +384,8 @@ class AriClient:
         return True
 
     async def subscribe(self, app: str, event_sources: list[str]) -> None:
-        """E.g. ["endpoint:PJSIP/101"]. Asterisk takes all or none: one source it does not
-        have refuses the request (422)."""
+        """E.g. ["deviceState:PJSIP/101"]. Asterisk takes all or none: an endpoint or channel
+        it does not have refuses the request (422); a device state is taken for any name."""
         params = {"eventSource": ",".join(event_sources)}
         await self._request("POST", f"applications/{_seg(app)}/subscription", params=params)
 

@@ -9,8 +9,8 @@ the peer alive, and under load Asterisk's pong waits behind thousands of queued 
 a plain ping timeout would cut a busy but healthy stream (and lose its events).
 
 Asterisk sends a channel's events twice when the app also subscribes to the channel's
-endpoint (Centrala subscribes to the staff phones' endpoints, for presence): once through the
-channel, once through the endpoint, as identical text. A repeated key press or a repeated
+endpoint (Centrala did, for presence; it now follows the phones' device states instead): once
+through the channel, once through the endpoint, as identical text. A repeated key press or a repeated
 "playback finished" would be taken for a new one (a second recording of the same name, a
 digit carried into the next menu), so the reader drops a message that is the same text as
 one of the last few hundred (`RecentMessages`), before it is even decoded.

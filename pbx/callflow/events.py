@@ -141,7 +141,9 @@ class Unhandled(Event):
 
 @dataclass(frozen=True)
 class EndpointStateChange(Event):
-    """A phone registered or went away. `channel_id` is empty: no call owns this event."""
+    """A phone registered or went away (from an endpoint's state, or a PJSIP device's:
+    unavailable is away, any other state reachable). `channel_id` is empty: no call owns
+    this event."""
 
     resource: str  # the endpoint name, e.g. "101"
     online: bool
@@ -336,6 +338,21 @@ def _endpoint_state(m: Mapping[str, Any], at: datetime) -> Event:
     )
 
 
+# A PJSIP device in these states has no phone to ring (no registered contact, or no such
+# endpoint); ringing, talking, on hold and idle phones are all there.
+_AWAY_DEVICE_STATES = {"UNAVAILABLE", "INVALID"}
+
+
+def _device_state(m: Mapping[str, Any], at: datetime) -> Event:
+    device = m["device_state"]
+    technology, _, resource = str(device["name"]).partition("/")
+    if technology != "PJSIP" or not resource:
+        return Unhandled(at=at, channel_id="", type="DeviceStateChanged")
+    return EndpointStateChange(
+        at=at, channel_id="", resource=resource, online=device["state"] not in _AWAY_DEVICE_STATES
+    )
+
+
 def _user_event(m: Mapping[str, Any], at: datetime) -> Event:
     data = m.get("userevent") or {}
     if m["eventname"] == CONFIGURATION_CHANGED:
@@ -366,6 +383,7 @@ _PARSERS = {
     "ChannelUserevent": _user_event,
     "ChannelTransfer": _transfer,
     "EndpointStateChange": _endpoint_state,
+    "DeviceStateChanged": _device_state,
     "StasisStart": _stasis_start,
     "StasisEnd": lambda m, at: StasisEnd(at=at, channel_id=m["channel"]["id"]),
     "ChannelStateChange": lambda m, at: ChannelStateChange(

@@ -1,7 +1,8 @@
 """The Stasis app's own word on its health, for `manage.py healthcheck stasis` and monitoring.
 
-Asterisk cannot tell: an app that subscribed to endpoints (Centrala's does, for presence) stays
-listed in ARI after its websocket is gone, so "is the app listed?" stays yes for a dead app.
+Asterisk cannot tell: an app that subscribed to event sources (Centrala follows the phones'
+presence) can stay listed in ARI after its websocket is gone, so "is the app listed?" can stay
+yes for a dead app.
 So the app writes, every REPORT_SECONDS, whether its event stream is connected, into a small
 file beside its spool; the check reads it and trusts it only while it is fresh.
 """

@@ -1,12 +1,15 @@
 """Which staff phones are reachable (presence): read from Asterisk on connect, kept current by
-the EndpointStateChange events of the phones' own endpoints.
+the device-state changes of the phones' own devices.
 
-The app subscribes to the staff phones' endpoints only (each person's SIP logins, from the
-configuration), never to the whole PJSIP technology as it once did: that takes in the carrier's
-trunk too, whose every call Asterisk then reported twice (once through the channel, once
-through the endpoint; the copies were dropped unread, at a cost on both sides) and two
-endpoint-state events more per call. A phone added later is subscribed at the next
-configuration refresh (`follow`), once Asterisk has its endpoint."""
+The app subscribes to the device state of each staff phone (`deviceState:PJSIP/<login>`, every
+SIP login of every person in the configuration), never to endpoints as it once did. An
+endpoint subscription brings every event of every channel on that endpoint a second time
+(once through the channel, once through the endpoint; the copies were dropped unread, at a
+cost on both sides): the whole PJSIP technology took in the carrier's trunk, so every caller's
+events came twice, and a staff phone's endpoint doubles the events of every call it answers.
+A device state changes only when the phone registers or goes away, rings, talks or hangs up.
+Asterisk takes a subscription to a device it does not know yet, so a phone added later is
+followed from the next configuration refresh (`follow`), with or without its endpoint."""
 
 from __future__ import annotations
 
@@ -33,40 +36,36 @@ class Presence:
         self.app_name = app_name
         self.online = online
         self._followed: set[str] | None = None  # the logins subscribed to; None: ask Asterisk
-        self._absent: set[str] = set()  # logins Asterisk did not have at the last look
 
     def forget(self) -> None:
         """After a (re)connect: Asterisk may have restarted, and its subscriptions with it."""
         self._followed = None
 
     async def follow(self, logins: Iterable[str]) -> None:
-        """Subscribe to the endpoints of `logins` that Asterisk has and to no other (an older
-        version's subscription to the whole technology included), and read their states.
-        Does nothing when they are followed already; a failure is logged and tried again at
-        the next call."""
+        """Subscribe to the device states of `logins` and to nothing else (an older version's
+        endpoint subscriptions are dropped), and read the phones' states. Does nothing when
+        they are followed already; a failure is logged and tried again at the next call."""
         wanted = set(logins)
         if self._followed is not None and wanted == self._followed:
             return
         try:
+            app = await self.ari.application(self.app_name)
+            devices = {f"PJSIP/{login}" for login in wanted}
+            subscribed = set(app.get("device_names", []))
+            stale = [f"endpoint:{endpoint}" for endpoint in sorted(app.get("endpoint_ids", []))]
+            stale += [f"deviceState:{device}" for device in sorted(subscribed - devices)]
+            if stale:
+                await self.ari.unsubscribe(self.app_name, stale)
+            if missing := devices - subscribed:
+                await self.ari.subscribe(self.app_name, [f"deviceState:{device}" for device in sorted(missing)])
+            # Read after subscribing: a change from here on comes as an event.
             states = {e["resource"]: e.get("state") == "online" for e in await self.ari.endpoints("PJSIP")}
-            subscribed = set((await self.ari.application(self.app_name)).get("endpoint_ids", []))
-            followed = {login for login in wanted if login in states}
-            sources = {f"PJSIP/{login}" for login in followed}
-            if extra := subscribed - sources:
-                await self.ari.unsubscribe(self.app_name, [f"endpoint:{source}" for source in sorted(extra)])
-            if missing := sources - subscribed:
-                await self.ari.subscribe(self.app_name, [f"endpoint:{source}" for source in sorted(missing)])
-                # (read again: a phone may have come or gone between the read and the subscription)
-                states = {e["resource"]: e.get("state") == "online" for e in await self.ari.endpoints("PJSIP")}
         except AriError as exc:
             log.warning("could not follow the staff phones' presence (tried again at the next refresh): %s", exc)
             self._followed = None
             return
         self.online.clear()
-        self.online.update((login, states[login]) for login in followed if login in states)
-        # A login Asterisk does not have yet (its configuration is on its way) is looked for
-        # again at the next refresh.
-        self._followed = followed if followed == wanted else None
-        if (absent := wanted - followed) and absent != self._absent:
-            log.info("phones not on Asterisk yet, followed once they are: %s", ", ".join(sorted(absent)))
-        self._absent = absent
+        self.online.update((login, states[login]) for login in wanted if login in states)
+        # A phone whose endpoint Asterisk does not have yet (its configuration is on its way)
+        # counts as reachable meanwhile; its state is read again at the next refresh.
+        self._followed = wanted if wanted <= states.keys() else None

@@ -157,6 +157,29 @@ def test_our_user_event_becomes_a_recording_control_and_others_stay_unhandled():
     assert other == e.Unhandled(at=other.at, channel_id="1700000000.7", type="ChannelUserevent:SomethingElse")
 
 
+@pytest.mark.parametrize(
+    ("name", "state", "online"),
+    [
+        ("PJSIP/101", "NOT_INUSE", True),
+        ("PJSIP/101-2", "RINGING", True),
+        ("PJSIP/101", "INUSE", True),
+        ("PJSIP/101", "UNKNOWN", True),
+        ("PJSIP/101", "UNAVAILABLE", False),
+        ("PJSIP/101", "INVALID", False),
+    ],
+)
+def test_a_phone_s_device_state_says_whether_it_is_reachable(name: str, state: str, online: bool):
+    message = {"type": "DeviceStateChanged", "timestamp": TS, "device_state": {"name": name, "state": state}}
+    event = e.parse_event(message)
+    resource = name.removeprefix("PJSIP/")
+    assert event == e.EndpointStateChange(at=event.at, channel_id="", resource=resource, online=online)
+
+
+def test_a_device_state_that_is_no_pjsip_phone_is_left_unhandled():
+    message = {"type": "DeviceStateChanged", "timestamp": TS, "device_state": {"name": "Stasis:x", "state": "INUSE"}}
+    assert isinstance(e.parse_event(message), e.Unhandled)
+
+
 def test_the_admin_s_user_event_says_the_configuration_changed():
     """As Asterisk sends an application's user event with no source (no channel in it)."""
     message = {"type": "ChannelUserevent", "timestamp": TS, "eventname": e.CONFIGURATION_CHANGED, "userevent": {}}

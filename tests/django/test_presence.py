@@ -1,10 +1,11 @@
-"""The staff phones' presence (pbx/stasis/presence.py): the app subscribes to their endpoints
-only, never to the whole PJSIP technology (which takes in the carrier's trunk, and doubled
-every carrier call's events), and follows phones added later."""
+"""The staff phones' presence (pbx/stasis/presence.py): the app follows their device states,
+never an endpoint (an endpoint subscription doubles the events of every channel on it; the
+whole PJSIP technology took in the carrier's trunk), and follows phones added later."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import httpx
 
@@ -14,12 +15,13 @@ from pbx.stasis.presence import Presence, staff_logins
 
 
 class Asterisk:
-    """Endpoints and one app's endpoint subscriptions, as ARI keeps them: a subscription
-    naming an endpoint it does not have is refused whole (422)."""
+    """Endpoints and one app's subscriptions, as ARI keeps them (a device-state subscription
+    is taken for any device name, known or not)."""
 
-    def __init__(self, endpoints: dict[str, str], subscribed: set[str]) -> None:
+    def __init__(self, endpoints: dict[str, str], devices: set[str], endpoint_ids: Iterable[str] = ()) -> None:
         self.endpoints = endpoints  # resource -> state
-        self.subscribed = subscribed  # "PJSIP" (the whole technology) or "PJSIP/101"
+        self.devices = devices  # "PJSIP/101"
+        self.endpoint_ids = set(endpoint_ids)  # "PJSIP" (the whole technology) or "PJSIP/101"
         self.changes: list[str] = []
         self.asked: list[str] = []  # every request's path
 
@@ -29,16 +31,18 @@ class Asterisk:
         if path == "endpoints/PJSIP":
             return httpx.Response(200, json=[{"resource": r, "state": s} for r, s in self.endpoints.items()])
         if path == "applications/centrala":
-            return httpx.Response(200, json={"name": "centrala", "endpoint_ids": sorted(self.subscribed)})
+            subscriptions = {"device_names": sorted(self.devices), "endpoint_ids": sorted(self.endpoint_ids)}
+            return httpx.Response(200, json={"name": "centrala", **subscriptions})
         assert path == "applications/centrala/subscription", path
-        sources = [s.removeprefix("endpoint:") for s in request.url.params["eventSource"].split(",")]
+        sources = request.url.params["eventSource"].split(",")
         self.changes.append(f"{request.method} {','.join(sources)}")
-        if request.method == "POST":
-            if any(s.removeprefix("PJSIP/") not in self.endpoints for s in sources):
-                return httpx.Response(422, json={"message": "Event source does not exist"})
-            self.subscribed |= set(sources)
-        else:
-            self.subscribed -= set(sources)
+        for source in sources:
+            kind, _, name = source.partition(":")
+            table = self.devices if kind == "deviceState" else self.endpoint_ids
+            if request.method == "POST":
+                table.add(name)
+            else:
+                table.discard(name)
         return httpx.Response(200, json={})
 
 
@@ -63,48 +67,54 @@ def follow(asterisk: Asterisk, *directories: Directory, online: dict[str, bool] 
     return online
 
 
-def test_the_staff_phones_are_followed_and_the_carrier_and_the_whole_technology_are_not():
-    asterisk = Asterisk({"101": "online", "101-2": "offline", "102": "offline", "carrier": "online"}, {"PJSIP"})
+def test_the_staff_phones_devices_are_followed_and_no_endpoint_is():
+    """An older version's subscriptions (the whole technology, or a phone's endpoint) go."""
+    asterisk = Asterisk(
+        {"101": "online", "101-2": "offline", "102": "offline", "carrier": "online"},
+        devices=set(),
+        endpoint_ids={"PJSIP", "PJSIP/101"},
+    )
     online = follow(asterisk, people("101", "102", devices=(("101-2", 10),)))
-    assert asterisk.subscribed == {"PJSIP/101", "PJSIP/101-2", "PJSIP/102"}
-    assert asterisk.changes == ["DELETE PJSIP", "POST PJSIP/101,PJSIP/101-2,PJSIP/102"]
+    assert (asterisk.devices, asterisk.endpoint_ids) == ({"PJSIP/101", "PJSIP/101-2", "PJSIP/102"}, set())
+    assert asterisk.changes == [
+        "DELETE endpoint:PJSIP,endpoint:PJSIP/101",
+        "POST deviceState:PJSIP/101,deviceState:PJSIP/101-2,deviceState:PJSIP/102",
+    ]
     assert online == {"101": True, "101-2": False, "102": False}
 
 
 def test_an_unchanged_configuration_asks_asterisk_nothing_at_its_refresh():
-    asterisk = Asterisk({"101": "online"}, set())
+    asterisk = Asterisk({"101": "online"}, devices=set())
     follow(asterisk, people("101"), people("101"), people("101"))
-    assert asterisk.asked == [
-        "endpoints/PJSIP",
-        "applications/centrala",
-        "applications/centrala/subscription",
-        "endpoints/PJSIP",  # the states again, after subscribing
-    ]
+    assert asterisk.asked == ["applications/centrala", "applications/centrala/subscription", "endpoints/PJSIP"]
 
 
-def test_a_phone_added_later_is_followed_once_asterisk_has_it_and_one_removed_is_let_go():
-    asterisk = Asterisk({"101": "online"}, set())
+def test_a_phone_added_later_is_followed_at_once_and_one_removed_is_let_go():
+    asterisk = Asterisk({"101": "online"}, devices=set())
     online: dict[str, bool] = {}
-    # 102 is in the configuration before Asterisk has its endpoint: 101 is followed meanwhile.
+    # 102 is in the configuration before Asterisk has its endpoint: followed already, and
+    # counted reachable (not in the map) until Asterisk says otherwise.
     follow(asterisk, people("101", "102"), online=online)
-    assert asterisk.subscribed == {"PJSIP/101"} and online == {"101": True}
-    asterisk.endpoints["102"] = "online"
+    assert asterisk.devices == {"PJSIP/101", "PJSIP/102"} and online == {"101": True}
+    asterisk.endpoints["102"] = "offline"  # its endpoint came: its state is read at the next refresh
     follow(asterisk, people("101", "102"), online=online)
-    assert asterisk.subscribed == {"PJSIP/101", "PJSIP/102"} and online == {"101": True, "102": True}
+    assert online == {"101": True, "102": False}
     follow(asterisk, people("102"), online=online)  # 101 left the firm
-    assert asterisk.subscribed == {"PJSIP/102"} and online == {"102": True}
+    assert asterisk.devices == {"PJSIP/102"} and online == {"102": False}
 
 
-def test_a_phone_gone_between_the_look_and_the_subscription_is_tried_again_at_the_next_refresh(caplog):
-    class Vanishing(Asterisk):
+def test_a_failure_is_logged_and_tried_again_at_the_next_refresh(caplog):
+    class Failing(Asterisk):
+        fail = True
+
         def __call__(self, request: httpx.Request) -> httpx.Response:
-            if request.method == "POST" and "102" in self.endpoints:
-                del self.endpoints["102"]  # deleted in the admin meanwhile: Asterisk refuses all
+            if request.method == "POST" and self.fail:
+                self.fail = False
+                return httpx.Response(500, json={"message": "Internal Server Error"})
             return super().__call__(request)
 
-    asterisk = Vanishing({"101": "online", "102": "online"}, set())
-    online = follow(asterisk, people("101", "102"))
-    assert asterisk.subscribed == set() and "could not follow the staff phones' presence" in caplog.text
-    assert online == {}
-    follow(asterisk, people("101", "102"), online=online)
-    assert asterisk.subscribed == {"PJSIP/101"} and online == {"101": True}
+    asterisk = Failing({"101": "online"}, devices=set())
+    online = follow(asterisk, people("101"))
+    assert asterisk.devices == set() and "could not follow the staff phones' presence" in caplog.text
+    follow(asterisk, people("101"), online=online)
+    assert asterisk.devices == {"PJSIP/101"} and online == {"101": True}

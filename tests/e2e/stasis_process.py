@@ -45,8 +45,8 @@ class StasisProcess:
 
     def connected(self) -> bool:
         """This process (not an earlier one) reports its event stream connected. Asking ARI
-        whether the app is listed is not enough: an earlier app that subscribed to endpoints
-        stays listed after it is gone, and a call sent then is refused."""
+        whether the app is listed is not enough: an earlier app that subscribed to event sources
+        can stay listed after it is gone, and a call sent then is refused."""
         report = read_report(health_file(self.spool))
         return report is not None and report.pid == self.proc.pid and report.connected
 
