@@ -20,8 +20,6 @@ import base64
 import itertools
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Coroutine
@@ -111,22 +109,12 @@ def run_step(mode: str, rate: int, seconds: int, root: Path) -> str:
         step = bc.run_calls("light", "dialplan", bc.LIGHT_BASELINE_NUMBER, rate, seconds, os.getpid(), root)
         return _line(mode, rate, step, "")
     out = Path(os.environ["CENTRALA_MEDIA_ROOT"]) / f"handler-{mode}-{rate}.json"
-    with out.open("w") as sink:
-        handler = subprocess.Popen(
-            [sys.executable, __file__, "--handle", mode, "--seconds", str(seconds + 25)], stdout=sink
-        )
-        time.sleep(1.5)  # connected before the first call
-        step = bc.run_calls("light", mode, bc.LIGHT_NUMBER, rate, seconds, handler.pid, root)
-        handler.wait(seconds + 60)
+    step = bc.handler_step(mode, mode, bc.LIGHT_NUMBER, rate, seconds, root, out=out)
     result = json.loads(out.read_text().strip().splitlines()[-1])
     requests = "; ".join(
-        f"{what} {_ms(statistics.median(t))}/{_ms(_p95(t))}" for what, t in result["took"].items() if t
+        f"{what} {'/'.join(map(_ms, bc.median_and_p95(t)))}" for what, t in result["took"].items() if t
     )
     return _line(mode, rate, step, requests)
-
-
-def _p95(ordered: list[float]) -> float:
-    return ordered[int(len(ordered) * 0.95) - 1] if len(ordered) >= 20 else ordered[-1]
 
 
 def _ms(seconds: float) -> str:

@@ -329,51 +329,50 @@ def run_calls(
     return step
 
 
+def handler_step(
+    mode: str, path: str, number: str, rate: int, seconds: int, root: Path, app: str = "", out: Path | None = None
+) -> Step:
+    """The light call through bench/ari_transport.py's handler (`mode`: its transport), in a
+    process of its own (under `app` when given, else the bench's app name), its report written
+    to `out`; the step is named `path`."""
+    argv = [sys.executable, str(ROOT / "bench" / "ari_transport.py"), "--handle", mode, "--seconds", str(seconds + 25)]
+    with out.open("w") if out is not None else contextlib.nullcontext(subprocess.DEVNULL) as sink:
+        handler = subprocess.Popen(argv, env={**os.environ, **({"ARI_APP": app} if app else {})}, stdout=sink)
+        try:
+            time.sleep(1.5)  # connected before the first call
+            return run_calls("light", path, number, rate, seconds, handler.pid, root)
+        finally:
+            handler.wait(seconds + 60)
+
+
 def bare_ari_step(rate: int, seconds: int, root: Path) -> Step:
-    """The light call through bench/ari_transport.py's handler (requests over the event socket),
-    in a process of its own under BARE_APP, beside the idle Stasis app."""
-    handler = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "ari_transport.py"),
-            "--handle",
-            "socket",
-            "--seconds",
-            str(seconds + 25),
-        ],
-        env={**os.environ, "ARI_APP": BARE_APP},
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(1.5)  # connected before the first call
-        return run_calls("light", "bare", BARE_NUMBER, rate, seconds, handler.pid, root)
-    finally:
-        handler.wait(seconds + 60)
+    """The light call through the bare handler over the event socket, under BARE_APP, beside
+    the idle Stasis app."""
+    return handler_step("socket", "bare", BARE_NUMBER, rate, seconds, root, app=BARE_APP)
 
 
 def split_step(processes: int, rate: int, seconds: int, root: Path, env: dict[str, str], out_dir: Path) -> Step:
     """The light call spread over `processes` Stasis processes started for the step (--split);
     their CPU and memory are added up. Path "split N"."""
-    started = []
-    for n in range(1, processes + 1):
-        log = (out_dir / f"centrala-bench-split-{n}.log").open("w")
-        started.append(
+    with contextlib.ExitStack() as logs:
+        started = [
             subprocess.Popen(
                 [sys.executable, "manage.py", "stasis"],
                 cwd=ROOT,
                 env={**env, "ARI_APP": f"centrala-bench-{n}"},
-                stdout=log,
+                stdout=logs.enter_context((out_dir / f"centrala-bench-split-{n}.log").open("w")),
                 stderr=subprocess.STDOUT,
             )
-        )
-    try:
-        time.sleep(4)  # connected and reconciled before the first call
-        pids = tuple(p.pid for p in started)
-        return run_calls("light", f"split {processes}", SPLIT_NUMBER, rate, seconds, pids[0], root, also=pids[1:])
-    finally:
-        for process in started:
-            process.terminate()
-            process.wait(30)
+            for n in range(1, processes + 1)
+        ]
+        try:
+            time.sleep(4)  # connected and reconciled before the first call
+            pids = tuple(p.pid for p in started)
+            return run_calls("light", f"split {processes}", SPLIT_NUMBER, rate, seconds, pids[0], root, also=pids[1:])
+        finally:
+            for process in started:
+                process.terminate()
+                process.wait(30)
 
 
 def median_and_p95(times: list[float]) -> tuple[float, float]:
@@ -543,26 +542,14 @@ def create_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def side_by_side(steps: list[Step], call: str = "") -> list[tuple[str, int, Step, Step]]:
-    """(call, rate, through Centrala, in dialplan) for each call and rate measured (of `call` only)."""
+def side_by_side(steps: list[Step], call: str = "", other: str = "dialplan") -> list[tuple[str, int, Step, Step]]:
+    """(call, rate, through Centrala, through `other`) for each call and rate at which `other`
+    was measured (of `call` only): dialplan, the bare handler, or several Stasis processes."""
     found = {(s.call, s.rate, s.path): s for s in reversed(steps)}  # the first step of each wins
     return [
-        (kind, rate, found[(kind, rate, "centrala")], found[(kind, rate, "dialplan")])
-        for kind, rate in sorted({(s.call, s.rate) for s in steps if call in ("", s.call)})
+        (kind, rate, found[(kind, rate, "centrala")], found[(kind, rate, other)])
+        for kind, rate in sorted({(s.call, s.rate) for s in steps if s.path == other and call in ("", s.call)})
     ]
-
-
-def beside_bare(steps: list[Step]) -> list[tuple[int, Step, Step]]:
-    """(rate, light call through Centrala, through the bare handler) for each light rate measured."""
-    found = {(s.rate, s.path): s for s in reversed(steps) if s.call == "light"}
-    return [
-        (rate, found[rate, "centrala"], found[rate, "bare"]) for rate in sorted({r for r, p in found if p == "bare"})
-    ]
-
-
-def beside(one: Step, split: Step) -> bool:
-    """`one` is the single Stasis process's light step at `split`'s rate (its first)."""
-    return one.call == "light" and one.path == "centrala" and one.rate == split.rate
 
 
 def report(steps: list[Step], recordings_via: str) -> None:
@@ -599,17 +586,17 @@ def report(steps: list[Step], recordings_via: str) -> None:
             f"{via_ari.median_ms / via_dialplan.median_ms:.2f}x, p95 setup {via_ari.p95_ms / via_dialplan.p95_ms:.2f}x"
         )
     print("\nCentrala / a bare ARI handler (bench/ari_transport.py, requests over the event socket):")
-    for rate, via_ari, bare in beside_bare(steps):
+    for _, rate, via_ari, bare in side_by_side(steps, "light", "bare"):
         print(
             f"  light {rate:>3}/s: median setup {via_ari.median_ms:.1f} ms against {bare.median_ms:.1f} ms "
             f"({via_ari.median_ms / bare.median_ms:.2f}x), p95 {via_ari.p95_ms:.0f} against {bare.p95_ms:.0f} ms; "
             f"calls {via_ari.ok}/{via_ari.calls} against {bare.ok}/{bare.calls}; app CPU per call "
             f"{via_ari.per_call_ms(via_ari.stasis_cpu_s):.2f} ms against {bare.per_call_ms(bare.stasis_cpu_s):.2f} ms"
         )
-    split = [(s, next(one for one in steps if beside(one, s))) for s in steps if s.path.startswith("split")]
+    split = [path for path in dict.fromkeys(s.path for s in steps) if path.startswith("split")]
     if split:
         print("\nThe light call over several Stasis processes against one (--split, an experiment):")
-    for many, one in split:
+    for _, _, one, many in (pair for path in split for pair in side_by_side(steps, "light", path)):
         print(
             f"  light {many.rate:>3}/s, {many.path}: median setup {many.median_ms:.1f} ms "
             f"against {one.median_ms:.1f} ms, "
