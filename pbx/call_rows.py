@@ -174,11 +174,12 @@ def insert_timeline(lines: list[TimelineLine]) -> None:
         "FROM unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::text[]) "
         "WITH ORDINALITY AS v(call_id, at, kind, detail, n) ORDER BY v.n"
     )
+    call_ids, ats, kinds, details = zip(*lines, strict=True)
     columns: list[list[Any]] = [
-        [str(call_id) for call_id, _, _, _ in lines],
-        [at for _, at, _, _ in lines],
-        [kind for _, _, kind, _ in lines],
-        [json.dumps(detail, cls=encoder) for _, _, _, detail in lines],
+        [str(call_id) for call_id in call_ids],
+        list(ats),
+        list(kinds),
+        [json.dumps(detail, cls=encoder) for detail in details],
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, columns)

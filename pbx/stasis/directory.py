@@ -66,7 +66,7 @@ def load_directory(today: date | None = None) -> s.Directory:
         main_number=main,
         recording_rules=_recording_rules(),
         forward_policy=forward_policy(),
-        days_off=_days_off(today),
+        days_off=_days_off(today.year),
         queue_places=tuple(f"sound:{name}" for name in QUEUE_PLACES),
         queue_callback_offer=f"sound:{QUEUE_CALLBACK}",
         interrupted=f"sound:{INTERRUPTED}",
@@ -283,13 +283,9 @@ def _policy(p: CallingPolicy) -> CallingRules:
     )
 
 
-def _days_off(today: date) -> frozenset[date]:
-    return _public_holidays(today.year)
-
-
 @functools.lru_cache(maxsize=2)
-def _public_holidays(year: int) -> frozenset[date]:
-    """This year's and next year's, built once (the configuration is read every 10 s)."""
+def _days_off(year: int) -> frozenset[date]:
+    """Public holidays this year and next, built once (the configuration is read every 10 s)."""
     return frozenset(holidays.country_holidays("PL", years=[year, year + 1]))
 
 

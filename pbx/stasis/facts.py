@@ -50,10 +50,8 @@ class FactWriter:
         *,
         apply_facts: ApplyFacts = do_apply_facts,
         retry_delay: Callable[[int], float] = retry_delay,
-        gather: float = GATHER_SECONDS,
     ) -> None:
         self.db = db
-        self._gather = gather
         self.spool = spool
         self._on_recording = on_recording
         self._apply_facts = apply_facts
@@ -100,13 +98,13 @@ class FactWriter:
 
     async def _next_batch(self, timeout: float | None) -> list[c.Fact]:
         """Everything queued, waiting for the first fact at most `timeout` seconds, then for
-        more to gather (`gather` seconds) unless spooled facts wait."""
+        more to gather (GATHER_SECONDS) unless spooled facts wait."""
         try:
             batch = [await asyncio.wait_for(self._queue.get(), timeout)]
         except TimeoutError:
             return []
-        if self._gather and not self._pending:
-            await asyncio.sleep(self._gather)
+        if not self._pending:
+            await asyncio.sleep(GATHER_SECONDS)
         while not self._queue.empty():
             batch.append(self._queue.get_nowait())
         return batch
