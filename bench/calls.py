@@ -25,6 +25,7 @@ import base64
 import contextlib
 import glob
 import os
+import re
 import secrets
 import statistics
 import subprocess
@@ -46,11 +47,10 @@ LIGHT_NUMBER, LIGHT_BASELINE_NUMBER, NOTES_NUMBER = "+48221234568", "+4822123459
 # The light call through a bare ARI handler (bench/ari_transport.py over the event socket, no
 # Centrala in it), under an app name of its own: the floor Centrala's light call is held to.
 BARE_NUMBER, BARE_APP = "+48221234596", "centrala-bench-bare"
-# --split N: the light call spread over N Stasis processes, each under an app name of its own
-# (centrala-bench-1 ... -N, picked in dialplan by the channel's unique id), to see whether
-# several processes would serve more calls than one (issue 24's STASIS_WORKERS question). An
-# experiment: the processes know nothing of each other (each one's sweep takes the others'
-# calls for lost).
+# --split N: the app runs as the first of STASIS_WORKERS=N, and the light call to a number of its
+# own is spread over all N workers by the rendered dialplan (docs/architecture.md, "Several
+# Stasis workers"); the other workers run for that step only. The light call to LIGHT_NUMBER
+# stays on the first worker alone, for the comparison in the same run.
 SPLIT_NUMBER = "+48221234595"
 CALLER, AGENT_ADDRESS = "127.0.0.2", "127.0.0.5"
 
@@ -137,18 +137,10 @@ exten => {NOTES_NUMBER},1,Answer()
 """
 
 
-def split_dialplan(processes: int) -> str:
-    """The light call spread over `processes` Stasis apps (--split) by the last digit of the
-    channel's unique id (RAND is in a module the rendered configuration does not load)."""
-    return f"""[from-trunk]
-exten => {SPLIT_NUMBER},1,Stasis(centrala-bench-$[${{UNIQUEID:-1}} % {processes} + 1],inbound,{LIGHT_NUMBER})
- same => n,Hangup()
-"""
-
-
 def configure(split: int = 0) -> str:
     """The office: a greeting, then ring the agent; every inbound call recorded. Returns the
     agent's SIP password."""
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -182,13 +174,19 @@ def configure(split: int = 0) -> str:
     silence = Prompt.objects.get_or_create(name="Trzy sekundy", sound="silence/3")[0]
     bye = Destination.objects.create(name="Koniec", kind="hangup")
     three = Destination.objects.create(name="Komunikat", kind="announcement", prompt=silence, then=bye)
-    CompanyNumber.objects.create(e164=LIGHT_NUMBER, scenario=Scenario.objects.create(name="Lekki", when_open=three))
+    light = Scenario.objects.create(name="Lekki", when_open=three)
+    CompanyNumber.objects.create(e164=LIGHT_NUMBER, scenario=light)
     etc = Path(os.environ["ASTERISK_CONFIG_DIR"])
+    if split:
+        settings.STASIS_WORKERS = split
+        CompanyNumber.objects.create(e164=SPLIT_NUMBER, scenario=light)
     apply_config(etc, reload=False)
+    dialplan = (etc / "extensions.conf").read_text()
+    # --split: the light number's calls stay with the first worker (the one-process step).
+    one_worker = re.sub(rf"^exten => {re.escape(LIGHT_NUMBER)},1,.*\n(?: same => .*\n)*", "", dialplan, flags=re.M)
     # The baseline goes into the rendered files for this run only: production never has it,
     # nor the two dialplan applications it needs.
-    with (etc / "extensions.conf").open("a") as rendered:
-        rendered.write("\n" + BASELINE_DIALPLAN + ("\n" + split_dialplan(split) if split else ""))
+    (etc / "extensions.conf").write_text(one_worker + "\n" + BASELINE_DIALPLAN)
     with (etc / "modules.conf").open("a") as rendered:
         rendered.write("\nload = app_dial.so\nload = app_mixmonitor.so\n")
     return password
@@ -351,24 +349,27 @@ def bare_ari_step(rate: int, seconds: int, root: Path) -> Step:
     return handler_step("socket", "bare", BARE_NUMBER, rate, seconds, root, app=BARE_APP)
 
 
-def split_step(processes: int, rate: int, seconds: int, root: Path, env: dict[str, str], out_dir: Path) -> Step:
-    """The light call spread over `processes` Stasis processes started for the step (--split);
-    their CPU and memory are added up. Path "split N"."""
+def split_step(
+    processes: int, rate: int, seconds: int, root: Path, env: dict[str, str], out_dir: Path, first: int
+) -> Step:
+    """The light call spread over STASIS_WORKERS=`processes` (--split): the app (process
+    `first`) is worker 1, the others are started for the step; their CPU and memory are added
+    up. Path "split N"."""
     with contextlib.ExitStack() as logs:
         started = [
             subprocess.Popen(
-                [sys.executable, "manage.py", "stasis"],
+                [sys.executable, "manage.py", "stasis", "--worker", str(n)],
                 cwd=ROOT,
-                env={**env, "ARI_APP": f"centrala-bench-{n}"},
-                stdout=logs.enter_context((out_dir / f"centrala-bench-split-{n}.log").open("w")),
+                env=env,
+                stdout=logs.enter_context((out_dir / f"centrala-bench-worker-{n}.log").open("w")),
                 stderr=subprocess.STDOUT,
             )
-            for n in range(1, processes + 1)
+            for n in range(2, processes + 1)
         ]
         try:
             time.sleep(4)  # connected and reconciled before the first call
-            pids = tuple(p.pid for p in started)
-            return run_calls("light", f"split {processes}", SPLIT_NUMBER, rate, seconds, pids[0], root, also=pids[1:])
+            others = tuple(p.pid for p in started)
+            return run_calls("light", f"split {processes}", SPLIT_NUMBER, rate, seconds, first, root, also=others)
         finally:
             for process in started:
                 process.terminate()
@@ -460,19 +461,20 @@ def main() -> None:
         "--over-ari", action="store_true", help="download recordings over ARI instead of reading Asterisk's directory"
     )
     parser.add_argument(
-        "--split", type=int, default=0, help="also spread the light call over N Stasis processes (an experiment)"
+        "--split", type=int, default=0, help="also spread the light call over STASIS_WORKERS=N Stasis processes"
     )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",") if r]
     light_rates = [int(r) for r in args.light_rates.split(",") if r]
-    env = environment(args.over_ari)
+    env = environment(args.over_ari) | ({"STASIS_WORKERS": str(args.split)} if args.split else {})
     password, root = start_instance(env, args.split)
     stasis_log = Path(tempfile.mkstemp(prefix="centrala-bench-stasis-", suffix=".log")[1])
     with stasis_log.open("w") as out:
         # As in production: DEBUG off (Django would otherwise time and keep every query).
         env = {**os.environ, "LOG_LEVEL": "INFO", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
+        worker = ["--worker", "1"] if args.split else []  # the first of STASIS_WORKERS (in env)
         stasis = subprocess.Popen(
-            [sys.executable, "manage.py", "stasis"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "manage.py", "stasis", *worker], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     steps: list[Step] = []
     try:
@@ -498,7 +500,9 @@ def main() -> None:
             steps.append(bare_ari_step(rate, args.seconds, root))
             time.sleep(5)
             if args.split:
-                steps.append(split_step(args.split, rate, args.seconds, root, env, out_dir=stasis_log.parent))
+                steps.append(
+                    split_step(args.split, rate, args.seconds, root, env, out_dir=stasis_log.parent, first=stasis.pid)
+                )
                 time.sleep(5)
         check_recordings(steps)
     finally:
@@ -595,7 +599,7 @@ def report(steps: list[Step], recordings_via: str) -> None:
         )
     split = [path for path in dict.fromkeys(s.path for s in steps) if path.startswith("split")]
     if split:
-        print("\nThe light call over several Stasis processes against one (--split, an experiment):")
+        print("\nThe light call over several Stasis workers against one (--split, STASIS_WORKERS):")
     for _, _, one, many in (pair for path in split for pair in side_by_side(steps, "light", path)):
         print(
             f"  light {many.rate:>3}/s, {many.path}: median setup {many.median_ms:.1f} ms "

@@ -271,6 +271,12 @@ ARI_APP = os.environ.get("ARI_APP", "centrala")
 # The Stasis app sends its requests over its event websocket (REST over WebSocket, Asterisk
 # 22.4 and later), several times cheaper than HTTP; off: HTTP only, for an older Asterisk.
 ARI_REQUESTS_OVER_WEBSOCKET = env_bool("ARI_REQUESTS_OVER_WEBSOCKET", True)
+# How many Stasis processes serve calls (docs/architecture.md, "Several Stasis workers"): the
+# first (app ARI_APP) serves every call that may ring someone; the others (ARI_APP-2, ...) share
+# the calls to numbers that only play messages, menus and voicemail. 1: one process.
+STASIS_WORKERS = env_int("STASIS_WORKERS", 1)
+if not 1 <= STASIS_WORKERS <= 16:
+    raise ImproperlyConfigured(f"STASIS_WORKERS must be from 1 to 16, not {STASIS_WORKERS}")
 # How often the Stasis app closes calls whose end it missed and stores recordings Asterisk
 # finished while it was away (after a crash or restart); also done on every reconnect.
 STASIS_SWEEP_SECONDS = env_float("STASIS_SWEEP_SECONDS", 30.0)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Value
+from django.db.models import DurationField, ExpressionWrapper, F, QuerySet, Value
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
@@ -20,6 +20,7 @@ from pbx.call_rows import CallRows, TimelineLine, insert_timeline, write_call_ro
 from pbx.callflow import commands as c
 from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
+from pbx.callflow.workers import SOLE, Worker
 from pbx.extensions import do_phone_forward, phone_actor
 from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
 from pbx.phone import InvalidPhoneNumber, to_e164
@@ -153,14 +154,22 @@ def recordings_owed(call_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     }
 
 
-def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
-    """Close calls still open in the history whose channel Asterisk no longer has.
+def served_by(worker: Worker) -> QuerySet[Call]:
+    """The calls Stasis worker `worker` served (STASIS_WORKERS): its own to close and store."""
+    if worker.first:
+        return Call.objects.exclude(stasis_worker__in=list(worker.others))
+    return Call.objects.filter(stasis_worker=worker.number)
+
+
+def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime, worker: Worker = SOLE) -> int:
+    """Close calls of `worker` still open in the history whose channel Asterisk no longer has.
 
     Called after every (re)connect to ARI and periodically: their end happened while nobody
-    listened (the app was down, or the call was from before its restart).
+    listened (the app was down, or the call was from before its restart). Another worker's
+    calls are its own to close: only it knows which of its facts are still being written.
     Returns how many were closed.
     """
-    lost = Call.objects.filter(ended_at__isnull=True).exclude(channel_id__in=list(live_channel_ids))
+    lost = served_by(worker).filter(ended_at__isnull=True).exclude(channel_id__in=list(live_channel_ids))
     ids = list(lost.values_list("pk", flat=True))
     with transaction.atomic():
         Call.objects.filter(pk__in=ids).update(ended_at=at, outcome=Call.Outcome.LOST)
@@ -169,7 +178,9 @@ def do_close_lost_calls(live_channel_ids: Iterable[str], at: datetime) -> int:
     return len(ids)
 
 
-def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.RecordingReady], set[str]]:
+def find_orphan_recordings(
+    stored: list[dict[str, str]], worker: Worker = SOLE
+) -> tuple[list[c.RecordingReady], set[str]]:
     """Sort Asterisk's finished recordings of our calls, from one look at what is stored here:
 
     - orphans, finished while no Stasis app listened (it was down or restarted): files named
@@ -178,11 +189,11 @@ def find_orphan_recordings(stored: list[dict[str, str]]) -> tuple[list[c.Recordi
       message's box from the call's timeline;
     - the names of those stored here already, whose deletion from Asterisk failed."""
     named = {m[0]: (entry, m[1]) for entry in stored if (m := names.parse_recording(entry.get("name", "")))}
-    calls = Call.objects.filter(pk__in=list(named), ended_at__isnull=False)
+    calls = served_by(worker).filter(pk__in=list(named), ended_at__isnull=False)
     known = set(
-        Recording.objects.filter(asterisk_name__in=[e["name"] for e, _ in named.values()]).values_list(
-            "asterisk_name", flat=True
-        )
+        Recording.objects.filter(
+            asterisk_name__in=[e["name"] for e, _ in named.values()], call__in=served_by(worker)
+        ).values_list("asterisk_name", flat=True)
     )
     out = []
     for call in calls:

@@ -40,11 +40,22 @@ def background_client() -> AriClient:
     return ari_client(max_connections=BACKGROUND_CONNECTIONS)
 
 
-def app_connection(backoff: Backoff | None = None) -> tuple[AriClient, EventStream]:
-    """The Stasis app's client and event stream from settings. Unless
+def app_name(worker: int = 1) -> str:
+    """The ARI application of Stasis worker `worker` (STASIS_WORKERS): ARI_APP for the first,
+    which serves every call that may ring someone, ARI_APP-<n> for the others."""
+    return settings.ARI_APP if worker == 1 else f"{settings.ARI_APP}-{worker}"
+
+
+def worker_apps() -> list[str]:
+    """Every Stasis worker's application, the first first."""
+    return [app_name(worker) for worker in range(1, settings.STASIS_WORKERS + 1)]
+
+
+def app_connection(backoff: Backoff | None = None, worker: int = 1) -> tuple[AriClient, EventStream]:
+    """Stasis worker `worker`'s client and event stream from settings. Unless
     ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""
     requests = SocketRequests() if settings.ARI_REQUESTS_OVER_WEBSOCKET else None
     ari = ari_client(socket=requests)
-    url = events_url(settings.ARI_URL, settings.ARI_APP)
+    url = events_url(settings.ARI_URL, app_name(worker))
     stream = EventStream(url, settings.ARI_USER, settings.ARI_PASSWORD, backoff=backoff, requests=requests)
     return ari, stream

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 
 from company_numbers.models import CompanyNumber
 from pbx.ari.client import AriClient, AriError, AriNotFound
-from pbx.asterisk import run_with_ari
+from pbx.asterisk import run_with_ari, worker_apps
 from pbx.audio import library
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.callflow.events import CONFIGURATION_CHANGED
+from pbx.callflow.workers import shared_numbers
+from pbx.directory import load_directory
 from pbx.files import replace_file
 from pbx.models import Extension, Queue
 from pbx.sip_credentials import SIP_REALM
@@ -116,6 +118,8 @@ def _context(directory: Path) -> dict[str, object]:
         "plain_networks": _networks(settings.SIP_PLAIN_NETWORKS, "SIP_PLAIN_NETWORKS"),
         "banned": SipBan.objects.active_sources(),
         "music_classes": _music_classes(),
+        "workers": settings.STASIS_WORKERS,
+        "shared_numbers": shared_numbers(load_directory()) if settings.STASIS_WORKERS > 1 else [],
     }
 
 
@@ -147,7 +151,7 @@ def _music_classes() -> list[tuple[str, list[str]]]:
 
 def _main_number() -> str:
     """The number shown when an extension has none of its own: the main one, else the first
-    (as pbx.stasis.directory does for the Stasis app)."""
+    (as pbx.directory does for the Stasis app)."""
     return CompanyNumber.objects.order_by("-is_main", "e164").values_list("e164", flat=True).first() or ""
 
 
@@ -322,13 +326,19 @@ class _Push:
 
 
 def tell_the_stasis_app() -> None:
-    """The Stasis app reads the configuration now rather than at its next refresh (10 s): a
-    user event through Asterisk, which reaches every process of the app. An app not connected
-    (404) reads it when it connects."""
+    """Every Stasis worker reads the configuration now rather than at its next refresh (10 s):
+    a user event through Asterisk to each worker's app. A worker not connected (404) reads it
+    when it connects."""
+
+    async def tell_each(ari: AriClient) -> None:
+        for app in worker_apps():
+            try:
+                await ari.user_event(app, CONFIGURATION_CHANGED)
+            except AriNotFound:
+                log.info("Stasis app %s is not connected; it reads the configuration when it connects", app)
+
     try:
-        run_with_ari(lambda ari: ari.user_event(settings.ARI_APP, CONFIGURATION_CHANGED))
-    except AriNotFound:
-        log.info("the Stasis app is not connected; it reads the configuration when it connects")
+        run_with_ari(tell_each)
     except (AriError, httpx.HTTPError, OSError) as exc:  # it reads it at its next refresh anyway
         log.warning("could not tell the Stasis app that the configuration changed (%s)", exc)
 

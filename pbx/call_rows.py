@@ -89,6 +89,7 @@ def _insert_calls(starts: list[c.CallStarted], retire: Retire) -> dict[int, Call
             caller=fact.caller,
             called=fact.called,
             started_at=fact.at,
+            stasis_worker=fact.worker,
         )
     Call.objects.bulk_create(new.values())
     for call in new.values():  # as save() would: the reports forget a counted day a late call joins

@@ -5,8 +5,8 @@ from django.utils.translation import gettext, gettext_noop
 from pbx.ari.client import AriClient, AriError
 from pbx.asterisk import run_with_ari
 from pbx.callflow.validate import Problem, check, prompts_used
+from pbx.directory import load_directory
 from pbx.models import Destination
-from pbx.stasis.directory import load_directory
 
 
 def configuration_problems(check_sounds: bool = True) -> list[Problem]:

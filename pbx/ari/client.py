@@ -298,6 +298,10 @@ class AriClient:
         }
         await self._request("POST", "channels", params=params, json={"variables": APP_TRANSFERS})
 
+    async def move(self, channel_id: str, app: str, args: tuple[str, ...]) -> None:
+        """Hand a channel in Stasis to another app, which gets StasisStart with `args`."""
+        await self._request("POST", f"channels/{_seg(channel_id)}/move", params={"app": app, "appArgs": ",".join(args)})
+
     async def mailbox_lamp(self, extension: str, new: int, old: int) -> None:
         """Publish the message lamp of `extension` (new and heard voicemail): a Local channel
         into the dialplan's [centrala-mwi], whose MinivmMWI hands the state to res_pjsip_mwi,

@@ -206,6 +206,7 @@ class CallStarted(Fact):
     # A caller the restarted app took back without finding its history row (the database was
     # away): an older row on the same channel is closed, and this one goes on.
     adopted: bool = False
+    worker: int = 1  # the Stasis process serving it (STASIS_WORKERS): its sweep closes the call
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class Prompt(models.Model):
     @property
     def media_uri(self) -> str:
         """What Asterisk plays. Stock sounds are localised by the configuration loader
-        (pbx/stasis/directory.py) into the built-in Polish version where there is one."""
+        (pbx/directory.py) into the built-in Polish version where there is one."""
         if self.own_audio:
             return library.uri(library.PROMPTS, self.file_stem)
         return f"sound:{self.sound}"

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from pbx.actions import open_calls_on, recordings_owed
-from pbx.ari.client import AriClient
+from pbx.ari.client import AriClient, AriError
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import parking
@@ -30,6 +31,7 @@ from pbx.callflow.scenario import Directory
 from pbx.callflow.stasis_args import StasisArgs, parse_stasis_args
 from pbx.callflow.steps import RingStep
 from pbx.callflow.tollfraud import OutboundHistory, Usage
+from pbx.callflow.workers import SOLE, Worker, serves_here
 
 from . import handover
 from .adoption import Adoption
@@ -73,8 +75,15 @@ class StasisApp:
         load_history: HistoryLoader | None = None,
         sweep_seconds: float = 30.0,
         load_lamps: LampLoader | None = None,
+        worker: Worker = SOLE,
+        first_app: str = "",
     ) -> None:
+        """`worker`: which of the STASIS_WORKERS processes this is; any but the first serves
+        only calls that meet no other call (pbx/callflow/workers.py) and passes any other to
+        the first, whose app is `first_app`."""
         self.app_name = app_name
+        self.worker = worker
+        self.first_app = first_app or app_name
         self.ari = ari
         self.stream = stream
         self.store = store
@@ -94,11 +103,14 @@ class StasisApp:
             owed=lambda keys: store.db.run(recordings_owed, keys),
         )
         self.phones = Presence(ari, app_name, self.presence)
-        self.reconciler = Reconciler(ari, app_name, store, self.routes, sweep_seconds, adoption=(adoption, self))
-        self.lamps = Lamps(ari, load_lamps)
+        self.reconciler = Reconciler(
+            ari, app_name, store, self.routes, sweep_seconds, adoption=(adoption, self), worker=worker
+        )
+        self.lamps = Lamps(ari, load_lamps if worker.first else None)  # the lamps are the first's to light
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
+        self._passing: set[asyncio.Task[None]] = set()  # calls being handed to the first worker
         self.stopping = False
         self._stopped = asyncio.Event()
         self._configuration_changed = asyncio.Event()  # the admin said so: read it now
@@ -127,7 +139,7 @@ class StasisApp:
 
     async def _on_connected(self) -> None:
         self.phones.forget()
-        await self.phones.follow(staff_logins(self.directory))  # before callers are taken back and rung
+        await self._follow_phones()  # before callers are taken back and rung
         await self.reconciler.reconcile()
         self.lamps.forget()
         await self.lamps.refresh()
@@ -168,6 +180,9 @@ class StasisApp:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
+            if not serves_here(self.directory, self.worker.number, event.args, event.channel.exten):
+                self._pass_to_first(event)
+                return
             args = parse_stasis_args(event.args, event.channel.exten)
             if args is not None and (
                 handover.pickup_or_unpark(self.routes, self.directory, event, args) or self._callback_phone(event, args)
@@ -175,6 +190,23 @@ class StasisApp:
                 return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
+
+    def _pass_to_first(self, event: e.StasisStart) -> None:
+        """A call this worker may not serve (a number whose scenario changed to ring someone
+        since Asterisk's last reload): to the first worker, with its arguments. If that fails
+        (the first is not connected), it is served here rather than left in silence."""
+
+        async def move() -> None:
+            try:
+                await self.ari.move(event.channel_id, self.first_app, event.args)
+                log.info("passed call %s to %s", event.channel_id, self.first_app)
+            except AriError as exc:
+                log.warning("could not pass call %s to %s (%s); serving it here", event.channel_id, self.first_app, exc)
+                self._start_call(event.channel_id).feed(event)
+
+        task = asyncio.create_task(move(), name=f"pass-{event.channel_id}")
+        self._passing.add(task)
+        task.add_done_callback(self._passing.discard)
 
     def _callback_phone(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """Click-to-call rings all of a person's phones: the first to answer starts the call;
@@ -234,6 +266,8 @@ class StasisApp:
 
     def record(self, call: Call, fact: c.Fact) -> None:
         """A fact from a call: to the call store, and to the pump itself where it acts on it."""
+        if isinstance(fact, c.CallStarted) and not self.worker.first:
+            fact = dataclasses.replace(fact, worker=self.worker.number)
         self.store.submit(fact)
         self.probe.note(call, fact, self.directory.people)
         self.pins.note(fact)
@@ -251,9 +285,14 @@ class StasisApp:
                 self.directory = await self.load_directory()
             except Exception:
                 log.exception("could not reload the configuration; keeping the previous one")
-            await self.phones.follow(staff_logins(self.directory))  # a phone added meanwhile
+            await self._follow_phones()  # a phone added meanwhile
             await self._load_history()
             await self.lamps.refresh()
+
+    async def _follow_phones(self) -> None:
+        """Only the first worker rings anyone, so only it follows the staff phones."""
+        if self.worker.first:
+            await self.phones.follow(staff_logins(self.directory))
 
     async def _load_history(self) -> None:
         if self.load_history is None:

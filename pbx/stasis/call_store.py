@@ -12,6 +12,7 @@ from pathlib import Path
 from pbx.actions import do_apply_facts
 from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
+from pbx.callflow.workers import SOLE, Worker
 
 from .database import DatabaseThread
 from .facts import ApplyFacts, FactWriter, retry_delay
@@ -61,12 +62,12 @@ class CallStore:
         await self.ingest.drain(deadline)
 
     async def close_lost_calls(
-        self, live_channel_ids: Callable[[], set[str]], at: datetime, timeout: float = 10.0
+        self, live_channel_ids: Callable[[], set[str]], at: datetime, worker: Worker = SOLE, timeout: float = 10.0
     ) -> int | None:
-        return await self.facts.close_lost_calls(live_channel_ids, at, timeout)
+        return await self.facts.close_lost_calls(live_channel_ids, at, worker, timeout)
 
     async def settled(self, timeout: float = 10.0) -> bool:
         return await self.facts.settled(timeout)
 
-    async def recover_recordings(self, after_reconnect: bool = True) -> int:
-        return await self.ingest.recover_recordings(after_reconnect)
+    async def recover_recordings(self, after_reconnect: bool = True, worker: Worker = SOLE) -> int:
+        return await self.ingest.recover_recordings(after_reconnect, worker)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from pbx.actions import do_apply_facts, do_close_lost_calls
 from pbx.callflow import commands as c
+from pbx.callflow.workers import Worker
 
 from .database import DatabaseThread
 from .offline import FactSpool
@@ -159,7 +160,7 @@ class FactWriter:
             log.error("shutting down with %d call facts not written", self._queue.qsize())
 
     async def close_lost_calls(
-        self, live_channel_ids: Callable[[], set[str]], at: datetime, timeout: float = 10.0
+        self, live_channel_ids: Callable[[], set[str]], at: datetime, worker: Worker, timeout: float = 10.0
     ) -> int | None:
         """Close calls in the history whose channels are gone; None (nothing done) while facts
         still wait to be written: a call that ended a moment ago, or during a database outage,
@@ -171,7 +172,7 @@ class FactWriter:
         as it was, under load every call that began during it was closed as "lost".)"""
         if not await self.settled(timeout):
             return None
-        return await self.db.run(do_close_lost_calls, live_channel_ids(), at)
+        return await self.db.run(do_close_lost_calls, live_channel_ids(), at, worker)
 
     async def settled(self, timeout: float = 10.0) -> bool:
         """Wait until every fact queued so far is written; False if `timeout` passes first."""

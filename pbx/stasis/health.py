@@ -38,6 +38,12 @@ def health_file(spool_dir: Path) -> Path:
     return spool_dir / "stasis-health.json"
 
 
+def worker_spool(spool_dir: Path, worker: int) -> Path:
+    """A Stasis worker's own spool (facts waiting for the database, the saved configuration,
+    its health report): the first's is `spool_dir` itself, as with a single process."""
+    return spool_dir if worker == 1 else spool_dir / f"worker-{worker}"
+
+
 def write_report(path: Path, connected: bool, **figures: int) -> None:
     data = {"pid": os.getpid(), "connected": connected, "at": datetime.now(UTC).isoformat(), "figures": figures}
     # Rewritten every second and worthless after a crash: no need to wait for the disk.

@@ -18,6 +18,7 @@ from pbx.actions import find_orphan_recordings
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.audio.convert import BadAudio
 from pbx.callflow import commands as c
+from pbx.callflow.workers import SOLE, Worker
 from pbx.prompts import audio_from_file, do_save_phone_prompt
 from recordings.actions import RecordingRejected, do_ingest_recording
 from voicemail.actions import do_file_message, notify_new_message
@@ -50,12 +51,12 @@ class RecordingIngest:
         self._ingesting: set[str] = set()  # names of recordings being stored
         self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="centrala-notices")
 
-    async def recover_recordings(self, after_reconnect: bool = True) -> int:
+    async def recover_recordings(self, after_reconnect: bool = True, worker: Worker = SOLE) -> int:
         """Store the recordings Asterisk finished while no app listened (or whose storing gave
         up), and delete from Asterisk those stored already whose deletion failed; returns how
         many it started storing. The log says which it was: right after a (re)connect, the app
         was away; in a periodic sweep it was not, and the file is one its call's storing left."""
-        orphans, done = await self.db.run(find_orphan_recordings, await self.ari.stored_recordings())
+        orphans, done = await self.db.run(find_orphan_recordings, await self.ari.stored_recordings(), worker)
         orphans = [fact for fact in orphans if not await self.ari.recording_is_live(fact.name)]
         for fact in orphans:
             if after_reconnect:

@@ -10,6 +10,7 @@ from typing import Any
 from pbx.ari.client import AriClient, AriError, AriNotFound
 from pbx.callflow import events as e
 from pbx.callflow import names
+from pbx.callflow.workers import SOLE, Worker
 
 from .adoption import Adoption, StartsCalls
 from .call_store import CallStore
@@ -44,8 +45,10 @@ class Reconciler:
         routes: Routes[CallWorker],
         sweep_seconds: float,
         adoption: tuple[Adoption, StartsCalls] | None = None,
+        worker: Worker = SOLE,
     ) -> None:
         self.ari = ari
+        self.worker = worker  # its calls are the ones it closes and whose recordings it stores
         self.app_name = app_name
         self.store = store
         self.routes = routes
@@ -90,7 +93,9 @@ class Reconciler:
             # Our calls: those Asterisk had when asked, and those the app follows when the
             # history is judged (calls that began since are missing from Asterisk's answer).
             followed = self.routes
-            closed = await self.store.close_lost_calls(lambda: live | {k for k, _ in followed.channels()}, now())
+            closed = await self.store.close_lost_calls(
+                lambda: live | {k for k, _ in followed.channels()}, now(), self.worker
+            )
         except Exception:
             log.exception("could not close lost calls in the history")
             return False
@@ -100,8 +105,9 @@ class Reconciler:
         if closed:
             log.warning("closed %d calls whose end was missed", closed)
         try:
-            await self._close_abandoned_bridges()
-            await self.store.recover_recordings(after_reconnect=self.was_away)
+            if self.worker.first:  # only the first worker's calls make bridges
+                await self._close_abandoned_bridges()
+            await self.store.recover_recordings(after_reconnect=self.was_away, worker=self.worker)
             self.was_away = False
         except Exception:
             log.exception("could not look for recordings finished while the app was away; next sweep tries again")

@@ -22,9 +22,9 @@ from pbx.audio import library
 from pbx.callflow.simulate import Line, Situation, simulate
 from pbx.callflow.validate import prompts_used
 from pbx.configuration import missing_sounds, problem_text
+from pbx.directory import load_directory
 from pbx.models import Call, CallbackTask, Extension, Prompt
 from pbx.phone import pretty_number
-from pbx.stasis.directory import load_directory
 from pbx.web import dashboard
 from security.models import EmergencyCall
 

@@ -150,7 +150,7 @@ def test_a_ban_and_its_lifting_reach_pjsip(config_dir):
 
 
 def test_an_inactive_extension_is_never_rung(three):
-    from pbx.stasis.directory import load_directory
+    from pbx.directory import load_directory
 
     Extension.objects.filter(number="102").update(active=False, mobile="+48601000102")
     assert set(load_directory().people) == {"101", "103"}

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from compliance.models import AuditEntry
+from pbx.directory import load_directory
 from pbx.extensions import MAX_DEVICES, do_add_device, do_change_devices, do_create_extension
 from pbx.models import Device, Extension
 from pbx.sip_credentials import SIP_REALM, sip_ha1
-from pbx.stasis.directory import load_directory
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the push runs on commit, as in production

@@ -18,9 +18,9 @@ from compliance.models import AuditEntry
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
 from pbx.callflow.simulate import Line
+from pbx.directory import load_directory
 from pbx.extensions import do_create_extension, do_set_forwarding
 from pbx.models import Call, Destination, Extension
-from pbx.stasis.directory import load_directory
 from pbx.web.views import describe
 from tests.conftest import NO_ROTA, signed_in
 

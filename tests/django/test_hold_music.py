@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.test import Client
 
+from pbx.directory import load_directory
 from pbx.models import Destination, Prompt, Queue, QueueMusic
 from pbx.prompts import audio_from_file, do_save_prompt
-from pbx.stasis.directory import load_directory
 from tests.conftest import signed_in
 from tests.django.test_prompts import tone
 

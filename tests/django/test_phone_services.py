@@ -19,10 +19,10 @@ from compliance.models import AuditEntry
 from pbx.actions import do_apply_facts
 from pbx.callflow import commands as c
 from pbx.callflow.pin import pin_matches
+from pbx.directory import load_directory
 from pbx.extensions import do_set_pin
 from pbx.models import Call, Extension, Prompt
 from pbx.prompts import audio_from_file, do_save_phone_prompt
-from pbx.stasis.directory import load_directory
 from recordings.actions import do_erase_recording
 from tests.conftest import NO_ROTA
 from tests.django.test_prompts import tone

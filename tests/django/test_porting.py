@@ -139,7 +139,7 @@ class TestTheRequestsLife:
             ("+48221234568", "porting_in", "geographic"),
         ]
         assert request.state == "draft" and AuditEntry.objects.get().action == "porting.create"
-        from pbx.stasis.directory import load_directory
+        from pbx.directory import load_directory
 
         assert load_directory().numbers == {}
 

@@ -22,8 +22,8 @@ from compliance.models import AuditEntry
 from pbx.audio import library
 from pbx.audio.convert import BadAudio, convert
 from pbx.audio.speech import MAX_CHARACTERS, speak
+from pbx.directory import load_directory
 from pbx.models import Destination, Prompt
-from pbx.stasis.directory import load_directory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from compliance.models import AuditEntry
 from pbx.asterisk_config import ConfigError, render_all
 from pbx.callflow import commands as c
 from pbx.callflow.vocabulary import StepKind
+from pbx.directory import load_directory, load_outbound_history
 from pbx.extensions import do_create_extension, do_set_sip_password
 from pbx.models import Call, CallingPolicy, Extension
 from pbx.sip_credentials import sip_password_problems
-from pbx.stasis.directory import load_directory, load_outbound_history
 from security.actions import do_ban, do_lift_ban, do_record_failures, never_banned
 from security.management.commands.watch_security import watch_once
 from security.models import AllowedNetwork, SipAuthFailure, SipBan, TollFraudAlert

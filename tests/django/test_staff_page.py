@@ -14,9 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from compliance.models import AuditEntry
+from pbx.directory import load_directory
 from pbx.extensions import do_add_device
 from pbx.models import CallbackTask, Destination, Extension
-from pbx.stasis.directory import load_directory
 from tests.conftest import NO_ROTA, signed_in
 from tests.django.test_voicemail import a_message
 from voicemail.models import Mailbox

@@ -16,8 +16,8 @@ from django.utils import timezone
 from api.models import WebhookDelivery, WebhookEndpoint
 from compliance.models import AuditEntry, ProcessingPurpose
 from pbx.actions import find_orphan_recordings
+from pbx.directory import load_directory
 from pbx.models import Call, CallbackTask, CallEvent, Destination, Extension, Prompt
-from pbx.stasis.directory import load_directory
 from recordings.actions import do_erase_recording
 from tests.conftest import signed_in
 from tests.django.test_recordings import make_wav

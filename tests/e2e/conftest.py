@@ -22,12 +22,12 @@ from compliance.models import ProcessingPurpose
 from pbx.ari.stream import Backoff
 from pbx.asterisk import app_connection, background_client
 from pbx.asterisk_config import apply_config
+from pbx.directory import load_directory, load_outbound_history
 from pbx.extensions import do_create_extension
 from pbx.models import Extension, Prompt, WeeklyDuty
 from pbx.sandbox import SandboxError, sandbox
 from pbx.stasis.app import StasisApp
 from pbx.stasis.call_store import CallStore
-from pbx.stasis.directory import load_directory, load_outbound_history
 from recordings.models import RecordingRule
 from voicemail.lamp import lamp_states
 

@@ -22,6 +22,7 @@ class StasisProcess:
         self.spool = Path(env.get("CENTRALA_SPOOL_DIR", settings.STASIS_SPOOL_DIR))
         handle, name = tempfile.mkstemp(prefix="centrala-stasis-", suffix=".log")
         self.log = Path(name)
+        self.output = ""  # everything it said, once stopped
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.test_settings",
@@ -63,6 +64,7 @@ class StasisProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         self.proc.wait(timeout)
-        output = self.log.read_text(errors="replace")
-        self.log.unlink(missing_ok=True)
-        return output
+        if self.log.exists():
+            self.output = self.log.read_text(errors="replace")
+            self.log.unlink()
+        return self.output

@@ -113,7 +113,7 @@ def test_on_a_polish_holiday_callers_hear_the_holiday_message(staff, monkeypatch
     today = timezone.localdate()
     # The calendar says today is Independence Day; everything else is real.
     monkeypatch.setattr(
-        "pbx.stasis.directory.holidays.Poland", lambda years, language: {today: "Narodowe Święto Niepodległości"}
+        "pbx.directory.holidays.Poland", lambda years, language: {today: "Narodowe Święto Niepodległości"}
     )
     hours = Schedule.objects.create(name="Zawsze", public_holidays=True)
     for day in range(7):

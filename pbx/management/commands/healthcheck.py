@@ -9,7 +9,7 @@ from django.db import connection
 
 from pbx.ari.client import AriError
 from pbx.asterisk import run_with_ari
-from pbx.stasis.health import health_file, problem, read_report
+from pbx.stasis.health import health_file, problem, read_report, worker_spool
 
 
 class Command(BaseCommand):
@@ -38,6 +38,10 @@ class Command(BaseCommand):
     def _stasis(self) -> None:
         """The app's own report (pbx/health.py): Asterisk keeps listing an app that subscribed
         to endpoints after its websocket is gone, so ARI cannot tell a connected app."""
-        trouble = problem(read_report(health_file(settings.STASIS_SPOOL_DIR)))
-        if trouble:
-            raise CommandError(trouble)
+        troubles = []
+        for worker in range(1, settings.STASIS_WORKERS + 1):
+            trouble = problem(read_report(health_file(worker_spool(settings.STASIS_SPOOL_DIR, worker))))
+            if trouble:
+                troubles.append(f"worker {worker}: {trouble}" if settings.STASIS_WORKERS > 1 else trouble)
+        if troubles:
+            raise CommandError("; ".join(troubles))

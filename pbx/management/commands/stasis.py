@@ -1,28 +1,34 @@
-"""The long-running Stasis application: `python manage.py stasis`."""
+"""The long-running Stasis application: `python manage.py stasis`.
+
+With STASIS_WORKERS above 1 it runs pbx.supervisor over one `manage.py stasis --worker <n>`
+per worker (each started again if it exits, all stopped by SIGTERM); `--worker` runs one."""
 
 import asyncio
 import contextlib
 import ctypes
 import logging
+import os
+import shlex
 import signal
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError
 
 from pbx.ari.stream import EventStream
-from pbx.asterisk import app_connection, background_client
+from pbx.asterisk import app_connection, app_name, background_client
 from pbx.callflow.scenario import Directory
+from pbx.callflow.workers import Worker
+from pbx.directory import load_directory, load_outbound_history
 from pbx.stasis.app import StasisApp
 from pbx.stasis.call_store import CallStore
-from pbx.stasis.directory import load_directory, load_outbound_history
-from pbx.stasis.health import REPORT_SECONDS, health_file, write_report
+from pbx.stasis.health import REPORT_SECONDS, health_file, worker_spool, write_report
 from pbx.stasis.offline import DirectorySnapshot, FactSpool
 from voicemail.lamp import lamp_states
 
@@ -30,9 +36,25 @@ log = logging.getLogger("pbx.stasis")
 
 
 class Command(BaseCommand):
-    help = "Run Centrala's Stasis app: connect to ARI and handle every call. Stops cleanly on SIGTERM."
+    help = (
+        "Run Centrala's Stasis app: connect to ARI and handle every call. Stops cleanly on SIGTERM. "
+        "With STASIS_WORKERS above 1, runs that many workers."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--worker",
+            type=int,
+            help="run only this worker (1 to STASIS_WORKERS); without it, all of them",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        number = options["worker"]
+        workers = settings.STASIS_WORKERS
+        if number is not None and not 1 <= number <= workers:
+            raise CommandError(
+                f"--worker {number}: there are {workers} workers (STASIS_WORKERS), numbered 1 to {workers}"
+            )
         if not settings.ARI_PASSWORD:
             raise CommandError("ARI_PASSWORD is not set; cannot connect to Asterisk")
         shared = settings.ASTERISK_RECORDING_DIR
@@ -43,7 +65,20 @@ class Command(BaseCommand):
                 "recording directory as this host sees it (astspooldir/recording), or leave it empty "
                 "to download recordings over ARI."
             )
-        asyncio.run(serve())
+        if number is None and workers > 1:
+            run_all_workers(workers)
+        asyncio.run(serve(Worker(number or 1, workers)))
+
+
+def run_all_workers(workers: int) -> NoReturn:
+    """This process becomes pbx.supervisor over one `manage.py stasis --worker <n>` each, so
+    SIGTERM (compose, make run) reaches the supervisor, which stops them all."""
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    children = [
+        f"stasis-{n}={shlex.join([sys.executable, str(manage), 'stasis', '--worker', str(n)])}"
+        for n in range(1, workers + 1)
+    ]
+    os.execv(sys.executable, [sys.executable, "-m", "pbx.supervisor", *children])
 
 
 class MemoryTrace:
@@ -69,17 +104,18 @@ class MemoryTrace:
         log.warning("\n".join(lines))
 
 
-async def serve() -> None:
-    ari, stream = app_connection()
+async def serve(worker: Worker) -> None:
+    ari, stream = app_connection(worker=worker.number)
     background = background_client()
+    spool = worker_spool(settings.STASIS_SPOOL_DIR, worker.number)
     store = CallStore(
         background,
-        spool=FactSpool(settings.STASIS_SPOOL_DIR / "call-facts.jsonl"),
+        spool=FactSpool(spool / "call-facts.jsonl"),
         recordings_dir=settings.ASTERISK_RECORDING_DIR,
     )
-    snapshot = DirectorySnapshot(settings.STASIS_SPOOL_DIR / "directory.json")
+    snapshot = DirectorySnapshot(spool / "directory.json")
     app = StasisApp(
-        settings.ARI_APP,
+        app_name(worker.number),
         ari,
         stream,
         store,
@@ -87,6 +123,8 @@ async def serve() -> None:
         load_history=lambda: store.db.run(load_outbound_history),
         sweep_seconds=settings.STASIS_SWEEP_SECONDS,
         load_lamps=lambda: store.db.run(lamp_states),
+        worker=worker,
+        first_app=app_name(1),
     )
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -95,9 +133,9 @@ async def serve() -> None:
     if settings.STASIS_TRACE_MEMORY:
         loop.add_signal_handler(signal.SIGUSR1, MemoryTrace(settings.STASIS_TRACE_MEMORY).report)
     runner = asyncio.create_task(app.run())
-    health = health_file(settings.STASIS_SPOOL_DIR)
+    health = health_file(spool)
     reporter = asyncio.create_task(report_health(stream, health, app))
-    log.info("Stasis app %r serving calls from %s", settings.ARI_APP, settings.ARI_URL)
+    log.info("Stasis app %r serving calls from %s", app.app_name, settings.ARI_URL)
     await asyncio.wait([runner, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping: finishing call steps in progress and writing the call history")
     await app.stop()

@@ -1,0 +1,253 @@
+"""Several Stasis workers (STASIS_WORKERS): the dialplan spreads only shared numbers, each worker
+closes and stores only its own calls, a worker passes on a call it may not serve, and only the
+first follows phones and lights lamps. The real Asterisk with two workers: tests/e2e/test_workers.py."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from company_numbers.models import CompanyNumber
+from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
+from pbx.ari.client import AriClient
+from pbx.asterisk_config import render_all, tell_the_stasis_app
+from pbx.callflow import commands as c
+from pbx.callflow.scenario import Announcement, Directory, NumberPlan, Person, RingExtension
+from pbx.callflow.workers import Worker
+from pbx.extensions import do_create_extension
+from pbx.models import Call, Destination, Scenario
+from pbx.stasis.app import StasisApp
+from pbx.stasis.call_store import CallStore
+from pbx.stasis.health import health_file, worker_spool, write_report
+
+from ..callflow.fixtures import OFFICE
+from .test_stasis_pump import FakeAsterisk, FakeStream, stasis_start, until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MESSAGE_LINE = "+48221234599"
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def started(channel: str, worker: int, key: str) -> c.CallStarted:
+    return c.CallStarted(
+        channel,
+        call_key=key,
+        at=T0,
+        direction="inbound",
+        caller="+48601234567",
+        called=OFFICE,
+        sip_call_id="",
+        worker=worker,
+    )
+
+
+def keys(n: int) -> list[str]:
+    return [f"6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e{i:02d}" for i in range(n)]
+
+
+# --- the history: each worker its own ---------------------------------------------------------
+
+
+def test_each_worker_closes_only_its_own_lost_calls():
+    one, two, three = keys(3)
+    do_apply_facts([started("ch-1", 1, one), started("ch-2", 2, two), started("ch-3", 3, three)])
+    assert Call.objects.get(pk=two).stasis_worker == 2
+    later = T0 + timedelta(minutes=5)
+    # the first of two: its own, and the third's (no third worker any more); never the second's
+    assert do_close_lost_calls(set(), later, Worker(1, 2)) == 2
+    assert set(Call.objects.filter(outcome=Call.Outcome.LOST).values_list("channel_id", flat=True)) == {"ch-1", "ch-3"}
+    assert do_close_lost_calls({"ch-2"}, later, Worker(2, 2)) == 0  # Asterisk still has it
+    assert do_close_lost_calls(set(), later, Worker(2, 2)) == 1
+    assert not Call.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_each_worker_stores_only_the_recordings_its_own_calls_left():
+    one, two = keys(2)
+    do_apply_facts([started("ch-1", 1, one), started("ch-2", 2, two)])
+    for key in (one, two):
+        do_apply_facts(
+            [
+                c.CallEnded(
+                    f"ch-{1 if key == one else 2}",
+                    call_key=key,
+                    at=T0 + timedelta(minutes=1),
+                    outcome="voicemail",
+                    cause=16,
+                    cause_text="",
+                )
+            ]
+        )
+    stored = [{"name": f"{key}-voicemail", "format": "wav"} for key in (one, two)]
+    for worker, key in ((Worker(1, 2), one), (Worker(2, 2), two)):
+        orphans, _ = find_orphan_recordings(stored, worker)
+        assert [fact.call_key for fact in orphans] == [key]
+    assert len(find_orphan_recordings(stored)[0]) == 2  # one worker: every call is its own
+
+
+# --- Asterisk's side: the dialplan and the configuration push ------------------------------
+
+
+def number(e164: str, destination: Destination, closed: Destination | None = None) -> None:
+    scenario = Scenario.objects.create(name=e164, when_open=destination, when_closed=closed)
+    CompanyNumber.objects.create(e164=e164, scenario=scenario)
+
+
+def test_the_dialplan_spreads_only_the_numbers_whose_calls_meet_no_other(settings):
+    anna = do_create_extension("101", "Anna")[0]
+    voicemail = Destination.objects.create(name="Poczta", kind="voicemail", seconds=60)
+    ring = Destination.objects.create(name="Anna", kind="extension", extension=anna)
+    number(MESSAGE_LINE, voicemail)
+    number(OFFICE, ring, closed=voicemail)
+    assert "CENTRALA_WORKER" not in render_all()["extensions.conf"]  # one worker: as ever
+    settings.STASIS_WORKERS, settings.ARI_APP = 3, "centrala"
+    dialplan = render_all()["extensions.conf"]
+    from_trunk = dialplan[dialplan.index("[from-trunk]") : dialplan.index("[from-phones]")]
+    assert re.findall(r"^exten => (\+\d+),1,", from_trunk, re.M) == [MESSAGE_LINE]
+    lines = dialplan[dialplan.index(f"exten => {MESSAGE_LINE}") :].splitlines()[:7]
+    assert "Set(CENTRALA_WORKER=$[${CUT(UNIQUEID,.,2)} % 3 + 1])" in lines[1]
+    assert "Stasis(centrala-${CENTRALA_WORKER},inbound,${EXTEN})" in lines[3]
+    assert "(first),Stasis(centrala,inbound,${EXTEN})" in lines[5]  # worker 1, or one not connected
+    assert "Goto(stasis-fallback,s,1)" in lines[6]
+    assert dialplan.count("exten => _[+0-9].,1,") == 1  # every other call: the first worker
+
+
+def test_the_configuration_push_reaches_every_worker(settings, monkeypatch):
+    settings.STASIS_WORKERS, settings.ARI_APP = 3, "centrala"
+    told: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        told.append(request.url.params["application"])
+        return httpx.Response(404 if request.url.params["application"] == "centrala-2" else 204, json={})
+
+    def run_with_ari(action: Any) -> Any:
+        async def run() -> Any:
+            async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(answer)) as ari:
+                return await action(ari)
+
+        return asyncio.run(run())
+
+    monkeypatch.setattr("pbx.asterisk_config.run_with_ari", run_with_ari)
+    tell_the_stasis_app()
+    assert told == ["centrala", "centrala-2", "centrala-3"]  # one not connected stops no other
+
+
+# --- the commands -------------------------------------------------------------------------
+
+
+def test_a_worker_number_outside_the_setting_is_refused(settings):
+    settings.ARI_PASSWORD = "x" * 20
+    settings.STASIS_WORKERS = 2
+    with pytest.raises(CommandError, match="--worker 3: there are 2 workers"):
+        call_command("stasis", "--worker", "3")
+
+
+def test_the_stasis_health_check_names_the_worker_that_is_not_connected(settings, tmp_path):
+    settings.STASIS_SPOOL_DIR = tmp_path
+    settings.STASIS_WORKERS = 2
+    write_report(health_file(worker_spool(tmp_path, 1)), connected=True)
+    (tmp_path / "worker-2").mkdir()
+    write_report(health_file(worker_spool(tmp_path, 2)), connected=False)
+    with pytest.raises(CommandError, match=r"worker 2: .*not connected"):
+        call_command("healthcheck", "stasis")
+    write_report(health_file(worker_spool(tmp_path, 2)), connected=True)
+    call_command("healthcheck", "stasis")
+
+
+# --- a worker other than the first ---------------------------------------------------------
+
+
+class TwoWorkersAsterisk(FakeAsterisk):
+    """Answers for the second worker's app too, and can refuse a move."""
+
+    def __init__(self, refuse_moves: bool = False) -> None:
+        super().__init__(live_channels=[])
+        self.refuse_moves = refuse_moves
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/ari/")
+        if path == "applications/centrala-2":
+            return httpx.Response(200, json={"name": "centrala-2", "channel_ids": []})
+        if path.endswith("/move") and self.refuse_moves:
+            self.requests.append(f"{request.method} {path}")
+            return httpx.Response(422, json={"message": "application centrala not registered"})
+        if path.endswith("/move"):
+            self.moves.append(dict(request.url.params))
+        return await super().__call__(request)
+
+    moves: list[dict[str, str]]
+
+
+async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[str]:
+    fake.moves = []
+    ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
+    store = CallStore(ari, retry_delay=lambda n: 0.01)
+    directory = Directory(
+        numbers={OFFICE: NumberPlan(OFFICE, open=2), MESSAGE_LINE: NumberPlan(MESSAGE_LINE, open=1)},
+        destinations={1: Announcement("sound:hello-world"), 2: RingExtension("101", ring_seconds=1)},
+        people={"101": Person("101", "Anna")},
+    )
+    lamps_read: list[str] = []
+
+    async def load() -> Directory:
+        return directory
+
+    async def lamps() -> dict[str, tuple[int, int]]:
+        lamps_read.append("read")
+        return {}
+
+    app = StasisApp(
+        "centrala-2", ari, FakeStream(), store, load, load_lamps=lamps, worker=Worker(2, 2), first_app="centrala"
+    )
+    runner = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.reconciled.wait(), 5)
+    try:
+        await scenario(app)
+    finally:
+        await app.stop()
+        await runner
+        await store.db.close()
+        await ari.aclose()
+    return lamps_read
+
+
+def message_line_call(channel_id: str) -> Any:
+    event = stasis_start(channel_id)
+    return type(event)(at=event.at, channel_id=channel_id, channel=event.channel, args=("inbound", MESSAGE_LINE))
+
+
+def test_the_second_worker_serves_a_shared_number_and_passes_any_other_call_to_the_first():
+    fake = TwoWorkersAsterisk()
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(message_line_call("shared-1"))
+        app.dispatch(stasis_start("office-1"))  # its scenario rings Anna: not this worker's
+        await until(lambda: fake.moves and "shared-1" in app.routes)
+        await asyncio.sleep(0.2)
+        assert "office-1" not in app.routes
+
+    lamps_read = asyncio.run(with_second_worker(fake, scenario))
+    assert fake.moves == [{"app": "centrala", "appArgs": f"inbound,{OFFICE}"}]
+    assert Call.objects.get(channel_id="shared-1").stasis_worker == 2
+    assert not Call.objects.filter(channel_id="office-1").exists()  # the first writes its history
+    assert not any("subscription" in r or "endpoints" in r for r in fake.requests)  # no phones followed
+    assert lamps_read == []  # the lamps are the first's
+
+
+def test_a_call_the_first_worker_cannot_take_is_served_where_it_is():
+    fake = TwoWorkersAsterisk(refuse_moves=True)
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(stasis_start("office-1"))
+        await until(lambda: "office-1" in app.routes)
+
+    asyncio.run(with_second_worker(fake, scenario))
+    assert any(r.endswith("office-1/move") for r in fake.requests)
+    assert Call.objects.get(channel_id="office-1").stasis_worker == 2

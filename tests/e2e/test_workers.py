@@ -1,0 +1,107 @@
+"""STASIS_WORKERS=2 on the real Asterisk, as deployed: `manage.py stasis` becomes the supervisor
+of two workers (apps centrala-test and centrala-test-2), the dialplan spreads a message line's
+calls over both, each worker closes and stores only its own calls, and a call that may ring
+someone always ends up on the first (pbx/callflow/workers.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from company_numbers.models import CompanyNumber
+from pbx.asterisk_config import apply_config, tell_the_stasis_app
+from pbx.models import Call
+from pbx.sandbox import sipp_call
+from pbx.stasis.health import health_file, read_report, worker_spool
+from recordings.models import Recording
+
+from .conftest import Asterisk
+from .harness import phone
+from .stasis_process import StasisProcess
+from .test_first_call import CUSTOMER, OFFICE, wait_for
+from .test_scenarios import queue, registered
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def all_connected(spool: Path, workers: int) -> bool:
+    reports = [read_report(health_file(worker_spool(spool, n))) for n in range(1, workers + 1)]
+    return all(report is not None and report.connected and report.age() < 5 for report in reports)
+
+
+@contextmanager
+def two_workers(asterisk: Asterisk, spool: Path, **env: str) -> Iterator[StasisProcess]:
+    """`manage.py stasis` with STASIS_WORKERS=2, Asterisk's dialplan rendered for two workers.
+    Yields once both report connected; afterwards the dialplan is one worker's again."""
+    settings.STASIS_WORKERS = 2
+    apply_config(asterisk.etc, reload=True)
+    app = StasisProcess(STASIS_WORKERS="2", CENTRALA_SPOOL_DIR=str(spool), **env)
+    try:
+        wait_for(lambda: all_connected(spool, 2) or app.proc.poll() is not None, 30)
+        assert app.proc.poll() is None and all_connected(spool, 2), app.stop()[-3000:]
+        yield app
+    finally:
+        app.stop()
+        settings.STASIS_WORKERS = 1
+        apply_config(asterisk.etc, reload=True)
+
+
+def test_two_workers_share_a_message_lines_calls_and_each_closes_and_stores_only_its_own(
+    asterisk: Asterisk, message_line: CompanyNumber, tmp_path: Path
+):
+    # Each worker sweeps every half second: had a worker closed another's calls, the calls in
+    # progress on the other would end as "lost" and their messages be stored twice or never.
+    with two_workers(asterisk, tmp_path, STASIS_SWEEP_SECONDS="0.5") as app:
+        dialplan = (asterisk.etc / "extensions.conf").read_text()
+        assert f"exten => {OFFICE},1," in dialplan and "centrala-test-${CENTRALA_WORKER}" in dialplan
+        result = sipp_call(
+            "caller_speaks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5091, calls=4, rate=2
+        )
+        assert (result.successful, result.failed) == (4, 0), result.output[-3000:]
+        wait_for(lambda: Recording.objects.count() == 4 and not Call.objects.filter(ended_at__isnull=True).exists(), 30)
+    output = app.output
+    assert "Traceback" not in output, output[-5000:]
+    assert "stasis-1 started" in output and "stasis-2 started" in output  # the supervisor's lines
+    calls = list(Call.objects.all())
+    assert {call.stasis_worker for call in calls} == {1, 2}, "the calls were not spread over both workers"
+    assert [call.outcome for call in calls] == [Call.Outcome.VOICEMAIL] * 4
+    for call in calls:
+        recording = call.recordings.get()
+        assert recording.kind == "voicemail" and recording.size_bytes > 40_000  # 3 s of 8 kHz audio
+
+
+def test_a_call_that_reaches_a_worker_after_its_number_changed_to_ring_a_queue_goes_to_the_first(
+    asterisk: Asterisk, staff, message_line: CompanyNumber, tmp_path: Path
+):
+    """The dialplan still spreads the number (a scenario edit does not reload it), so the second
+    worker passes its calls to the first, which rings the queue and connects them; no call is
+    served twice or lost."""
+    with (
+        phone("101", staff["101"][1], answers=False, registered=registered),
+        phone("102", staff["102"][1], answers=True, registered=registered),
+        two_workers(asterisk, tmp_path) as app,
+    ):
+        scenario = message_line.scenario
+        assert scenario is not None
+        scenario.when_open = queue("ring_all")
+        scenario.save()
+        tell_the_stasis_app()  # as their next refresh would, within 10 s
+        for attempt in range(4):  # until one came through the second worker
+            result = sipp_call(
+                "caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5092 + attempt
+            )
+            assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+            wait_for(lambda: not Call.objects.filter(ended_at__isnull=True).exists(), 20)
+            if "passed call" in app.log.read_text(errors="replace"):
+                break
+    output = app.output
+    assert "passed call" in output, "no call reached the second worker in four tries"
+    assert "Traceback" not in output, output[-5000:]
+    calls = list(Call.objects.all())
+    assert [(call.outcome, call.answered_by, call.stasis_worker) for call in calls] == [
+        (Call.Outcome.ANSWERED, "102", 1)
+    ] * len(calls)
