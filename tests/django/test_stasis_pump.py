@@ -115,19 +115,27 @@ def stasis_start(channel_id: str) -> e.StasisStart:
     return e.StasisStart(at=now(), channel_id=channel_id, channel=channel, args=("inbound", OFFICE))
 
 
-async def with_pump(fake: FakeAsterisk, scenario: Callable[[StasisApp], Awaitable[None]]) -> None:
+async def with_pump(
+    fake: FakeAsterisk,
+    scenario: Callable[[StasisApp], Awaitable[None]],
+    directory: Directory | None = None,
+    app_name: str = "centrala",
+    **app_options: Any,
+) -> None:
+    """`scenario` on a pump over `fake`, serving `directory` (by default: the office rings
+    Anna after a greeting)."""
     ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
     store = CallStore(ari, retry_delay=lambda n: 0.01)
-    directory = Directory(
+    served = directory or Directory(
         numbers={OFFICE: NumberPlan(OFFICE, open=1)},
         destinations={1: Announcement("sound:hello-world", next=2), 2: RingExtension("101", ring_seconds=1)},
         people={"101": Person("101", "Anna")},
     )
 
     async def load() -> Directory:
-        return directory
+        return served
 
-    app = StasisApp("centrala", ari, FakeStream(), store, load)
+    app = StasisApp(app_name, ari, FakeStream(), store, load, **app_options)
     runner = asyncio.create_task(app.run())
     await asyncio.wait_for(app.reconciled.wait(), 5)
     try:

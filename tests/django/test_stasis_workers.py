@@ -5,8 +5,9 @@ first follows phones and lights lamps. The real Asterisk with two workers: tests
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,29 +25,20 @@ from pbx.callflow.workers import Worker
 from pbx.extensions import do_create_extension
 from pbx.models import Call, Destination, Scenario
 from pbx.stasis.app import StasisApp
-from pbx.stasis.call_store import CallStore
 from pbx.stasis.health import health_file, worker_spool, write_report
 
 from ..callflow.fixtures import OFFICE
-from .test_stasis_pump import FakeAsterisk, FakeStream, stasis_start, until
+from .test_actions import T0
+from .test_actions import started as call_started
+from .test_stasis_pump import FakeAsterisk, stasis_start, until, with_pump
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MESSAGE_LINE = "+48221234599"
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def started(channel: str, worker: int, key: str) -> c.CallStarted:
-    return c.CallStarted(
-        channel,
-        call_key=key,
-        at=T0,
-        direction="inbound",
-        caller="+48601234567",
-        called=OFFICE,
-        sip_call_id="",
-        worker=worker,
-    )
+    return dataclasses.replace(call_started(key, channel), worker=worker)
 
 
 def keys(n: int) -> list[str]:
@@ -186,9 +178,8 @@ class TwoWorkersAsterisk(FakeAsterisk):
 
 
 async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[str]:
+    """`scenario` on worker 2 of 2: the office rings Anna, the message line plays a message."""
     fake.moves = []
-    ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
-    store = CallStore(ari, retry_delay=lambda n: 0.01)
     directory = Directory(
         numbers={OFFICE: NumberPlan(OFFICE, open=2), MESSAGE_LINE: NumberPlan(MESSAGE_LINE, open=1)},
         destinations={1: Announcement("sound:hello-world"), 2: RingExtension("101", ring_seconds=1)},
@@ -196,25 +187,13 @@ async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[st
     )
     lamps_read: list[str] = []
 
-    async def load() -> Directory:
-        return directory
-
     async def lamps() -> dict[str, tuple[int, int]]:
         lamps_read.append("read")
         return {}
 
-    app = StasisApp(
-        "centrala-2", ari, FakeStream(), store, load, load_lamps=lamps, worker=Worker(2, 2), first_app="centrala"
+    await with_pump(
+        fake, scenario, directory, "centrala-2", load_lamps=lamps, worker=Worker(2, 2), first_app="centrala"
     )
-    runner = asyncio.create_task(app.run())
-    await asyncio.wait_for(app.reconciled.wait(), 5)
-    try:
-        await scenario(app)
-    finally:
-        await app.stop()
-        await runner
-        await store.db.close()
-        await ari.aclose()
     return lamps_read
 
 
