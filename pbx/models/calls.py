@@ -49,8 +49,9 @@ class Call(models.Model):
     waited = models.DurationField(_("waited to be answered"), null=True, blank=True)
     answered_by = models.CharField(_("answered by"), max_length=32, blank=True, db_index=True)
     abandoned = models.BooleanField(_("caller gave up waiting"), default=False)
-    # Which Stasis process served it (STASIS_WORKERS): each closes and stores only its own.
-    stasis_worker = models.PositiveSmallIntegerField(_("Stasis worker"), default=1, editable=False)
+    # Which Stasis process served it (STASIS_WORKERS): each closes and stores only its own. The
+    # database default lets a process of an older version go on writing during an upgrade.
+    stasis_worker = models.PositiveSmallIntegerField(_("Stasis worker"), default=1, db_default=1, editable=False)
     # Who may see the call and its recordings follows from these two (see pbx/access.py).
     queue = models.ForeignKey(
         "pbx.Queue", verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
