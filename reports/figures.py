@@ -150,6 +150,7 @@ class Report:
     period: Period
     scope: dict[str, Any] = field(default_factory=dict)
     summarised: bool = False
+    first_open: date | None = None  # the first day not closed, when already known (one query)
 
     @cached_property
     def calls(self) -> QuerySet[Call]:
@@ -157,14 +158,21 @@ class Report:
         return counting.inbound(self.visible, self.period).filter(**self.scope)
 
     def before(self) -> Report:
-        return Report(self.visible, self.period.previous(), self.scope, self.summarised)
+        """The period before, for comparison: it shares the first open day once asked."""
+        return Report(self.visible, self.period.previous(), self.scope, self.summarised, self._first_open)
+
+    @cached_property
+    def _first_open(self) -> date | None:
+        if not self.summarised:
+            return None
+        return self.first_open or summary.first_open_day()
 
     @cached_property
     def _parts(self) -> tuple[QuerySet[CallTally] | None, QuerySet[Call]]:
         """The tallies of the closed days (counted now if need be) and the calls of the rest."""
         if not self.summarised:
             return None, self.calls
-        until = summary.covered_until(self.period)
+        until = summary.covered_until(self.period, self._first_open)
         if until <= self.period.first:
             return None, self.calls
         tallies = CallTally.objects.filter(day__gte=self.period.first, day__lt=until, **self.scope)

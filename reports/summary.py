@@ -42,10 +42,11 @@ def first_open_day() -> date:
     return min(today, timezone.localdate(oldest)) if oldest is not None else today
 
 
-def covered_until(period: Period) -> date:
+def covered_until(period: Period, first_open: date | None = None) -> date:
     """Count the closed days of `period` not counted yet; the summary then holds every day
-    from `period.first` up to the day returned (excluded), which is where the calls take over."""
-    stop = min(first_open_day(), period.last + timedelta(days=1))
+    from `period.first` up to the day returned (excluded), which is where the calls take over.
+    `first_open`: `first_open_day()`, when the caller has it already."""
+    stop = min(first_open or first_open_day(), period.last + timedelta(days=1))
     if stop <= period.first:
         return period.first
     _count_missing(period.first, stop)

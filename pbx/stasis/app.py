@@ -304,7 +304,7 @@ class StasisApp:
 
     def place_in(self, queue: str, call_key: str) -> int:
         """A call's place among those waiting in `queue`, by when they started waiting (in
-        memory, no I/O; with several Stasis processes each counts its own callers)."""
+        memory, no I/O; with several Stasis workers, every queue's callers are the first's)."""
         waiting = sorted(
             (step.started_at, call.key)
             for call in (w.call for w in self.routes.calls())
@@ -315,7 +315,7 @@ class StasisApp:
 
     def on_a_call(self, extension: str) -> bool:
         """Whether `extension` is busy on a call now (in memory, no I/O; with several Stasis
-        processes each knows its own calls)."""
+        workers, every call that rings or connects a person is the first's)."""
         return any(call.keeps_busy(extension) for call in (w.call for w in self.routes.calls()))
 
     def outbound_usage(self, extension: str) -> Usage:

@@ -456,3 +456,21 @@ def test_the_first_count_takes_years_of_calls_at_once():
     counted = summarise_closed_days()
     assert sum(counted.values()) == 3 and counted[date(2021, 3, 2)] == 1
     assert len(counted) == (first_open_day() - date(2021, 3, 2)).days  # every day since, calls or none
+
+
+def test_a_report_and_the_period_before_ask_once_for_the_first_open_day(week, monkeypatch):
+    """The page compares the period with the one before: both read the summary up to the first
+    day not closed, which takes a query (the oldest call still going on); it is asked once."""
+    asked: list[date] = []
+    real = f.summary.first_open_day
+
+    def counted() -> date:
+        asked.append(real())
+        return asked[-1]
+
+    monkeypatch.setattr(f.summary, "first_open_day", counted)
+    report = f.Report(Call.objects.all(), WEEK, summarised=True)
+    now, before = f.totals(report), f.totals(report.before())
+    assert (now.calls, before.calls) == (8, 1)
+    assert len(asked) == 1
+    assert f.totals(f.Report(Call.objects.all(), WEEK)).calls == 8 and len(asked) == 1  # not summarised: never
