@@ -150,6 +150,14 @@ class EndpointStateChange(Event):
 
 
 @dataclass(frozen=True)
+class MoveFailed(Event):
+    """Asterisk could not hand the channel to the Stasis app `destination` (not connected):
+    it stays in this app (ApplicationMoveFailed)."""
+
+    destination: str
+
+
+@dataclass(frozen=True)
 class ConfigurationChanged(Event):
     """The office's configuration was saved (a number, a person, a phone): the admin tells the
     app through Asterisk (a user event named CONFIGURATION_CHANGED), and the app reads it at
@@ -386,6 +394,9 @@ _PARSERS = {
     "DeviceStateChanged": _device_state,
     "StasisStart": _stasis_start,
     "StasisEnd": lambda m, at: StasisEnd(at=at, channel_id=m["channel"]["id"]),
+    "ApplicationMoveFailed": lambda m, at: MoveFailed(
+        at=at, channel_id=m["channel"]["id"], destination=m.get("destination", "")
+    ),
     "ChannelStateChange": lambda m, at: ChannelStateChange(
         at=at, channel_id=m["channel"]["id"], state=m["channel"]["state"]
     ),

@@ -110,7 +110,8 @@ class StasisApp:
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
-        self._passing: set[asyncio.Task[None]] = set()  # calls being handed to the first worker
+        self._passing: dict[str, e.StasisStart] = {}  # channel -> its start, while handed to the first worker
+        self._moves: set[asyncio.Task[None]] = set()
         self.stopping = False
         self._stopped = asyncio.Event()
         self._configuration_changed = asyncio.Event()  # the admin said so: read it now
@@ -176,6 +177,9 @@ class StasisApp:
             handover.attended_transfer(self.routes, event)
             return
         worker = self.routes.find(event.channel_id)
+        if worker is None and event.channel_id in self._passing:
+            self._passed_on(event)
+            return
         if worker is None:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
@@ -194,19 +198,35 @@ class StasisApp:
     def _pass_to_first(self, event: e.StasisStart) -> None:
         """A call this worker may not serve (a number whose scenario changed to ring someone
         since Asterisk's last reload): to the first worker, with its arguments. If that fails
-        (the first is not connected), it is served here rather than left in silence."""
+        (the first is not connected: the request is refused, or Asterisk says so afterwards
+        with ApplicationMoveFailed), it is served here rather than left in silence."""
+        self._passing[event.channel_id] = event
 
         async def move() -> None:
             try:
                 await self.ari.move(event.channel_id, self.first_app, event.args)
-                log.info("passed call %s to %s", event.channel_id, self.first_app)
             except AriError as exc:
-                log.warning("could not pass call %s to %s (%s); serving it here", event.channel_id, self.first_app, exc)
-                self._start_call(event.channel_id).feed(event)
+                self._serve_here(event.channel_id, str(exc))
 
         task = asyncio.create_task(move(), name=f"pass-{event.channel_id}")
-        self._passing.add(task)
-        task.add_done_callback(self._passing.discard)
+        self._moves.add(task)
+        task.add_done_callback(self._moves.discard)
+
+    def _passed_on(self, event: e.Event) -> None:
+        """An event for a channel being handed to the first worker: it left (StasisEnd), or it
+        stays here (MoveFailed); anything else before either is not this worker's to act on."""
+        if isinstance(event, e.StasisEnd):
+            self._passing.pop(event.channel_id, None)
+            log.info("passed call %s to %s", event.channel_id, self.first_app)
+        elif isinstance(event, e.MoveFailed):
+            self._serve_here(event.channel_id, f"{event.destination} is not connected")
+
+    def _serve_here(self, channel_id: str, why: str) -> None:
+        start = self._passing.pop(channel_id, None)
+        if start is None:
+            return  # gone meanwhile, or served already
+        log.warning("could not pass call %s to %s (%s); serving it here", channel_id, self.first_app, why)
+        self._start_call(channel_id).feed(start)
 
     def _callback_phone(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """Click-to-call rings all of a person's phones: the first to answer starts the call;

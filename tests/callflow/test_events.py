@@ -187,6 +187,18 @@ def test_the_admin_s_user_event_says_the_configuration_changed():
     assert event == e.ConfigurationChanged(at=event.at, channel_id="")
 
 
+def test_a_failed_move_to_another_stasis_app_names_the_channel_and_the_app():
+    message = {
+        "type": "ApplicationMoveFailed",
+        "timestamp": TS,
+        "channel": {"id": "1.1"},
+        "destination": "centrala",
+        "args": ["inbound", "+48221234567"],
+    }
+    event = e.parse_event(message)
+    assert event == e.MoveFailed(at=event.at, channel_id="1.1", destination="centrala")
+
+
 def test_a_blind_transfer_names_the_phone_that_asked_and_what_it_dialled():
     message = {
         "type": "ChannelTransfer",

@@ -20,6 +20,7 @@ from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordi
 from pbx.ari.client import AriClient
 from pbx.asterisk_config import render_all, tell_the_stasis_app
 from pbx.callflow import commands as c
+from pbx.callflow import events as e
 from pbx.callflow.scenario import Announcement, Directory, NumberPlan, Person, RingExtension
 from pbx.callflow.workers import Worker
 from pbx.extensions import do_create_extension
@@ -30,7 +31,7 @@ from pbx.stasis.health import health_file, worker_spool, write_report
 from ..callflow.fixtures import OFFICE
 from .test_actions import T0
 from .test_actions import started as call_started
-from .test_stasis_pump import FakeAsterisk, stasis_start, until, with_pump
+from .test_stasis_pump import FakeAsterisk, now, stasis_start, until, with_pump
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -230,3 +231,23 @@ def test_a_call_the_first_worker_cannot_take_is_served_where_it_is():
     asyncio.run(with_second_worker(fake, scenario))
     assert any(r.endswith("office-1/move") for r in fake.requests)
     assert Call.objects.get(channel_id="office-1").stasis_worker == 2
+
+
+def test_a_call_asterisk_could_not_move_to_the_first_worker_is_served_where_it_is():
+    """Asterisk takes the move and only then finds the first worker's app not connected: it
+    says so with ApplicationMoveFailed, and the channel stays here."""
+    fake = TwoWorkersAsterisk()
+
+    async def scenario(app: StasisApp) -> None:
+        for channel in ("office-1", "office-2"):
+            app.dispatch(stasis_start(channel))
+        await until(lambda: len(fake.moves) == 2)
+        app.dispatch(e.MoveFailed(at=now(), channel_id="office-1", destination="centrala"))
+        app.dispatch(e.StasisEnd(at=now(), channel_id="office-2"))  # this one went
+        app.dispatch(e.MoveFailed(at=now(), channel_id="office-2", destination="centrala"))  # never both
+        await until(lambda: "office-1" in app.routes)
+        await asyncio.sleep(0.2)
+        assert "office-2" not in app.routes
+
+    asyncio.run(with_second_worker(fake, scenario))
+    assert list(Call.objects.values_list("channel_id", "stasis_worker")) == [("office-1", 2)]

@@ -18,7 +18,8 @@ from pbx.stasis.health import health_file, read_report
 
 
 class StasisProcess:
-    def __init__(self, **env: str) -> None:
+    def __init__(self, *args: str, **env: str) -> None:
+        """`manage.py stasis` with `args` (`--worker 2`) and `env` on top of the tests' own."""
         self.spool = Path(env.get("CENTRALA_SPOOL_DIR", settings.STASIS_SPOOL_DIR))
         handle, name = tempfile.mkstemp(prefix="centrala-stasis-", suffix=".log")
         self.log = Path(name)
@@ -32,7 +33,7 @@ class StasisProcess:
         }
         with os.fdopen(handle, "w") as log:  # the child keeps its own copy
             self.proc = subprocess.Popen(
-                [sys.executable, "manage.py", "stasis"],
+                [sys.executable, "manage.py", "stasis", *args],
                 cwd=settings.BASE_DIR,
                 env=environment,
                 stdout=log,

@@ -105,3 +105,41 @@ def test_a_call_that_reaches_a_worker_after_its_number_changed_to_ring_a_queue_g
     assert [(call.outcome, call.answered_by, call.stasis_worker) for call in calls] == [
         (Call.Outcome.ANSWERED, "102", 1)
     ] * len(calls)
+
+
+def test_with_the_first_worker_down_the_second_serves_a_call_it_could_not_pass_on(
+    asterisk: Asterisk, staff, message_line: CompanyNumber, tmp_path: Path
+):
+    """Asterisk takes the hand-over and then finds the first worker's app not connected
+    (ApplicationMoveFailed): the second worker serves the call itself rather than leave the
+    caller in silence. A call the dialplan gives the first worker hears the polite busy
+    message and is refused, as with one process down."""
+    settings.STASIS_WORKERS = 2
+    apply_config(asterisk.etc, reload=True)  # the message line is spread over both workers
+    scenario = message_line.scenario
+    assert scenario is not None
+    scenario.when_open = queue("ring_all")  # then it rings a queue; Asterisk is not told
+    scenario.save()
+    second = StasisProcess("--worker", "2", STASIS_WORKERS="2", CENTRALA_SPOOL_DIR=str(tmp_path))
+    try:
+        with (
+            phone("101", staff["101"][1], answers=False, registered=registered),
+            phone("102", staff["102"][1], answers=True, registered=registered),
+        ):
+            wait_for(lambda: all_connected(worker_spool(tmp_path, 2), 1) or second.proc.poll() is not None, 30)
+            for attempt in range(6):  # until one came to the second worker (the first's are refused)
+                result = sipp_call(
+                    "caller_talks.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5096 + attempt
+                )
+                if result.successful:
+                    break
+            assert result.successful == 1, result.output[-3000:]
+            wait_for(lambda: Call.objects.filter(ended_at__isnull=False).exists(), 20)
+    finally:
+        second.stop()
+        settings.STASIS_WORKERS = 1
+        apply_config(asterisk.etc, reload=True)
+    assert "could not pass call" in second.output and "is not connected" in second.output, second.output[-3000:]
+    assert "Traceback" not in second.output, second.output[-5000:]
+    call = Call.objects.get()  # a refused call never reached Stasis: no history
+    assert (call.outcome, call.answered_by, call.stasis_worker) == (Call.Outcome.ANSWERED, "102", 2)
