@@ -17,7 +17,7 @@ from compliance.audit import do_audit
 from compliance.models import ProcessingPurpose
 from pbx.access import calls_of_own_or_team
 from pbx.ari.client import AriError, AriNotFound
-from pbx.asterisk import run_with_ari
+from pbx.asterisk import app_name, run_with_ari
 from pbx.callflow.events import RECORDING_CONTROL
 from pbx.refusals import AsteriskAway, NotAllowed, NotNow, UnknownRequest
 from recordings.crypto import encrypt
@@ -128,7 +128,8 @@ def do_control_recording(user: Any, call: Any, action: str, source: str = "") ->
     who = user.get_username()
     variables = {"action": action, "by": who}
     try:
-        run_with_ari(lambda ari: ari.user_event(settings.ARI_APP, RECORDING_CONTROL, call.channel_id, variables))
+        app = app_name(call.stasis_worker)  # the Stasis worker serving the call
+        run_with_ari(lambda ari: ari.user_event(app, RECORDING_CONTROL, call.channel_id, variables))
     except AriNotFound as exc:
         raise NotNow("The call has ended.") from exc
     except AriError as exc:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -89,3 +92,23 @@ def test_an_integration_token_needs_the_recordings_scope(live_call):
         {"error": "This token does not have the scope recordings:write."},
     )
     assert not AuditEntry.objects.filter(action="recording.pause").exists()
+
+
+@pytest.mark.parametrize("worker", [1, 2])
+def test_the_request_reaches_the_stasis_worker_serving_the_call(live_call, settings, monkeypatch, worker):
+    """With several Stasis workers (STASIS_WORKERS) the user event goes to the call's own."""
+    settings.ARI_APP, settings.STASIS_WORKERS = "centrala", 2
+    Call.objects.filter(pk=live_call.pk).update(stasis_worker=worker)
+    sent: list[tuple[str, str]] = []
+
+    class Ari:
+        async def user_event(self, app: str, name: str, channel_id: str, variables: dict[str, str]) -> None:
+            sent.append((app, channel_id))
+
+    def run_with_ari(action: Any) -> Any:
+        return asyncio.run(action(Ari()))
+
+    monkeypatch.setattr("recordings.actions.run_with_ari", run_with_ari)
+    response = client_for("anna").post(f"/api/calls/{live_call.pk}/recording/pause")
+    assert response.status_code in (200, 202, 204), response.content
+    assert sent == [("centrala" if worker == 1 else "centrala-2", "1.1")]
