@@ -82,11 +82,11 @@ def shareable(directory: s.Directory, plan: s.NumberPlan) -> bool:
     return all(stays_in_own_call(directory, entry) for entry in (plan.open, plan.closed, plan.holiday))
 
 
-def serves_here(directory: s.Directory, worker: int, args: tuple[str, ...], exten: str) -> bool:
-    """Whether a call entering worker `worker` with these Stasis arguments is its to serve. The
-    first serves every call; another only an inbound call to a shareable number (the dialplan
-    sends it only those, but a number changed since Asterisk's last reload may still come)."""
-    if worker == 1:
+def serves_here(directory: s.Directory, worker: Worker, args: tuple[str, ...], exten: str) -> bool:
+    """Whether a call entering `worker` with these Stasis arguments is its to serve. The first
+    serves every call; another only an inbound call to a shareable number (the dialplan sends
+    it only those, but a number changed since Asterisk's last reload may still come)."""
+    if worker.first:
         return True
     if args[:1] != ("inbound",) or len(args) != 2:
         return False

@@ -184,7 +184,7 @@ class StasisApp:
             if not isinstance(event, e.StasisStart):
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
-            if not serves_here(self.directory, self.worker.number, event.args, event.channel.exten):
+            if not serves_here(self.directory, self.worker, event.args, event.channel.exten):
                 self._pass_to_first(event)
                 return
             args = parse_stasis_args(event.args, event.channel.exten)

@@ -12,6 +12,7 @@ from pbx.callflow.workers import SOLE, Worker, serves_here, shared_numbers, stay
 from .fixtures import OFFICE, directory
 
 MESSAGE_LINE = "+48221234599"
+FIRST, SECOND = Worker(1, 2), Worker(2, 2)
 HOTLINE = "+48221234598"
 
 # Every kind of destination: the ones that stay within their call, and the ones that meet others.
@@ -84,20 +85,20 @@ def test_a_number_is_shared_only_when_open_closed_and_holiday_all_stay_within_th
 def test_the_first_worker_serves_everything():
     d = directory()
     for args in [("inbound", OFFICE), ("internal", "1", "102"), ("callback", "t", OFFICE, "101"), ("leg", "k"), ()]:
-        assert serves_here(d, 1, args, OFFICE)
+        assert serves_here(d, FIRST, args, OFFICE)
 
 
 def test_another_worker_serves_only_inbound_calls_to_shared_numbers():
     destinations: dict[int, s.Destination] = {1: s.Voicemail(), 2: s.RingExtension("101")}
     d = office(destinations, **{MESSAGE_LINE: s.NumberPlan(MESSAGE_LINE, open=1), OFFICE: s.NumberPlan(OFFICE, open=2)})
-    assert serves_here(d, 2, ("inbound", MESSAGE_LINE), MESSAGE_LINE)
-    assert serves_here(d, 2, ("inbound", "+48 22 123 45 99"), "")  # written another way
-    assert serves_here(d, 2, ("inbound", "+48111111111"), "")  # not ours: refused wherever it lands
-    assert not serves_here(d, 2, ("inbound", OFFICE), OFFICE)  # its scenario rings someone now
-    assert not serves_here(d, 2, ("internal", "1", MESSAGE_LINE), "")  # a staff phone's call
-    assert not serves_here(d, 2, ("callback", "t", MESSAGE_LINE, "101"), "")
-    assert not serves_here(d, 2, ("leg", "k"), "")
-    assert not serves_here(d, 2, ("inbound", MESSAGE_LINE, "1"), "")  # arguments Centrala never writes
+    assert serves_here(d, SECOND, ("inbound", MESSAGE_LINE), MESSAGE_LINE)
+    assert serves_here(d, SECOND, ("inbound", "+48 22 123 45 99"), "")  # written another way
+    assert serves_here(d, SECOND, ("inbound", "+48111111111"), "")  # not ours: refused wherever it lands
+    assert not serves_here(d, SECOND, ("inbound", OFFICE), OFFICE)  # its scenario rings someone now
+    assert not serves_here(d, SECOND, ("internal", "1", MESSAGE_LINE), "")  # a staff phone's call
+    assert not serves_here(d, SECOND, ("callback", "t", MESSAGE_LINE, "101"), "")
+    assert not serves_here(d, SECOND, ("leg", "k"), "")
+    assert not serves_here(d, SECOND, ("inbound", MESSAGE_LINE, "1"), "")  # arguments Centrala never writes
 
 
 def test_the_first_worker_leaves_alone_the_calls_of_the_other_configured_workers_only():

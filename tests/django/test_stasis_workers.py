@@ -163,6 +163,7 @@ class TwoWorkersAsterisk(FakeAsterisk):
     def __init__(self, refuse_moves: bool = False) -> None:
         super().__init__(live_channels=[])
         self.refuse_moves = refuse_moves
+        self.moves: list[dict[str, str]] = []  # the moves taken, by their parameters
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/ari/")
@@ -175,12 +176,9 @@ class TwoWorkersAsterisk(FakeAsterisk):
             self.moves.append(dict(request.url.params))
         return await super().__call__(request)
 
-    moves: list[dict[str, str]]
-
 
 async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[str]:
     """`scenario` on worker 2 of 2: the office rings Anna, the message line plays a message."""
-    fake.moves = []
     directory = Directory(
         numbers={OFFICE: NumberPlan(OFFICE, open=2), MESSAGE_LINE: NumberPlan(MESSAGE_LINE, open=1)},
         destinations={1: Announcement("sound:hello-world"), 2: RingExtension("101", ring_seconds=1)},
@@ -198,9 +196,8 @@ async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[st
     return lamps_read
 
 
-def message_line_call(channel_id: str) -> Any:
-    event = stasis_start(channel_id)
-    return type(event)(at=event.at, channel_id=channel_id, channel=event.channel, args=("inbound", MESSAGE_LINE))
+def message_line_call(channel_id: str) -> e.StasisStart:
+    return dataclasses.replace(stasis_start(channel_id), args=("inbound", MESSAGE_LINE))
 
 
 def test_the_second_worker_serves_a_shared_number_and_passes_any_other_call_to_the_first():
