@@ -397,9 +397,11 @@ class AriClient:
         params = {"eventSource": ",".join(event_sources)}
         await self._request("DELETE", f"applications/{_seg(app)}/subscription", params=params)
 
-    async def record_bridge(self, bridge_id: str, name: str, fmt: str) -> None:
-        params = {"name": name, "format": fmt, "ifExists": "fail", "beep": "false", "terminateOn": "none"}
-        await self._request("POST", f"bridges/{_seg(bridge_id)}/record", params=params)
+    async def snoop(self, channel_id: str, snoop_id: str, app: str) -> None:
+        """A channel `snoop_id` hearing both directions of `channel_id`, entering Stasis in `app`
+        (with the argument "listener") once its thread runs: record it then, not before."""
+        params = {"spy": "both", "whisper": "none", "app": app, "appArgs": "listener", "snoopId": snoop_id}
+        await self._request("POST", f"channels/{_seg(channel_id)}/snoop", params=params)
 
     async def pause_recording(self, name: str) -> None:
         await self._request("POST", f"recordings/live/{_seg(name)}/pause")

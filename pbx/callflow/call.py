@@ -161,6 +161,10 @@ class Call:
             return []
         if event.channel_id in self.legs:
             return self._on_leg(event)
+        if self.recorder.listener and event.channel_id == self.recorder.listener:
+            if isinstance(event, e.RecordingFinished | e.RecordingFailed):
+                return self._on_recording(event)
+            return self.recorder.on_listener(event)
         match event:
             case e.StasisStart() if self.state is State.NEW:
                 return self._on_start(event)

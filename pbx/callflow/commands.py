@@ -74,12 +74,14 @@ class PlayBridge(Command):
 
 
 @dataclass(frozen=True)
-class RecordBridge(Command):
-    """Record both parties of a connected call (the bridge), so transfers do not cut it."""
+class Listen(Command):
+    """Create `channel_id`, a snoop channel that hears both directions of `target` (the call's
+    own channel, in the call from its start to its end, through transfers and parking), in
+    this app; it enters Stasis as its own channel, and is recorded then (Record). Recording
+    the bridge instead adds a third channel to it, and Asterisk then mixes the bridge's audio
+    every 20 ms: twice the CPU of the snoop (docs/benchmark.md)."""
 
-    bridge_id: str
-    name: str
-    fmt: str
+    target: str
 
 
 @dataclass(frozen=True)

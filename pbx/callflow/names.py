@@ -7,6 +7,7 @@ theirs, so they are made and read here only:
     <key>-leg<n>          a channel the call rings (staff phone, mobile, outside number)
     <key>-p<n>            a playback
     <key>-call            the conversation's recording
+    <key>-listener        the snoop channel on the caller's channel that records the conversation
     <key>-voicemail       a message left on voicemail
     callback-<task>-<login>  click-to-call's ring of one of the staff member's phones
     <key>-take<n>         a prompt recorded by phone (services.py), until kept or dropped
@@ -21,6 +22,7 @@ RECORDING_KINDS = ("call", "voicemail")
 
 _BRIDGE = re.compile(rf"^{UUID}-bridge$")
 _LEG = re.compile(rf"^({UUID}-leg\d+|callback-.+)$")
+_LISTENER = re.compile(rf"^{UUID}-listener$")
 _RECORDING = re.compile(rf"^(?P<call>{UUID})-(?P<kind>call|voicemail)$")
 
 
@@ -42,6 +44,10 @@ def recording(call_key: str, kind: str) -> str:
     return f"{call_key}-{kind}"
 
 
+def listener(call_key: str) -> str:
+    return f"{call_key}-listener"
+
+
 def callback_phone(task_id: str, login: str) -> str:
     """The channel click-to-call rings on one of the staff member's phones (SIP login)."""
     return f"callback-{task_id}-{login}"
@@ -60,6 +66,15 @@ def is_our_leg(channel_id: str) -> bool:
     """A channel a call of ours rang (a phone, a mobile, an outside number), or click-to-call's
     ring of a phone: never a caller."""
     return _LEG.match(channel_id) is not None
+
+
+def is_our_listener(channel_id: str) -> bool:
+    """The snoop channel a call of ours records its conversation through: never a caller."""
+    return _LISTENER.match(channel_id) is not None
+
+
+def call_of_listener(channel_id: str) -> str:
+    return channel_id.removesuffix("-listener")
 
 
 def call_of_bridge(bridge_id: str) -> str:

@@ -4,12 +4,18 @@ Theory of operation
 -------------------
 A recording rule's announcement is a routing step (RecordingNoticeStep); its outcome lands
 here: either the rule to record under, or the caller's objection (GDPR art. 21). Once staff
-answer, the bridge is recorded, not a channel, so the file keeps going when the call moves to
-another person (a transfer) and holds both voices. Staff may pause it for card details (PCI
-DSS) by pressing *1 and *2 on the phone, or through the API, which reaches the call as a
-RecordingControl event; either way the paused span is never written. Voicemail records the
-caller's channel instead. Whatever is recording when it stops, or when the call ends, is
-handed over as RecordingReady, with the purpose that decides its retention.
+answer, the conversation is recorded through a listener: a snoop channel on the call's own
+channel (the caller's, or the staff phone's that dialled), which is in the call from its start
+to its end. It hears what that side says and what it hears, so the file holds both voices and
+keeps going when the call moves to another person (a transfer) or waits in parking. The
+listener enters Stasis on its own, and is recorded from then (Listen, then Record); its
+events reach the call by its id (names.listener), and nothing it does ends the call.
+
+Staff may pause the recording for card details (PCI DSS) by pressing *1 and *2 on the phone,
+or through the API, which reaches the call as a RecordingControl event; either way the paused
+span is never written. Voicemail records the caller's channel itself. Whatever is recording
+when it stops, or when the call ends, is handed over as RecordingReady, with the purpose that
+decides its retention.
 
 Where the rule is decided and who hears the notice, by direction:
 
@@ -55,6 +61,7 @@ class Recorder:
     mailbox: int | None = None  # the box of the voicemail being recorded
     staff_keys: str = ""  # the last key staff pressed, for two-key codes
     called_notice: tuple[str, str] | None = None  # (leg, playback) while the called party hears the notice
+    listener: str = ""  # the snoop channel recording the conversation, once asked for
 
     def decide_from_phone(self, at: datetime, extensions: tuple[str, ...], number: str) -> list[c.Command]:
         """A staff phone dials out or internally: the first rule for this direction, the number
@@ -153,13 +160,25 @@ class Recorder:
             return []
         if not self._applies(self.rule, person):
             return [call.fact(at, StepKind.NOT_RECORDED, rule=self.rule.name, answered=person)]
-        name = names.recording(call.key, "call")
-        self.current = (name, "call")
+        self.current = (names.recording(call.key, "call"), "call")
+        self.listener = names.listener(call.key)
         return [
             call.fact(at, StepKind.RECORDING, rule=self.rule.name),
             *notice,
-            c.RecordBridge(call.channel_id, bridge_id=call.legs.bridge_id, name=name, fmt=s.RECORDING_FORMAT),
+            c.Listen(self.listener, target=call.channel_id),
         ]
+
+    def on_listener(self, event: e.Event) -> list[c.Command]:
+        """An event of the listener other than its recording's end: it entered Stasis (record
+        it now, unless the call stopped recording meanwhile), or a request for it failed (the
+        conversation goes on unrecorded, said on the timeline). Its end is not the call's."""
+        if isinstance(event, e.StasisStart) and self.current is not None and self.current[1] == "call":
+            return [c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)]
+        if isinstance(event, e.CommandFailed) and self.current is not None and self.current[1] == "call":
+            self.current = None
+            failed = self.call.fact(event.at, StepKind.RECORDING_FAILED, cause=event.error)
+            return [failed] if event.gone else [failed, c.Hangup(self.listener, reason="normal")]
+        return []
 
     def on_staff_key(self, person: str, event: e.ChannelDtmfReceived) -> list[c.Command]:
         """*1 pauses the call's recording, *2 resumes it."""

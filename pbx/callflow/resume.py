@@ -6,7 +6,7 @@ Stasis, but nothing tells the callers anything. The restarted app asks Asterisk 
 what Asterisk's state shows the caller was doing:
 
     bridged    talking to someone: the conversation goes on untouched; when either side hangs
-               up the other is let go, and the bridge (and its recording) is closed. A
+               up the other is let go and the bridge is closed (the recording ends with the caller). A
                recording the caller was told of but that never started starts now (the rules
                decide again for the person connected, as when they answered)
     voicemail  leaving a message: the recording goes on; when it ends the call ends, and the
@@ -33,6 +33,7 @@ from pbx.phone import caller_to_e164
 
 from . import commands as c
 from . import events as e
+from . import names
 from .state import State
 from .steps import Step
 from .vocabulary import Direction, Outcome, StepKind
@@ -108,6 +109,9 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
         call.set_state(State.CONNECTED)
         call.legs.connected = call.legs.adopt(event.peer, event.peer_label)
         call.ending.talked = True
+        # A recording the lost call started goes on through its listener (the sweep stores
+        # it): the listener's events are its, never the caller's.
+        call.recorder.listener = names.listener(call.key)
         out.append(call.fact(event.at, StepKind.RESUMED, where=where, talking_to=event.peer_label))
         return [*out, *_owed_recording(call, event)]
     call.set_state(State.ROUTING)
@@ -127,7 +131,7 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
 
 def _owed_recording(call: Call, event: e.Adopted) -> list[c.Command]:
     """The lost call had announced a recording and connected the caller, but died before the
-    recording started: the announced rule records the bridge now, as it would have then."""
+    recording started: the announced rule records the conversation now, as it would have then."""
     if not event.owed_rule:
         return []
     rule = next((r for r in call.directory.recording_rules if r.name == event.owed_rule), None)

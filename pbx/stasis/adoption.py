@@ -16,6 +16,8 @@ no call follows:
     a caller whose message finished while the  "left_message" (Asterisk still holds its file;
     app was away                               the sweep stores it right after)
     any other caller                           "entry" (a staff phone's own call: released)
+    a listener (<key>-listener)                left alone: it records a conversation and ends
+                                               with it; its events go to that call if taken back
 
 and starts a call for each caller, fed `Adopted`. Channels created after the app connected
 are left alone: their StasisStart is on its way."""
@@ -75,7 +77,8 @@ class Adoption:
     async def take_back(self, live: set[str], calls: StartsCalls, connected_at: datetime) -> int:
         """Give every channel in `live` that no call follows a defined path; how many callers
         were taken back."""
-        orphans = {ch for ch in live if ch not in self.routes}
+        # A listener records a conversation and ends with it: never a caller to take back.
+        orphans = {ch for ch in live if ch not in self.routes and not names.is_our_listener(ch)}
         if not orphans:
             return 0
         try:
@@ -104,6 +107,8 @@ class Adoption:
             worker = calls.start_adopted(caller, key)
             self.routes.legs[peer] = worker
             self.routes.bridges[bridge["id"]] = worker
+            if names.listener(key) in live:  # its recording goes on; the sweep stores it
+                self.routes.listeners[names.listener(key)] = worker
             label = _label(channels[peer])
             rule, answered_by = await self._still_owed(key, owed) if caller in keys else ("", "")
             worker.feed(

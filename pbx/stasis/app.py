@@ -24,7 +24,7 @@ from pbx.actions import open_calls_on, recordings_owed
 from pbx.ari.client import AriClient, AriError
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
-from pbx.callflow import parking
+from pbx.callflow import names, parking
 from pbx.callflow.call import Call
 from pbx.callflow.resume import ADOPTED_IDS
 from pbx.callflow.scenario import Directory
@@ -181,7 +181,8 @@ class StasisApp:
             self._passed_on(event)
             return
         if worker is None:
-            if not isinstance(event, e.StasisStart):
+            if not isinstance(event, e.StasisStart) or names.is_our_listener(event.channel_id):
+                # A listener whose call ended before it entered Stasis ends with its channel.
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
             if not serves_here(self.directory, self.worker, event.args, event.channel.exten):

@@ -102,10 +102,11 @@ class AriExecutor:
                     command.timeout_seconds,
                 )
             case c.CreateBridge(bridge_id=bridge):
-                self.routes.bridges[bridge] = worker  # bridge recording events name the bridge
+                self.routes.bridges[bridge] = worker  # events of the bridge's playbacks name the bridge
                 await ari.create_bridge(bridge)
-            case c.RecordBridge(bridge_id=bridge, name=name, fmt=fmt):
-                await ari.record_bridge(bridge, name, fmt)
+            case c.Listen(channel_id=listener, target=target):
+                self.routes.listeners[listener] = worker  # its StasisStart and recording are the call's
+                await ari.snoop(target, listener, self.app_name)
             case c.PauseRecording(name=name):
                 await ari.pause_recording(name)
             case c.ResumeRecording(name=name):

@@ -114,7 +114,8 @@ class RecordingIngest:
                     await self._ingest_once(fact)
                 return
             except AriNotFound:
-                # A bridge recording is closed a moment after the bridge goes, later under load:
+                # A conversation's recording is closed a moment after the call ends (its listener
+                # goes with the caller's channel), later under load:
                 # look again for a while; the sweep stores it if it comes later still.
                 looked += 1
                 if looked == LOOK_FOR_FILE_ATTEMPTS:

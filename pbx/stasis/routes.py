@@ -1,6 +1,7 @@
-"""Which call an event belongs to: the caller's channel, the legs a call rang, the bridge it made.
+"""Which call an event belongs to: the caller's channel, the legs a call rang, the bridge it
+made, the listener that records its conversation.
 
-Three maps, one per kind of id, so a leg id can never be taken for a caller's channel and a
+Four maps, one per kind of id, so a leg id can never be taken for a caller's channel and a
 call's bridge is found by its own name."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 W = TypeVar("W")
-BRIDGE_PREFIX = "bridge:"  # events about a bridge (its recording) carry "bridge:<id>" as channel id
+BRIDGE_PREFIX = "bridge:"  # events about a bridge (its playbacks) carry "bridge:<id>" as channel id
 
 
 class Table(dict[str, W]):
@@ -42,11 +43,12 @@ class Routes(Generic[W]):
         self.callers: Table[W] = Table()  # the caller's channel id -> its call
         self.legs: Table[W] = Table()  # a leg's channel id -> the call that rang it
         self.bridges: Table[W] = Table()  # bridge id -> the call that made it
+        self.listeners: Table[W] = Table()  # a listener's (snoop) channel id -> the call it records
 
     def find(self, channel_id: str) -> W | None:
         if channel_id.startswith(BRIDGE_PREFIX):
             return self.bridges.get(channel_id.removeprefix(BRIDGE_PREFIX))
-        return self.callers.get(channel_id) or self.legs.get(channel_id)
+        return self.callers.get(channel_id) or self.legs.get(channel_id) or self.listeners.get(channel_id)
 
     def __contains__(self, channel_id: object) -> bool:
         return isinstance(channel_id, str) and self.find(channel_id) is not None
@@ -58,7 +60,7 @@ class Routes(Generic[W]):
         return found
 
     def __bool__(self) -> bool:
-        return bool(self.callers or self.legs or self.bridges)
+        return bool(self.callers or self.legs or self.bridges or self.listeners)
 
     def channels(self) -> Iterator[tuple[str, W]]:
         """Every channel (callers' and legs') with its call: what ARI is asked about."""
@@ -75,5 +77,5 @@ class Routes(Generic[W]):
     def forget(self, worker: W) -> None:
         """Drop `worker` from every table: its own keys only, never a search of the tables
         (which, with hundreds of calls in progress, was a fiftieth of the app's CPU per call)."""
-        for table in (self.callers, self.legs, self.bridges):
+        for table in (self.callers, self.legs, self.bridges, self.listeners):
             table.forget(worker)

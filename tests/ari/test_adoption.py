@@ -70,7 +70,12 @@ class Calls:
         return worker
 
 
-def take_back(asterisk: Asterisk, open_calls: dict[str, str], owed: dict[str, tuple[str, str]] | None = None) -> Calls:
+def take_back(
+    asterisk: Asterisk,
+    open_calls: dict[str, str],
+    owed: dict[str, tuple[str, str]] | None = None,
+    routes: Routes[Worker] | None = None,
+) -> Calls:
     asked: list[set[str]] = []
 
     async def run() -> Calls:
@@ -87,7 +92,7 @@ def take_back(asterisk: Asterisk, open_calls: dict[str, str], owed: dict[str, tu
         calls.owed_asked = asked  # type: ignore[attr-defined]
         try:
             live = {ch["id"] for ch in asterisk.channels}
-            adoption = Adoption(ari, Routes(), keys, owed=owed_by)  # type: ignore[arg-type]
+            adoption = Adoption(ari, routes if routes is not None else Routes(), keys, owed=owed_by)  # type: ignore[arg-type]
             await adoption.take_back(live, calls, datetime.now(UTC))  # type: ignore[arg-type]
         finally:
             await ari.aclose()
@@ -178,3 +183,19 @@ def test_callers_not_in_the_history_owe_nothing_and_the_history_is_not_asked():
     adopted = calls.started["1.1"][1].fed[0]
     assert isinstance(adopted, e.Adopted) and (adopted.known, adopted.owed_rule) == (False, "")
     assert calls.owed_asked == []  # type: ignore[attr-defined]
+
+
+def test_a_listener_is_never_taken_for_a_caller_and_its_events_go_to_the_conversation_it_records():
+    bridges = [{"id": f"{KEY}-bridge", "channels": ["1.1", f"{KEY}-leg1"]}]
+    channels = [
+        channel("1.1"),
+        channel(f"{KEY}-leg1", "PJSIP/101-00000003"),
+        channel(f"{KEY}-listener", "Snoop/1.1-00000001"),
+        channel(f"{OTHER}-listener", "Snoop/1.2-00000002"),  # its call's caller is being hung up
+    ]
+    routes: Routes[Worker] = Routes()
+    asterisk = Asterisk(channels, live=set(), stored=set(), bridges=bridges)
+    calls = take_back(asterisk, {"1.1": KEY}, routes=routes)
+    assert set(calls.started) == {"1.1"} and not asterisk.hung_up  # a recording is never cut
+    assert routes.find(f"{KEY}-listener") is calls.started["1.1"][1]
+    assert routes.find(f"{OTHER}-listener") is None

@@ -16,15 +16,21 @@ def test_forgetting_a_call_drops_its_ids_in_every_table_and_nothing_else():
     routes.callers["c1"] = first
     routes.legs["c1-leg1"] = first
     routes.bridges["b1"] = first
+    routes.listeners["c1-listener"] = first
     routes.callers["c2"] = second
     routes.legs["c2-leg1"] = second
+    routes.listeners["c2-listener"] = second
+    assert routes.find("c1-listener") is first and "c2-listener" in routes
     routes.forget(first)
-    assert (dict(routes.callers), dict(routes.legs), dict(routes.bridges)) == (
+    assert (dict(routes.callers), dict(routes.legs), dict(routes.bridges), dict(routes.listeners)) == (
         {"c2": second},
         {"c2-leg1": second},
         {},
+        {"c2-listener": second},
     )
     assert routes.find("bridge:b1") is None and routes.find("c2-leg1") is second
+    assert routes.find("c1-listener") is None
+    assert [ch for ch, _ in routes.channels()] == ["c2", "c2-leg1"]  # ARI is asked about callers and legs
 
 
 def test_a_leg_handed_over_to_another_call_stays_with_it_when_the_first_call_ends():

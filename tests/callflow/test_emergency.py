@@ -86,4 +86,4 @@ def test_a_recording_rule_for_outgoing_calls_does_not_touch_an_emergency_call():
     )
     office = dataclasses.replace(restricted_office(), recording_rules=(rule,))
     out = dial("112", office)
-    assert not [x for x in out if isinstance(x, c.Play | c.Record | c.RecordBridge)]
+    assert not [x for x in out if isinstance(x, c.Play | c.Record | c.Listen)]

@@ -103,7 +103,7 @@ RECORDS = {
 def test_a_rule_records_exactly_the_calls_it_names(condition: str, direction: str):
     conditions = CONDITIONS[condition] or {"extension": PERSON[direction]}
     d = DRIVES[direction]((rule(**conditions),))
-    recorded = [x for x in d.out if isinstance(x, c.RecordBridge)]
+    recorded = [x for x in d.out if isinstance(x, c.Listen)]
     assert bool(recorded) == (direction in RECORDS[condition]), d.steps()
     if recorded:
         ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
@@ -114,7 +114,7 @@ def test_a_rule_records_exactly_the_calls_it_names(condition: str, direction: st
 def test_whoever_is_recorded_heard_the_notice_first(direction: str):
     d = DRIVES[direction]((rule(extension=PERSON[direction]),))
     notices = [x for x in d.out if isinstance(x, c.Play | c.PlayBridge) and x.media == NOTICE]
-    record_at = next(i for i, x in enumerate(d.out) if isinstance(x, c.RecordBridge))
+    record_at = next(i for i, x in enumerate(d.out) if isinstance(x, c.Listen))
     assert notices and d.out.index(notices[0]) < record_at
     heard_by = {  # the caller before the reception rings; the called party before being connected; the bridge
         "inbound": lambda: CHANNEL,
@@ -138,7 +138,7 @@ def test_the_called_party_objects_with_the_key_and_is_connected_unrecorded(direc
     out = d.send(e.ChannelDtmfReceived(at=at(6), channel_id=leg, digit="9"))
     assert [x.kind for x in out if isinstance(x, c.CallStep)] == ["recording_objection"]
     assert c.CreateBridge(CHANNEL, bridge_id="call-1-bridge") in out
-    assert not [x for x in d.out if isinstance(x, c.RecordBridge)]
+    assert not [x for x in d.out if isinstance(x, c.Listen)]
 
 
 def test_a_purpose_that_does_not_tell_the_called_party_connects_at_once():
@@ -147,7 +147,7 @@ def test_a_purpose_that_does_not_tell_the_called_party_connects_at_once():
     d.start(T0, dialled=OUTSIDE, kind="internal", caller="101")
     out = d.answer_leg(OUTSIDE, at(5))
     assert not [x for x in out if isinstance(x, c.Play)]
-    assert [x for x in out if isinstance(x, c.RecordBridge)]
+    assert [x for x in out if isinstance(x, c.Listen)]
 
 
 def test_a_person_rule_records_only_when_that_person_answers():
@@ -158,7 +158,7 @@ def test_a_person_rule_records_only_when_that_person_answers():
     assert d.steps()[-1] == "recording_notice"  # 102 may answer: the caller is told first
     settle_notice(d, 4)
     d.answer_leg("101", at(10))
-    assert not [x for x in d.out if isinstance(x, c.RecordBridge)]
+    assert not [x for x in d.out if isinstance(x, c.Listen)]
     assert ("not_recorded", {"rule": "R", "answered": "101"}) in [(x.kind, x.detail) for x in d.facts(c.CallStep)]
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from pbx.callflow import commands as c
 from pbx.callflow import scenario as s
+from pbx.callflow.events import Event
 from pbx.callflow.vocabulary import StepKind
 
 from .fixtures import CHANNEL, KEY, RECEPTION, T0, Driver, at, directory
@@ -30,7 +31,7 @@ def test_without_a_rule_nothing_is_announced_or_recorded():
     d.start(T0)
     to_sales(d)
     d.answer_leg("101", at(6))
-    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert not any(isinstance(x, c.Listen) for x in d.out)
     assert "recording_notice" not in d.steps()
 
 
@@ -51,7 +52,7 @@ def test_once_connected_the_bridge_is_recorded_for_the_rules_purpose():
     d.fire("notice", at(5))
     to_sales(d, 5)
     out = d.answer_leg("102", at(12))
-    assert out[-1] == c.RecordBridge(CHANNEL, bridge_id=f"{KEY}-bridge", name=f"{KEY}-call", fmt="wav")
+    assert out[-1] == c.Listen(f"{KEY}-listener", target=CHANNEL)
     ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
     assert [(r.name, r.kind, r.purpose_id) for r in ready] == [(f"{KEY}-call", "call", 7)]
 
@@ -67,7 +68,7 @@ def test_pressing_the_objection_key_stops_the_announcement_and_nothing_is_record
     assert d.last_play().media == "sound:hello-world"
     to_sales(d, 1)
     d.answer_leg("101", at(9))
-    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert not any(isinstance(x, c.Listen) for x in d.out)
     assert not [x for x in d.hang_up_caller(at(30)) if isinstance(x, c.RecordingReady)]
 
 
@@ -100,7 +101,7 @@ def test_a_rule_for_an_ivr_choice_announces_only_when_the_caller_gets_there():
     d.fire("notice", at(8))
     assert d.steps()[-1] == "ring_extension"
     out = d.answer_leg("103", at(10))
-    assert isinstance(out[-1], c.RecordBridge)
+    assert isinstance(out[-1], c.Listen)
 
 
 def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
@@ -111,7 +112,7 @@ def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
     d.fire("notice", at(5))
     to_sales(d, 5)
     d.answer_leg("102", at(12))
-    assert not any(isinstance(x, c.RecordBridge) for x in d.out)
+    assert not any(isinstance(x, c.Listen) for x in d.out)
     assert [(x.kind, x.detail) for x in d.facts(c.CallStep)][-1] == ("not_recorded", {"rule": "Piotr nie"})
     # The same call answered by Anna is recorded: the rule is about Piotr alone.
     anna = Driver(with_rules(not_piotr, ALL_INBOUND))
@@ -119,7 +120,7 @@ def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
     anna.finish_playback(at(2))
     anna.fire("notice", at(5))
     to_sales(anna, 5)
-    assert isinstance(anna.answer_leg("101", at(12))[-1], c.RecordBridge)
+    assert isinstance(anna.answer_leg("101", at(12))[-1], c.Listen)
 
 
 def connected_and_recorded() -> Driver:
@@ -184,3 +185,58 @@ def test_api_control_of_a_call_that_is_not_recorded_does_nothing():
     to_sales(d)
     d.answer_leg("102", at(6))
     assert control(d, "pause", 8) == []
+
+
+# --- the listener: the snoop channel the conversation is recorded through -------------------
+
+LISTENER = f"{KEY}-listener"
+
+
+def listener_event(kind: type[Event], t: float, **more: object) -> Event:
+    from pbx.callflow import events as e
+
+    if kind is e.StasisStart:
+        snoop = f"Snoop/{CHANNEL}-00000001"
+        ch = e.Channel(LISTENER, snoop, state="Up", caller_number="", caller_name="", exten="", sip_call_id="")
+        return e.StasisStart(at=at(t), channel_id=LISTENER, channel=ch, args=("listener",))
+    return kind(at=at(t), channel_id=LISTENER, **more)
+
+
+def test_the_listener_is_recorded_once_it_enters_stasis_and_its_end_is_not_the_calls():
+    from pbx.callflow import events as e
+    from pbx.callflow.state import State
+
+    d = connected_and_recorded()
+    record = c.Record(LISTENER, name=f"{KEY}-call", fmt="wav", max_seconds=0)
+    assert d.send(listener_event(e.StasisStart, 12.1)) == [record]
+    # The recording's own events and the listener's end arrive in any order around the caller's.
+    ends: tuple[tuple[type[e.Event], dict[str, object]], ...] = (
+        (e.ChannelStateChange, {"state": "Up"}),
+        (e.StasisEnd, {}),
+        (e.ChannelHangupRequest, {"cause": 16}),
+    )
+    for kind, more in ends:
+        assert d.send(listener_event(kind, 20, **more)) == []
+    assert d.send(listener_event(e.ChannelDestroyed, 20, cause=16, cause_text="Normal Clearing")) == []
+    assert d.call.state is State.CONNECTED and not d.facts(c.CallEnded)
+    out = d.send(listener_event(e.RecordingFinished, 60, name=f"{KEY}-call", duration=48))
+    assert [(r.name, r.kind, r.purpose_id) for r in out if isinstance(r, c.RecordingReady)] == [
+        (f"{KEY}-call", "call", 7)
+    ]
+    assert not [x for x in d.hang_up_caller(at(61)) if isinstance(x, c.RecordingReady)]  # handed over once
+
+
+def test_a_failed_listener_leaves_the_conversation_going_unrecorded_and_says_so():
+    from pbx.callflow import events as e
+    from pbx.callflow.state import State
+
+    for gone in (False, True):
+        d = connected_and_recorded()
+        failed = e.CommandFailed(at=at(12), channel_id=LISTENER, command="Listen", error="500", gone=gone)
+        out = d.send(failed)
+        assert ("recording_failed", {"cause": "500"}) in [(x.kind, x.detail) for x in out if isinstance(x, c.CallStep)]
+        assert (c.Hangup(LISTENER, reason="normal") in out) is not gone
+        assert not [x for x in out if isinstance(x, c.Hangup) and x.channel_id != LISTENER]
+        assert d.call.state is State.CONNECTED
+        assert d.send(listener_event(e.StasisStart, 12.1)) == []  # nothing left to record
+        assert not [x for x in d.hang_up_caller(at(30)) if isinstance(x, c.RecordingReady)]

@@ -53,10 +53,15 @@ def test_a_talking_caller_goes_on_and_either_side_hanging_up_lets_the_other_go()
         )
     ]
     assert call.state is State.CONNECTED and call.keeps_busy("101")
+    # the recording the lost call started goes on: its listener's events are not the caller's
+    assert call.receive(e.StasisEnd(at=at(70), channel_id=f"{KEY}-listener")) == []
+    finished = e.RecordingFinished(at=at(70), channel_id=f"{KEY}-listener", name=f"{KEY}-call", duration=9)
+    assert call.receive(finished) == []
+    assert call.state is State.CONNECTED
     end = call.receive(e.StasisEnd(at=at(90), channel_id=f"{KEY}-leg1"))
     assert end[-1] == c.Hangup(CHANNEL, reason="normal")
     done = call.receive(e.StasisEnd(at=at(91), channel_id=CHANNEL))
-    assert c.DestroyBridge(CHANNEL, bridge_id=f"{KEY}-bridge") in done  # which finishes its recording
+    assert c.DestroyBridge(CHANNEL, bridge_id=f"{KEY}-bridge") in done
     assert call.outcome == Outcome.ANSWERED
     # the caller hanging up first lets the colleague go
     call, _ = adopted("bridged", peer=f"{KEY}-leg1", peer_label="101")
@@ -133,7 +138,7 @@ def adopted_owing(*rules: s.RecordingRule, owed_rule: str = "Jakość obsługi")
 def test_a_conversation_whose_announced_recording_never_started_is_recorded_from_now():
     call, out = adopted_owing(OWED)
     name = f"{KEY}-call"
-    assert c.RecordBridge(CHANNEL, bridge_id=f"{KEY}-bridge", name=name, fmt="wav") in out
+    assert c.Listen(f"{KEY}-listener", target=CHANNEL) in out
     assert ("recording", {"rule": "Jakość obsługi"}) in steps(out)
     assert not any(isinstance(x, c.PlayBridge) for x in out)  # the caller heard the notice already
     # and it is handed over when the call ends, with the rule's purpose, as any call recording
@@ -146,8 +151,8 @@ def test_a_conversation_whose_announced_recording_never_started_is_recorded_from
 def test_an_owed_recording_still_yields_to_a_never_rule_for_the_person_and_to_rules_gone_since():
     never_for_anna = s.RecordingRule("Anna bez nagrań", "never", extension="101")
     _, out = adopted_owing(never_for_anna, OWED)
-    assert not any(isinstance(x, c.RecordBridge) for x in out)
+    assert not any(isinstance(x, c.Listen) for x in out)
     assert ("not_recorded", {"rule": "Anna bez nagrań"}) in steps(out)
     for rules, owed in (((), "Jakość obsługi"), ((OWED,), "Usunięta reguła"), ((OWED,), "")):
         _, out = adopted_owing(*rules, owed_rule=owed)
-        assert not any(isinstance(x, c.RecordBridge) for x in out), (rules, owed)
+        assert not any(isinstance(x, c.Listen) for x in out), (rules, owed)

@@ -66,9 +66,9 @@ def test_when_the_new_person_answers_only_they_join_the_bridge():
 
 def test_the_recording_is_not_restarted_or_cut_by_a_transfer():
     d = talking_to_102((RECORD_ALL,))
-    assert len(d.facts(c.RecordBridge)) == 1
+    assert len(d.facts(c.Listen)) == 1
     out = transfer(d, "101", 20) + d.answer_leg("101", at(25))
-    assert not any(isinstance(x, c.RecordBridge | c.RecordingReady) for x in out)
+    assert not any(isinstance(x, c.Listen | c.RecordingReady) for x in out)
     ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
     assert [(r.name, r.purpose_id) for r in ready] == [(f"{KEY}-call", 3)]
 
@@ -216,7 +216,7 @@ def test_the_recording_runs_on_through_an_attended_transfer():
     d = talking_to_102((RECORD_ALL,))
     consult, colleague = consulting()
     kept, _ = attended(d, consult, colleague, source=d.leg_for("102"))
-    assert not any(isinstance(x, c.RecordBridge | c.RecordingReady) for x in kept)
+    assert not any(isinstance(x, c.Listen | c.RecordingReady) for x in kept)
     ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
     assert [r.name for r in ready] == [f"{KEY}-call"]
 

@@ -4,8 +4,10 @@ isolated from each other, failures go back to their call, reconnects reconcile."
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -230,6 +232,9 @@ def test_events_for_channels_we_never_saw_start_are_ignored():
     async def scenario(app: StasisApp) -> None:
         app.dispatch(e.StasisEnd(at=now(), channel_id="stranger"))
         app.dispatch(e.ChannelStateChange(at=now(), channel_id="stranger", state="Up"))
+        # a listener whose call ended before it entered Stasis: never a caller's call
+        listener = f"{uuid.uuid4()}-listener"
+        app.dispatch(dataclasses.replace(stasis_start(listener), args=("listener",)))
         await asyncio.sleep(0.05)
         assert not app.routes
 
