@@ -43,6 +43,19 @@ def test_an_announced_call_is_recorded_once_connected_and_decrypts_to_audio(staf
     assert rms(samples) > 300, "the recording is silence"
 
 
+def test_the_recording_holds_the_staff_side_too(staff, rule):
+    """The caller sends no sound at all; the person who answers (a phone playing a 440 Hz tone)
+    must be in the file: the recording holds what the caller hears, not only what they say."""
+    office(queue("ring_all"))
+    with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
+        result = sipp_call("caller_listens.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5091)
+        assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
+        recording = wait_for(lambda: Recording.objects.first(), timeout=30)
+    with wave.open(io.BytesIO(recording.audio())) as audio:
+        samples = array("h", audio.readframes(audio.getnframes()))
+    assert len(samples) > 3 * 8000 and rms(samples) > 300, "the staff side is not in the recording"
+
+
 def test_a_caller_who_presses_the_objection_key_is_not_recorded(staff, rule):
     office(queue("ring_all"))
     with phone("102", staff["102"][1], answers=True, registered=registered), running_stasis():
