@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import time
 import wave
 from array import array
@@ -21,7 +22,7 @@ from pbx.asterisk import run_with_ari
 from pbx.asterisk_config import apply_config
 from pbx.extensions import do_create_extension
 from pbx.models import Call
-from pbx.sandbox import sipp_call
+from pbx.sandbox import sandbox, sipp_call
 from recordings.models import Recording
 
 from .conftest import Asterisk, running_stasis
@@ -147,6 +148,12 @@ def test_when_the_app_is_down_callers_hear_a_polite_message_and_get_503(asterisk
     result = sipp_call("caller_refused.xml", OFFICE, CUSTOMER, sip_port=settings.ASTERISK_SIP_PORT, local_port=5073)
     assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
     assert not Call.objects.exists()
+
+
+def test_asterisk_turns_callers_away_only_when_its_own_sip_queues_are_overloaded(asterisk: Asterisk):
+    # Not when the Stasis app's event queue is long for a moment (docs/benchmark.md).
+    shown = sandbox("cli", "test", "pjsip show settings")
+    assert re.search(r"taskprocessor_overload_trigger\s*:\s*pjsip_only", shown), shown[-3000:]
 
 
 def test_a_new_extension_reaches_asterisk_by_reload_without_restart(asterisk: Asterisk):
