@@ -231,7 +231,8 @@ class Adopted(Event):
     key and writes on); otherwise the call starts a row of its own. `owed_rule` ("bridged"
     only): the recording rule the caller heard announced, and did not object to, whose
     recording of the conversation never started (the app died between connecting the two and
-    starting it); `answered_by` is who was connected."""
+    starting it); `answered_by` is who was connected. `listening` ("bridged" only): the call's
+    listener is in Stasis (a recording of it may run, or was never started)."""
 
     channel: Channel
     where: str
@@ -242,6 +243,7 @@ class Adopted(Event):
     recording: str = ""
     owed_rule: str = ""
     answered_by: str = ""
+    listening: bool = False
 
 
 @dataclass(frozen=True)

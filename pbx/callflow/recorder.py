@@ -62,6 +62,7 @@ class Recorder:
     staff_keys: str = ""  # the last key staff pressed, for two-key codes
     called_notice: tuple[str, str] | None = None  # (leg, playback) while the called party hears the notice
     listener: str = ""  # the snoop channel recording the conversation, once asked for
+    listener_up: bool = False  # and it is in Stasis (it entered, or a restarted app found it)
 
     def decide_from_phone(self, at: datetime, extensions: tuple[str, ...], number: str) -> list[c.Command]:
         """A staff phone dials out or internally: the first rule for this direction, the number
@@ -162,18 +163,25 @@ class Recorder:
             return [call.fact(at, StepKind.NOT_RECORDED, rule=self.rule.name, answered=person)]
         self.current = (names.recording(call.key, "call"), "call")
         self.listener = names.listener(call.key)
-        return [
-            call.fact(at, StepKind.RECORDING, rule=self.rule.name),
-            *notice,
-            c.Listen(self.listener, target=call.channel_id),
-        ]
+        # A listener already there (a restarted app's call whose recording never started) is
+        # recorded as it is: a second one of the same id could not be created.
+        start = self._record_listener() if self.listener_up else c.Listen(self.listener, target=call.channel_id)
+        return [call.fact(at, StepKind.RECORDING, rule=self.rule.name), *notice, start]
+
+    def _record_listener(self) -> c.Record:
+        assert self.current is not None
+        return c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)
 
     def on_listener(self, event: e.Event) -> list[c.Command]:
         """An event of the listener other than its recording's end: it entered Stasis (record
         it now, unless the call stopped recording meanwhile), or a request for it failed (the
         conversation goes on unrecorded, said on the timeline). Its end is not the call's."""
-        if isinstance(event, e.StasisStart) and self.current is not None and self.current[1] == "call":
-            return [c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)]
+        if isinstance(event, e.StasisStart):
+            self.listener_up = True
+            return [self._record_listener()] if self.current is not None and self.current[1] == "call" else []
+        if isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.ChannelGone):
+            self.listener_up = False
+            return []
         if isinstance(event, e.CommandFailed) and self.current is not None and self.current[1] == "call":
             self.current = None
             failed = self.call.fact(event.at, StepKind.RECORDING_FAILED, cause=event.error)

@@ -109,9 +109,10 @@ def adopt(call: Call, event: e.Adopted) -> list[c.Command]:
         call.set_state(State.CONNECTED)
         call.legs.connected = call.legs.adopt(event.peer, event.peer_label)
         call.ending.talked = True
-        # A recording the lost call started goes on through its listener (the sweep stores
-        # it): the listener's events are its, never the caller's.
-        call.recorder.listener = names.listener(call.key)
+        if event.listening:
+            # A recording the lost call started goes on through its listener (the sweep stores
+            # it): the listener's events are its, never the caller's; one owed records it.
+            call.recorder.listener, call.recorder.listener_up = names.listener(call.key), True
         out.append(call.fact(event.at, StepKind.RESUMED, where=where, talking_to=event.peer_label))
         return [*out, *_owed_recording(call, event)]
     call.set_state(State.ROUTING)

@@ -107,7 +107,8 @@ class Adoption:
             worker = calls.start_adopted(caller, key)
             self.routes.legs[peer] = worker
             self.routes.bridges[bridge["id"]] = worker
-            if names.listener(key) in live:  # its recording goes on; the sweep stores it
+            listening = names.listener(key) in live  # its recording goes on; the sweep stores it
+            if listening:
                 self.routes.listeners[names.listener(key)] = worker
             label = _label(channels[peer])
             rule, answered_by = await self._still_owed(key, owed) if caller in keys else ("", "")
@@ -120,6 +121,7 @@ class Adoption:
                     peer_label=label,
                     owed_rule=rule,
                     answered_by=answered_by,
+                    listening=listening,
                 )
             )
             for ch in inside:
@@ -185,7 +187,7 @@ class Adoption:
         return "entry", ""
 
     @staticmethod
-    def _adopted(info: dict[str, Any], where: str, *, known: bool, **more: str) -> e.Adopted:
+    def _adopted(info: dict[str, Any], where: str, *, known: bool, **more: Any) -> e.Adopted:
         channel = e.channel_from(info)
         inbound = (info.get("dialplan") or {}).get("context") == "from-trunk"
         return e.Adopted(

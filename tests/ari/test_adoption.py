@@ -199,3 +199,5 @@ def test_a_listener_is_never_taken_for_a_caller_and_its_events_go_to_the_convers
     assert set(calls.started) == {"1.1"} and not asterisk.hung_up  # a recording is never cut
     assert routes.find(f"{KEY}-listener") is calls.started["1.1"][1]
     assert routes.find(f"{OTHER}-listener") is None
+    taken = calls.started["1.1"][1].fed[0]
+    assert isinstance(taken, e.Adopted) and (taken.where, taken.listening) == ("bridged", True)

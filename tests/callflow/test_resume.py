@@ -4,6 +4,7 @@ Asterisk still holds gets a defined path, and the history says so."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
@@ -16,7 +17,7 @@ from pbx.callflow.vocabulary import Outcome, StepKind
 from .fixtures import CHANNEL, KEY, OFFICE, at, channel, directory, phone_channel
 
 
-def adopted(where: str, *, inbound: bool = True, known: bool = True, **more: str) -> tuple[Call, list[c.Command]]:
+def adopted(where: str, *, inbound: bool = True, known: bool = True, **more: Any) -> tuple[Call, list[c.Command]]:
     call = Call(KEY, CHANNEL, directory(), first_id=ADOPTED_IDS)
     ch = replace(channel(state="Up"), exten=OFFICE) if inbound else phone_channel("102", state="Up", exten="0601")
     out = call.receive(
@@ -46,7 +47,7 @@ def test_a_caller_in_the_scenario_hears_it_was_interrupted_then_starts_again_at_
 
 
 def test_a_talking_caller_goes_on_and_either_side_hanging_up_lets_the_other_go():
-    call, out = adopted("bridged", peer=f"{KEY}-leg1", peer_label="101")
+    call, out = adopted("bridged", peer=f"{KEY}-leg1", peer_label="101", listening=True)
     assert out == [
         c.CallStep(
             CHANNEL, call_key=KEY, at=at(60), kind=StepKind.RESUMED, detail={"where": "bridged", "talking_to": "101"}
@@ -117,7 +118,9 @@ def test_a_message_finished_while_the_app_was_away_ends_the_call_as_a_message_le
 OWED = s.RecordingRule("Jakość obsługi", "always", purpose_id=5, announcement="sound:recording-notice")
 
 
-def adopted_owing(*rules: s.RecordingRule, owed_rule: str = "Jakość obsługi") -> tuple[Call, list[c.Command]]:
+def adopted_owing(
+    *rules: s.RecordingRule, owed_rule: str = "Jakość obsługi", listening: bool = False
+) -> tuple[Call, list[c.Command]]:
     call = Call(KEY, CHANNEL, replace(directory(), recording_rules=rules), first_id=ADOPTED_IDS)
     ch = replace(channel(state="Up"), exten=OFFICE)
     event = e.Adopted(
@@ -131,6 +134,7 @@ def adopted_owing(*rules: s.RecordingRule, owed_rule: str = "Jakość obsługi")
         peer_label="101",
         owed_rule=owed_rule,
         answered_by="101",
+        listening=listening,
     )
     return call, call.receive(event)
 
@@ -146,6 +150,16 @@ def test_a_conversation_whose_announced_recording_never_started_is_recorded_from
     done = call.receive(e.RecordingFinished(at=at(91), channel_id=CHANNEL, name=name, duration=30))
     ready = [x for x in done if isinstance(x, c.RecordingReady)]
     assert [(r.name, r.kind, r.purpose_id) for r in ready] == [(name, "call", 5)]
+
+
+def test_an_owed_recording_whose_listener_is_still_there_records_that_listener():
+    # The app died between creating the listener and recording it: a second listener of the
+    # same id could not be created, so the one Asterisk holds is recorded.
+    call, out = adopted_owing(OWED, listening=True)
+    assert not any(isinstance(x, c.Listen) for x in out)
+    assert c.Record(f"{KEY}-listener", name=f"{KEY}-call", fmt="wav", max_seconds=0) in out
+    assert call.receive(e.StasisEnd(at=at(70), channel_id=f"{KEY}-listener")) == []  # its end is not the call's
+    assert call.state is State.CONNECTED
 
 
 def test_an_owed_recording_still_yields_to_a_never_rule_for_the_person_and_to_rules_gone_since():
