@@ -115,11 +115,12 @@ class RecordingIngest:
                 return
             except AriNotFound:
                 # A conversation's recording is closed a moment after the call ends (its listener
-                # goes with the caller's channel), later under load:
-                # look again for a while; the sweep stores it if it comes later still.
+                # goes with the caller's channel), later under load: look again for a while; the
+                # sweep stores it if it comes later still. Nothing is lost, so not an error (at
+                # 80 calls/s hundreds of such lines had filled the log's errors).
                 looked += 1
                 if looked == LOOK_FOR_FILE_ATTEMPTS:
-                    log.error("recording %s is not on Asterisk (yet); left to the sweep", fact.name)
+                    log.warning("recording %s is not on Asterisk yet; the sweep will store it", fact.name)
                     return
                 await asyncio.sleep(self._retry_delay(looked - 1))
                 continue
