@@ -73,10 +73,6 @@ def is_our_listener(channel_id: str) -> bool:
     return _LISTENER.match(channel_id) is not None
 
 
-def call_of_listener(channel_id: str) -> str:
-    return channel_id.removesuffix("-listener")
-
-
 def call_of_bridge(bridge_id: str) -> str:
     """The key of the call that made bridge `bridge_id` (one of ours)."""
     return bridge_id.removesuffix("-bridge")

@@ -168,6 +168,11 @@ class Recorder:
         start = self._record_listener() if self.listener_up else c.Listen(self.listener, target=call.channel_id)
         return [call.fact(at, StepKind.RECORDING, rule=self.rule.name), *notice, start]
 
+    @property
+    def recording_call(self) -> bool:
+        """The conversation is being recorded (not a voicemail message, not nothing)."""
+        return self.current is not None and self.current[1] == "call"
+
     def _record_listener(self) -> c.Record:
         assert self.current is not None
         return c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)
@@ -178,11 +183,11 @@ class Recorder:
         conversation goes on unrecorded, said on the timeline). Its end is not the call's."""
         if isinstance(event, e.StasisStart):
             self.listener_up = True
-            return [self._record_listener()] if self.current is not None and self.current[1] == "call" else []
+            return [self._record_listener()] if self.recording_call else []
         if isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.ChannelGone):
             self.listener_up = False
             return []
-        if isinstance(event, e.CommandFailed) and self.current is not None and self.current[1] == "call":
+        if isinstance(event, e.CommandFailed) and self.recording_call:
             self.current = None
             failed = self.call.fact(event.at, StepKind.RECORDING_FAILED, cause=event.error)
             return [failed] if event.gone else [failed, c.Hangup(self.listener, reason="normal")]

@@ -107,9 +107,10 @@ class Adoption:
             worker = calls.start_adopted(caller, key)
             self.routes.legs[peer] = worker
             self.routes.bridges[bridge["id"]] = worker
-            listening = names.listener(key) in live  # its recording goes on; the sweep stores it
+            listener = names.listener(key)
+            listening = listener in live  # its recording goes on; the sweep stores it
             if listening:
-                self.routes.listeners[names.listener(key)] = worker
+                self.routes.listeners[listener] = worker
             label = _label(channels[peer])
             rule, answered_by = await self._still_owed(key, owed) if caller in keys else ("", "")
             worker.feed(
