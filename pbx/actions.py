@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, QuerySet, Value
+from django.db.models import QuerySet
 
 from api.webhooks import do_enqueue, one_read_of_endpoints
 from compliance.audit import do_audit
@@ -22,7 +22,7 @@ from pbx.callflow import names
 from pbx.callflow.vocabulary import HistoryKind, StepKind
 from pbx.callflow.workers import SOLE, Worker
 from pbx.extensions import do_phone_forward, phone_actor
-from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension, Queue
+from pbx.models import Call, CallbackTask, CallEvent, CallNote, Extension
 from pbx.phone import InvalidPhoneNumber, to_e164
 from recordings.models import Recording, RecordingRule
 from security.actions import do_raise_toll_alert, do_record_emergency_call
@@ -47,26 +47,14 @@ def _call_answered(fact: c.CallAnswered, rows: CallRows) -> None:
 
 
 def do_record_call_step(fact: c.CallStep) -> None:
-    """A step on the call's timeline. Two also say who may see the call later: the queue it
-    went through, and each extension that talked on it."""
+    """A step on the call's timeline. What a step says of the call row itself (the queue it
+    went through, who answered, the staff who talked: who may see the call later) was written
+    for the whole batch by pbx.call_rows."""
     _event(fact.call_key, fact.at, fact.kind, **fact.detail)
     if fact.kind == StepKind.TOLL_ALERT:
         do_raise_toll_alert(fact.call_key, fact.at, fact.detail)
     elif fact.kind == StepKind.EMERGENCY_CALL:
         do_record_emergency_call(fact.call_key, fact.at, fact.detail)
-    elif fact.kind.startswith("ring_") and fact.detail.get("queue"):
-        Call.objects.filter(pk=fact.call_key).update(queue=Queue.objects.filter(name=fact.detail["queue"]).first())
-    elif fact.kind == StepKind.CONNECTED:
-        target = str(fact.detail.get("target", ""))
-        Call.objects.filter(pk=fact.call_key, connected_at__isnull=True).update(
-            connected_at=fact.at,
-            answered_by=target[:32],
-            waited=ExpressionWrapper(Value(fact.at) - F("started_at"), output_field=DurationField()),
-        )
-        extensions = Extension.objects.filter(number=target)
-        Call.staff.through.objects.bulk_create(
-            [Call.staff.through(call_id=fact.call_key, extension=x) for x in extensions], ignore_conflicts=True
-        )
 
 
 def _call_ended(fact: c.CallEnded, rows: CallRows) -> None:

@@ -10,7 +10,10 @@ batch, not a few per call:
    would), and for calls dialled from a staff phone one look-up of the phones and one INSERT
    of who was on the call;
 2. one UPDATE for the batch's answers and one for its ends, each taking a call's first answer
-   (end) only, and returning the call as it stands after it.
+   (end) only, and returning the call as it stands after it;
+3. for the batch's timeline steps that say more of the call: one UPDATE for the queues calls
+   went through (a call's last), one for who answered first and how long the caller waited,
+   and one INSERT of the staff who talked (every extension a call was connected to).
 
 The caller (pbx.actions) then walks the facts in their order, writing each one's timeline line
 and webhooks from what `write_call_rows` returns: the same history, in the same order, as
@@ -28,7 +31,8 @@ from django.db import connection
 from django.db.models.signals import post_save
 
 from pbx.callflow import commands as c
-from pbx.models import Call, CallEvent, Extension
+from pbx.callflow.vocabulary import StepKind
+from pbx.models import Call, CallEvent, Extension, Queue
 
 # What a webhook says of a call (pbx.actions.call_summary reads these fields).
 SUMMARY_FIELDS = ("id", "direction", "caller", "called", "started_at", "answered_at", "ended_at", "outcome")
@@ -54,6 +58,9 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
     starts: list[c.CallStarted] = []
     answers: dict[str, c.CallAnswered] = {}
     ends: dict[str, c.CallEnded] = {}
+    queues: dict[str, str] = {}  # call -> the queue it rang last in the batch
+    connected: dict[str, c.CallStep] = {}  # call -> its first connection in the batch
+    talked: list[tuple[str, str]] = []  # (call, extension number) of every connection
     for fact in facts:
         if isinstance(fact, c.CallStarted):
             starts.append(fact)
@@ -61,6 +68,12 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
             answers.setdefault(fact.call_key, fact)
         elif isinstance(fact, c.CallEnded):
             ends.setdefault(fact.call_key, fact)
+        elif isinstance(fact, c.CallStep):
+            if fact.kind.startswith("ring_") and fact.detail.get("queue"):
+                queues[fact.call_key] = str(fact.detail["queue"])
+            elif fact.kind == StepKind.CONNECTED:
+                connected.setdefault(fact.call_key, fact)
+                talked.append((fact.call_key, str(fact.detail.get("target", ""))))
     rows = CallRows()
     if starts:
         rows.started = _insert_calls(starts, retire)
@@ -68,6 +81,11 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
         rows.answered = _update_answered(answers)
     if ends:
         rows.ended = _update_ended(ends)
+    if queues:
+        _update_queues(queues)
+    if connected:
+        _update_connected(connected)
+        _insert_staff(talked)
     return rows
 
 
@@ -94,20 +112,52 @@ def _insert_calls(starts: list[c.CallStarted], retire: Retire) -> dict[int, Call
     Call.objects.bulk_create(new.values())
     for call in new.values():  # as save() would: the reports forget a counted day a late call joins
         post_save.send(sender=Call, instance=call, created=True, raw=False, using=connection.alias, update_fields=None)
-    dialled = {call.pk: call.caller for call in new.values() if call.direction != Call.Direction.INBOUND}
+    dialled = [(str(call.pk), call.caller) for call in new.values() if call.direction != Call.Direction.INBOUND]
     if dialled:  # dialled from a staff phone: the phone was on the call
-        phones: dict[str, list[int]] = {}
-        for pk, number in Extension.objects.filter(number__in=set(dialled.values())).values_list("pk", "number"):
-            phones.setdefault(number, []).append(pk)
-        Call.staff.through.objects.bulk_create(
-            [
-                Call.staff.through(call_id=call_id, extension_id=extension_id)
-                for call_id, number in dialled.items()
-                for extension_id in phones.get(number, [])
-            ],
-            ignore_conflicts=True,
-        )
+        _insert_staff(dialled)
     return new
+
+
+def _insert_staff(calls_and_numbers: list[tuple[str, str]]) -> None:
+    """Each call's staff: the extensions of these numbers (a number no extension has adds no
+    one), in one INSERT; a person already on the call stays once."""
+    staff = Call.staff.through
+    table, extensions = (connection.ops.quote_name(model._meta.db_table) for model in (staff, Extension))
+    sql = (
+        f"INSERT INTO {table} (call_id, extension_id) "
+        f"SELECT DISTINCT v.call_id, e.id FROM unnest(%s::uuid[], %s::text[]) AS v(call_id, number) "
+        f"JOIN {extensions} AS e ON e.number = v.number "
+        "ON CONFLICT (call_id, extension_id) DO NOTHING"
+    )
+    calls, numbers = zip(*calls_and_numbers, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(calls), list(numbers)])
+
+
+def _update_queues(queues: dict[str, str]) -> None:
+    """The queue each call went through (none if no queue has that name any more)."""
+    table, queue_table = (connection.ops.quote_name(model._meta.db_table) for model in (Call, Queue))
+    sql = (
+        f"UPDATE {table} AS c SET queue_id = (SELECT q.id FROM {queue_table} AS q WHERE q.name = v.name "
+        "ORDER BY q.id LIMIT 1) FROM unnest(%s::uuid[], %s::text[]) AS v(id, name) WHERE c.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(queues), list(queues.values())])
+
+
+def _update_connected(connected: dict[str, c.CallStep]) -> None:
+    """A call's first connection: when a person answered, who, and how long the caller waited."""
+    _update(
+        "connected_at = v.at, answered_by = left(v.target, 32), waited = v.at - c.started_at",
+        "v(id, at, target)",
+        "c.connected_at IS NULL",
+        [
+            (list(connected), "uuid"),
+            ([f.at for f in connected.values()], "timestamptz"),
+            ([str(f.detail.get("target", "")) for f in connected.values()], "text"),
+        ],
+        returning=False,
+    )
 
 
 def _update_answered(answers: dict[str, c.CallAnswered]) -> dict[int, Call]:
@@ -140,20 +190,20 @@ def _update_ended(ends: dict[str, c.CallEnded]) -> dict[int, Call]:
     return {id(fact): calls[key] for key, fact in ends.items() if key in calls}
 
 
-def _update(assignments: str, values: str, only: str, columns: list[tuple[list[Any], str]]) -> dict[str, Call]:
+def _update(
+    assignments: str, values: str, only: str, columns: list[tuple[list[Any], str]], returning: bool = True
+) -> dict[str, Call]:
     """One UPDATE of many calls from parallel arrays (unnest), returning each updated call's
-    summary fields as they stand after it. Call's fields are its columns (no db_column), which
-    a test keeps so."""
+    summary fields as they stand after it (unless `returning` is off). Call's fields are its
+    columns (no db_column), which a test keeps so."""
     table = connection.ops.quote_name(Call._meta.db_table)
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
-    returning = ", ".join(f"c.{name}" for name in SUMMARY_FIELDS)
-    sql = (
-        f"UPDATE {table} AS c SET {assignments} FROM unnest({arrays}) AS {values} "
-        f"WHERE c.id = v.id AND {only} RETURNING {returning}"
-    )
+    sql = f"UPDATE {table} AS c SET {assignments} FROM unnest({arrays}) AS {values} WHERE c.id = v.id AND {only}"
+    if returning:
+        sql += " RETURNING " + ", ".join(f"c.{name}" for name in SUMMARY_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(sql, [values for values, _ in columns])
-        rows = cursor.fetchall()
+        rows = cursor.fetchall() if returning else []
     return {str(row[0]): Call(**dict(zip(SUMMARY_FIELDS, row, strict=True))) for row in rows}
 
 

@@ -12,7 +12,7 @@ from pbx.actions import RESUMED_ELSEWHERE, do_apply_facts, do_close_lost_calls, 
 from pbx.callflow import commands as c
 from pbx.callflow.vocabulary import StepKind
 from pbx.extensions import do_create_extension
-from pbx.models import Call, CallbackTask, Extension
+from pbx.models import Call, CallbackTask, Extension, Queue
 from pbx.sip_credentials import sip_ha1
 
 pytestmark = pytest.mark.django_db
@@ -120,14 +120,83 @@ def test_calls_dialled_from_staff_phones_in_one_batch_each_name_their_phone():
     assert staff == {keys[0]: {anna}, keys[1]: {piotr}, keys[2]: {anna}}
 
 
+def step(call: str, seconds: int, kind: StepKind, **detail: str) -> c.CallStep:
+    return c.CallStep("1.1", call_key=call, at=T0 + timedelta(seconds=seconds), kind=kind, detail=detail)
+
+
+def test_who_answered_the_staff_who_talked_and_the_queue_are_written_for_a_whole_batch():
+    """A call's first connection says who answered and how long the caller waited; every
+    connection (a transfer) adds its extension to the staff who may see the call; a call's
+    queue is the last it rang through, and none when no queue has that name any more."""
+    anna, _ = do_create_extension("101", "Anna Nowak")
+    piotr, _ = do_create_extension("102", "Piotr")
+    sales = Queue.objects.create(name="Sprzedaż")
+    transferred, queued, gone, unknown = (str(uuid.UUID(int=n)) for n in (1, 2, 3, 4))
+    facts: list[c.Fact] = [started(key, f"1.{n}") for n, key in enumerate((transferred, queued, gone, unknown))]
+    facts += [
+        step(transferred, 4, StepKind.CONNECTED, target="101"),
+        step(transferred, 30, StepKind.CONNECTED, target="102"),  # transferred to Piotr
+        step(queued, 1, StepKind.RING_QUEUE, queue="Serwis"),  # no such queue (any more)
+        step(queued, 2, StepKind.RING_QUEUE, queue="Sprzedaż"),
+        step(queued, 12, StepKind.CONNECTED, target="102"),
+        step(gone, 1, StepKind.RING_QUEUE, queue="Zamknięta"),
+        step(unknown, 7, StepKind.CONNECTED, target="+48601234567"),  # an outside number: no staff
+    ]
+    do_apply_facts(facts[:6])  # the first connection in one batch, the transfer in the next
+    do_apply_facts(facts[6:])
+    calls = {str(call.pk): call for call in Call.objects.all()}
+    assert (calls[transferred].answered_by, calls[transferred].waited) == ("101", timedelta(seconds=4))
+    assert calls[transferred].connected_at == T0 + timedelta(seconds=4)
+    assert set(calls[transferred].staff.all()) == {anna, piotr}
+    assert (calls[queued].queue, calls[queued].answered_by, calls[queued].waited) == (
+        sales,
+        "102",
+        timedelta(seconds=12),
+    )
+    assert set(calls[queued].staff.all()) == {piotr}
+    assert calls[gone].queue is None and calls[gone].connected_at is None
+    assert (calls[unknown].answered_by, list(calls[unknown].staff.all())) == ("+48601234567", [])
+    timeline = list(calls[transferred].events.values_list("kind", flat=True))
+    assert timeline == ["started", "connected", "connected"]
+
+
+@pytest.mark.parametrize("calls", [1, 3])
+def test_a_batch_of_answered_calls_costs_the_same_statements_whatever_its_size(calls):
+    """The connection steps of a busy minute are written for the whole batch: one UPDATE of
+    the queues, one of who answered, one INSERT of the staff, however many calls it holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    do_create_extension("101", "Anna Nowak")
+    Queue.objects.create(name="Sprzedaż")
+    keys = [str(uuid.UUID(int=n + 1)) for n in range(calls)]
+    do_apply_facts([started(key, f"1.{n}") for n, key in enumerate(keys)])
+    facts: list[c.Fact] = []
+    for key in keys:
+        facts += [step(key, 2, StepKind.RING_QUEUE, queue="Sprzedaż"), step(key, 9, StepKind.CONNECTED, target="101")]
+    with CaptureQueriesContext(connection) as seen:
+        do_apply_facts(facts)
+    statements = [" ".join(q["sql"].split()[:3]) for q in seen.captured_queries]
+    assert statements[1:-1] == [
+        'UPDATE "pbx_call" AS',  # the queues
+        'UPDATE "pbx_call" AS',  # who answered, and the wait
+        'INSERT INTO "pbx_call_staff"',
+        'INSERT INTO "pbx_callevent"',
+    ]
+    assert Call.objects.filter(answered_by="101", queue__name="Sprzedaż", staff__number="101").count() == calls
+
+
 def test_the_fields_written_by_name_in_sql_are_the_columns():
     """pbx/call_rows.py names the call's and the timeline's fields in its statements as columns."""
     from pbx.call_rows import SUMMARY_FIELDS
     from pbx.models import CallEvent
 
     names = {*SUMMARY_FIELDS, "hangup_cause", "hangup_cause_text", "hung_up_by", "abandoned"}
+    names |= {"connected_at", "answered_by", "waited"}
     columns = {field.name: field.column for field in Call._meta.concrete_fields}
-    assert all(columns[name] == name for name in names)
+    assert all(columns[name] == name for name in names) and columns["queue"] == "queue_id"
+    staff = {field.name: field.column for field in Call.staff.through._meta.concrete_fields}
+    assert (staff["call"], staff["extension"]) == ("call_id", "extension_id")
     timeline = {field.name: field.column for field in CallEvent._meta.concrete_fields}
     assert (timeline["call"], timeline["at"], timeline["kind"], timeline["detail"]) == (
         "call_id",
@@ -179,9 +248,6 @@ def test_open_calls_on_channels_name_their_keys_for_the_restarted_app():
 
 
 def test_the_history_names_the_recordings_announced_to_connected_callers_and_not_refused():
-    def step(call: str, seconds: int, kind: StepKind, **detail: str) -> c.CallStep:
-        return c.CallStep("1.1", call_key=call, at=T0 + timedelta(seconds=seconds), kind=kind, detail=detail)
-
     keys = [str(uuid.uuid4()) for _ in range(6)]
     facts: list[c.Fact] = [started(key, f"1.{n}") for n, key in enumerate(keys)]
     notice = StepKind.RECORDING_NOTICE
