@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sys
 from collections.abc import Callable
 
 import httpx
@@ -215,3 +216,24 @@ def test_no_free_connection_in_time_is_a_timeout_naming_the_request():
             await asyncio.gather(*busy)
 
     asyncio.run(go())
+
+
+def test_the_http_client_finds_its_async_library_without_searching_the_disk(monkeypatch):
+    """httpcore imports sniffio on every request (several times); with sniffio missing, each
+    import was a failed search of every directory on sys.path, in the event loop's thread (a
+    fifth of its time in the busiest second of the benchmark). requirements.txt pins it."""
+    import httpcore._synchronization as synchronization
+
+    async def library() -> str:
+        return synchronization.current_async_library()
+
+    assert asyncio.run(library()) == "asyncio"  # imported once, as the app's first request does
+    searched: list[str] = []
+
+    class Spy:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            searched.append(name)
+
+    monkeypatch.setattr(sys, "meta_path", [Spy(), *sys.meta_path])
+    assert asyncio.run(library()) == "asyncio"
+    assert searched == []
