@@ -335,7 +335,9 @@ def handler_step(
     to `out`; the step is named `path`."""
     argv = [sys.executable, str(ROOT / "bench" / "ari_transport.py"), "--handle", mode, "--seconds", str(seconds + 25)]
     with out.open("w") if out is not None else contextlib.nullcontext(subprocess.DEVNULL) as sink:
-        handler = subprocess.Popen(argv, env={**os.environ, **({"ARI_APP": app} if app else {})}, stdout=sink)
+        handler = subprocess.Popen(
+            argv, env={**os.environ, **({"ARI_APP": app} if app else {})}, stdout=sink, start_new_session=True
+        )
         try:
             time.sleep(1.5)  # connected before the first call
             return run_calls("light", path, number, rate, seconds, handler.pid, root)
@@ -363,6 +365,7 @@ def split_step(
                 env=env,
                 stdout=logs.enter_context((out_dir / f"centrala-bench-worker-{n}.log").open("w")),
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             for n in range(2, processes + 1)
         ]
@@ -473,8 +476,14 @@ def main() -> None:
         # As in production: DEBUG off (Django would otherwise time and keep every query).
         env = {**os.environ, "LOG_LEVEL": "INFO", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_hex(32)}
         worker = ["--worker", "1"] if args.split else []  # the first of STASIS_WORKERS (in env)
+        # In a session of its own, as in a container of its own (docs/benchmark.md, "CPU groups").
         stasis = subprocess.Popen(
-            [sys.executable, "manage.py", "stasis", *worker], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "manage.py", "stasis", *worker],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     steps: list[Step] = []
     try:
