@@ -249,9 +249,7 @@ def do_record_callback_connected(fact: c.CallbackConnected) -> None:
 
 
 def do_note_encryption(fact: c.PhoneEncryption) -> None:
-    Extension.objects.filter(number=fact.extension).update(
-        last_call_at=fact.at, last_call_tls=fact.tls, last_call_srtp=fact.srtp
-    )
+    """On the call's timeline; the phone's own row was written for the batch (pbx.call_rows)."""
     _event(fact.call_key, fact.at, HistoryKind.ENCRYPTION, extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
 
 

@@ -13,7 +13,8 @@ batch, not a few per call:
    (end) only, and returning the call as it stands after it;
 3. for the batch's timeline steps that say more of the call: one UPDATE for the queues calls
    went through (a call's last), one for who answered first and how long the caller waited,
-   and one INSERT of the staff who talked (every extension a call was connected to).
+   and one INSERT of the staff who talked (every extension a call was connected to);
+4. one UPDATE of the staff phones' last call and its encryption (a phone's last in the batch).
 
 The caller (pbx.actions) then walks the facts in their order, writing each one's timeline line
 and webhooks from what `write_call_rows` returns: the same history, in the same order, as
@@ -61,6 +62,7 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
     queues: dict[str, str] = {}  # call -> the queue it rang last in the batch
     connected: dict[str, c.CallStep] = {}  # call -> its first connection in the batch
     talked: list[tuple[str, str]] = []  # (call, extension number) of every connection
+    phones: dict[str, c.PhoneEncryption] = {}  # extension -> its last call's encryption
     for fact in facts:
         if isinstance(fact, c.CallStarted):
             starts.append(fact)
@@ -74,6 +76,8 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
             elif fact.kind == StepKind.CONNECTED:
                 connected.setdefault(fact.call_key, fact)
                 talked.append((fact.call_key, str(fact.detail.get("target", ""))))
+        elif isinstance(fact, c.PhoneEncryption):
+            phones[fact.extension] = fact
     rows = CallRows()
     if starts:
         rows.started = _insert_calls(starts, retire)
@@ -86,6 +90,8 @@ def write_call_rows(facts: Iterable[c.Fact], retire: Retire) -> CallRows:
     if connected:
         _update_connected(connected)
         _insert_staff(talked)
+    if phones:
+        _update_phones(phones)
     return rows
 
 
@@ -143,6 +149,19 @@ def _update_queues(queues: dict[str, str]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(queues), list(queues.values())])
+
+
+def _update_phones(phones: dict[str, c.PhoneEncryption]) -> None:
+    """Each staff phone's last call: when, and whether it was over TLS with SRTP audio."""
+    table = connection.ops.quote_name(Extension._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS e SET last_call_at = v.at, last_call_tls = v.tls, last_call_srtp = v.srtp "
+        "FROM unnest(%s::text[], %s::timestamptz[], %s::boolean[], %s::boolean[]) AS v(number, at, tls, srtp) "
+        "WHERE e.number = v.number"
+    )
+    facts = list(phones.values())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(phones), [f.at for f in facts], [f.tls for f in facts], [f.srtp for f in facts]])
 
 
 def _update_connected(connected: dict[str, c.CallStep]) -> None:

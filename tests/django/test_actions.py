@@ -160,10 +160,39 @@ def test_who_answered_the_staff_who_talked_and_the_queue_are_written_for_a_whole
     assert timeline == ["started", "connected", "connected"]
 
 
+def test_each_staff_phone_keeps_its_last_call_s_encryption():
+    """A phone's row says how its last call went (signalling over TLS, audio over SRTP); two
+    calls of one phone in a batch leave the later one's; the timeline keeps each call's."""
+    do_create_extension("101", "Anna Nowak")
+    do_create_extension("102", "Piotr")
+    first, second, third = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
+
+    def encryption(key: str, seconds: int, extension: str, tls: bool, srtp: bool) -> c.PhoneEncryption:
+        at = T0 + timedelta(seconds=seconds)
+        return c.PhoneEncryption("1.1", call_key=key, at=at, extension=extension, tls=tls, srtp=srtp)
+
+    do_apply_facts(
+        [
+            *(started(key, f"1.{n}") for n, key in enumerate((first, second, third))),
+            encryption(first, 5, "101", tls=True, srtp=True),
+            encryption(second, 9, "101", tls=False, srtp=False),  # Anna's later call, on a plain phone
+            encryption(third, 7, "102", tls=True, srtp=False),
+            encryption(first, 8, "999", tls=True, srtp=True),  # no such phone: nothing to update
+        ]
+    )
+    phones = {x.number: (x.last_call_at, x.last_call_tls, x.last_call_srtp) for x in Extension.objects.all()}
+    assert phones == {
+        "101": (T0 + timedelta(seconds=9), False, False),
+        "102": (T0 + timedelta(seconds=7), True, False),
+    }
+    assert Call.objects.get(pk=first).events.filter(kind="encryption", detail__srtp=True).count() == 2
+
+
 @pytest.mark.parametrize("calls", [1, 3])
 def test_a_batch_of_answered_calls_costs_the_same_statements_whatever_its_size(calls):
     """The connection steps of a busy minute are written for the whole batch: one UPDATE of
-    the queues, one of who answered, one INSERT of the staff, however many calls it holds."""
+    the queues, one of who answered, one INSERT of the staff and one UPDATE of the phones,
+    however many calls it holds."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -174,6 +203,7 @@ def test_a_batch_of_answered_calls_costs_the_same_statements_whatever_its_size(c
     facts: list[c.Fact] = []
     for key in keys:
         facts += [step(key, 2, StepKind.RING_QUEUE, queue="Sprzedaż"), step(key, 9, StepKind.CONNECTED, target="101")]
+        facts.append(c.PhoneEncryption("1.1", call_key=key, at=T0, extension="101", tls=True, srtp=True))
     with CaptureQueriesContext(connection) as seen:
         do_apply_facts(facts)
     statements = [" ".join(q["sql"].split()[:3]) for q in seen.captured_queries]
@@ -181,6 +211,7 @@ def test_a_batch_of_answered_calls_costs_the_same_statements_whatever_its_size(c
         'UPDATE "pbx_call" AS',  # the queues
         'UPDATE "pbx_call" AS',  # who answered, and the wait
         'INSERT INTO "pbx_call_staff"',
+        'UPDATE "pbx_extension" AS',  # the phones' last call
         'INSERT INTO "pbx_callevent"',
     ]
     assert Call.objects.filter(answered_by="101", queue__name="Sprzedaż", staff__number="101").count() == calls
@@ -197,6 +228,8 @@ def test_the_fields_written_by_name_in_sql_are_the_columns():
     assert all(columns[name] == name for name in names) and columns["queue"] == "queue_id"
     staff = {field.name: field.column for field in Call.staff.through._meta.concrete_fields}
     assert (staff["call"], staff["extension"]) == ("call_id", "extension_id")
+    phone = {field.name: field.column for field in Extension._meta.concrete_fields}
+    assert all(phone[name] == name for name in ("number", "last_call_at", "last_call_tls", "last_call_srtp"))
     timeline = {field.name: field.column for field in CallEvent._meta.concrete_fields}
     assert (timeline["call"], timeline["at"], timeline["kind"], timeline["detail"]) == (
         "call_id",
