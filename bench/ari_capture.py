@@ -21,7 +21,7 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -68,12 +68,6 @@ class ProbeCall:
     ok: float | None = None  # the 200 OK to the INVITE
     first_rtp: float | None = None
     channel: Channel | None = None
-
-
-@dataclass
-class Capture:
-    channels: dict[str, Channel] = field(default_factory=dict)
-    probes: list[ProbeCall] = field(default_factory=list)
 
 
 def read_socket(capture: str) -> dict[str, Channel]:

@@ -142,13 +142,14 @@ def _insert_staff(calls_and_numbers: list[tuple[str, str]]) -> None:
 
 def _update_queues(queues: dict[str, str]) -> None:
     """The queue each call went through (none if no queue has that name any more)."""
-    table, queue_table = (connection.ops.quote_name(model._meta.db_table) for model in (Call, Queue))
-    sql = (
-        f"UPDATE {table} AS c SET queue_id = (SELECT q.id FROM {queue_table} AS q WHERE q.name = v.name "
-        "ORDER BY q.id LIMIT 1) FROM unnest(%s::uuid[], %s::text[]) AS v(id, name) WHERE c.id = v.id"
+    queue_table = connection.ops.quote_name(Queue._meta.db_table)
+    _update(
+        f"queue_id = (SELECT q.id FROM {queue_table} AS q WHERE q.name = v.name ORDER BY q.id LIMIT 1)",
+        "v(id, name)",
+        "TRUE",
+        [(list(queues), "uuid"), (list(queues.values()), "text")],
+        returning=False,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(queues), list(queues.values())])
 
 
 def _update_phones(phones: dict[str, c.PhoneEncryption]) -> None:
