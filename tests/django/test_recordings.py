@@ -7,15 +7,23 @@ import wave
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.test import Client
 from django.utils import timezone
 
-from compliance.models import AuditEntry
-from pbx.models import Call
-from recordings.actions import RecordingRejected, do_erase_recording, do_ingest_recording
+from api.models import WebhookDelivery, WebhookEndpoint
+from compliance.models import AuditEntry, ProcessingPurpose
+from pbx.models import Call, Prompt
+from recordings.actions import (
+    Incoming,
+    RecordingRejected,
+    do_erase_recording,
+    do_ingest_recording,
+    do_ingest_recordings,
+)
 from recordings.crypto import RecordingUnreadable
 from recordings.models import Recording
 from tests.conftest import signed_in
@@ -102,14 +110,76 @@ def test_a_file_that_is_not_wav_is_rejected_and_nothing_is_stored(call: Call, tm
     assert not Recording.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit, so commit for real
-def test_when_the_row_cannot_be_written_the_stored_file_is_removed(tmp_path: Path):
+def test_a_recording_of_a_call_not_in_the_history_is_refused_and_nothing_is_stored(tmp_path: Path):
     path = make_wav(tmp_path / "r.wav", 1)
-    missing_call = "00000000-0000-0000-0000-000000000000"
-    with pytest.raises(IntegrityError):
-        do_ingest_recording(missing_call, "k-orphan", "wav", path)
+    for missing_call in ("00000000-0000-0000-0000-000000000000", "not-a-call-id"):
+        with pytest.raises(LookupError, match="not in the history"):
+            do_ingest_recording(missing_call, "k-orphan", "wav", path)
     assert not Recording.objects.exists()
     assert not default_storage.exists(f"recordings/{timezone.now():%Y/%m/%d}/k-orphan.wav.enc")
+
+
+@pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit, so commit for real
+def test_when_the_rows_cannot_be_written_no_stored_file_is_left(call: Call, tmp_path: Path, monkeypatch):
+    items = [Incoming(str(call.pk), f"k-{n}", "wav", make_wav(tmp_path / f"{n}.wav", 1)) for n in range(3)]
+
+    def gone(*args: object, **kwargs: object) -> None:  # the row's insert fails, after the files were saved
+        raise IntegrityError("insert or update on table violates foreign key constraint")
+
+    monkeypatch.setattr(Recording.objects, "bulk_create", gone)
+    with pytest.raises(IntegrityError):
+        do_ingest_recordings(items)
+    assert not Recording.objects.exists()
+    for n in range(3):
+        assert not default_storage.exists(f"recordings/{timezone.now():%Y/%m/%d}/k-{n}.wav.enc")
+
+
+def test_several_recordings_are_stored_in_one_go_each_with_its_own_outcome(
+    call: Call, tmp_path: Path, django_assert_num_queries
+):
+    purpose = ProcessingPurpose.objects.create(
+        name="Jakość obsługi",
+        legal_basis=ProcessingPurpose.LegalBasis.LEGITIMATE_INTEREST,
+        retention_days=30,
+        announcement=Prompt.objects.create(name="Nagrywamy", sound="hello-world"),
+        notice_text="Nagrywamy rozmowy, by poprawiać obsługę.",
+    )
+    before = do_ingest_recording(str(call.pk), "k-before", "wav", make_wav(tmp_path / "before.wav", 1))
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"<html>error</html>")
+    items = [
+        Incoming(str(call.pk), "k-one", "wav", make_wav(tmp_path / "one.wav", 1), purpose_id=purpose.pk),
+        Incoming(str(call.pk), "k-before", "wav", make_wav(tmp_path / "again.wav", 2)),
+        Incoming(str(call.pk), "k-broken", "wav", broken),
+        Incoming("00000000-0000-0000-0000-000000000000", "k-no-call", "wav", make_wav(tmp_path / "n.wav", 1)),
+        Incoming(str(call.pk), "k-no-purpose", "wav", make_wav(tmp_path / "p.wav", 1), purpose_id=purpose.pk + 99),
+        Incoming(str(call.pk), "k-missing", "wav", tmp_path / "missing.wav"),
+        Incoming(str(call.pk), "k-two", "wav", make_wav(tmp_path / "two.wav", 1.5)),
+        Incoming(str(call.pk), "k-one", "wav", make_wav(tmp_path / "one-again.wav", 1)),
+    ]
+    # stored already, calls, purposes; the savepoint around them; the rows; the webhooks' endpoints
+    with django_assert_num_queries(7):
+        one, again, rejected, no_call, no_purpose, missing, two, one_again = do_ingest_recordings(items)
+    assert isinstance(rejected, RecordingRejected)
+    assert isinstance(no_call, LookupError) and isinstance(no_purpose, LookupError)
+    assert isinstance(missing, FileNotFoundError)
+    assert again == before and one_again is one
+    assert isinstance(one, Recording) and isinstance(two, Recording)
+    assert sorted(Recording.objects.values_list("asterisk_name", flat=True)) == ["k-before", "k-one", "k-two"]
+    assert Recording.objects.get(pk=two.pk).audio() == (tmp_path / "two.wav").read_bytes()
+    kept = {r.asterisk_name: r.expires_at - r.created_at for r in Recording.objects.all() if r.expires_at}
+    assert kept["k-one"].days == 30  # its purpose's
+    assert kept["k-two"].days == settings.DEFAULT_RETENTION_DAYS
+
+
+def test_a_batch_tells_webhooks_of_each_recording(call: Call, tmp_path: Path):
+    endpoint = WebhookEndpoint.objects.create(
+        name="CRM", url="https://crm.firma.test/hooks", events=["recording.ready"]
+    )
+    items = [Incoming(str(call.pk), f"k-{n}", "wav", make_wav(tmp_path / f"{n}.wav", 1)) for n in range(2)]
+    recordings = do_ingest_recordings(items)
+    payloads = sorted(d.payload["data"]["recording"] for d in WebhookDelivery.objects.filter(endpoint=endpoint))
+    assert payloads == sorted(str(r.pk) for r in recordings if isinstance(r, Recording))
 
 
 def test_audio_is_served_only_to_signed_in_users_allowed_to_view(call: Call, tmp_path: Path, manager: User):

@@ -425,3 +425,47 @@ def test_with_a_shared_directory_a_recording_is_read_there_and_never_downloaded(
     assert list(Recording.objects.values_list("asterisk_name", flat=True)) == [f"{present}-call"]
     # The stored one is deleted through ARI; the one whose file never came is left to the sweep.
     assert fake.requests == [f"DELETE recordings/stored/{present}-call"]
+
+
+def test_recordings_ready_together_are_stored_in_one_batch_each_with_its_own_outcome(tmp_path, caplog):
+    from pbx.callflow import commands as c
+    from recordings.actions import do_ingest_recordings
+    from recordings.models import Recording
+    from tests.django.test_recordings import make_wav
+
+    keys = [f"6f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e3{n}" for n in range(4)]
+    for key in keys:
+        _call_ended(key)
+    good, broken = keys[:3], keys[3]
+    for key in good:
+        make_wav(tmp_path / f"{key}-call.wav", 1)
+    (tmp_path / f"{broken}-call.wav").write_bytes(b"")  # Asterisk wrote nothing
+    fake = FakeAsterisk(live_channels=[])
+    batches: list[int] = []
+
+    async def scenario() -> None:
+        ari = AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(fake))
+        store = CallStore(ari, recordings_dir=tmp_path, retry_delay=lambda n: 0.01)
+        run = store.db.run
+
+        async def counted(func, *args):  # type: ignore[no-untyped-def]
+            if func is do_ingest_recordings:
+                batches.append(len(args[0]))
+            return await run(func, *args)
+
+        store.db.run = counted  # type: ignore[method-assign]
+        runner = asyncio.create_task(store.run())
+        for key in keys:
+            store.submit(c.RecordingReady(key, call_key=key, at=now(), name=f"{key}-call", fmt="wav"))
+        await until(lambda: not store.ingest.tasks and len(fake.requests) >= 3)
+        runner.cancel()
+        await store.db.close()
+        await ari.aclose()
+
+    caplog.set_level(logging.INFO, logger="pbx.stasis.ingest")
+    asyncio.run(scenario())
+    assert batches == [4]
+    assert sorted(Recording.objects.values_list("asterisk_name", flat=True)) == sorted(f"{k}-call" for k in good)
+    # The stored ones are deleted from Asterisk; the empty one is kept there, and said so.
+    assert sorted(fake.requests) == sorted(f"DELETE recordings/stored/{k}-call" for k in good)
+    assert f"recording {broken}-call kept on Asterisk" in caplog.text
