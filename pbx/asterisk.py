@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
-from pbx.ari.client import AriClient, SocketRequests
+from pbx.ari.client import AriClient
+from pbx.ari.socket_requests import SocketRequests
 from pbx.ari.stream import Backoff, EventStream, events_url
 
 T = TypeVar("T")

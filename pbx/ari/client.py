@@ -5,21 +5,22 @@ Every httpx exception and every error status is mapped to an AriError subclass i
 (AriUnavailable) and "too slow" (AriTimeout) without knowing about httpx.
 
 The Stasis app sends most requests over its event websocket instead of HTTP (REST over
-WebSocket, Asterisk 22.4 and later; see `SocketRequests`), and falls back to HTTP while that
-socket is down.
+WebSocket, Asterisk 22.4 and later; see `socket_requests.py`), and falls back to HTTP while
+that socket is down.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+
+if TYPE_CHECKING:
+    from .socket_requests import SocketRequests
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 MAX_CONNECTIONS = 40
@@ -52,100 +53,6 @@ class AriUnavailable(AriError):
 
 class AriTimeout(AriError):
     """No answer within the timeout."""
-
-
-class SocketRequests:
-    """ARI requests sent over the app's event websocket (Asterisk's REST over WebSocket).
-
-    Measured on the sandbox (docs/benchmark.md), Asterisk answers these several times faster
-    than the same requests over HTTP, and with a third of the client's CPU: no HTTP session,
-    header parsing and authentication per request, on either side.
-
-    Asterisk reads a websocket's requests one at a time, in the socket's own thread. So a
-    request that may wait for a channel's own thread (adding it to a bridge: Asterisk runs it
-    between the channel's frames, after a playback the channel may be busy with) would hold up
-    every call's requests behind it; the client keeps those on HTTP.
-
-    The event stream attaches the socket when it connects, hands every RESTResponse here and
-    detaches it when the socket drops: requests then waiting fail as AriUnavailable, and later
-    ones go over HTTP until the stream is back.
-    """
-
-    def __init__(self, timeout: float = 5.0) -> None:
-        self.timeout = timeout
-        self._send: Callable[[str], Awaitable[None]] | None = None
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._ids = itertools.count(1)
-        self.sent = 0  # requests sent over the socket so far, for health reporting and tests
-
-    @property
-    def ready(self) -> bool:
-        return self._send is not None
-
-    def attach(self, send: Callable[[str], Awaitable[None]]) -> None:
-        self._send = send
-
-    def detach(self, why: str) -> None:
-        self._send = None
-        waiting, self._waiting = self._waiting, {}
-        for future in waiting.values():
-            if not future.done():
-                future.set_exception(AriUnavailable(f"the ARI event socket closed ({why}) before Asterisk answered"))
-
-    def resolve(self, message: dict[str, Any]) -> None:
-        """A RESTResponse from the socket: wake the request it answers (a late answer to a
-        request that timed out meanwhile is dropped)."""
-        future = self._waiting.pop(str(message.get("request_id", "")), None)
-        if future is not None and not future.done():
-            future.set_result(message)
-
-    async def request(
-        self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None
-    ) -> httpx.Response:
-        """Send one request; its answer as an httpx.Response, so errors map as for HTTP."""
-        send = self._send
-        if send is None:
-            raise AriUnavailable(f"{method} {path}: the ARI event socket is not connected")
-        request_id = f"c{next(self._ids)}"
-        message: dict[str, Any] = {
-            "type": "RESTRequest",
-            "transaction_id": request_id,
-            "request_id": request_id,
-            "method": method,
-            "uri": path,
-        }
-        if params:
-            # As a list, not in the URI: values need no escaping ("sound:silence/3", names).
-            message["query_strings"] = [{"name": k, "value": _param(v)} for k, v in params.items()]
-        if body is not None:
-            message["content_type"] = "application/json"
-            message["message_body"] = json.dumps(body)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = future
-        try:
-            await send(json.dumps(message))
-            self.sent += 1
-            async with asyncio.timeout(self.timeout):
-                answer = await future
-        except TimeoutError:
-            raise AriTimeout(f"{method} {path}: no answer from Asterisk in time") from None
-        except AriError:
-            raise
-        except Exception as exc:  # the socket failed under the send
-            raise AriUnavailable(f"{method} {path}: cannot send over the ARI event socket ({exc})") from exc
-        finally:
-            self._waiting.pop(request_id, None)
-        content = str(answer.get("message_body") or "").encode()
-        status = int(answer.get("status_code", 500))
-        # No httpx.Request with it: building one (a URL parsed, headers) per request was a
-        # thirtieth of the app's CPU per call, and nothing reads it.
-        return httpx.Response(status, content=content)
-
-
-def _param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class AriClient:
@@ -241,6 +148,40 @@ class AriClient:
         # which ends the call unanswered). So the answer never waits, and rides the socket:
         # over HTTP it was most of the app's CPU per call (py-spy, bench/calls.py).
         await self._request("POST", f"channels/{_seg(channel_id)}/answer")
+
+    async def answer_and_play(self, channel_id: str, media: str, playback_id: str) -> AriError | None:
+        """Answer, then play: over the event socket the play leaves right behind the answer
+        (Asterisk runs a socket's requests in the order they arrive, so the play starts once
+        the caller is answered), which saves the caller a turn of the app before the first
+        sound; over HTTP, one after the other. Raises the answer's error; returns the play's
+        (None when it started)."""
+        socket = self.socket
+        answer, play = f"channels/{_seg(channel_id)}/answer", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}"
+        if socket is None or not socket.ready:
+            await self.answer(channel_id)
+            try:
+                await self.play(channel_id, media, playback_id)
+            except AriError as exc:
+                return exc
+            return None
+        answering = await socket.send("POST", answer)
+        try:
+            playing = await socket.send("POST", play, {"media": media})
+        except AriError as exc:
+            playing, failed = None, exc
+        try:
+            _raise_for_status("POST", answer, await socket.response(answering))
+        except BaseException:
+            if playing is not None:
+                socket.forget(playing)
+            raise
+        if playing is None:
+            return failed
+        try:
+            _raise_for_status("POST", play, await socket.response(playing))
+        except AriError as exc:
+            return exc
+        return None
 
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         await self._request("DELETE", f"channels/{_seg(channel_id)}", params={"reason": reason})

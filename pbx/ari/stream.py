@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
 
-from pbx.ari.client import SocketRequests
+from pbx.ari.socket_requests import SocketRequests
 from pbx.callflow.events import Event, MalformedEvent, parse_event
 
 log = logging.getLogger(__name__)

@@ -285,6 +285,9 @@ class StasisApp:
     async def execute(self, worker: CallWorker, command: c.Command) -> bool:
         return await self.executor.execute(worker, command)
 
+    async def answer_and_play(self, worker: CallWorker, answer: c.Answer, play: c.Play) -> bool:
+        return await self.executor.answer_and_play(worker, answer, play)
+
     def record(self, call: Call, fact: c.Fact) -> None:
         """A fact from a call: to the call store, and to the pump itself where it acts on it."""
         if isinstance(fact, c.CallStarted) and not self.worker.first:

@@ -49,14 +49,31 @@ class AriExecutor:
             await self._ari_action(worker, command)
             return True
         except (AriError, MailboxUnavailable) as exc:
-            gone = isinstance(exc, AriNotFound)
-            log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
-            worker.feed(
-                e.CommandFailed(
-                    at=now(), channel_id=command.channel_id, command=type(command).__name__, error=str(exc), gone=gone
-                )
-            )
+            self._failed(worker, command, exc)
             return False
+
+    async def answer_and_play(self, worker: CallWorker, answer: c.Answer, play: c.Play) -> bool:
+        """Answer a caller and play to them, the play sent right behind the answer (the
+        client's `answer_and_play`); False if either failed (the call hears of the first that
+        did)."""
+        try:
+            failed = await self.ari.answer_and_play(answer.channel_id, play.media, play.playback_id)
+        except AriError as exc:
+            self._failed(worker, answer, exc)
+            return False
+        if failed is not None:
+            self._failed(worker, play, failed)
+            return False
+        return True
+
+    def _failed(self, worker: CallWorker, command: c.Command, exc: Exception) -> None:
+        gone = isinstance(exc, AriNotFound)
+        log.info("%s on %s failed: %s", type(command).__name__, command.channel_id, exc)
+        worker.feed(
+            e.CommandFailed(
+                at=now(), channel_id=command.channel_id, command=type(command).__name__, error=str(exc), gone=gone
+            )
+        )
 
     async def _ari_action(self, worker: CallWorker, command: c.Command) -> None:
         ari = self.ari

@@ -20,9 +20,20 @@ class Runtime(Protocol):
 
     async def execute(self, worker: CallWorker, command: c.Command) -> bool: ...
 
+    async def answer_and_play(self, worker: CallWorker, answer: c.Answer, play: c.Play) -> bool: ...
+
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _play_after(answer: c.Answer, commands: list[c.Command], index: int) -> c.Play | None:
+    """When the next action after `answer` (facts between are no actions) plays to the
+    channel it answers, the first words a caller hears: that play, to be sent with the answer."""
+    following = next((command for command in commands[index + 1 :] if not isinstance(command, c.Fact)), None)
+    if isinstance(following, c.Play) and following.channel_id == answer.channel_id:
+        return following
+    return None
 
 
 class CallWorker:
@@ -64,13 +75,20 @@ class CallWorker:
 
     async def _run_step(self, event: e.Event) -> None:
         failed: set[str] = set()  # channels whose action failed in this step
-        for command in self.call.receive(event):
+        commands = self.call.receive(event)
+        sent_ahead: c.Play | None = None  # a play that left with the answer before it
+        for index, command in enumerate(commands):
             if isinstance(command, c.Fact):
                 self.runtime.record(self.call, command)
-            elif (command.channel_id not in failed or isinstance(command, c.Hangup | c.CancelTimer)) and not (
-                await self.runtime.execute(self, command)
-            ):
-                # after a failed action on a channel, the rest of this step for it makes no sense
+            elif command is sent_ahead:
+                continue
+            elif command.channel_id in failed and not isinstance(command, c.Hangup | c.CancelTimer):
+                continue  # after a failed action on a channel, the rest of this step for it makes no sense
+            elif isinstance(command, c.Answer) and (play := _play_after(command, commands, index)) is not None:
+                sent_ahead = play
+                if not await self.runtime.answer_and_play(self, command, play):
+                    failed.add(command.channel_id)
+            elif not await self.runtime.execute(self, command):
                 failed.add(command.channel_id)
 
     def feed(self, event: e.Event) -> None:

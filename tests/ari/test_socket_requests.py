@@ -13,7 +13,8 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from pbx.ari.client import AriClient, AriNotFound, AriTimeout, AriUnavailable, SocketRequests
+from pbx.ari.client import AriClient, AriNotFound, AriTimeout, AriUnavailable
+from pbx.ari.socket_requests import SocketRequests
 from pbx.ari.stream import Backoff, EventStream
 from pbx.callflow import events as e
 
@@ -213,3 +214,94 @@ def test_a_late_or_unknown_answer_is_ignored_and_events_still_flow():
 
     # The RESTResponse is not an event; the StasisEnd after it is.
     assert [type(event) for event in asyncio.run(main())] == [e.StasisEnd]
+
+
+def reply(request: dict[str, Any], status: int = 204, message: str = "") -> str:
+    body = {"message_body": json.dumps({"message": message})} if message else {}
+    return json.dumps({"type": "RESTResponse", "request_id": request["request_id"], "status_code": status, **body})
+
+
+async def answering_after_the_play(
+    statuses: dict[str, int], action: Callable[[AriClient, SocketRequests], Awaitable[object]]
+) -> list[str]:
+    """A server that answers the answer only once the play has arrived (as a caller's first
+    sound needs both), with `statuses` by the request's last path segment; the URIs it got."""
+    got: list[str] = []
+
+    async def asterisk(ws: ServerConnection) -> None:
+        held: dict[str, Any] | None = None
+        async for raw in ws:
+            request = json.loads(raw)
+            got.append(request["uri"])
+            kind = "answer" if request["uri"].endswith("/answer") else "play"
+            if kind == "answer":
+                held = request
+                continue
+            assert held is not None
+            code = statuses.get("answer", 204)
+            await ws.send(reply(held, code, "Channel not found" if code == 404 else ""))
+            code = statuses.get("play", 201)
+            await ws.send(reply(request, code, "Channel not found" if code == 404 else ""))
+
+    async with serve(asterisk, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        requests = SocketRequests(timeout=1)
+        stream = EventStream(f"ws://127.0.0.1:{port}/x", "u", "p", requests=requests)
+        runner = asyncio.create_task(stream.run(lambda event: None))
+        async with AriClient("http://ari.test/ari", "u", "p", socket=requests) as ari:
+            async with asyncio.timeout(5):
+                while not requests.ready:
+                    await asyncio.sleep(0.01)
+            try:
+                await action(ari, requests)
+            finally:
+                await stream.stop()
+                await asyncio.wait_for(runner, 5)
+    return got
+
+
+def test_the_greeting_is_sent_right_behind_the_answer_without_waiting_for_it():
+    async def action(ari: AriClient, requests: SocketRequests) -> None:
+        assert await ari.answer_and_play("c1", "sound:hello-world", "pb-1") is None
+
+    got = asyncio.run(answering_after_the_play({}, action))
+    assert got == ["channels/c1/answer", "channels/c1/play/pb-1"]  # in this order, on the one socket
+
+
+def test_a_failed_answer_is_raised_and_a_failed_greeting_returned():
+    async def answer_fails(ari: AriClient, requests: SocketRequests) -> None:
+        with pytest.raises(AriNotFound, match="POST channels/c1/answer: 404 Channel not found"):
+            await ari.answer_and_play("c1", "sound:hello-world", "pb-1")
+        assert not requests._waiting  # the play's answer is waited for by nobody, and not kept
+
+    async def play_fails(ari: AriClient, requests: SocketRequests) -> None:
+        failed = await ari.answer_and_play("c1", "sound:hello-world", "pb-1")
+        assert isinstance(failed, AriNotFound) and "play/pb-1: 404" in str(failed)
+        assert not requests._waiting
+
+    asyncio.run(answering_after_the_play({"answer": 404, "play": 404}, answer_fails))
+    asyncio.run(answering_after_the_play({"play": 404}, play_fails))
+
+
+def test_without_the_socket_the_answer_and_then_the_greeting_go_over_http():
+    sent: list[str] = []
+
+    def http(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(404 if request.url.path.endswith("/play/pb-2") else 204, json={"message": "gone"})
+
+    async def main() -> tuple[object, object]:
+        async with AriClient("http://ari.test/ari", "u", "p", transport=httpx.MockTransport(http)) as ari:
+            return (
+                await ari.answer_and_play("c1", "sound:hello-world", "pb-1"),
+                await ari.answer_and_play("c1", "sound:hello-world", "pb-2"),
+            )
+
+    first, second = asyncio.run(main())
+    assert first is None and isinstance(second, AriNotFound)
+    assert sent == [
+        "/ari/channels/c1/answer",
+        "/ari/channels/c1/play/pb-1",
+        "/ari/channels/c1/answer",
+        "/ari/channels/c1/play/pb-2",
+    ]
