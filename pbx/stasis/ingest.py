@@ -1,12 +1,11 @@
 """Recordings Asterisk finished, into storage: read from the shared recording directory (same
 host or volume) or fetched over ARI, stored through recordings.actions, deleted from Asterisk
-only once stored. Those ready together are stored together, in one transaction; downloads a
-few at a time; retried; what gives up is left to the sweep."""
+only once stored. A few at a time, and those ready together stored together, in one
+transaction; retried; what gives up is left to the sweep."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -32,8 +31,10 @@ log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 4
 LOOK_FOR_FILE_ATTEMPTS = 8  # about 35 s for a finished recording's file to appear
-# Recordings fetched from Asterisk at once: its HTTP server serves large files one by one, so
-# hundreds of parallel downloads after a busy minute only time out. The rest wait their turn.
+# Recordings stored at once, the rest wait their turn. Fetched from Asterisk: its HTTP server
+# serves large files one by one, so hundreds of parallel downloads after a busy minute only
+# time out. Read from the shared directory: it keeps a batch small (unbounded, a hundred came
+# together while calls ended at 60 calls/s, in runs whose bridge joins timed out meanwhile).
 INGEST_AT_ONCE = 4
 # How long the first recording of a batch waits for others: calls end together under load, and
 # a batch costs the database thread the same few statements as one recording.
@@ -118,8 +119,7 @@ class RecordingIngest:
         attempt = looked = 0
         while attempt < INGEST_ATTEMPTS:
             try:
-                # only a download takes a slot: a file in the shared directory is read in the batch
-                async with self._slots if self.recordings_dir is None else contextlib.nullcontext():
+                async with self._slots:
                     await self._ingest_once(fact)
                 return
             except AriNotFound:
