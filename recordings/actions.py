@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 import wave
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -82,41 +82,41 @@ def do_ingest_recordings(items: Sequence[Incoming]) -> list[Recording | Exceptio
     }
     retention = _retention_days({item.purpose_id for item in todo})
     results: list[Recording | Exception] = []
-    new: list[tuple[Recording, dict[str, Any]]] = []
+    new: list[Recording] = []
     now = timezone.now()
-    for item in items:
-        if item.asterisk_name in stored:  # stored before, or earlier in this batch
-            results.append(stored[item.asterisk_name])
-            continue
-        try:
-            recording, ciphertext = _encrypted(item, calls, retention, now)
-        except (RecordingRejected, OSError, LookupError) as exc:
-            results.append(exc)
-            continue
-        stored[item.asterisk_name] = recording
-        results.append(recording)
-        try:
-            recording.file.save(f"{item.asterisk_name}.{item.fmt}.enc", ContentFile(ciphertext), save=False)
-        except BaseException:
-            _remove_files(recording for recording, _ in new)
-            raise
-        event = {
-            "recording": str(recording.pk),
-            "call": str(item.call_id),
-            "kind": item.kind,
-            "duration_seconds": recording.duration_seconds,
-            "audio": f"/api/recordings/{recording.pk}/audio/",
-        }
-        new.append((recording, event))
     try:
+        for item in items:
+            if item.asterisk_name in stored:  # stored before, or earlier in this batch
+                results.append(stored[item.asterisk_name])
+                continue
+            try:
+                recording, ciphertext = _encrypted(item, calls, retention, now)
+            except (RecordingRejected, OSError, LookupError) as exc:
+                results.append(exc)
+                continue
+            recording.file.save(f"{item.asterisk_name}.{item.fmt}.enc", ContentFile(ciphertext), save=False)
+            new.append(recording)
+            stored[item.asterisk_name] = recording
+            results.append(recording)
         with transaction.atomic(), one_read_of_endpoints():
-            Recording.objects.bulk_create([recording for recording, _ in new])
-            for _recording, event in new:
-                do_enqueue("recording.ready", event, at=now)
+            Recording.objects.bulk_create(new)
+            for recording in new:
+                do_enqueue("recording.ready", _ready_event(recording), at=now)
     except BaseException:
-        _remove_files(recording for recording, _ in new)
+        for recording in new:
+            default_storage.delete(recording.file.name)
         raise
     return results
+
+
+def _ready_event(recording: Recording) -> dict[str, Any]:
+    return {
+        "recording": str(recording.pk),
+        "call": str(recording.call_id),
+        "kind": recording.kind,
+        "duration_seconds": recording.duration_seconds,
+        "audio": f"/api/recordings/{recording.pk}/audio/",
+    }
 
 
 def _encrypted(
@@ -151,11 +151,6 @@ def _uuid(value: str) -> str:
         return str(uuid.UUID(str(value)))
     except ValueError:
         return ""
-
-
-def _remove_files(recordings: Iterable[Recording]) -> None:
-    for recording in recordings:
-        default_storage.delete(recording.file.name)
 
 
 def _retention_days(purposes: set[int | None]) -> dict[int | None, int]:
