@@ -168,15 +168,13 @@ class AriClient:
         try:
             playing = await socket.send("POST", play, {"media": media})
         except AriError as exc:
-            playing, failed = None, exc
+            _raise_for_status("POST", answer, await socket.response(answering))
+            return exc
         try:
             _raise_for_status("POST", answer, await socket.response(answering))
         except BaseException:
-            if playing is not None:
-                socket.forget(playing)
+            socket.forget(playing)  # nobody waits for the play's reply now
             raise
-        if playing is None:
-            return failed
         try:
             _raise_for_status("POST", play, await socket.response(playing))
         except AriError as exc:
