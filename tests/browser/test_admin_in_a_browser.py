@@ -100,7 +100,9 @@ def log_in_with_second_step(page: Page, base: str, user: User) -> None:
     code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
     page.fill("#id_code", f"{code:06d}")
     page.click("input[type=submit]")
-    assert page.locator("#recovery-codes li").count() == 10  # shown once, right after the set-up
+    # The click does not wait for the answer's page: wait for the codes, or for the form's error.
+    page.wait_for_selector("#recovery-codes, .errorlist")
+    assert page.locator("#recovery-codes li").count() == 10, page.inner_text("#content")  # shown once, after set-up
     page.click("#recovery-continue")
     page.wait_for_url(f"{base}/admin/")
 
