@@ -41,8 +41,10 @@ call: venv
 
 # PostgreSQL: DATABASE_URL, else the server on 127.0.0.1:5432, else a private one under
 # var/postgres (installed from Debian when missing): bin/test-database says which.
+# Two processes (pytest-xdist): the real-Asterisk tier, which mostly waits for calls to play
+# out, in one; every other test beside it in the other (tests/conftest.py groups them).
 test: venv sandbox audio-tools test-tools lint typecheck
-	url=$$($(PY) bin/test-database) && DATABASE_URL=$$url $(PY) -m pytest
+	url=$$($(PY) bin/test-database) && DATABASE_URL=$$url $(PY) -m pytest -n 2 --dist loadgroup
 
 # The production images (docker/), built here with podman from Debian's base images, which are
 # themselves built by debootstrap when no registry is reachable (bin/base-images).

@@ -35,6 +35,9 @@ ASTERISK_CONFIG_DIR = Path(
 CENTRALA_SOUNDS_DIR = Path(os.environ.get("CENTRALA_SOUNDS_DIR") or tempfile.mkdtemp(prefix="centrala-test-sounds-"))
 ASTERISK_SOUNDS_DIR = os.environ.get("ASTERISK_SOUNDS_DIR") or str(CENTRALA_SOUNDS_DIR)
 PROMPT_LANGUAGE = "en"
+# Each test process spools the Stasis app's facts in a folder of its own (make test runs two
+# side by side); a `manage.py stasis` started by a test is handed it (tests/e2e/stasis_process.py).
+STASIS_SPOOL_DIR = Path(os.environ.get("CENTRALA_SPOOL_DIR") or tempfile.mkdtemp(prefix="centrala-test-spool-"))
 TLS_DEVELOPMENT_CERTIFICATES = True
 RECORDING_MASTER_KEY = os.environ.setdefault(
     "CENTRALA_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()

@@ -10,6 +10,27 @@ from pbx.models import Destination, Prompt, Scenario
 
 pytest_plugins = ["tests.fake_ari"]  # the fake_ari fixture
 
+# Where no Asterisk listens (the discard port): what the tests outside the real-Asterisk tier reach.
+NO_ASTERISK = "http://127.0.0.1:9/ari"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs the suite in two processes (pytest-xdist, --dist loadgroup): the
+    real-Asterisk tier, which shares one Asterisk instance, stays together in one of them."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("asterisk"))
+
+
+@pytest.fixture(autouse=True)
+def asterisk_only_for_its_tier(request: pytest.FixtureRequest) -> None:
+    """The real-Asterisk tier's instance may be running in the other process: no other test
+    pushes its configuration there or asks it anything (tests/fake_ari.py stands in for it)."""
+    if request.node.get_closest_marker("e2e") is None:
+        settings = request.getfixturevalue("settings")
+        settings.ARI_URL = NO_ASTERISK
+
 
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path_factory) -> None:

@@ -29,6 +29,7 @@ class StasisProcess:
             "DJANGO_SETTINGS_MODULE": "config.test_settings",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{settings.DATABASES['default']['NAME']}",
             "LOG_LEVEL": "INFO",
+            "CENTRALA_SPOOL_DIR": str(self.spool),
             **env,
         }
         with os.fdopen(handle, "w") as log:  # the child keeps its own copy
