@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 MAX_CONNECTIONS = 40
+# A join to a bridge waits for the channels' own threads, so on a busy Asterisk every connection
+# may be taken by joins for seconds. A caller waiting to be put through is better put through late
+# than hung up: such a request waits this long for a connection (others: the pool timeout).
+CHANNEL_SLOT_WAIT = 10.0
 # Downloads of long recordings may take longer than one control request.
 DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
 T = TypeVar("T")
@@ -70,6 +74,7 @@ class AriClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         socket: SocketRequests | None = None,
         max_connections: int = MAX_CONNECTIONS,
+        channel_slot_wait: float = CHANNEL_SLOT_WAIT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.socket = socket
@@ -86,16 +91,16 @@ class AriClient:
         # calls per second took two thirds of the Stasis app's CPU (py-spy, bench/calls.py).
         self._slots = asyncio.Semaphore(max_connections)
         self._slot_wait = timeout.pool if timeout.pool is not None else 2.0
+        self._channel_slot_wait = max(channel_slot_wait, self._slot_wait)
 
     @asynccontextmanager
-    async def _connection_slot(self, method: str, path: str) -> AsyncIterator[None]:
+    async def _connection_slot(self, method: str, path: str, wait: float | None = None) -> AsyncIterator[None]:
+        wait = self._slot_wait if wait is None else wait
         try:
-            async with asyncio.timeout(self._slot_wait):
+            async with asyncio.timeout(wait):
                 await self._slots.acquire()
         except TimeoutError:
-            raise AriTimeout(
-                f"{method} {path}: no free connection to Asterisk within {self._slot_wait:.0f} s"
-            ) from None
+            raise AriTimeout(f"{method} {path}: no free connection to Asterisk within {wait:g} s") from None
         try:
             yield
         finally:
@@ -116,14 +121,16 @@ class AriClient:
         self, method: str, path: str, *, waits_on_channel: bool = False, **kwargs: Any
     ) -> httpx.Response:
         """`waits_on_channel`: Asterisk answers only once the channel's own thread has run it,
-        so it goes over HTTP, never the event socket (see SocketRequests)."""
+        so it goes over HTTP, never the event socket (see SocketRequests), and may wait longer
+        for a connection (CHANNEL_SLOT_WAIT)."""
         socket = self.socket
         if socket is not None and socket.ready and not waits_on_channel:
             response = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
             _raise_for_status(method, path, response)
             return response
         try:
-            async with self._connection_slot(method, path):
+            wait = self._channel_slot_wait if waits_on_channel else self._slot_wait
+            async with self._connection_slot(method, path, wait):
                 response = await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
             raise AriTimeout(f"{method} {path}: no answer from Asterisk in time") from exc

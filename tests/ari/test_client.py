@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import sys
+import time
 from collections.abc import Callable
 
 import httpx
@@ -216,6 +217,44 @@ def test_no_free_connection_in_time_is_a_timeout_naming_the_request():
             await asyncio.gather(*busy)
 
     asyncio.run(go())
+
+
+def test_a_join_to_a_bridge_waits_longer_for_a_connection_than_other_requests():
+    """Under load every connection may be held by joins waiting on channels' threads: a caller
+    about to be put through waits for one (CHANNEL_SLOT_WAIT), an ordinary request does not."""
+    release = asyncio.Event()
+
+    async def stuck(request: httpx.Request) -> httpx.Response:
+        if "late" not in request.url.path:
+            await release.wait()
+        return httpx.Response(204)
+
+    async def go() -> float:
+        timeout = httpx.Timeout(5.0, pool=0.2)
+        async with AriClient(
+            "http://ari.test/ari", "u", "p", transport=httpx.MockTransport(stuck), timeout=timeout, channel_slot_wait=1
+        ) as ari:
+            busy = [asyncio.create_task(ari.answer(f"c{n}")) for n in range(40)]
+            await asyncio.sleep(0.05)
+            with pytest.raises(
+                AriTimeout, match=r"POST channels/late/answer: no free connection to Asterisk within 0.2 s"
+            ):
+                await ari.answer("late")
+            asyncio.get_running_loop().call_later(0.4, release.set)
+            started = time.monotonic()
+            await ari.add_to_bridge("b1", ("late",))  # waits past the pool timeout for the first free one
+            waited = time.monotonic() - started
+            await asyncio.gather(*busy)
+            release.clear()
+            busy = [asyncio.create_task(ari.answer(f"c{n}")) for n in range(40)]
+            await asyncio.sleep(0.05)
+            with pytest.raises(AriTimeout, match=r"addChannel: no free connection to Asterisk within 1 s"):
+                await ari.add_to_bridge("b1", ("late",))
+            release.set()
+            await asyncio.gather(*busy)
+            return waited
+
+    assert 0.3 < asyncio.run(go()) < 1
 
 
 def test_the_http_client_finds_its_async_library_without_searching_the_disk(monkeypatch):
