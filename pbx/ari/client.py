@@ -94,8 +94,7 @@ class AriClient:
         self._channel_slot_wait = max(channel_slot_wait, self._slot_wait)
 
     @asynccontextmanager
-    async def _connection_slot(self, method: str, path: str, wait: float | None = None) -> AsyncIterator[None]:
-        wait = self._slot_wait if wait is None else wait
+    async def _connection_slot(self, method: str, path: str, wait: float) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(wait):
                 await self._slots.acquire()
@@ -380,7 +379,7 @@ class AriClient:
         path = f"recordings/stored/{_seg(name)}/file"
         try:
             async with (
-                self._connection_slot("GET", path),
+                self._connection_slot("GET", path, self._slot_wait),
                 self._http.stream("GET", path, timeout=DOWNLOAD_TIMEOUT) as response,
             ):
                 if response.status_code >= 400:
