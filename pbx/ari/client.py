@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -33,6 +33,20 @@ DOWNLOAD_TIMEOUT = httpx.Timeout(connect=2.0, read=30.0, write=5.0, pool=5.0)
 T = TypeVar("T")
 # Staff legs hand a phone's transfer (SIP REFER) to Stasis rather than to the dialplan.
 APP_TRANSFERS = {"PJSIP_TRANSFER_HANDLING()": "ari-only"}
+
+
+class Reply(Protocol):
+    """What `_request` returns: an httpx.Response over HTTP, a `SocketReply` over the socket."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    def json(self) -> Any: ...
 
 
 class AriError(Exception):
@@ -116,17 +130,15 @@ class AriClient:
 
     # --- one place for transport and status errors --------------------------------------
 
-    async def _request(
-        self, method: str, path: str, *, waits_on_channel: bool = False, **kwargs: Any
-    ) -> httpx.Response:
+    async def _request(self, method: str, path: str, *, waits_on_channel: bool = False, **kwargs: Any) -> Reply:
         """`waits_on_channel`: Asterisk answers only once the channel's own thread has run it,
         so it goes over HTTP, never the event socket (see SocketRequests), and may wait longer
         for a connection (CHANNEL_SLOT_WAIT)."""
         socket = self.socket
         if socket is not None and socket.ready and not waits_on_channel:
-            response = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
-            _raise_for_status(method, path, response)
-            return response
+            reply = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
+            _raise_for_status(method, path, reply)
+            return reply
         try:
             wait = self._channel_slot_wait if waits_on_channel else self._slot_wait
             async with self._connection_slot(method, path, wait):
@@ -408,7 +420,7 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:
+def _raise_for_status(method: str, path: str, response: Reply) -> None:
     status = response.status_code
     if status < 400:
         return
@@ -422,7 +434,7 @@ def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:
     raise AriError(message, status)
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Reply) -> str:
     try:
         body = response.json()
     except ValueError:

@@ -72,8 +72,8 @@ class SocketRequests:
 
     async def request(
         self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None
-    ) -> httpx.Response:
-        """Send one request; its answer as an httpx.Response, so errors map as for HTTP."""
+    ) -> SocketReply:
+        """Send one request; its answer, read as an HTTP response is, so errors map as for HTTP."""
         return await self.response(await self.send(method, path, params, body))
 
     async def send(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Sent:
@@ -107,24 +107,51 @@ class SocketRequests:
         self.sent += 1
         return Sent(request_id, method, path, answer)
 
-    async def response(self, sent: Sent) -> httpx.Response:
-        """The answer to a request sent, as an httpx.Response; AriTimeout after `timeout`."""
+    async def response(self, sent: Sent) -> SocketReply:
+        """The answer to a request sent; AriTimeout after `timeout`."""
+        # A timer on the answer itself: asyncio.timeout (a context manager, a task's
+        # cancellation and its undoing) cost a twentieth of the event loop's CPU per call.
+        timer = asyncio.get_running_loop().call_later(self.timeout, _expire, sent)
         try:
-            async with asyncio.timeout(self.timeout):
-                answer = await sent.answer
-        except TimeoutError:
-            raise AriTimeout(f"{sent.method} {sent.path}: no answer from Asterisk in time") from None
+            answer = await sent.answer
         finally:
+            timer.cancel()
             self._waiting.pop(sent.request_id, None)
         content = str(answer.get("message_body") or "").encode()
-        status = int(answer.get("status_code", 500))
-        # No httpx.Request with it: building one (a URL parsed, headers) per request was a
-        # thirtieth of the app's CPU per call, and nothing reads it.
-        return httpx.Response(status, content=content)
+        return SocketReply(int(answer.get("status_code", 500)), content, str(answer.get("reason_phrase") or ""))
 
     def forget(self, sent: Sent) -> None:
         """A request whose answer nobody will wait for."""
         self._waiting.pop(sent.request_id, None)
+
+
+class SocketReply:
+    """Asterisk's answer to a request over the socket, read as an HTTP response is (status,
+    body, JSON). Not an httpx.Response: building one per answer (headers, a byte stream, its
+    reading) was a tenth of the event loop's CPU per light call (docs/benchmark.md)."""
+
+    __slots__ = ("_phrase", "content", "status_code")
+
+    def __init__(self, status_code: int, content: bytes, reason_phrase: str = "") -> None:
+        self.status_code = status_code
+        self.content = content
+        self._phrase = reason_phrase
+
+    @property
+    def reason_phrase(self) -> str:
+        return self._phrase or httpx.codes.get_reason_phrase(self.status_code)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def _expire(sent: Sent) -> None:
+    if not sent.answer.done():
+        sent.answer.set_exception(AriTimeout(f"{sent.method} {sent.path}: no answer from Asterisk in time"))
 
 
 def _param(value: Any) -> str:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from pbx.ari.client import AriClient, AriNotFound, AriTimeout, AriUnavailable
+from pbx.ari.client import AriClient, AriError, AriNotFound, AriTimeout, AriUnavailable
 from pbx.ari.socket_requests import SocketRequests
 from pbx.ari.stream import Backoff, EventStream
 from pbx.callflow import events as e
@@ -135,12 +135,50 @@ def test_a_request_that_may_wait_for_the_channels_own_thread_stays_on_http():
     asyncio.run(with_socket(ok, action))
 
 
-def test_no_answer_in_time_is_a_timeout_naming_the_request():
+def test_an_error_without_a_body_is_named_by_its_reason_phrase_or_status():
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        if request["uri"] == "channels/c1/ring":
+            return {"status_code": 409, "reason_phrase": "Conflict"}
+        if request["uri"] == "channels/c2/ring":
+            return {"status_code": 412, "message_body": "not in Stasis"}  # plain text, no phrase
+        return {"status_code": 503}  # neither: the status's own phrase
+
+    async def action(ari: AriClient, sent: list[dict[str, Any]], http: list[httpx.Request]) -> list[str]:
+        errors = []
+        for channel in ("c1", "c2", "c3"):
+            with pytest.raises(AriError) as failed:
+                await ari.ring(channel)
+            errors.append(f"{type(failed.value).__name__}: {failed.value}")
+        return errors
+
+    assert asyncio.run(with_socket(answer, action)) == [
+        "AriConflict: POST channels/c1/ring: 409 Conflict",
+        "AriConflict: POST channels/c2/ring: 412 not in Stasis",
+        "AriUnavailable: POST channels/c3/ring: 503 Service Unavailable",
+    ]
+
+
+def test_no_answer_in_time_is_a_timeout_naming_the_request_and_forgets_it():
+    answered: list[str] = []
+
+    def late(request: dict[str, Any]) -> dict[str, Any] | None:
+        if request["uri"] == "channels/c1/ring":
+            return None  # never answered
+        answered.append(request["uri"])
+        return ok(request)
+
     async def action(ari: AriClient, sent: list[dict[str, Any]], http: list[httpx.Request]) -> None:
+        assert ari.socket is not None
+        started = asyncio.get_running_loop().time()
         with pytest.raises(AriTimeout, match="POST channels/c1/ring: no answer"):
             await ari.ring("c1")
+        assert 0.25 <= asyncio.get_running_loop().time() - started < 2  # the socket's 0.3 s
+        assert ari.socket._waiting == {}  # nothing left waiting for an answer that never comes
+        await ari.ring("c2")  # the socket still serves the next request
+        assert ari.socket._waiting == {}
 
-    asyncio.run(with_socket(lambda request: None, action))
+    asyncio.run(with_socket(late, action))
+    assert answered == ["channels/c2/ring"]
 
 
 def test_a_dropped_socket_fails_the_waiting_request_and_later_ones_go_over_http():

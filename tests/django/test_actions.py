@@ -239,6 +239,49 @@ def test_the_fields_written_by_name_in_sql_are_the_columns():
     )
 
 
+AWKWARD_TEXT = [
+    'Kowalski "Szef"',
+    "C:\\nagrania\\",
+    "a,b{c}d",
+    "NULL",
+    "",
+    " spacja ",
+    "Zażółć gęślą jaźń",
+    '\\"',
+    None,
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        ("text", AWKWARD_TEXT),
+        ("uuid", [uuid.UUID(int=7), KEY, None]),
+        ("timestamptz", [T0, datetime(2026, 3, 29, 3, 30, 0, 123456, tzinfo=UTC) + timedelta(hours=1), None]),
+        ("boolean", [True, False, None]),
+        ("integer", [16, 0, -1, None]),
+    ],
+)
+def test_an_array_parameter_reaches_postgresql_as_it_was(kind, values):
+    """The batch's statements pass each column as one array literal (pbx.call_rows.pg_array):
+    quotes, backslashes, commas, braces, the word NULL, empty text and None all arrive intact."""
+    from django.db import connection
+
+    from pbx.call_rows import pg_array
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT %s::text::{kind}[]", [pg_array(values)])
+        (back,) = cursor.fetchone()
+    expected = [uuid.UUID(str(v)) if kind == "uuid" and v is not None else v for v in values]
+    assert back == expected
+
+
+def test_a_timeline_detail_with_quotes_and_backslashes_is_written_as_it_was():
+    detail = {"name": 'Biuro "Północ"', "path": "C:\\x", "list": ["a,b", "{c}"], "none": None}
+    do_apply_facts([started(), c.CallStep("1.1", call_key=KEY, at=T0, kind=StepKind.ANNOUNCEMENT, detail=detail)])
+    assert Call.objects.get().events.get(kind="announcement").detail == detail
+
+
 def test_a_fact_that_cannot_be_written_costs_only_itself(caplog):
     """Found by the benchmark: one bad fact used to fail its whole batch, and after the retries
     the call store dropped the batch, calls and all. Each fact is now written on its own when
