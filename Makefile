@@ -72,11 +72,13 @@ check: venv lint typecheck
 	$(PY) -m pytest -q tests/callflow tests/ari
 
 # Figures, not tests (docs/benchmark.md): calls through Centrala against plain dialplan, what
-# ARI's transport costs without Centrala, then a million calls in PostgreSQL. Needs PostgreSQL
-# like the tests; bounded in calls and time.
+# ARI's transport costs without Centrala, the Stasis app's CPU per call alone (against a scripted
+# Asterisk), then a million calls in PostgreSQL. Needs PostgreSQL like the tests; bounded in
+# calls and time.
 bench: venv sandbox
 	$(PY) bench/calls.py
 	$(PY) bench/ari_transport.py
+	$(PY) bench/app_cpu.py
 	$(PY) bench/data_scale.py
 
 soak: venv sandbox
