@@ -11,7 +11,8 @@ It prints, over every inbound call of the capture, how long the app took to reac
 (the StasisStart frame to the answer request, the answer's response to the play request), and
 for each probe call the time from its INVITE to each step: Asterisk's StasisStart (its own
 stamp, and the frame on the socket), the app's answer request and its response, the 200 OK,
-the play request, Asterisk's PlaybackStarted, and the first RTP packet. Needs tshark (Debian's
+the play request, Asterisk's reply to it (its own stamp: the playback has started; the app
+asks Asterisk not to send PlaybackStarted), and the first RTP packet. Needs tshark (Debian's
 package)."""
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Channel:
     answer: float | None = None
     answered: float | None = None  # the answer's response
     play: float | None = None
-    playback_stamp: float | None = None  # Asterisk's stamp on PlaybackStarted
+    playback_stamp: float | None = None  # Asterisk's stamp on its reply to the play (started)
 
 
 @dataclass
@@ -74,6 +75,7 @@ def read_socket(capture: str) -> dict[str, Channel]:
     """Inbound channels (StasisStart with "inbound"), their answer and play requests."""
     channels: dict[str, Channel] = {}
     answers: dict[str, str] = {}  # request id -> channel
+    plays: dict[str, str] = {}
     frames = tshark(capture, "websocket.payload.text", ["frame.time_epoch", "websocket.payload.text"], DECODE)
     for at_text, text in frames:
         at = float(at_text)
@@ -95,13 +97,14 @@ def read_socket(capture: str) -> dict[str, Channel]:
                 answers[message["request_id"]] = request.group(1)
             elif request.group(2) == "play" and target.play is None:
                 target.play = at
+                plays[message["request_id"]] = request.group(1)
         elif kind == "RESTResponse" and message.get("request_id") in answers:
             target = channels[answers.pop(message["request_id"])]
             target.answered = target.answered or at
-        elif kind == "PlaybackStarted":
-            played = channels.get(message["playback"].get("target_uri", "").removeprefix("channel:"))
-            if played is not None and played.playback_stamp is None:
-                played.playback_stamp = stamp(message["timestamp"])
+        elif kind == "RESTResponse" and message.get("request_id") in plays:
+            target = channels[plays.pop(message["request_id"])]
+            if message.get("status_code") == 201:
+                target.playback_stamp = stamp(message["timestamp"])
     return channels
 
 
@@ -164,14 +167,15 @@ def main() -> None:
     print(spread("answer request to its response (Asterisk)", [ms(c.answered, c.answer) for c in calls if c.answered]))
     print(spread("answer response to play request", [ms(c.play, c.answered) for c in calls if c.play and c.answered]))
     print(spread("StasisStart frame to play request", [ms(c.play, c.started) for c in calls if c.play]))
-    print(spread("play request to PlaybackStarted (Asterisk)", [ms(c.playback_stamp, c.play) for c in calls if c.play]))
+    started = [ms(c.playback_stamp, c.play) for c in calls if c.play and c.playback_stamp]
+    print(spread("play request to the playback started (Asterisk's stamp)", started))
     probes = [p for p in read_probe(args.capture, channels) if p.channel is not None and p.first_rtp is not None]
     if not probes:
         print("\nNo probe call with its channel and audio in the capture.")
         return
     first = min(c.started for c in calls)
     print(f"\nThe probe's calls ({len(probes)}), ms after the INVITE, the slowest to their first audio:")
-    heads = ["at (s)", "StasisStart", "its frame", "answer", "answered", "200 OK", "play", "Playback", "first RTP"]
+    heads = ["at (s)", "StasisStart", "its frame", "answer", "answered", "200 OK", "play", "started", "first RTP"]
     print(" ".join(f"{h:>11s}" for h in heads))
     for probe in sorted(probes, key=lambda p: ms(p.first_rtp, p.invite))[-args.slowest :]:
         c = probe.channel

@@ -65,11 +65,6 @@ class ChannelDtmfReceived(Event):
 
 
 @dataclass(frozen=True)
-class PlaybackStarted(Event):
-    playback_id: str
-
-
-@dataclass(frozen=True)
 class PlaybackFinished(Event):
     playback_id: str
     failed: bool
@@ -89,11 +84,6 @@ class MailboxOpened(Event):
     """Made by the pump: the messages an OpenMailbox asked for, new ones first."""
 
     messages: tuple[VoiceMessage, ...]
-
-
-@dataclass(frozen=True)
-class RecordingStarted(Event):
-    name: str
 
 
 @dataclass(frozen=True)
@@ -407,13 +397,7 @@ _PARSERS = {
     ),
     "ChannelDestroyed": _destroyed,
     "ChannelDtmfReceived": lambda m, at: ChannelDtmfReceived(at=at, channel_id=m["channel"]["id"], digit=m["digit"]),
-    "PlaybackStarted": lambda m, at: PlaybackStarted(
-        at=at, channel_id=_target_channel(m), playback_id=m["playback"]["id"]
-    ),
     "PlaybackFinished": _playback_finished,
-    "RecordingStarted": lambda m, at: RecordingStarted(
-        at=at, channel_id=_target_channel(m), name=m["recording"]["name"]
-    ),
     "RecordingFinished": _recording_finished,
     "RecordingFailed": _recording_failed,
 }

@@ -33,6 +33,10 @@ UNWANTED_EVENTS = [
     "BridgeCreated",
     "BridgeDestroyed",
     "Dial",
+    # A playback's and a recording's start: the call flow acts on their ends only (one message
+    # of the nine a light call costs, and one per greeting, prompt and recording of a full call).
+    "PlaybackStarted",
+    "RecordingStarted",
 ]
 
 
