@@ -14,7 +14,8 @@ and the two take turns: a change is measured against the code before it, minutes
 The scripted Asterisk speaks ARI's event websocket as Asterisk 22 does for the light call of
 bench/calls.py (answer, 3 s of silence, the PBX hangs up), with events copied from a real run
 (ARI_LOG_EVENTS=1): StasisStart; on the answer ChannelStateChange; on the play its reply and
-PlaybackStarted, PlaybackFinished 3 s later; on the hang-up ChannelHangupRequest and StasisEnd.
+PlaybackStarted, PlaybackFinished 3 s later; on the hang-up ChannelHangupRequest and StasisEnd;
+none of a type the app's event filter disallows (as Asterisk).
 Requests come over the socket (REST over WebSocket), as they do from the app against Asterisk;
 the reconciliation's and sweeps' reads get the live channels. Prints, per run: calls started
 and ended, the app's CPU over the calls (from the first start until the history has every
@@ -81,9 +82,16 @@ class ScriptedAsterisk:
         self.live: dict[str, dict[str, Any]] = {}  # channel id -> its JSON
         self.started = self.ended = 0
         self.unknown: dict[str, int] = {}
+        self.disallowed: set[str] = set()  # event types the app asked not to get (its event filter)
         self.ws: Any = None
         self.connected = asyncio.Event()
         self._timers: set[asyncio.TimerHandle] = set()
+
+    def events(self, kind: str, **fields: Any) -> list[str]:
+        """The event as Asterisk would send it, or nothing if the app's filter disallows it."""
+        if kind in self.disallowed:
+            return []
+        return [self.event(kind, **fields)]
 
     def event(self, kind: str, **fields: Any) -> str:
         return json.dumps(
@@ -115,6 +123,9 @@ class ScriptedAsterisk:
         after: list[str] = []
         status, body = 200, cast(Any, None)
         if parts[0] == "applications":
+            if parts[-1] == "eventFilter" and method == "PUT":
+                filters = json.loads(request.get("message_body") or "{}").get("disallowed") or []
+                self.disallowed = {str(f.get("type")) for f in filters}
             body = {"name": APP, "channel_ids": list(self.live), "bridge_ids": [], "endpoint_ids": []}
             body |= {"device_names": [], "events_allowed": [], "events_disallowed": []}
         elif uri == "channels" and method == "GET":
@@ -126,20 +137,20 @@ class ScriptedAsterisk:
             data = self.live.get(parts[1])
             if data is not None:
                 data["state"] = "Up"
-                before.append(self.event("ChannelStateChange", channel=data))
+                before += self.events("ChannelStateChange", channel=data)
         elif parts[0] == "channels" and len(parts) == 4 and parts[2] == "play":
             status = 201
             body = {"id": parts[3], "media_uri": _query(request, "media"), "target_uri": f"channel:{parts[1]}"}
             body |= {"language": "en", "state": "playing"}
-            after.append(self.event("PlaybackStarted", playback=body))
-            finished = self.event("PlaybackFinished", playback={**body, "state": "done"})
-            self._later(PLAY_SECONDS, finished)
+            after += self.events("PlaybackStarted", playback=body)
+            for finished in self.events("PlaybackFinished", playback={**body, "state": "done"}):
+                self._later(PLAY_SECONDS, finished)
         elif parts[0] == "channels" and len(parts) == 2 and method == "DELETE":
             status = 204
             data = self.live.pop(parts[1], None)
             if data is not None:
-                after.append(self.event("ChannelHangupRequest", cause=32, soft=True, channel=data))
-                after.append(self.event("StasisEnd", channel=data))
+                after += self.events("ChannelHangupRequest", cause=32, soft=True, channel=data)
+                after += self.events("StasisEnd", channel=data)
                 self.ended += 1
         else:
             key = f"{method} {'/'.join(p if not p[:1].isdigit() else '…' for p in parts)}"

@@ -276,6 +276,42 @@ def test_an_array_parameter_reaches_postgresql_as_it_was(kind, values):
     assert back == expected
 
 
+def test_a_call_the_batch_inserts_reads_back_as_the_orm_would_have_saved_it():
+    """pbx.call_rows writes new calls in its own INSERT, every field as the model saves it."""
+    from django.forms.models import model_to_dict
+
+    fact = replace(started(), caller='O"Brien\\ +48 601', sip_call_id="a,b{c}", worker=2)
+    do_apply_facts([fact])
+    batch = Call.objects.get(pk=KEY)
+    saved = Call(
+        id=uuid.UUID(int=5),
+        channel_id="9.9",
+        sip_call_id=fact.sip_call_id,
+        direction=fact.direction,
+        caller=fact.caller,
+        called=fact.called,
+        started_at=fact.at,
+        stasis_worker=2,
+    )
+    saved.save()
+    saved.refresh_from_db()
+    differs = {"id", "channel_id"}
+    assert {k: v for k, v in model_to_dict(batch).items() if k not in differs} == {
+        k: v for k, v in model_to_dict(saved).items() if k not in differs
+    }
+    assert batch.started_at == T0 and batch.outcome == Call.Outcome.IN_PROGRESS and batch.caller == fact.caller
+
+
+def test_a_new_call_on_a_channel_another_open_call_holds_fails_alone(caplog):
+    """The batch's INSERT leaves a call whose row is there; a different call on a channel that
+    another row holds is an error, as with save(), and costs only that fact."""
+    other = str(uuid.UUID(int=9))
+    do_apply_facts([started()])
+    do_apply_facts([started(other, channel="1.1"), started(str(uuid.UUID(int=10)), channel="2.2")])
+    assert sorted(str(pk) for pk in Call.objects.values_list("pk", flat=True)) == sorted([KEY, str(uuid.UUID(int=10))])
+    assert "dropped a call fact that cannot be written" in caplog.text
+
+
 def test_a_timeline_detail_with_quotes_and_backslashes_is_written_as_it_was():
     detail = {"name": 'Biuro "Północ"', "path": "C:\\x", "list": ["a,b", "{c}"], "none": None}
     do_apply_facts([started(), c.CallStep("1.1", call_key=KEY, at=T0, kind=StepKind.ANNOUNCEMENT, detail=detail)])
