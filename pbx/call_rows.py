@@ -260,7 +260,8 @@ def insert_timeline(lines: list[TimelineLine]) -> None:
     and quoted each row's values in Python, a fifth of the database thread's time."""
     if not lines:
         return
-    encoder = CallEvent._meta.get_field("detail").encoder  # type: ignore[union-attr]
+    # One encoder for the batch (json.dumps with cls= builds one per line), as the field's own.
+    encode = (CallEvent._meta.get_field("detail").encoder or json.JSONEncoder)().encode  # type: ignore[union-attr]
     table = connection.ops.quote_name(CallEvent._meta.db_table)
     sql = (
         f"INSERT INTO {table} (call_id, at, kind, detail) "
@@ -269,7 +270,7 @@ def insert_timeline(lines: list[TimelineLine]) -> None:
         "WITH ORDINALITY AS v(call_id, at, kind, detail, n) ORDER BY v.n"
     )
     call_ids, ats, kinds, details = zip(*lines, strict=True)
-    columns = (call_ids, ats, kinds, [json.dumps(detail, cls=encoder) for detail in details])
+    columns = (call_ids, ats, kinds, [encode(detail) for detail in details])
     with connection.cursor() as cursor:
         cursor.execute(sql, [pg_array(column) for column in columns])
 
