@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 MAX_CONNECTIONS = 40
+# Idle connections kept open for the next request. httpcore checks every idle connection on
+# each request (a getpeername and a poll, through anyio), which with 40 of them cost 1.5 ms of
+# CPU per request, most of a join's cost (docs/benchmark.md); bursts above this open more.
+KEEPALIVE_CONNECTIONS = 8
 # A join to a bridge waits for the channels' own threads, so on a busy Asterisk every connection
 # may be taken by joins for seconds. A caller waiting to be put through is better put through late
 # than hung up: such a request waits this long for a connection (others: the pool timeout).
@@ -98,7 +102,9 @@ class AriClient:
             timeout=timeout,
             transport=transport,
             # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=min(KEEPALIVE_CONNECTIONS, max_connections)
+            ),
         )
         # Requests wait for a connection here, not in httpcore's pool: the pool scans every
         # waiting request against every connection on each hand-out, which at a few hundred

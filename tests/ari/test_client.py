@@ -257,6 +257,47 @@ def test_a_join_to_a_bridge_waits_longer_for_a_connection_than_other_requests():
     assert 0.3 < asyncio.run(go()) < 1
 
 
+def test_after_a_burst_the_client_keeps_few_idle_connections_to_asterisk_and_all_of_them_in_a_burst():
+    """A burst of joins may use every connection (MAX_CONNECTIONS) at once; afterwards only
+    KEEPALIVE_CONNECTIONS stay open: httpcore checks each idle one on every request."""
+    from pbx.ari.client import KEEPALIVE_CONNECTIONS, MAX_CONNECTIONS
+
+    open_now, most = 0, 0
+    release = asyncio.Event()
+
+    async def asterisk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if b"burst" in head:
+                    await release.wait()
+                writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            open_now -= 1
+            writer.close()
+
+    async def go() -> tuple[int, int]:
+        server = await asyncio.start_server(asterisk, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, AriClient(f"http://127.0.0.1:{port}/ari", "u", "p") as ari:
+            burst = [asyncio.create_task(ari.add_to_bridge("burst", (f"c{n}",))) for n in range(MAX_CONNECTIONS)]
+            while most < MAX_CONNECTIONS:
+                await asyncio.sleep(0.01)
+            release.set()
+            await asyncio.gather(*burst)
+            await ari.add_to_bridge("after", ("c1",))  # the pool lets the surplus go on its next request
+            await asyncio.sleep(0.1)
+            return most, open_now
+
+    assert asyncio.run(go()) == (MAX_CONNECTIONS, KEEPALIVE_CONNECTIONS)
+
+
 def test_the_http_client_finds_its_async_library_without_searching_the_disk(monkeypatch):
     """httpcore imports sniffio on every request (several times); with sniffio missing, each
     import was a failed search of every directory on sys.path, in the event loop's thread (a
