@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -118,7 +118,7 @@ def _insert_calls(starts: list[c.CallStarted], retire: Retire) -> dict[int, Call
             stasis_worker=fact.worker,
         )
     inserted = _insert_new(list(new.values()))
-    new = {fact: call for fact, call in new.items() if str(call.pk) in inserted}
+    new = {key: call for key, call in new.items() if str(call.pk) in inserted}
     for call in new.values():  # as save() would: the reports forget a counted day a late call joins
         call._state.adding, call._state.db = False, connection.alias
         post_save.send(sender=Call, instance=call, created=True, raw=False, using=connection.alias, update_fields=None)
@@ -287,8 +287,8 @@ def _arrays(*kinds: str) -> str:
 
 def pg_array(values: Iterable[Any]) -> str:
     """`values` as a PostgreSQL array literal, for a `%s::text::<type>[]` parameter: None is
-    NULL, booleans t/f, numbers as they are, anything else (text, keys, aware datetimes in ISO
-    form) quoted, with its quotes and backslashes escaped."""
+    NULL, booleans t/f, whole numbers as they are, durations in seconds, anything else (text,
+    keys, aware datetimes in ISO form) quoted, with its quotes and backslashes escaped."""
     return "{" + ",".join(map(_element, values)) + "}"
 
 
@@ -299,5 +299,7 @@ def _element(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, timedelta):
+        return f'"{value.total_seconds()} seconds"'
     text = value.isoformat() if isinstance(value, datetime) else str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -260,6 +260,7 @@ AWKWARD_TEXT = [
         ("timestamptz", [T0, datetime(2026, 3, 29, 3, 30, 0, 123456, tzinfo=UTC) + timedelta(hours=1), None]),
         ("boolean", [True, False, None]),
         ("integer", [16, 0, -1, None]),
+        ("interval", [timedelta(seconds=5.25), timedelta(days=1, seconds=3), -timedelta(seconds=2), None]),
     ],
 )
 def test_an_array_parameter_reaches_postgresql_as_it_was(kind, values):
