@@ -80,12 +80,11 @@ class ScriptedAsterisk:
 
     def __init__(self) -> None:
         self.live: dict[str, dict[str, Any]] = {}  # channel id -> its JSON
-        self.started = self.ended = 0
         self.unknown: dict[str, int] = {}
         self.disallowed: set[str] = set()  # event types the app asked not to get (its event filter)
         self.ws: Any = None
         self.connected = asyncio.Event()
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._sending: set[asyncio.Task[None]] = set()  # events sent later (held: the loop keeps weak refs)
 
     def events(self, kind: str, **fields: Any) -> list[str]:
         """The event as Asterisk would send it, or nothing if the app's filter disallows it."""
@@ -151,7 +150,6 @@ class ScriptedAsterisk:
             if data is not None:
                 after += self.events("ChannelHangupRequest", cause=32, soft=True, channel=data)
                 after += self.events("StasisEnd", channel=data)
-                self.ended += 1
         else:
             key = f"{method} {'/'.join(p if not p[:1].isdigit() else '…' for p in parts)}"
             self.unknown[key] = self.unknown.get(key, 0) + 1
@@ -162,9 +160,12 @@ class ScriptedAsterisk:
         return [*before, json.dumps(reply), *after]
 
     def _later(self, seconds: float, message: str) -> None:
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(seconds, lambda: asyncio.ensure_future(self._send(message)))
-        self._timers.add(timer)
+        asyncio.get_running_loop().call_later(seconds, self._send_soon, message)
+
+    def _send_soon(self, message: str) -> None:
+        task = asyncio.ensure_future(self._send(message))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     async def _send(self, message: str) -> None:
         if self.ws is not None:
@@ -174,7 +175,6 @@ class ScriptedAsterisk:
         channel_id = f"{1796300000 + n}.{n}"
         data = channel(channel_id, n, "Ring")
         self.live[channel_id] = data
-        self.started += 1
         await self._send(self.event("StasisStart", args=["inbound", NUMBER], channel=data))
 
 
