@@ -22,6 +22,7 @@ writing the facts one by one. The timeline goes in last, in one INSERT (`insert_
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -136,14 +137,21 @@ def _insert_new(calls: list[Call]) -> set[str]:
     if not calls:
         return set()
     fields = Call._meta.concrete_fields
+    values = [pg_array(f.get_db_prep_save(getattr(call, f.attname), connection) for call in calls) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_calls_sql(), values)
+        return {str(row[0]) for row in cursor.fetchall()}
+
+
+@functools.cache
+def _insert_calls_sql() -> str:
+    """`_insert_new`'s statement: the same for every batch (the model's fields and their column
+    types), so built once, not per batch on the database thread."""
+    fields = Call._meta.concrete_fields
     table = connection.ops.quote_name(Call._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     arrays = _arrays(*(str(f.db_type(connection)) for f in fields))
-    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id"
-    values = [pg_array(f.get_db_prep_save(getattr(call, f.attname), connection) for call in calls) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return {str(row[0]) for row in cursor.fetchall()}
+    return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id"
 
 
 def _insert_staff(calls_and_numbers: list[tuple[str, str]]) -> None:
