@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -75,8 +76,11 @@ def test_a_comma_in_the_dialled_number_cannot_pass_for_tls(staff):
 
 
 @contextmanager
-def watching_security() -> Iterator[subprocess.Popen[str]]:
-    """`manage.py watch_security` as deployed, on the test database and the test instance's log."""
+def watching_security() -> Iterator[list[str]]:
+    """`manage.py watch_security` as deployed, on the test database and the test instance's log.
+    Yields its output so far. It starts at the log's end, so only what happens once it says it
+    is watching counts: that line is awaited (a fixed sleep lost the scanner's attempts when
+    the watcher took longer to start on a loaded machine)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
@@ -94,12 +98,28 @@ def watching_security() -> Iterator[subprocess.Popen[str]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    time.sleep(2)  # it starts at the log's end: only what happens from now on counts
+    output: list[str] = []
+    watching = threading.Event()
+
+    def drain() -> None:  # read all of it, so that a full pipe never stops the watcher
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            if " watching " in line:
+                watching.set()
+        watching.set()  # it ended: the check below says so
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     try:
-        yield proc
+        assert watching.wait(60) and proc.poll() is None, f"watch_security did not start:\n{''.join(output)}"
+        yield output
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(timeout=5)
+        if proc.stdout is not None:  # always: a pipe, set above
+            proc.stdout.close()
 
 
 def sipvicious(tool: str, *args: str, seconds: int = 60) -> str:
@@ -152,11 +172,14 @@ def security_log() -> Path:
 
 def test_a_scanner_finds_no_extension_gets_banned_and_allow_listed_phones_keep_working(staff):
     office(queue("ring_all"))
-    with watching_security(), phone("102", staff["102"][1], answers=True, registered=registered):
+    with watching_security() as watcher, phone("102", staff["102"][1], answers=True, registered=registered):
         found = sipvicious("svwar", "-e100-110", seconds=15)
         cracked = sipvicious("svcrack", "-u", "102", "-r", "100000-100030", seconds=15)
-        ban = SipBan.objects.filter(source=ATTACKER).first()
-        assert ban is not None, f"{found}\n{cracked}\n{security_log().read_text()[-3000:]}"
+        try:  # the watcher reads the log every 0.3 s: the ban follows the attempts, not at once
+            ban = wait_for(lambda: SipBan.objects.filter(source=ATTACKER).first(), timeout=10)
+        except AssertionError as exc:
+            log = security_log().read_text()[-3000:]
+            raise AssertionError(f"no ban: {exc}\n{found}\n{cracked}\n{''.join(watcher)}\n{log}") from None
         refused = wait_for(lambda: (answer := options_from(ATTACKER)).startswith("SIP/2.0 403") and answer, timeout=10)
         pjsip = (Path(settings.ASTERISK_CONFIG_DIR) / "pjsip.conf").read_text()
         # The phone on the never-ban list still works: a call reaches it and is answered.
