@@ -16,8 +16,9 @@ bench/calls.py (answer, 3 s of silence, the PBX hangs up), with events copied fr
 (ARI_LOG_EVENTS=1): StasisStart; on the answer ChannelStateChange; on the play its reply and
 PlaybackStarted, PlaybackFinished 3 s later; on the hang-up ChannelHangupRequest and StasisEnd;
 none of a type the app's event filter disallows (as Asterisk).
-Requests come over the socket (REST over WebSocket), as they do from the app against Asterisk;
-the reconciliation's and sweeps' reads get the live channels. Prints, per run: calls started
+Requests come over the sockets (REST over WebSocket: the app's own and its spare sockets,
+ARI_SPARE_SOCKETS), as they do from the app against Asterisk; events go to the app's own socket
+whichever socket asked; the reconciliation's and sweeps' reads get the live channels. Prints, per run: calls started
 and ended, the app's CPU over the calls (from the first start until the history has every
 call's end) per call, and the same app's CPU when idle over as long, for comparison.
 """
@@ -40,6 +41,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -98,12 +100,18 @@ class ScriptedAsterisk:
         )
 
     async def serve(self, ws: Any) -> None:
-        self.ws = ws
-        self.connected.set()
+        """A socket: the app's own, which gets the events, or a spare one (ARI_SPARE_SOCKETS),
+        which gets only the answers to its requests; their events go to the app's socket."""
+        if parse_qs(urlsplit(ws.request.path).query).get("app") == [APP]:
+            self.ws = ws
+            self.connected.set()
         async for raw in ws:
-            request = json.loads(raw)
-            for message in self.answer(request):
-                await ws.send(message)
+            before, reply, after = self.answer(json.loads(raw))
+            for event in before:
+                await self._send(event)
+            await ws.send(reply)
+            for event in after:
+                await self._send(event)
 
     def plain_http(self, connection: Any, request: Any) -> Any:
         """A request over HTTP, not the socket (the app sends a few: listings of recordings):
@@ -114,8 +122,9 @@ class ScriptedAsterisk:
         self.unknown[key] = self.unknown.get(key, 0) + 1
         return connection.respond(HTTPStatus.OK, "[]")
 
-    def answer(self, request: dict[str, Any]) -> list[str]:
-        """What Asterisk sends for one RESTRequest: events first where it sends them first."""
+    def answer(self, request: dict[str, Any]) -> tuple[list[str], str, list[str]]:
+        """What Asterisk sends for one RESTRequest: the events before its answer, the answer,
+        and the events after it."""
         method, uri = request["method"], request["uri"]
         parts = uri.split("/")
         before: list[str] = []
@@ -157,7 +166,7 @@ class ScriptedAsterisk:
         reply |= {"request_id": request["request_id"], "status_code": status, "uri": uri}
         if body is not None:
             reply |= {"content_type": "application/json", "message_body": json.dumps(body)}
-        return [*before, json.dumps(reply), *after]
+        return before, json.dumps(reply), after
 
     def _later(self, seconds: float, message: str) -> None:
         asyncio.get_running_loop().call_later(seconds, self._send_soon, message)

@@ -271,6 +271,10 @@ ARI_APP = os.environ.get("ARI_APP", "centrala")
 # The Stasis app sends its requests over its event websocket (REST over WebSocket, Asterisk
 # 22.4 and later), several times cheaper than HTTP; off: HTTP only, for an older Asterisk.
 ARI_REQUESTS_OVER_WEBSOCKET = env_bool("ARI_REQUESTS_OVER_WEBSOCKET", True)
+# More websockets that carry the app's requests only (app names ARI_APP-requests-<n>): Asterisk
+# works each socket's requests one at a time, so they let it work on several calls' at once,
+# and bridge joins ride an idle one rather than HTTP. 0: the event socket alone.
+ARI_SPARE_SOCKETS = env_int("ARI_SPARE_SOCKETS", 2)
 # How many Stasis processes serve calls (docs/architecture.md, "Several Stasis workers"): the
 # first (app ARI_APP) serves every call that may ring someone; the others (ARI_APP-2, ...) share
 # the calls to numbers that only play messages, menus and voicemail. 1: one process.

@@ -54,9 +54,24 @@ def worker_apps() -> list[str]:
 
 def app_connection(backoff: Backoff | None = None, worker: int = 1) -> tuple[AriClient, EventStream]:
     """Stasis worker `worker`'s client and event stream from settings. Unless
-    ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket."""
+    ARI_REQUESTS_OVER_WEBSOCKET is off, the client's requests ride on the stream's socket and
+    on ARI_SPARE_SOCKETS more, each under an app name of its own (`spare_app_name`)."""
+    app = app_name(worker)
     requests = SocketRequests() if settings.ARI_REQUESTS_OVER_WEBSOCKET else None
-    ari = ari_client(socket=requests)
-    url = events_url(settings.ARI_URL, app_name(worker))
-    stream = EventStream(url, settings.ARI_USER, settings.ARI_PASSWORD, backoff=backoff, requests=requests)
+    spares = [SocketRequests() for _ in range(settings.ARI_SPARE_SOCKETS)] if requests is not None else []
+    ari = ari_client(socket=requests, spare_sockets=spares)
+    user, password = settings.ARI_USER, settings.ARI_PASSWORD
+    companions = [
+        EventStream(
+            events_url(settings.ARI_URL, spare_app_name(app, n)), user, password, backoff=backoff, requests=spare
+        )
+        for n, spare in enumerate(spares, 1)
+    ]
+    url = events_url(settings.ARI_URL, app)
+    stream = EventStream(url, user, password, backoff=backoff, requests=requests, companions=companions)
     return ari, stream
+
+
+def spare_app_name(app: str, n: int) -> str:
+    """The app name spare socket `n` of `app` connects under: no call ever enters it."""
+    return f"{app}-requests-{n}"

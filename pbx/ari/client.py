@@ -6,13 +6,14 @@ Every httpx exception and every error status is mapped to an AriError subclass i
 
 The Stasis app sends most requests over its event websocket instead of HTTP (REST over
 WebSocket, Asterisk 22.4 and later; see `socket_requests.py`), and falls back to HTTP while
-that socket is down.
+that socket is down. With spare sockets (websockets of their own that carry requests only),
+requests also go over the least busy of them, and bridge joins over an idle one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -80,7 +81,9 @@ class AriTimeout(AriError):
 class AriClient:
     """Async client for the subset of ARI Centrala uses. Close it with `aclose()`.
 
-    With `socket`, requests go over the app's event websocket whenever it is connected."""
+    With `socket`, requests go over the app's event websocket whenever it is connected; with
+    `spare_sockets` as well, over whichever connected socket has the fewest waiting (see
+    `_socket_for`)."""
 
     def __init__(
         self,
@@ -91,11 +94,14 @@ class AriClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         socket: SocketRequests | None = None,
+        spare_sockets: Sequence[SocketRequests] = (),
         max_connections: int = MAX_CONNECTIONS,
         channel_slot_wait: float = CHANNEL_SLOT_WAIT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.socket = socket
+        self.spare_sockets = tuple(spare_sockets)
+        self._joining: set[SocketRequests] = set()  # spare sockets carrying a request that waits on a channel
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             auth=(user, password),
@@ -138,11 +144,17 @@ class AriClient:
 
     async def _request(self, method: str, path: str, *, waits_on_channel: bool = False, **kwargs: Any) -> Reply:
         """`waits_on_channel`: Asterisk answers only once the channel's own thread has run it,
-        so it goes over HTTP, never the event socket (see SocketRequests), and may wait longer
-        for a connection (CHANNEL_SLOT_WAIT)."""
-        socket = self.socket
-        if socket is not None and socket.ready and not waits_on_channel:
-            reply = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
+        so it goes over an idle spare socket or HTTP, never the event socket (see
+        SocketRequests), and may wait longer for an HTTP connection (CHANNEL_SLOT_WAIT)."""
+        socket = self._socket_for(waits_on_channel)
+        if socket is not None:
+            if waits_on_channel:
+                self._joining.add(socket)
+            try:
+                reply = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
+            finally:
+                if waits_on_channel:
+                    self._joining.discard(socket)
             _raise_for_status(method, path, reply)
             return reply
         try:
@@ -155,6 +167,26 @@ class AriClient:
             raise AriUnavailable(f"{method} {path}: cannot reach Asterisk ({exc})") from exc
         _raise_for_status(method, path, response)
         return response
+
+    def _socket_for(self, waits_on_channel: bool) -> SocketRequests | None:
+        """The socket a request goes over; None: HTTP.
+
+        Asterisk works a socket's requests one at a time, each socket on a thread of its own,
+        so spreading requests over sockets lets Asterisk work on several at once. A request
+        that waits on a channel's own thread (a bridge join) may take seconds: it goes over an
+        idle spare socket, which nothing else is sent to meanwhile, else over HTTP (never the
+        event socket). Any other request goes over the connected socket with the fewest
+        requests waiting, the event socket on a tie."""
+        if waits_on_channel:
+            for spare in self.spare_sockets:
+                if spare.ready and not spare.pending:
+                    return spare
+            return None
+        best = self.socket if self.socket is not None and self.socket.ready else None
+        for spare in self.spare_sockets:
+            if spare.ready and spare not in self._joining and (best is None or spare.pending < best.pending):
+                best = spare
+        return best
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self._request(method, path, **kwargs)

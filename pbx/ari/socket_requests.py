@@ -53,6 +53,11 @@ class SocketRequests:
     def ready(self) -> bool:
         return self._send is not None
 
+    @property
+    def pending(self) -> int:
+        """Requests sent and not yet answered (nor given up on)."""
+        return len(self._waiting)
+
     def attach(self, send: Callable[[str], Awaitable[None]]) -> None:
         self._send = send
 

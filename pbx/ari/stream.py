@@ -16,7 +16,9 @@ digit carried into the next menu), so the reader drops a message that is the sam
 one of the last few hundred (`RecentMessages`), before it is even decoded.
 
 With `requests`, the socket also carries the app's ARI requests: it is attached on connect,
-gets every RESTResponse, and is detached when the socket drops.
+gets every RESTResponse, and is detached when the socket drops. `companions` are streams of
+sockets that carry requests only (spare sockets, under app names of their own that no call
+enters): they run, reconnect and stop with this one, and their events, if any, are dropped.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import json
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -74,9 +76,11 @@ class EventStream:
         ping_timeout: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         requests: SocketRequests | None = None,
+        companions: Sequence[EventStream] = (),
     ) -> None:
         self.url = url
         self.requests = requests
+        self.companions = tuple(companions)
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         self._headers = {"Authorization": f"Basic {token}"}
         self.backoff = backoff or Backoff()
@@ -98,6 +102,22 @@ class EventStream:
         on_connected: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Read events until `stop()`, reconnecting with backoff whenever the socket drops."""
+        companions = [asyncio.create_task(companion.run(_drop)) for companion in self.companions]
+        try:
+            await self._run(on_event, on_connected)
+        finally:
+            for companion in self.companions:
+                await companion.stop()
+            if companions:
+                _done, late = await asyncio.wait(companions, timeout=5)
+                for task in late:
+                    task.cancel()
+
+    async def _run(
+        self,
+        on_event: Callable[[Event], None],
+        on_connected: Callable[[], Awaitable[None]] | None,
+    ) -> None:
         attempt = 0
         while not self._stopping:
             try:
@@ -186,6 +206,8 @@ class EventStream:
         self._stopping = True
         if self._ws is not None:
             await self._ws.close()
+        for companion in self.companions:
+            await companion.stop()
 
 
 class RecentMessages:
@@ -228,6 +250,10 @@ def _parse(message: dict[str, Any]) -> Event | None:
     except MalformedEvent as exc:
         log.warning("ignoring malformed ARI event: %s", exc)
         return None
+
+
+def _drop(event: Event) -> None:
+    """A spare socket's events: none are expected (no call enters its app)."""
 
 
 _background: set[asyncio.Task[None]] = set()

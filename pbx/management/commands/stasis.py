@@ -183,6 +183,7 @@ async def report_health(stream: EventStream, path: Path, app: StasisApp) -> None
                 calls=len(app.routes.calls()),
                 tasks=len(asyncio.all_tasks()),
                 facts_waiting=app.store.waiting,
+                spare_sockets_connected=sum(spare.connected for spare in stream.companions),
                 python_blocks=sys.getallocatedblocks(),  # Python's small objects: flat unless a leak
                 # every Python allocation, large ones too, while tracing (bench/soak.py --trace)
                 traced_kb=tracemalloc.get_traced_memory()[0] // 1024 if tracemalloc.is_tracing() else 0,
