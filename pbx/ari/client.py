@@ -206,14 +206,14 @@ class AriClient:
         await self._request("POST", f"channels/{_seg(channel_id)}/answer")
 
     async def answer_and_play(self, channel_id: str, media: str, playback_id: str) -> AriError | None:
-        """Answer, then play: over the event socket the play leaves right behind the answer
-        (Asterisk runs a socket's requests in the order they arrive, so the play starts once
-        the caller is answered), which saves the caller a turn of the app before the first
-        sound; over HTTP, one after the other. Raises the answer's error; returns the play's
-        (None when it started)."""
-        socket = self.socket
+        """Answer, then play: over a socket (the least busy, as any request) the play leaves
+        right behind the answer on the same socket (Asterisk runs a socket's requests in the
+        order they arrive, so the play starts once the caller is answered), which saves the
+        caller a turn of the app before the first sound; over HTTP, one after the other.
+        Raises the answer's error; returns the play's (None when it started)."""
+        socket = self._socket_for(waits_on_channel=False)
         answer, play = f"channels/{_seg(channel_id)}/answer", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}"
-        if socket is None or not socket.ready:
+        if socket is None:
             await self.answer(channel_id)
             try:
                 await self.play(channel_id, media, playback_id)

@@ -147,6 +147,24 @@ def test_no_request_waits_behind_a_join_even_when_the_event_socket_is_busier():
     }
 
 
+def test_the_greeting_leaves_behind_the_answer_on_the_least_busy_socket():
+    async def main() -> Asterisk:
+        asterisk = Asterisk(held=frozenset({"channels/c1/ring"}))
+        async with connected(asterisk, spares=1) as (ari, events, _spares):
+            assert await ari.answer_and_play("c2", "sound:hello-world", "pb-2") is None  # all idle: the event socket
+            ringing = asyncio.create_task(ari.ring("c1"))
+            await until(lambda: events.pending == 1)
+            assert await ari.answer_and_play("c3", "sound:hello-world", "pb-3") is None  # not behind the ring
+            asterisk.release()
+            await ringing
+        return asterisk
+
+    assert asyncio.run(main()).got == {
+        "centrala": ["channels/c2/answer", "channels/c2/play/pb-2", "channels/c1/ring"],
+        "centrala-requests-1": ["channels/c3/answer", "channels/c3/play/pb-3"],  # together, in order
+    }
+
+
 def test_a_spare_socket_that_drops_fails_its_join_and_the_others_carry_on():
     sessions: dict[str, int] = defaultdict(int)
     got: list[tuple[str, str]] = []
