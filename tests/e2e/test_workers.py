@@ -33,6 +33,11 @@ def all_connected(spool: Path, workers: int) -> bool:
     return all(report is not None and report.connected and report.age() < 5 for report in reports)
 
 
+def spare_sockets_connected(spool: Path) -> list[int | None]:
+    reports = [read_report(health_file(worker_spool(spool, n))) for n in (1, 2)]
+    return [report.figures.get("spare_sockets_connected") if report else None for report in reports]
+
+
 @contextmanager
 def two_workers(asterisk: Asterisk, spool: Path, **env: str) -> Iterator[StasisProcess]:
     """`manage.py stasis` with STASIS_WORKERS=2, Asterisk's dialplan rendered for two workers.
@@ -56,6 +61,8 @@ def test_two_workers_share_a_message_lines_calls_and_each_closes_and_stores_only
     # Each worker sweeps every half second: had a worker closed another's calls, the calls in
     # progress on the other would end as "lost" and their messages be stored twice or never.
     with two_workers(asterisk, tmp_path, STASIS_SWEEP_SECONDS="0.5") as app:
+        # Each worker's spare sockets (ARI_SPARE_SOCKETS, 2) connect too, under its own app's names.
+        wait_for(lambda: spare_sockets_connected(tmp_path) == [2, 2], 10)
         dialplan = (asterisk.etc / "extensions.conf").read_text()
         assert f"exten => {OFFICE},1," in dialplan and "centrala-test-${CENTRALA_WORKER}" in dialplan
         result = sipp_call(
