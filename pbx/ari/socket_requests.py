@@ -35,7 +35,8 @@ class SocketRequests:
     Asterisk reads a websocket's requests one at a time, in the socket's own thread. So a
     request that may wait for a channel's own thread (adding it to a bridge: Asterisk runs it
     between the channel's frames, after a playback the channel may be busy with) would hold up
-    every call's requests behind it; the client keeps those on HTTP.
+    every call's requests behind it; the client keeps those off the event socket (an idle
+    spare socket, else HTTP: `AriClient._socket_for`).
 
     The event stream attaches the socket when it connects, hands every RESTResponse here and
     detaches it when the socket drops: requests then waiting fail as AriUnavailable, and later
