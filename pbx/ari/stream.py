@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
@@ -131,7 +131,9 @@ class EventStream:
                     self._ws = ws
                     self.connections += 1
                     attempt = 0
-                    log.info("ARI event stream connected (%s)", self.url.split("?")[0])
+                    base, _, query = self.url.partition("?")
+                    app = parse_qs(query).get("app", ["?"])[0]
+                    log.info("ARI event stream connected (%s, app %s)", base, app)
                     if self.requests is not None:
                         self.requests.attach(ws.send)
                     if on_connected is not None:
