@@ -38,8 +38,7 @@ class Asterisk:
         self._released.set()
 
     async def __call__(self, ws: ServerConnection) -> None:
-        assert ws.request is not None
-        app = parse_qs(urlsplit(ws.request.path).query)["app"][0]
+        app = app_of(ws)
         self.connected.append(app)
         async for raw in ws:
             request = json.loads(raw)
@@ -54,6 +53,12 @@ class Asterisk:
     async def _answer_later(self, ws: ServerConnection, request: dict[str, Any]) -> None:
         await self._released.wait()
         await ws.send(_reply(request))
+
+
+def app_of(ws: ServerConnection) -> str:
+    """The app name a socket connected under (its URL's `app`)."""
+    assert ws.request is not None
+    return parse_qs(urlsplit(ws.request.path).query)["app"][0]
 
 
 def _reply(request: dict[str, Any]) -> str:
@@ -170,8 +175,7 @@ def test_a_spare_socket_that_drops_fails_its_join_and_the_others_carry_on():
     got: list[tuple[str, str]] = []
 
     async def asterisk(ws: ServerConnection) -> None:
-        assert ws.request is not None
-        app = parse_qs(urlsplit(ws.request.path).query)["app"][0]
+        app = app_of(ws)
         sessions[app] += 1
         async for raw in ws:
             request = json.loads(raw)
