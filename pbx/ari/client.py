@@ -1,13 +1,10 @@
-"""Asterisk REST Interface client: one httpx wrapper, explicit timeouts, our own errors.
+"""Asterisk REST Interface client: one httpx wrapper, explicit timeouts, our own errors
+(`errors.py`: every httpx exception and error status becomes an AriError subclass).
 
-Every httpx exception and every error status is mapped to an AriError subclass in
-`_request`, so callers handle "the call is gone" (AriNotFound), "Asterisk is not there"
-(AriUnavailable) and "too slow" (AriTimeout) without knowing about httpx.
-
-The Stasis app sends most requests over its event websocket instead of HTTP (REST over
-WebSocket, Asterisk 22.4 and later; see `socket_requests.py`), and falls back to HTTP while
-that socket is down. With spare sockets (websockets of their own that carry requests only),
-requests also go over the least busy of them, and bridge joins over an idle one.
+The Stasis app sends most requests over its websockets instead of HTTP (REST over WebSocket,
+Asterisk 22.4 and later; see `socket_requests.py`); `socket_choice.py` picks the socket, and HTTP
+carries what no socket may: while the sockets are down, and a bridge join no idle spare
+socket can take.
 """
 
 from __future__ import annotations
@@ -15,10 +12,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+
+from .errors import AriConflict as AriConflict
+from .errors import AriError as AriError
+from .errors import AriNotFound as AriNotFound
+from .errors import AriTimeout as AriTimeout
+from .errors import AriUnavailable as AriUnavailable
+from .errors import Reply, raise_for_status
+from .socket_choice import SocketChoice
 
 if TYPE_CHECKING:
     from .socket_requests import SocketRequests
@@ -40,50 +45,12 @@ T = TypeVar("T")
 APP_TRANSFERS = {"PJSIP_TRANSFER_HANDLING()": "ari-only"}
 
 
-class Reply(Protocol):
-    """What `_request` returns: an httpx.Response over HTTP, a `SocketReply` over the socket."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def content(self) -> bytes: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def reason_phrase(self) -> str: ...
-    def json(self) -> Any: ...
-
-
-class AriError(Exception):
-    """ARI refused or failed a request. `status` is the HTTP status, 0 when none came back."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class AriNotFound(AriError):
-    """404: the channel, recording or playback no longer exists (often: the caller hung up)."""
-
-
-class AriConflict(AriError):
-    """409/412: the object exists but is in the wrong state (e.g. not in Stasis any more)."""
-
-
-class AriUnavailable(AriError):
-    """Asterisk could not be reached, or answered 5xx/503."""
-
-
-class AriTimeout(AriError):
-    """No answer within the timeout."""
-
-
 class AriClient:
     """Async client for the subset of ARI Centrala uses. Close it with `aclose()`.
 
     With `socket`, requests go over the app's event websocket whenever it is connected; with
     `spare_sockets` as well, over whichever connected socket has the fewest waiting (see
-    `_socket_for`)."""
+    `socket_choice.SocketChoice`)."""
 
     def __init__(
         self,
@@ -99,9 +66,7 @@ class AriClient:
         channel_slot_wait: float = CHANNEL_SLOT_WAIT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.socket = socket
-        self.spare_sockets = tuple(spare_sockets)
-        self._joining: set[SocketRequests] = set()  # spare sockets carrying a request that waits on a channel
+        self.sockets = SocketChoice(socket, spare_sockets)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             auth=(user, password),
@@ -146,16 +111,11 @@ class AriClient:
         """`waits_on_channel`: Asterisk answers only once the channel's own thread has run it,
         so it goes over an idle spare socket or HTTP, never the event socket (see
         SocketRequests), and may wait longer for an HTTP connection (CHANNEL_SLOT_WAIT)."""
-        socket = self._socket_for(waits_on_channel)
+        socket = self.sockets.pick(waits_on_channel)
         if socket is not None:
-            if waits_on_channel:
-                self._joining.add(socket)
-            try:
+            with self.sockets.carrying(socket, waits_on_channel):
                 reply = await socket.request(method, path, kwargs.get("params"), kwargs.get("json"))
-            finally:
-                if waits_on_channel:
-                    self._joining.discard(socket)
-            _raise_for_status(method, path, reply)
+            raise_for_status(method, path, reply)
             return reply
         try:
             wait = self._channel_slot_wait if waits_on_channel else self._slot_wait
@@ -165,28 +125,8 @@ class AriClient:
             raise AriTimeout(f"{method} {path}: no answer from Asterisk in time") from exc
         except httpx.TransportError as exc:
             raise AriUnavailable(f"{method} {path}: cannot reach Asterisk ({exc})") from exc
-        _raise_for_status(method, path, response)
+        raise_for_status(method, path, response)
         return response
-
-    def _socket_for(self, waits_on_channel: bool) -> SocketRequests | None:
-        """The socket a request goes over; None: HTTP.
-
-        Asterisk works a socket's requests one at a time, each socket on a thread of its own,
-        so spreading requests over sockets lets Asterisk work on several at once. A request
-        that waits on a channel's own thread (a bridge join) may take seconds: it goes over an
-        idle spare socket, which nothing else is sent to meanwhile, else over HTTP (never the
-        event socket). Any other request goes over the connected socket with the fewest
-        requests waiting, the event socket on a tie."""
-        if waits_on_channel:
-            for spare in self.spare_sockets:
-                if spare.ready and not spare.pending:
-                    return spare
-            return None
-        best = self.socket if self.socket is not None and self.socket.ready else None
-        for spare in self.spare_sockets:
-            if spare.ready and spare not in self._joining and (best is None or spare.pending < best.pending):
-                best = spare
-        return best
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self._request(method, path, **kwargs)
@@ -211,7 +151,7 @@ class AriClient:
         order they arrive, so the play starts once the caller is answered), which saves the
         caller a turn of the app before the first sound; over HTTP, one after the other.
         Raises the answer's error; returns the play's (None when it started)."""
-        socket = self._socket_for(waits_on_channel=False)
+        socket = self.sockets.pick(waits_on_channel=False)
         answer, play = f"channels/{_seg(channel_id)}/answer", f"channels/{_seg(channel_id)}/play/{_seg(playback_id)}"
         if socket is None:
             await self.answer(channel_id)
@@ -224,15 +164,15 @@ class AriClient:
         try:
             playing = await socket.send("POST", play, {"media": media})
         except AriError as exc:
-            _raise_for_status("POST", answer, await socket.response(answering))
+            raise_for_status("POST", answer, await socket.response(answering))
             return exc
         try:
-            _raise_for_status("POST", answer, await socket.response(answering))
+            raise_for_status("POST", answer, await socket.response(answering))
         except BaseException:
             socket.forget(playing)  # nobody waits for the play's reply now
             raise
         try:
-            _raise_for_status("POST", play, await socket.response(playing))
+            raise_for_status("POST", play, await socket.response(playing))
         except AriError as exc:
             return exc
         return None
@@ -434,7 +374,7 @@ class AriClient:
             ):
                 if response.status_code >= 400:
                     await response.aread()
-                    _raise_for_status("GET", path, response)
+                    raise_for_status("GET", path, response)
                 yield response.aiter_bytes()
         except httpx.TimeoutException as exc:
             raise AriTimeout(f"GET {path}: download timed out") from exc
@@ -456,27 +396,3 @@ class AriClient:
 def _seg(value: str) -> str:
     # ARI splits the path on '/' before decoding, so a name with '/' must be one encoded segment.
     return quote(value, safe="")
-
-
-def _raise_for_status(method: str, path: str, response: Reply) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    message = f"{method} {path}: {status} {_reason(response)}"
-    if status == 404:
-        raise AriNotFound(message, status)
-    if status in (409, 412):
-        raise AriConflict(message, status)
-    if status >= 500:
-        raise AriUnavailable(message, status)
-    raise AriError(message, status)
-
-
-def _reason(response: Reply) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict) and "message" in body:
-        return str(body["message"])
-    return response.reason_phrase

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from .client import AriTimeout, AriUnavailable
+from .errors import AriTimeout, AriUnavailable
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class SocketRequests:
     request that may wait for a channel's own thread (adding it to a bridge: Asterisk runs it
     between the channel's frames, after a playback the channel may be busy with) would hold up
     every call's requests behind it; the client keeps those off the event socket (an idle
-    spare socket, else HTTP: `AriClient._socket_for`).
+    spare socket, else HTTP: `socket_choice.SocketChoice`).
 
     The event stream attaches the socket when it connects, hands every RESTResponse here and
     detaches it when the socket drops: requests then waiting fail as AriUnavailable, and later

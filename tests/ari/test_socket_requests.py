@@ -168,14 +168,14 @@ def test_no_answer_in_time_is_a_timeout_naming_the_request_and_forgets_it():
         return ok(request)
 
     async def action(ari: AriClient, sent: list[dict[str, Any]], http: list[httpx.Request]) -> None:
-        assert ari.socket is not None
+        assert ari.sockets.events is not None
         started = asyncio.get_running_loop().time()
         with pytest.raises(AriTimeout, match="POST channels/c1/ring: no answer"):
             await ari.ring("c1")
         assert 0.25 <= asyncio.get_running_loop().time() - started < 2  # the socket's 0.3 s
-        assert ari.socket._waiting == {}  # nothing left waiting for an answer that never comes
+        assert ari.sockets.events._waiting == {}  # nothing left waiting for an answer that never comes
         await ari.ring("c2")  # the socket still serves the next request
-        assert ari.socket._waiting == {}
+        assert ari.sockets.events._waiting == {}
 
     asyncio.run(with_socket(late, action))
     assert answered == ["channels/c2/ring"]

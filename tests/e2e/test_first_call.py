@@ -67,7 +67,7 @@ def test_inbound_call_is_answered_greeted_recorded_and_stored(
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         recording = wait_for(lambda: Recording.objects.select_related("call").first())
     assert pump.app is not None
-    socket = pump.app.ari.socket
+    socket = pump.app.ari.sockets.events
     if over_socket:
         # The answer, the announcement, the recording and the hang-up went over the socket.
         assert socket is not None and socket.sent >= 4

@@ -37,7 +37,7 @@ def test_a_caller_is_put_through_over_a_spare_socket_and_asterisk_lists_the_spar
         assert (result.successful, result.failed) == (1, 0), result.output[-3000:]
         call = the_call()
         assert pump.app is not None
-        sockets = pump.app.ari.spare_sockets
+        sockets = pump.app.ari.sockets.spares
     assert ("connected", {"target": "102"}) in steps(call)
     # One call's requests go one after another over the idle event socket, all but the join,
     # which never does: it went over an idle spare socket (else it would have gone over HTTP).
