@@ -275,7 +275,7 @@ ARI_REQUESTS_OVER_WEBSOCKET = env_bool("ARI_REQUESTS_OVER_WEBSOCKET", True)
 # works each socket's requests one at a time, so they let it work on several calls' at once,
 # and bridge joins ride an idle one rather than HTTP. 0: the event socket alone.
 ARI_SPARE_SOCKETS = env_int("ARI_SPARE_SOCKETS", 2)
-if not 0 <= ARI_SPARE_SOCKETS <= 8:  # each is one of Asterisk's 100 HTTP sessions (http.conf sessionlimit)
+if not 0 <= ARI_SPARE_SOCKETS <= 8:  # each one more HTTP session on Asterisk (its limit is rendered to fit)
     raise ImproperlyConfigured(f"ARI_SPARE_SOCKETS must be from 0 to 8, not {ARI_SPARE_SOCKETS}")
 # How many Stasis processes serve calls (docs/architecture.md, "Several Stasis workers"): the
 # first (app ARI_APP) serves every call that may ring someone; the others (ARI_APP-2, ...) share

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
-from pbx.ari.client import AriClient
+from pbx.ari.client import MAX_CONNECTIONS, AriClient
 from pbx.ari.socket_requests import SocketRequests
 from pbx.ari.stream import Backoff, EventStream, events_url
 
@@ -39,6 +39,27 @@ BACKGROUND_CONNECTIONS = 4
 def background_client() -> AriClient:
     """The Stasis app's client for work no caller waits on (pbx/stasis/ingest.py)."""
     return ari_client(max_connections=BACKGROUND_CONNECTIONS)
+
+
+# The ARI connections the web side and the commands may hold at once: an admin page, an API call
+# or a command opens a client of its own for a few requests in turn (gunicorn runs 3 by default).
+WEB_SESSIONS = 20
+ASTERISK_DEFAULT_SESSION_LIMIT = 100
+
+
+def ari_sessions() -> int:
+    """The most HTTP sessions Centrala may hold open on Asterisk at once, websockets included:
+    each Stasis worker's connections for live calls, its background ones, its event socket and
+    its spare sockets, then the web side's."""
+    sockets = 1 + settings.ARI_SPARE_SOCKETS if settings.ARI_REQUESTS_OVER_WEBSOCKET else 1
+    return settings.STASIS_WORKERS * (MAX_CONNECTIONS + BACKGROUND_CONNECTIONS + sockets) + WEB_SESSIONS
+
+
+def http_session_limit() -> int:
+    """Asterisk's http.conf sessionlimit: past it Asterisk closes each new connection at once,
+    so a busy worker's requests would fail as "Asterisk unavailable". Its default, or what
+    Centrala may need if that is more (several Stasis workers)."""
+    return max(ASTERISK_DEFAULT_SESSION_LIMIT, ari_sessions())
 
 
 def app_name(worker: int = 1) -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from company_numbers.models import CompanyNumber
 from pbx.ari.client import AriClient, AriError, AriNotFound
-from pbx.asterisk import run_with_ari, worker_apps
+from pbx.asterisk import http_session_limit, run_with_ari, worker_apps
 from pbx.audio import library
 from pbx.callflow.emergency import EMERGENCY_NUMBERS
 from pbx.callflow.events import CONFIGURATION_CHANGED
@@ -104,6 +104,7 @@ def _context(directory: Path) -> dict[str, object]:
         "bind_address": settings.ASTERISK_BIND_ADDRESS,
         "http_bind_address": settings.ASTERISK_HTTP_BIND_ADDRESS,
         "http_port": settings.ASTERISK_HTTP_PORT,
+        "http_session_limit": http_session_limit(),
         "sip_port": settings.ASTERISK_SIP_PORT,
         "rtp_start": settings.ASTERISK_RTP_START,
         "rtp_end": settings.ASTERISK_RTP_END,

@@ -72,7 +72,7 @@ class AriClient:
             auth=(user, password),
             timeout=timeout,
             transport=transport,
-            # Stay well below Asterisk's http.conf sessionlimit (100); the websocket uses one.
+            # Asterisk's http.conf sessionlimit counts these (pbx.asterisk.ari_sessions).
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=min(KEEPALIVE_CONNECTIONS, max_connections)
             ),

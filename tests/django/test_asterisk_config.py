@@ -8,6 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from pbx.ari.client import MAX_CONNECTIONS
+from pbx.asterisk import BACKGROUND_CONNECTIONS, WEB_SESSIONS
 from pbx.asterisk_config import CONFIG_FILES, ConfigError, render_all, write_config
 from pbx.extensions import do_create_extension
 
@@ -30,6 +32,24 @@ def test_ari_and_http_listen_on_loopback_with_the_password_from_settings(setting
     assert f"[{settings.ARI_USER}]" in files["ari.conf"]
     assert f"password = {settings.ARI_PASSWORD}" in files["ari.conf"]
     assert "websocket_write_timeout = 2000" in files["ari.conf"]
+
+
+@pytest.mark.parametrize(
+    ("workers", "spares", "limit"), [(1, 2, 100), (1, 8, 100), (2, 2, 114), (3, 0, 155), (16, 8, 868)]
+)
+def test_asterisks_http_session_limit_covers_every_connection_the_stasis_workers_and_the_web_may_hold(
+    settings, workers: int, spares: int, limit: int
+):
+    # Per worker: 40 connections for live calls, 4 background ones, the event socket and the
+    # spares; then 20 for the web side and the commands. Never below Asterisk's default (100).
+    settings.STASIS_WORKERS, settings.ARI_SPARE_SOCKETS = workers, spares
+    assert f"\nsessionlimit = {limit}\n" in render_all()["http.conf"]
+    assert limit >= workers * (MAX_CONNECTIONS + BACKGROUND_CONNECTIONS + 1 + spares) + WEB_SESSIONS
+
+
+def test_without_requests_over_the_websocket_no_spare_socket_is_counted(settings):
+    settings.STASIS_WORKERS, settings.ARI_SPARE_SOCKETS, settings.ARI_REQUESTS_OVER_WEBSOCKET = 4, 8, False
+    assert "\nsessionlimit = 200\n" in render_all()["http.conf"]  # 4 x (40 + 4 + 1) + 20
 
 
 def test_the_repository_templates_hold_no_secret(settings):
