@@ -231,6 +231,26 @@ def test_a_recording_directory_that_is_not_there_stops_the_app_at_start(settings
         call_command("stasis")
 
 
+def test_what_starting_loaded_is_out_of_the_garbage_collectors_sight_before_the_app_serves(settings, monkeypatch):
+    import gc
+
+    from django.core.management import call_command
+
+    settings.ARI_PASSWORD = "x" * 16
+    settings.ASTERISK_RECORDING_DIR = None
+    frozen_when_serving: list[int] = []
+
+    async def serve(worker: object) -> None:
+        frozen_when_serving.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(command, "serve", serve)
+    try:
+        call_command("stasis", "--worker", "1")
+    finally:
+        gc.unfreeze()
+    assert frozen_when_serving and frozen_when_serving[0] > 10_000  # Django and the app's modules
+
+
 def test_the_whole_configuration_survives_the_snapshot_and_nothing_else_is_read_from_it(tmp_path):
     import dataclasses
     import pickle
