@@ -63,6 +63,7 @@ class Recorder:
     called_notice: tuple[str, str] | None = None  # (leg, playback) while the called party hears the notice
     listener: str = ""  # the snoop channel recording the conversation, once asked for
     listener_up: bool = False  # and it is in Stasis (it entered, or a restarted app found it)
+    listener_recorded: bool = False  # its recording was asked for: a pause now goes to Asterisk
 
     def decide_from_phone(self, at: datetime, extensions: tuple[str, ...], number: str) -> list[c.Command]:
         """A staff phone dials out or internally: the first rule for this direction, the number
@@ -163,10 +164,14 @@ class Recorder:
             return [call.fact(at, StepKind.NOT_RECORDED, rule=self.rule.name, answered=person)]
         self.current = (names.recording(call.key, "call"), "call")
         self.listener = names.listener(call.key)
+        self.listener_recorded = False
         # A listener already there (a restarted app's call whose recording never started) is
-        # recorded as it is: a second one of the same id could not be created.
-        start = self._record_listener() if self.listener_up else c.Listen(self.listener, target=call.channel_id)
-        return [call.fact(at, StepKind.RECORDING, rule=self.rule.name), *notice, start]
+        # recorded as it is, unless paused: a second one of the same id could not be created.
+        if not self.listener_up:
+            start: list[c.Command] = [c.Listen(self.listener, target=call.channel_id)]
+        else:
+            start = [] if self.paused else [self._record_listener()]
+        return [call.fact(at, StepKind.RECORDING, rule=self.rule.name), *notice, *start]
 
     @property
     def recording_call(self) -> bool:
@@ -175,6 +180,7 @@ class Recorder:
 
     def _record_listener(self) -> c.Record:
         assert self.current is not None
+        self.listener_recorded = True
         return c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)
 
     def on_listener(self, event: e.Event) -> list[c.Command]:
@@ -183,7 +189,8 @@ class Recorder:
         conversation goes on unrecorded, said on the timeline). Its end is not the call's."""
         if isinstance(event, e.StasisStart):
             self.listener_up = True
-            return [self._record_listener()] if self.recording_call else []
+            # Paused before it came (card details from the first second): it starts on resume.
+            return [self._record_listener()] if self.recording_call and not self.paused else []
         if isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.ChannelGone):
             self.listener_up = False
             return []
@@ -201,16 +208,26 @@ class Recorder:
         return self.control(PAUSE_KEYS[event.digit], by=person, at=event.at)
 
     def control(self, action: str, by: str, at: datetime) -> list[c.Command]:
-        """Pause or resume the call's recording; anything else, or a repeat, does nothing."""
+        """Pause or resume the call's recording; anything else, or a repeat, does nothing.
+        Before the listener's recording was asked for (the listener is still on its way), a
+        pause keeps it from starting and a resume starts it: nothing of the paused span is
+        written, however early it was asked for."""
         if self.current is None or self.current[1] != "call":
             return []
         name, call = self.current[0], self.call
         if action == "pause" and not self.paused:
             self.paused = True
-            return [call.fact(at, StepKind.RECORDING_PAUSED, by=by), c.PauseRecording(call.channel_id, name=name)]
+            pause = [c.PauseRecording(call.channel_id, name=name)] if self.listener_recorded else []
+            return [call.fact(at, StepKind.RECORDING_PAUSED, by=by), *pause]
         if action == "resume" and self.paused:
             self.paused = False
-            return [call.fact(at, StepKind.RECORDING_RESUMED, by=by), c.ResumeRecording(call.channel_id, name=name)]
+            if self.listener_recorded:
+                go_on: c.Command = c.ResumeRecording(call.channel_id, name=name)
+            elif self.listener_up:
+                go_on = self._record_listener()
+            else:
+                return [call.fact(at, StepKind.RECORDING_RESUMED, by=by)]  # it starts when the listener comes
+            return [call.fact(at, StepKind.RECORDING_RESUMED, by=by), go_on]
         return []
 
     def on_stopped(self, event: e.RecordingFinished | e.RecordingFailed) -> tuple[str, list[c.Command]] | None:
@@ -224,12 +241,14 @@ class Recorder:
         return kind, [self.ready(event.at, name, kind)]
 
     def hand_over(self, at: datetime) -> list[c.Command]:
-        """The call ended with a file still open: Asterisk closes it on hangup, so hand it over."""
+        """The call ended with a file still open: Asterisk closes it on hangup, so hand it over.
+        A conversation paused before its recording was asked for has no file: nothing to hand over."""
         if self.current is None:
             return []
         name, kind = self.current
+        never_started = self.recording_call and self.paused and not self.listener_recorded
         self.current = None
-        return [self.ready(at, name, kind)]
+        return [] if never_started else [self.ready(at, name, kind)]
 
     def ready(self, at: datetime, name: str, kind: str) -> c.RecordingReady:
         call = self.call

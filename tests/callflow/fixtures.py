@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow import names
 from pbx.callflow import scenario as s
 from pbx.callflow.call import Call
 
@@ -162,6 +163,14 @@ class Driver:
         leg = self.leg_for(label)
         ch = e.Channel(id=leg, name="PJSIP/x", state="Up", caller_number="", caller_name="", exten="", sip_call_id="")
         return self.send(e.StasisStart(at=when, channel_id=leg, channel=ch, args=("leg", KEY)))
+
+    def listener_enters(self, when: datetime) -> list[c.Command]:
+        """The snoop channel recording the conversation enters Stasis (after a Listen)."""
+        listener = names.listener(self.call.key)
+        ch = e.Channel(
+            listener, f"Snoop/{CHANNEL}-1", state="Up", caller_number="", caller_name="", exten="", sip_call_id=""
+        )
+        return self.send(e.StasisStart(at=when, channel_id=listener, channel=ch, args=("listener",)))
 
     def fail_leg(self, label: str, when: datetime, cause: int = 17) -> list[c.Command]:
         return self.send(e.ChannelDestroyed(at=when, channel_id=self.leg_for(label), cause=cause, cause_text="x"))

@@ -164,6 +164,7 @@ def test_a_person_rule_records_only_when_that_person_answers():
 
 def test_an_outside_partys_keys_do_not_pause_the_recording_but_the_staff_members_do():
     d = outbound((rule(direction="outbound"),))
+    d.listener_enters(at(19))
     leg = d.leg_for(OUTSIDE)
     outside = [
         *d.send(e.ChannelDtmfReceived(at=at(20), channel_id=leg, digit="*")),

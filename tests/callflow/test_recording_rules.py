@@ -124,12 +124,20 @@ def test_a_never_rule_for_the_person_who_answers_keeps_their_calls_unrecorded():
 
 
 def connected_and_recorded() -> Driver:
+    """Staff answered: the listener is asked for, and not in Stasis yet (its recording not begun)."""
     d = Driver(with_rules(ALL_INBOUND))
     d.start(T0)
     d.finish_playback(at(2))
     d.fire("notice", at(5))
     to_sales(d, 5)
     d.answer_leg("102", at(12))
+    return d
+
+
+def recording() -> Driver:
+    """The listener is in Stasis and its recording asked for: the conversation is being written."""
+    d = connected_and_recorded()
+    assert d.listener_enters(at(12.1)) == [c.Record(f"{KEY}-listener", name=f"{KEY}-call", fmt="wav", max_seconds=0)]
     return d
 
 
@@ -143,7 +151,7 @@ def staff_presses(d: Driver, keys: str, t: float) -> list[c.Command]:
 
 
 def test_staff_pause_and_resume_the_recording_for_card_details():
-    d = connected_and_recorded()
+    d = recording()
     out = staff_presses(d, "*1", 20)
     assert out[-1] == c.PauseRecording(CHANNEL, name=f"{KEY}-call")
     assert ("recording_paused", {"by": "102"}) in [(x.kind, x.detail) for x in d.facts(c.CallStep)]
@@ -169,7 +177,7 @@ def control(d: Driver, action: str, t: float, by: str = "anna") -> list[c.Comman
 
 
 def test_the_api_pauses_and_resumes_the_same_recording_as_the_keys():
-    d = connected_and_recorded()
+    d = recording()
     assert control(d, "pause", 20) == [
         c.CallStep(CHANNEL, call_key=KEY, at=at(20), kind=StepKind.RECORDING_PAUSED, detail={"by": "anna"}),
         c.PauseRecording(CHANNEL, name=f"{KEY}-call"),
@@ -177,6 +185,43 @@ def test_the_api_pauses_and_resumes_the_same_recording_as_the_keys():
     assert staff_presses(d, "*1", 21) == []  # already paused, whoever asked
     assert control(d, "resume", 30)[-1] == c.ResumeRecording(CHANNEL, name=f"{KEY}-call")
     assert control(d, "resume", 31) == [] and control(d, "stop", 32) == []
+
+
+def test_a_pause_before_the_listener_comes_keeps_its_recording_from_starting_until_resumed():
+    # Staff press *1 (or the API pauses) in the milliseconds after answering, while the snoop
+    # channel is on its way: no live recording exists to pause, so it must not start unpaused.
+    for pause in (lambda d: staff_presses(d, "*1", 12.05), lambda d: control(d, "pause", 12.05)):
+        d = connected_and_recorded()
+        out = pause(d)
+        assert "recording_paused" in [x.kind for x in out if isinstance(x, c.CallStep)]
+        assert not [x for x in out if isinstance(x, c.PauseRecording)]  # nothing live to pause
+        assert d.listener_enters(at(12.1)) == []  # paused: its recording does not begin
+        out = control(d, "resume", 30)
+        assert out == [
+            c.CallStep(CHANNEL, call_key=KEY, at=at(30), kind=StepKind.RECORDING_RESUMED, detail={"by": "anna"}),
+            c.Record(f"{KEY}-listener", name=f"{KEY}-call", fmt="wav", max_seconds=0),
+        ]
+        assert control(d, "pause", 40)[-1] == c.PauseRecording(CHANNEL, name=f"{KEY}-call")  # now live
+        ready = [x for x in d.hang_up_caller(at(60)) if isinstance(x, c.RecordingReady)]
+        assert [(r.name, r.kind) for r in ready] == [(f"{KEY}-call", "call")]
+
+
+def test_paused_and_resumed_before_the_listener_comes_it_is_recorded_when_it_comes():
+    d = connected_and_recorded()
+    assert not [x for x in control(d, "pause", 12.02) if isinstance(x, c.PauseRecording)]
+    assert control(d, "resume", 12.04) == [
+        c.CallStep(CHANNEL, call_key=KEY, at=at(12.04), kind=StepKind.RECORDING_RESUMED, detail={"by": "anna"})
+    ]
+    assert d.listener_enters(at(12.1)) == [c.Record(f"{KEY}-listener", name=f"{KEY}-call", fmt="wav", max_seconds=0)]
+
+
+def test_a_call_that_ends_paused_before_its_recording_began_hands_over_no_file():
+    d = connected_and_recorded()
+    control(d, "pause", 12.05)
+    d.listener_enters(at(12.1))
+    out = d.hang_up_caller(at(20))
+    assert not [x for x in out if isinstance(x, c.RecordingReady)]  # nothing was written, nothing to store
+    assert d.facts(c.CallEnded)
 
 
 def test_api_control_of_a_call_that_is_not_recorded_does_nothing():
