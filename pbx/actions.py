@@ -121,24 +121,31 @@ _NOT_OWED = {StepKind.RECORDING_OBJECTION, StepKind.NOT_RECORDED, StepKind.RECOR
 def recordings_owed(call_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Call key -> (the rule whose notice the caller heard, who they were connected to), for
     the calls whose history shows a recording announced, not objected to nor refused, and the
-    caller connected: the restarted app starts it if Asterisk has no such recording."""
-    kinds = [StepKind.RECORDING_NOTICE, StepKind.CONNECTED, *_NOT_OWED]
+    caller connected: the restarted app starts it if Asterisk has no such recording. Not while
+    staff had it paused (card details): the restarted app could not start it paused."""
+    pausing = [StepKind.RECORDING_PAUSED, StepKind.RECORDING_RESUMED]
+    kinds = [StepKind.RECORDING_NOTICE, StepKind.CONNECTED, *_NOT_OWED, *pausing]
     rows = CallEvent.objects.filter(call_id__in=list(call_keys), kind__in=kinds).order_by("at", "pk")
     notices: dict[str, str] = {}
     connected: dict[str, str] = {}
     refused: set[str] = set()
+    paused: set[str] = set()
     for call_id, kind, detail in rows.values_list("call_id", "kind", "detail"):
         key = str(call_id)
         if kind == StepKind.RECORDING_NOTICE:
             notices[key] = str(detail.get("rule", ""))
         elif kind == StepKind.CONNECTED:
             connected[key] = str(detail.get("target", ""))
+        elif kind == StepKind.RECORDING_PAUSED:
+            paused.add(key)
+        elif kind == StepKind.RECORDING_RESUMED:
+            paused.discard(key)
         else:
             refused.add(key)
     return {
         key: (rule, connected[key])
         for key, rule in notices.items()
-        if rule and key not in refused and connected.get(key)
+        if rule and key not in refused and key not in paused and connected.get(key)
     }
 
 

@@ -383,6 +383,24 @@ def test_the_history_names_the_recordings_announced_to_connected_callers_and_not
     assert recordings_owed({objected, never, not_connected}) == {} and recordings_owed(set()) == {}
 
 
+def test_a_recording_paused_before_it_began_is_not_owed_to_the_restarted_app_until_resumed():
+    # Staff paused for card details before the recording began; the app restarted: starting the
+    # recording now would write the card details.
+    paused, resumed = str(uuid.uuid4()), str(uuid.uuid4())
+    facts: list[c.Fact] = []
+    for n, key in enumerate((paused, resumed)):
+        facts += [
+            started(key, f"1.{n}"),
+            step(key, 1, StepKind.RECORDING_NOTICE, rule="Jakość obsługi"),
+            step(key, 9, StepKind.CONNECTED, target="101"),
+            step(key, 9, StepKind.RECORDING, rule="Jakość obsługi"),
+            step(key, 10, StepKind.RECORDING_PAUSED, by="101"),
+        ]
+    facts.append(step(resumed, 30, StepKind.RECORDING_RESUMED, by="101"))
+    do_apply_facts(facts)
+    assert recordings_owed({paused, resumed}) == {resumed: ("Jakość obsługi", "101")}
+
+
 def test_a_caller_taken_back_under_a_new_key_closes_the_older_row_on_its_channel():
     do_apply_facts([started(KEY, "1.1")])
     again = replace(started("0f0e8f5e-3a4b-4c2d-9e1f-0a1b2c3d4e5f", "1.1"), adopted=True)
