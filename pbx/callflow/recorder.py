@@ -166,11 +166,8 @@ class Recorder:
         self.listener = names.listener(call.key)
         self.listener_recorded = False
         # A listener already there (a restarted app's call whose recording never started) is
-        # recorded as it is, unless paused: a second one of the same id could not be created.
-        if not self.listener_up:
-            start: list[c.Command] = [c.Listen(self.listener, target=call.channel_id)]
-        else:
-            start = [] if self.paused else [self._record_listener()]
+        # recorded as it is: a second one of the same id could not be created.
+        start = self._begin() if self.listener_up else [c.Listen(self.listener, target=call.channel_id)]
         return [call.fact(at, StepKind.RECORDING, rule=self.rule.name), *notice, *start]
 
     @property
@@ -178,10 +175,14 @@ class Recorder:
         """The conversation is being recorded (not a voicemail message, not nothing)."""
         return self.current is not None and self.current[1] == "call"
 
-    def _record_listener(self) -> c.Record:
+    def _begin(self) -> list[c.Command]:
+        """Record the listener, once it is in Stasis, unless staff paused before it came (card
+        details from the first second: it then begins on resume) or it is recorded already."""
+        if not (self.recording_call and self.listener_up) or self.paused or self.listener_recorded:
+            return []
         assert self.current is not None
         self.listener_recorded = True
-        return c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)
+        return [c.Record(self.listener, name=self.current[0], fmt=s.RECORDING_FORMAT, max_seconds=0)]
 
     def on_listener(self, event: e.Event) -> list[c.Command]:
         """An event of the listener other than its recording's end: it entered Stasis (record
@@ -189,8 +190,7 @@ class Recorder:
         conversation goes on unrecorded, said on the timeline). Its end is not the call's."""
         if isinstance(event, e.StasisStart):
             self.listener_up = True
-            # Paused before it came (card details from the first second): it starts on resume.
-            return [self._record_listener()] if self.recording_call and not self.paused else []
+            return self._begin()
         if isinstance(event, e.StasisEnd | e.ChannelDestroyed | e.ChannelGone):
             self.listener_up = False
             return []
@@ -221,13 +221,8 @@ class Recorder:
             return [call.fact(at, StepKind.RECORDING_PAUSED, by=by), *pause]
         if action == "resume" and self.paused:
             self.paused = False
-            if self.listener_recorded:
-                go_on: c.Command = c.ResumeRecording(call.channel_id, name=name)
-            elif self.listener_up:
-                go_on = self._record_listener()
-            else:
-                return [call.fact(at, StepKind.RECORDING_RESUMED, by=by)]  # it starts when the listener comes
-            return [call.fact(at, StepKind.RECORDING_RESUMED, by=by), go_on]
+            go_on = [c.ResumeRecording(call.channel_id, name=name)] if self.listener_recorded else self._begin()
+            return [call.fact(at, StepKind.RECORDING_RESUMED, by=by), *go_on]
         return []
 
     def on_stopped(self, event: e.RecordingFinished | e.RecordingFailed) -> tuple[str, list[c.Command]] | None:

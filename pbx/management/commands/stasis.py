@@ -76,7 +76,7 @@ def settle_startup_objects() -> None:
     """What starting loaded (Django, the models, the app's code), kept for the process's life:
     out of the garbage collector's sight, so a full collection under load, which stops every
     call's events meanwhile, walks only what calls create (its longest pause at 40 full calls
-    a second: 35 ms against 100, docs/benchmark.md)."""
+    a second: 45 ms against 137, docs/benchmark.md)."""
     gc.collect()
     gc.freeze()
 
