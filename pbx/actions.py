@@ -255,6 +255,12 @@ def do_record_callback_connected(fact: c.CallbackConnected) -> None:
     CallbackTask.objects.filter(pk=fact.task_id).update(status=CallbackTask.Status.DONE, done_at=fact.at)
 
 
+def do_record_call_passed(fact: c.CallPassed) -> None:
+    """The call is now served by Stasis worker `fact.worker` (pbx/stasis/to_first.py): its sweep
+    closes it and stores its recordings. The timeline says "resumed" from that worker's side."""
+    Call.objects.filter(pk=fact.call_key).update(stasis_worker=fact.worker)
+
+
 def do_note_encryption(fact: c.PhoneEncryption) -> None:
     """On the call's timeline; the phone's own row was written for the batch (pbx.call_rows)."""
     _event(fact.call_key, fact.at, HistoryKind.ENCRYPTION, extension=fact.extension, tls=fact.tls, srtp=fact.srtp)
@@ -287,6 +293,7 @@ _APPLY = {
     c.ForwardChanged: do_record_forward_changed,
     c.CallbackRequested: do_request_callback,
     c.CallbackConnected: do_record_callback_connected,
+    c.CallPassed: do_record_call_passed,
     c.CallStep: do_record_call_step,
 }
 # Facts whose rows write_call_rows wrote for the whole batch: their timeline and webhooks.

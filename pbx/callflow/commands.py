@@ -212,6 +212,15 @@ class CallStarted(Fact):
 
 
 @dataclass(frozen=True)
+class CallPassed(Fact):
+    """A caller a worker other than the first took back after it restarted, passed to the first
+    worker (its scenario now rings someone): the call's row is that worker's from now on, to
+    close and store (pbx/stasis/to_first.py). Made by the pump, not by the call flow."""
+
+    worker: int
+
+
+@dataclass(frozen=True)
 class CallAnswered(Fact):
     pass
 

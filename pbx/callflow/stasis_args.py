@@ -9,6 +9,8 @@ is refused: a comma can never move a number into the "came over TLS" flag.
     internal,<1 if TLS else 0>,<dialled>     from a staff phone
     callback,<task>,<customer>,<extension>   click-to-call: the staff phone answered
     leg,<call key>                           a leg Centrala rang for a call
+    resume,<call key>,<1 if its row exists>  a caller another Stasis worker took back after it
+                                             restarted, passed to the first (never the dialplan's)
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class StasisArgs:
-    kind: Literal["inbound", "internal", "callback", "leg"]
+    kind: Literal["inbound", "internal", "callback", "leg", "resume"]
     dialled: str = ""
     over_tls: bool = True  # internal: the phone reached Asterisk over TLS
     task_id: str = ""  # callback
     number: str = ""  # callback: the customer's number
     staff: str = ""  # callback: the extension that answered
+    call_key: str = ""  # resume: the key the call goes on under
+    known: bool = False  # resume: its history row exists
 
 
 def parse_stasis_args(args: tuple[str, ...], exten: str = "") -> StasisArgs | None:
@@ -40,4 +44,6 @@ def parse_stasis_args(args: tuple[str, ...], exten: str = "") -> StasisArgs | No
             return StasisArgs("callback", task_id=task_id, number=number, staff=staff)
         case ("leg", _):
             return StasisArgs("leg")
+        case ("resume", key, "1" | "0" as known) if key:
+            return StasisArgs("resume", call_key=key, known=known == "1")
     return None

@@ -15,7 +15,10 @@ no call follows:
     a caller whose message is still recording  "voicemail"
     a caller whose message finished while the  "left_message" (Asterisk still holds its file;
     app was away                               the sweep stores it right after)
-    any other caller                           "entry" (a staff phone's own call: released)
+    any other caller                           "entry" (a staff phone's own call: released;
+                                               on a worker other than the first, a caller
+                                               whose number rings someone now is passed to the
+                                               first: pbx/stasis/to_first.py)
     a listener (<key>-listener)                left alone: it records a conversation and ends
                                                with it; its events go to that call if taken back
 
@@ -47,6 +50,10 @@ OwedRecordings = Callable[[set[str]], Awaitable[dict[str, tuple[str, str]]]]
 
 class StartsCalls(Protocol):
     def start_adopted(self, channel_id: str, key: str) -> CallWorker: ...
+
+    def pass_adopted(self, event: e.Adopted, key: str) -> bool:
+        """True when the caller is another worker's to serve, and passed there (to_first.py)."""
+        ...
 
 
 def _created(channel: dict[str, Any]) -> datetime | None:
@@ -143,11 +150,14 @@ class Adoption:
                 where = "release"
             elif channel_id in keys:
                 where, recording = await self._message(names.recording(key, "voicemail"))
+            adopted = self._adopted(info, where, known=channel_id in keys, recording=recording)
+            taken += 1
+            if calls.pass_adopted(adopted, key):
+                continue  # its number rings someone now: the first worker's call
             worker = calls.start_adopted(channel_id, key)
             if channel_id in alone:
                 self.routes.bridges[alone[channel_id]] = worker  # not the sweep's to close under it
-            worker.feed(self._adopted(info, where, known=channel_id in keys, recording=recording))
-            taken += 1
+            worker.feed(adopted)
         if taken:
             log.warning("took back %d call(s) the app had lost track of", taken)
         return taken

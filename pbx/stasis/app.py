@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from pbx.actions import open_calls_on, recordings_owed
-from pbx.ari.client import AriClient, AriError
+from pbx.ari.client import AriClient
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
 from pbx.callflow import names, parking
@@ -44,6 +44,7 @@ from .presence import Presence, staff_logins
 from .probe import EncryptionProbe
 from .reconciler import Reconciler
 from .routes import Routes
+from .to_first import ToFirst
 from .worker import CallWorker
 
 log = logging.getLogger(__name__)
@@ -104,14 +105,20 @@ class StasisApp:
         )
         self.phones = Presence(ari, app_name, self.presence)
         self.reconciler = Reconciler(
-            ari, app_name, store, self.routes, sweep_seconds, adoption=(adoption, self), worker=worker
+            ari,
+            app_name,
+            store,
+            self.routes,
+            sweep_seconds,
+            adoption=(adoption, self),
+            worker=worker,
+            handing_over=lambda: self.to_first.channels(),
         )
         self.lamps = Lamps(ari, load_lamps if worker.first else None)  # the lamps are the first's to light
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
-        self._passing: dict[str, e.StasisStart] = {}  # channel -> its start, while handed to the first worker
-        self._moves: set[asyncio.Task[None]] = set()
+        self.to_first = ToFirst(ari, self.first_app, self._serve_here, store.submit)
         self.stopping = False
         self._stopped = asyncio.Event()
         self._configuration_changed = asyncio.Event()  # the admin said so: read it now
@@ -177,8 +184,8 @@ class StasisApp:
             handover.attended_transfer(self.routes, event)
             return
         worker = self.routes.find(event.channel_id)
-        if worker is None and event.channel_id in self._passing:
-            self._passed_on(event)
+        if worker is None and event.channel_id in self.to_first:
+            self.to_first.on_event(event)
             return
         if worker is None:
             if not isinstance(event, e.StasisStart) or names.is_our_listener(event.channel_id):
@@ -186,48 +193,48 @@ class StasisApp:
                 log.debug("ignoring %s for unknown channel %r", type(event).__name__, event.channel_id)
                 return
             if not serves_here(self.directory, self.worker, event.args, event.channel.exten):
-                self._pass_to_first(event)
+                self.to_first.pass_start(event)
                 return
             args = parse_stasis_args(event.args, event.channel.exten)
             if args is not None and (
-                handover.pickup_or_unpark(self.routes, self.directory, event, args) or self._callback_phone(event, args)
+                handover.pickup_or_unpark(self.routes, self.directory, event, args)
+                or self._callback_phone(event, args)
+                or self._resumed(event, args)
             ):
                 return
             worker = self._start_call(event.channel_id)
         worker.feed(event)
 
-    def _pass_to_first(self, event: e.StasisStart) -> None:
-        """A call this worker may not serve (a number whose scenario changed to ring someone
-        since Asterisk's last reload): to the first worker, with its arguments. If that fails
-        (the first is not connected: the request is refused, or Asterisk says so afterwards
-        with ApplicationMoveFailed), it is served here rather than left in silence."""
-        self._passing[event.channel_id] = event
+    def _serve_here(self, channel_id: str, first_event: e.StasisStart | e.Adopted, key: str) -> None:
+        """A call the first worker did not take (to_first.py): served here after all."""
+        adopted = isinstance(first_event, e.Adopted)
+        worker = self.start_adopted(channel_id, key) if adopted else self._start_call(channel_id)
+        worker.feed(first_event)
 
-        async def move() -> None:
-            try:
-                await self.ari.move(event.channel_id, self.first_app, event.args)
-            except AriError as exc:
-                self._serve_here(event.channel_id, str(exc))
+    def _resumed(self, event: e.StasisStart, args: StasisArgs) -> bool:
+        """A caller another worker took back after it restarted and passed here (to_first.py):
+        taken back under its key, as that worker would have (the line was interrupted, then
+        the scenario from its entry, which now rings someone)."""
+        if args.kind != "resume":
+            return False
+        channel = event.channel
+        adopted = e.Adopted(
+            at=event.at, channel_id=channel.id, channel=channel, where="entry", inbound=True, known=args.known
+        )
+        self.start_adopted(event.channel_id, args.call_key).feed(adopted)
+        return True
 
-        task = asyncio.create_task(move(), name=f"pass-{event.channel_id}")
-        self._moves.add(task)
-        task.add_done_callback(self._moves.discard)
-
-    def _passed_on(self, event: e.Event) -> None:
-        """An event for a channel being handed to the first worker: it left (StasisEnd), or it
-        stays here (MoveFailed); anything else before either is not this worker's to act on."""
-        if isinstance(event, e.StasisEnd):
-            self._passing.pop(event.channel_id, None)
-            log.info("passed call %s to %s", event.channel_id, self.first_app)
-        elif isinstance(event, e.MoveFailed):
-            self._serve_here(event.channel_id, f"{event.destination} is not connected")
-
-    def _serve_here(self, channel_id: str, why: str) -> None:
-        start = self._passing.pop(channel_id, None)
-        if start is None:
-            return  # gone meanwhile, or served already
-        log.warning("could not pass call %s to %s (%s); serving it here", channel_id, self.first_app, why)
-        self._start_call(channel_id).feed(start)
+    def pass_adopted(self, event: e.Adopted, key: str) -> bool:
+        """Whether a caller this worker took back, whose scenario would start again from its
+        entry, is the first worker's now (its number rings someone since Asterisk's last
+        reload): then it is passed there instead of served here (adoption.py)."""
+        exten = event.channel.exten
+        if event.where != "entry" or not event.inbound:
+            return False
+        if serves_here(self.directory, self.worker, ("inbound", exten), exten):
+            return False
+        self.to_first.pass_adopted(event, key)
+        return True
 
     def _callback_phone(self, event: e.StasisStart, args: StasisArgs) -> bool:
         """Click-to-call rings all of a person's phones: the first to answer starts the call;

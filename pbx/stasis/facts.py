@@ -169,13 +169,23 @@ class FactWriter:
         `live_channel_ids` is asked once the facts are written, just before the database is:
         a call that began while they were being written is then followed by the app (or has
         ended, and its end is written), so it is never taken for lost. (Asked before the wait,
-        as it was, under load every call that began during it was closed as "lost".)"""
-        if not await self.settled(timeout):
-            return None
-        return await self.db.run(do_close_lost_calls, live_channel_ids(), at, worker)
+        as it was, under load every call that began during it was closed as "lost".)
+
+        A fact submitted between the wait's end and that question (a call ended, its channel no
+        longer followed) sends it back to waiting: judged then, the call would be closed as lost
+        and its real end, written after, be dropped."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if not await self.settled(max(0.0, deadline - asyncio.get_running_loop().time())):
+                return None
+            live = live_channel_ids()
+            if self._idle.is_set():
+                return await self.db.run(do_close_lost_calls, live, at, worker)
 
     async def settled(self, timeout: float = 10.0) -> bool:
         """Wait until every fact queued so far is written; False if `timeout` passes first."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
             return True

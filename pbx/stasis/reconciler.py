@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pbx.ari.client import AriClient, AriError, AriNotFound
@@ -50,8 +51,10 @@ class Reconciler:
         sweep_seconds: float,
         adoption: tuple[Adoption, StartsCalls] | None = None,
         worker: Worker = SOLE,
+        handing_over: Callable[[], set[str]] = set,
     ) -> None:
         self.ari = ari
+        self.handing_over = handing_over  # channels on their way to another worker: followed until gone
         self.worker = worker  # its calls are the ones it closes and whose recordings it stores
         self.app_name = app_name
         self.store = store
@@ -96,9 +99,10 @@ class Reconciler:
         try:
             # Our calls: those Asterisk had when asked, and those the app follows when the
             # history is judged (calls that began since are missing from Asterisk's answer).
+            # A call being handed to the first worker is followed until its row is the first's.
             followed = self.routes
             closed = await self.store.close_lost_calls(
-                lambda: live | {k for k, _ in followed.channels()}, now(), self.worker
+                lambda: live | {k for k, _ in followed.channels()} | self.handing_over(), now(), self.worker
             )
         except Exception:
             log.exception("could not close lost calls in the history")

@@ -61,8 +61,16 @@ class Worker:
 
 
 class Calls:
-    def __init__(self) -> None:
+    def __init__(self, others: frozenset[str] = frozenset()) -> None:
         self.started: dict[str, tuple[str, Worker]] = {}
+        self.others = others  # channels another worker must serve (pbx/stasis/to_first.py)
+        self.passed: dict[str, tuple[str, e.Adopted]] = {}
+
+    def pass_adopted(self, event: e.Adopted, key: str) -> bool:
+        if event.channel_id not in self.others:
+            return False
+        self.passed[event.channel_id] = (key, event)
+        return True
 
     def start_adopted(self, channel_id: str, key: str) -> Worker:
         worker = Worker()
@@ -75,6 +83,7 @@ def take_back(
     open_calls: dict[str, str],
     owed: dict[str, tuple[str, str]] | None = None,
     routes: Routes[Worker] | None = None,
+    others: frozenset[str] = frozenset(),
 ) -> Calls:
     asked: list[set[str]] = []
 
@@ -88,7 +97,7 @@ def take_back(
             asked.append(call_keys)
             return {key: found for key, found in (owed or {}).items() if key in call_keys}
 
-        calls = Calls()
+        calls = Calls(others)
         calls.owed_asked = asked  # type: ignore[attr-defined]
         try:
             live = {ch["id"] for ch in asterisk.channels}
@@ -201,3 +210,11 @@ def test_a_listener_is_never_taken_for_a_caller_and_its_events_go_to_the_convers
     assert routes.find(f"{OTHER}-listener") is None
     taken = calls.started["1.1"][1].fed[0]
     assert isinstance(taken, e.Adopted) and (taken.where, taken.listening) == ("bridged", True)
+
+
+def test_a_caller_another_worker_must_serve_is_passed_there_under_its_key_not_started_here():
+    asterisk = Asterisk([channel("1.1"), channel("1.2")], live=set(), stored=set())
+    calls = take_back(asterisk, {"1.1": KEY, "1.2": OTHER}, others=frozenset({"1.1"}))
+    key, adopted = calls.passed["1.1"]
+    assert (key, adopted.where, adopted.known, adopted.inbound) == (KEY, "entry", True, True)
+    assert "1.1" not in calls.started and where(calls, "1.2") == ("entry", "")

@@ -52,6 +52,7 @@ def every_kind_of_fact(key: str = KEY) -> list[c.Fact]:
         c.MessageHeard(ch, call_key=key, at=AT, message_id=12, extension="101"),
         c.DndChanged(ch, call_key=key, at=AT, extension="101", on=True),
         c.ForwardChanged(ch, call_key=key, at=AT, extension="101", to_number="+48601000999"),
+        c.CallPassed(ch, call_key=key, at=AT, worker=1),
         c.CallEnded(
             ch, call_key=key, at=AT, outcome="answered", cause=16, cause_text="Normal Clearing", hung_up_by="caller"
         ),
@@ -152,6 +153,38 @@ def test_facts_wait_on_disk_during_an_outage_and_are_written_in_order_when_it_en
     assert outcomes == {f"ch-{KEY}": "answered", f"ch-{KEY.replace('5f', '60')}": "missed"}
     kinds = list(CallEvent.objects.filter(call_id=KEY).order_by("pk").values_list("kind", flat=True))
     assert kinds == ["started", "announcement", "ended"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_ending_as_the_sweep_judges_is_closed_with_its_real_outcome_never_as_lost():
+    """Its end is submitted between the facts' being written and the sweep's asking which
+    channels are followed (its channel no longer is): the sweep waits for that end too."""
+    started, step, ended = a_call(KEY)
+    asked: list[int] = []
+
+    def followed() -> set[str]:
+        asked.append(1)
+        if len(asked) == 1:
+            store.submit(ended)  # the call ends right now; the app follows it no more
+        return set()
+
+    async def scenario() -> int | None:
+        runner = asyncio.create_task(store.run())
+        store.submit(started)
+        store.submit(step)
+        await until(lambda: store.waiting == 0)
+        try:
+            return await store.close_lost_calls(followed, datetime.now(UTC), timeout=2)
+        finally:
+            runner.cancel()
+            await store.db.close()
+
+    store = CallStore(no_ari(), retry_delay=lambda n: 0.05)
+    assert asyncio.run(scenario()) == 0
+    assert len(asked) == 2
+    call = Call.objects.get()
+    assert call.outcome == "answered"
+    assert not call.events.filter(kind="lost").exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from company_numbers.models import CompanyNumber
 from pbx.actions import do_apply_facts, do_close_lost_calls, find_orphan_recordings
@@ -177,7 +179,7 @@ class TwoWorkersAsterisk(FakeAsterisk):
         return await super().__call__(request)
 
 
-async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[str]:
+async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any, **options: Any) -> list[str]:
     """`scenario` on worker 2 of 2: the office rings Anna, the message line plays a message."""
     directory = Directory(
         numbers={OFFICE: NumberPlan(OFFICE, open=2), MESSAGE_LINE: NumberPlan(MESSAGE_LINE, open=1)},
@@ -191,7 +193,7 @@ async def with_second_worker(fake: TwoWorkersAsterisk, scenario: Any) -> list[st
         return {}
 
     await with_pump(
-        fake, scenario, directory, "centrala-2", load_lamps=lamps, worker=Worker(2, 2), first_app="centrala"
+        fake, scenario, directory, "centrala-2", load_lamps=lamps, worker=Worker(2, 2), first_app="centrala", **options
     )
     return lamps_read
 
@@ -248,3 +250,128 @@ def test_a_call_asterisk_could_not_move_to_the_first_worker_is_served_where_it_i
 
     asyncio.run(with_second_worker(fake, scenario))
     assert list(Call.objects.values_list("channel_id", "stasis_worker")) == [("office-1", 2)]
+
+
+# --- a restarted worker other than the first ----------------------------------------------
+
+
+class RestartedSecondWorker(TwoWorkersAsterisk):
+    """Asterisk as a restarted second worker finds it: callers it held before it died, still in
+    its app until moved (a move takes the channel out of it)."""
+
+    def __init__(self, held: dict[str, str], refuse_moves: bool = False) -> None:
+        super().__init__(refuse_moves)
+        self.held = held  # channel -> the number it dialled
+        self.moved: set[str] = set()
+        self.recording_now = set()  # no message is being left nor left: each caller starts again
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/ari/")
+        if path == "applications/centrala-2":
+            return httpx.Response(200, json={"name": "centrala-2", "channel_ids": sorted(set(self.held) - self.moved)})
+        if path == "channels" and request.method == "GET":
+            return httpx.Response(200, json=[held_channel(ch, dialled) for ch, dialled in self.held.items()])
+        if path.startswith("recordings/stored/"):
+            return httpx.Response(404, json={"message": "Recording not found"})
+        if path.endswith("/move") and not self.refuse_moves:
+            self.moved.add(path.split("/")[1])
+        return await super().__call__(request)
+
+
+def held_channel(channel_id: str, dialled: str) -> dict[str, Any]:
+    before = (now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return {
+        "id": channel_id,
+        "name": "PJSIP/carrier-00000001",
+        "state": "Up",
+        "caller": {"number": "601234567", "name": ""},
+        "connected": {"number": "", "name": ""},
+        "dialplan": {"context": "from-trunk", "exten": dialled},
+        "creationtime": before,
+    }
+
+
+def test_a_restarted_second_worker_passes_a_caller_whose_number_now_rings_someone_to_the_first():
+    """Its scenario would start again from its entry, which now rings Anna: the first worker's.
+    The caller goes there under its own key; its history row stays open while it is on its way
+    (the second worker sweeps every 50 ms meanwhile) and is the first's once it has left. A
+    caller of the message line is taken back here as before."""
+    office, message = keys(2)
+    do_apply_facts([started("office-1", 2, office), started("shared-1", 2, message)])
+    fake = RestartedSecondWorker({"office-1": OFFICE, "shared-1": MESSAGE_LINE})
+
+    def row() -> tuple[Any, int]:  # in a thread of its own, never leaving a connection open
+        try:
+            call = Call.objects.get(pk=office)
+            return call.ended_at, call.stasis_worker
+        finally:
+            connection.close()
+
+    async def scenario(app: StasisApp) -> None:
+        await until(lambda: fake.moves and "shared-1" in app.routes)
+        assert "office-1" in app.to_first and "office-1" not in app.routes
+        await asyncio.sleep(0.3)  # six sweeps while it is on its way: the row is not lost
+        assert await asyncio.to_thread(row) == (None, 2)
+        app.dispatch(e.StasisEnd(at=now(), channel_id="office-1"))  # it left for the first worker
+        deadline = asyncio.get_running_loop().time() + 5
+        while await asyncio.to_thread(row) != (None, 1):
+            assert asyncio.get_running_loop().time() < deadline, await asyncio.to_thread(row)
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # the first's now: the second's sweeps leave it alone
+
+    asyncio.run(with_second_worker(fake, scenario, sweep_seconds=0.05))
+    assert fake.moves == [{"app": "centrala", "appArgs": f"resume,{office},1"}]
+    passed = Call.objects.get(pk=office)
+    assert (passed.ended_at, passed.stasis_worker) == (None, 1)
+    assert not passed.events.filter(kind="lost").exists()
+    assert Call.objects.get(pk=message).stasis_worker == 2  # taken back here: a message line's
+    assert Call.objects.get(pk=message).events.filter(kind="resumed").exists()
+
+
+def test_a_caller_not_in_the_history_is_passed_under_a_new_key_the_first_worker_writes():
+    fake = RestartedSecondWorker({"office-1": OFFICE})
+
+    async def scenario(app: StasisApp) -> None:
+        await until(lambda: fake.moves)
+        app.dispatch(e.StasisEnd(at=now(), channel_id="office-1"))
+        await until(lambda: "office-1" not in app.to_first)
+
+    asyncio.run(with_second_worker(fake, scenario))
+    [move] = fake.moves
+    assert re.fullmatch(r"resume,[0-9a-f-]{36},0", move["appArgs"]), move
+    assert not Call.objects.exists()  # no row to hand over: the first worker starts one
+
+
+def test_a_restarted_second_worker_serves_a_caller_the_first_cannot_take():
+    office, _ = keys(2)
+    do_apply_facts([started("office-1", 2, office)])
+    fake = RestartedSecondWorker({"office-1": OFFICE}, refuse_moves=True)
+
+    async def scenario(app: StasisApp) -> None:
+        await until(lambda: "office-1" in app.routes)
+
+    asyncio.run(with_second_worker(fake, scenario))
+    assert any(r.endswith("office-1/move") for r in fake.requests)
+    row = Call.objects.get(pk=office)
+    assert row.stasis_worker == 2 and row.events.get(kind="resumed").detail["where"] == "entry"
+
+
+def test_the_first_worker_takes_a_passed_caller_back_under_its_key_and_rings_the_scenario_again():
+    """`resume,<key>,1` from the second worker: the line was interrupted, then the office's
+    scenario from its entry (a greeting, then Anna rings), all on the call's own row."""
+    office, _ = keys(2)
+    do_apply_facts([started("office-1", 2, office)])
+    fake = TwoWorkersAsterisk()
+    passed = dataclasses.replace(stasis_start("office-1"), args=("resume", office, "1"))
+
+    async def scenario(app: StasisApp) -> None:
+        app.dispatch(passed)
+        await until(lambda: "office-1" in app.routes)
+        worker = app.routes.find("office-1")
+        assert worker is not None and worker.call.key == office
+        await until(lambda: any("office-1/play" in r for r in fake.requests))
+
+    asyncio.run(with_pump(fake, scenario, worker=Worker(1, 2)))
+    assert [call.pk for call in Call.objects.all()] == [uuid.UUID(office)]
+    resumed = Call.objects.get().events.get(kind="resumed")
+    assert resumed.detail["where"] == "entry"

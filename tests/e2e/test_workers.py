@@ -5,6 +5,10 @@ someone always ends up on the first (pbx/callflow/workers.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +18,8 @@ from django.conf import settings
 
 from company_numbers.models import CompanyNumber
 from pbx.asterisk_config import apply_config, tell_the_stasis_app
-from pbx.models import Call
-from pbx.sandbox import sipp_call
+from pbx.models import Call, Destination, Menu, Prompt, Scenario
+from pbx.sandbox import SippResult, sipp_call
 from pbx.stasis.health import health_file, read_report, worker_spool
 from recordings.models import Recording
 
@@ -150,3 +154,85 @@ def test_with_the_first_worker_down_the_second_serves_a_call_it_could_not_pass_o
     assert "Traceback" not in second.output, second.output[-5000:]
     call = Call.objects.get()  # a refused call never reached Stasis: no history
     assert (call.outcome, call.answered_by, call.stasis_worker) == (Call.Outcome.ANSWERED, "102", 2)
+
+
+def test_a_restarted_second_worker_passes_its_caller_to_the_first_when_the_number_now_rings_a_queue(
+    asterisk: Asterisk, staff, tmp_path: Path
+):
+    """A caller waits in a menu served by the second worker. The number's scenario changes to a
+    queue (Asterisk's dialplan still spreads it), and the second worker is killed; the
+    supervisor starts it again, it finds the caller and, the scenario now ringing someone,
+    passes them to the first under the call's own key. There the line is said to have been
+    interrupted, the queue rings and Piotr answers: one history row, the first worker's, never
+    closed as lost although both workers sweep every half second."""
+    menu = Menu.objects.create(
+        name="Menu", prompt=Prompt.objects.create(name="Menu", sound="hello-world"), timeout_seconds=25
+    )
+    scenario = Scenario.objects.create(
+        name="Linia", when_open=Destination.objects.create(name="Menu", kind="menu", menu=menu)
+    )
+    CompanyNumber.objects.create(e164=OFFICE, label="Biuro", scenario=scenario, is_main=True)
+    results: list[SippResult] = []
+    callers: list[threading.Thread] = []
+    with (
+        phone("101", staff["101"][1], answers=False, registered=registered),
+        phone("102", staff["102"][1], answers=True, registered=registered),
+        two_workers(asterisk, tmp_path, STASIS_SWEEP_SECONDS="0.5") as app,
+    ):
+        served_by_second = None
+        for attempt in range(4):  # until a caller reaches the second worker
+            port = 5130 + attempt
+            caller = threading.Thread(
+                target=lambda port=port: results.append(
+                    sipp_call(
+                        "caller_stays.xml",
+                        OFFICE,
+                        CUSTOMER,
+                        sip_port=settings.ASTERISK_SIP_PORT,
+                        local_port=port,
+                        timeout_s=60,
+                        extra=("-mp", str(port * 2 + 10000)),
+                    )
+                )
+            )
+            caller.start()
+            callers.append(caller)
+            placed = attempt + 1
+
+            def all_in_menu(placed: int = placed) -> bool:
+                return Call.objects.filter(events__kind="menu").distinct().count() == placed
+
+            wait_for(all_in_menu, 15)
+            served_by_second = Call.objects.filter(stasis_worker=2).first()
+            if served_by_second is not None:
+                break
+        assert served_by_second is not None, "no caller reached the second worker in four tries"
+        scenario.when_open = queue("ring_all")
+        scenario.save()
+        tell_the_stasis_app()  # the first worker reads it at once
+        time.sleep(1)
+        report = read_report(health_file(worker_spool(tmp_path, 2)))
+        assert report is not None
+        os.kill(report.pid, signal.SIGKILL)
+        wait_for(
+            lambda: (
+                (again := read_report(health_file(worker_spool(tmp_path, 2)))) is not None
+                and again.pid != report.pid
+                and again.connected
+            ),
+            20,
+        )
+        for caller in callers:
+            caller.join(90)
+        wait_for(lambda: not Call.objects.filter(ended_at__isnull=True).exists(), 30)
+    output = app.output
+    assert "passed call" in output, output[-5000:]
+    assert [(r.successful, r.failed) for r in results] == [(1, 0)] * len(callers), [r.output[-2000:] for r in results]
+    assert Call.objects.count() == len(callers)  # one row per caller: none started twice
+    assert not Call.objects.filter(outcome=Call.Outcome.LOST).exists()
+    passed = Call.objects.get(pk=served_by_second.pk)
+    assert (passed.outcome, passed.answered_by, passed.stasis_worker) == (Call.Outcome.ANSWERED, "102", 1)
+    kinds = [event.kind for event in passed.events.all()]
+    resumed = passed.events.filter(kind="resumed")
+    assert [event.detail["where"] for event in resumed] == ["entry"], kinds
+    assert "ring_queue" in kinds[kinds.index("resumed") :], kinds
