@@ -20,6 +20,7 @@ class Legs:
         self.connected: str | None = None
         self._labels: dict[str, str] = {}
         self._had_legs = False  # a leg was rung or adopted (so a bridge may exist), even if released
+        self._hung_up: set[str] = set()  # legs asked to hang up: never asked twice
         self._next_number = next_number
 
     def new(self, label: str) -> str:
@@ -57,8 +58,15 @@ class Legs:
         return self._labels.get(leg_id, default)
 
     def hang_up_connected(self) -> list[c.Command]:
-        """End the connected leg's channel, if there is one (it stays named until its end arrives)."""
-        return [c.Hangup(self.connected, reason="normal")] if self.connected else []
+        """End the connected leg's channel, if there is one (it stays named until its end
+        arrives), once: the caller's hang-up asks, and the caller's end would ask again (a
+        request per call that Asterisk answered "not found"). A hang-up that fails lets the leg
+        go (Call._on_leg), so there is nothing to ask again."""
+        leg = self.connected
+        if leg is None or leg in self._hung_up:
+            return []
+        self._hung_up.add(leg)
+        return [c.Hangup(leg, reason="normal")]
 
     def join(self, leg_id: str, first_person: bool) -> list[c.Command]:
         """Bridge the caller with `leg_id`: the first person who answers makes the bridge; after
