@@ -111,6 +111,8 @@ def phone_channel(extension: str = "101", state: str = "Ring", exten: str = "", 
 class Driver:
     """Feeds a Call and keeps what it asked for, so tests read as a conversation."""
 
+    made: list[Driver] = []  # every driver of the running test (conftest checks their requests)
+
     def __init__(
         self,
         directory: s.Directory | None = None,
@@ -119,11 +121,36 @@ class Driver:
     ) -> None:
         self.call = Call(KEY, CHANNEL, directory or globals()["directory"](), presence, places=places)
         self.out: list[c.Command] = []
+        self.exchanges: list[tuple[e.Event, list[c.Command]]] = []
+        Driver.made.append(self)
 
     def send(self, event: e.Event) -> list[c.Command]:
         commands = self.call.receive(event)
         self.out += commands
+        self.exchanges.append((event, commands))
         return commands
+
+    def asked_twice(self) -> list[str]:
+        """Channels asked to hang up, and bridges to be destroyed, a second time while the
+        first request had not failed: a request Asterisk can only answer "not found". A phone
+        that answered just as it was told to stop ringing (its StasisStart came after) is asked
+        again on purpose: a staff phone is never left open on nobody."""
+        asked: set[str] = set()
+        twice: list[str] = []
+        for event, commands in self.exchanges:
+            if isinstance(event, e.CommandFailed | e.StasisStart):
+                asked.discard(event.channel_id)
+            for command in commands:
+                if isinstance(command, c.Hangup):
+                    name = command.channel_id
+                elif isinstance(command, c.DestroyBridge):
+                    name = f"bridge {command.bridge_id}"
+                else:
+                    continue
+                if name in asked:
+                    twice.append(f"{type(command).__name__} {name} after {type(event).__name__}")
+                asked.add(name)
+        return twice
 
     def start(
         self,
