@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+RESUME = "resume"  # the first argument of a caller passed on by a restarted Stasis worker
+
 
 @dataclass(frozen=True)
 class StasisArgs:
@@ -44,6 +46,6 @@ def parse_stasis_args(args: tuple[str, ...], exten: str = "") -> StasisArgs | No
             return StasisArgs("callback", task_id=task_id, number=number, staff=staff)
         case ("leg", _):
             return StasisArgs("leg")
-        case ("resume", key, "1" | "0" as known) if key:
+        case (resume, key, "1" | "0" as known) if resume == RESUME and key:
             return StasisArgs("resume", call_key=key, known=known == "1")
     return None

@@ -221,6 +221,8 @@ class StasisApp:
         adopted = e.Adopted(
             at=event.at, channel_id=channel.id, channel=channel, where="entry", inbound=True, known=args.known
         )
+        if args.known:  # its row is this worker's to close from now on (the other says so too)
+            self.store.submit(c.CallPassed(channel.id, call_key=args.call_key, at=event.at, worker=self.worker.number))
         self.start_adopted(event.channel_id, args.call_key).feed(adopted)
         return True
 

@@ -9,9 +9,11 @@ scenario changed since Asterisk's last reload (a scenario edit does not reload t
 - a caller this worker took back after it restarted (pbx/stasis/adoption.py) whose scenario
   would start again from its entry: passed on as `resume,<call key>,<1 if its history row
   exists>`. The first worker takes it back under that key (the line was interrupted, then the
-  scenario from its entry) and, once the channel has left this worker, the row is the first
-  worker's (`CallPassed`), so each worker's sweep still closes only its own calls. Until then
-  the channel counts as followed here (`channels`): the sweep never takes it for lost.
+  scenario from its entry) and the row becomes the first worker's (`CallPassed`), so each
+  worker's sweep still closes only its own calls. Both workers say so: the first when it takes
+  the caller, this one once the channel has left it (its own sweep waits for that fact to be
+  written). Until then the channel counts as followed here (`channels`): neither sweep takes
+  it for lost, whichever worker's fact is written first.
 
 Should the first worker not take a call (the move refused, or `ApplicationMoveFailed`
 afterwards: Asterisk accepts a move and only then finds the app not connected, leaving the
@@ -27,10 +29,9 @@ from dataclasses import dataclass
 from pbx.ari.client import AriClient, AriError
 from pbx.callflow import commands as c
 from pbx.callflow import events as e
+from pbx.callflow.stasis_args import RESUME
 
 log = logging.getLogger(__name__)
-
-RESUME = "resume"  # the first argument of a caller taken back here and passed on
 
 
 @dataclass(frozen=True)
@@ -102,4 +103,4 @@ class ToFirst:
         self._serve_here(channel_id, passing.first_event, passing.key)
 
 
-__all__ = ["RESUME", "ToFirst"]
+__all__ = ["ToFirst"]

@@ -32,6 +32,13 @@ from .fixtures import CHANNEL, KEY, T0, directory, phone_channel
         (("inbound", "+48221234567", "x"), None),
         (("callback", "7", "+48601234567"), None),
         (("dial", "1"), None),
+        # a caller a restarted Stasis worker passed to the first (pbx/stasis/to_first.py)
+        (("resume", "call-1", "1"), StasisArgs("resume", call_key="call-1", known=True)),
+        (("resume", "call-1", "0"), StasisArgs("resume", call_key="call-1", known=False)),
+        (("resume", "", "1"), None),
+        (("resume", "call-1", "yes"), None),
+        (("resume", "call-1"), None),
+        (("resume", "call-1", "1", "x"), None),
     ],
 )
 def test_the_arguments_are_read_exactly(args, parsed):

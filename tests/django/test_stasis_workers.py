@@ -372,6 +372,6 @@ def test_the_first_worker_takes_a_passed_caller_back_under_its_key_and_rings_the
         await until(lambda: any("office-1/play" in r for r in fake.requests))
 
     asyncio.run(with_pump(fake, scenario, worker=Worker(1, 2)))
-    assert [call.pk for call in Call.objects.all()] == [uuid.UUID(office)]
+    assert [(call.pk, call.stasis_worker) for call in Call.objects.all()] == [(uuid.UUID(office), 1)]
     resumed = Call.objects.get().events.get(kind="resumed")
     assert resumed.detail["where"] == "entry"
