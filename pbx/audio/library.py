@@ -35,26 +35,32 @@ def uri(*parts: str) -> str:
     return "sound:" + "/".join([str(settings.ASTERISK_SOUNDS_DIR).rstrip("/"), *parts])
 
 
+FORMATS = ("wav", "wav16")  # 8 kHz (every call can play it) and 16 kHz (wideband phones)
+
+
+def file(*parts: str, fmt: str = "wav") -> Path:
+    """Where a sound of the library lies on this host, in format `fmt` (it may not be there)."""
+    *dirs, stem = parts
+    return Path(settings.CENTRALA_SOUNDS_DIR, *dirs, f"{stem}.{fmt}")
+
+
 def present(*parts: str) -> bool:
     """Whether the file is there, as this host sees it (8 kHz at least)."""
-    *dirs, stem = parts
-    return Path(settings.CENTRALA_SOUNDS_DIR, *dirs, f"{stem}.wav").is_file()
+    return file(*parts).is_file()
 
 
 def remove(*parts: str) -> None:
-    *dirs, stem = parts
-    for fmt in ("wav", "wav16"):
+    for fmt in FORMATS:
         with contextlib.suppress(FileNotFoundError):
-            Path(settings.CENTRALA_SOUNDS_DIR, *dirs, f"{stem}.{fmt}").unlink()
+            file(*parts, fmt=fmt).unlink()
 
 
 def best_file(*parts: str) -> Path | None:
     """The file to listen to in a browser: 16 kHz where it exists, else 8 kHz; None if neither."""
-    *dirs, stem = parts
-    if not stem:
+    if not parts[-1]:
         return None
-    for fmt in ("wav16", "wav"):
-        path = Path(settings.CENTRALA_SOUNDS_DIR, *dirs, f"{stem}.{fmt}")
+    for fmt in reversed(FORMATS):
+        path = file(*parts, fmt=fmt)
         if path.is_file():
             return path
     return None

@@ -23,7 +23,7 @@ from pbx.audio import library
 
 log = logging.getLogger(__name__)
 FOLDER = "prompts"
-FORMATS = ("wav", "wav16")
+FORMATS = library.FORMATS
 
 
 def _name(stem: str, fmt: str) -> str:
@@ -31,7 +31,8 @@ def _name(stem: str, fmt: str) -> str:
 
 
 def _local(stem: str, fmt: str) -> Path:
-    return library.folder(library.PROMPTS) / f"{stem}.{fmt}"
+    library.folder(library.PROMPTS)  # made (readable for Asterisk) when missing
+    return library.file(library.PROMPTS, stem, fmt=fmt)
 
 
 def keep(stem: str) -> int:
