@@ -104,6 +104,7 @@ class StasisApp:
             owed=lambda keys: store.db.run(recordings_owed, keys),
         )
         self.phones = Presence(ari, app_name, self.presence)
+        self.to_first = ToFirst(ari, self.first_app, self._serve_here, store.submit)
         self.reconciler = Reconciler(
             ari,
             app_name,
@@ -112,13 +113,12 @@ class StasisApp:
             sweep_seconds,
             adoption=(adoption, self),
             worker=worker,
-            handing_over=lambda: self.to_first.channels(),
+            handing_over=self.to_first.channels,
         )
         self.lamps = Lamps(ari, load_lamps if worker.first else None)  # the lamps are the first's to light
         self.pins = WrongPins()
         self._tasks: dict[asyncio.Task[None], CallWorker] = {}
         self._callbacks: dict[str, CallWorker] = {}  # click-to-call task -> the call its first phone made
-        self.to_first = ToFirst(ari, self.first_app, self._serve_here, store.submit)
         self.stopping = False
         self._stopped = asyncio.Event()
         self._configuration_changed = asyncio.Event()  # the admin said so: read it now

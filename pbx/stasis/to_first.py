@@ -40,7 +40,11 @@ class Passing:
 
     first_event: e.StasisStart | e.Adopted
     key: str = ""  # an adopted call's key
-    known: bool = False  # an adopted call whose history row exists: it becomes the first's
+
+    @property
+    def known(self) -> bool:
+        """An adopted call whose history row exists: the row becomes the first worker's."""
+        return isinstance(self.first_event, e.Adopted) and self.first_event.known
 
 
 # Serve a call here after all: (channel, the event it starts with, an adopted call's key).
@@ -69,7 +73,7 @@ class ToFirst:
 
     def pass_adopted(self, event: e.Adopted, key: str) -> None:
         """A caller taken back here whose scenario would start again, now for the first worker."""
-        self._move(event.channel_id, Passing(event, key, event.known), (RESUME, key, "1" if event.known else "0"))
+        self._move(event.channel_id, Passing(event, key), (RESUME, key, "1" if event.known else "0"))
 
     def on_event(self, event: e.Event) -> None:
         """An event for a channel being handed over: it left (StasisEnd), or it stays here

@@ -18,8 +18,9 @@ def no_illegal_state_moves(caplog):
 @pytest.fixture(autouse=True)
 def no_request_asked_twice():
     """No call asks Asterisk to hang up a channel, or destroy a bridge, twice (unless the first
-    request failed): the second can only be answered "not found", a request and a failure
-    handled per call for nothing (the caller's hang-up used to hang the staff leg up twice)."""
+    request failed, or the channel entered Stasis after it: Driver.asked_twice): the second can
+    only be answered "not found", a request and a failure handled per call for nothing (the
+    caller's hang-up used to hang the staff leg up twice)."""
     Driver.made.clear()
     yield
     twice = [(driver.call.key, repeat) for driver in Driver.made for repeat in driver.asked_twice()]
