@@ -15,7 +15,12 @@ is a fixed number of calls at one rate. Everything runs on loopback in a private
 instance whose database nothing else writes, so the baseline dialplan added to its rendered
 configuration is never rendered away during the run.
 
-    python bench/calls.py [--rates 10,40,100] [--light-rates 100,200,400] [--seconds 8] [--over-ari]
+A full step lasts longer than a call (`--full-seconds`, 30 by default, against the caller's
+10 s), so that for its last 20 s callers arrive while others hang up, as at a steady rate; the
+time to first audio is printed over the whole step and over that steady part.
+
+    python bench/calls.py [--rates 10,40,100] [--light-rates 100,200,400] [--seconds 8]
+                          [--full-seconds 30] [--over-ari]
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ BARE_NUMBER, BARE_APP = "+48221234596", "centrala-bench-bare"
 # stays on the first worker alone, for the comparison in the same run.
 SPLIT_NUMBER = "+48221234595"
 CALLER, AGENT_ADDRESS = "127.0.0.2", "127.0.0.5"
+FULL_CALL_SECONDS = 10  # the full call's caller hangs up after this (bench/sipp/caller.xml)
 
 
 @dataclass
@@ -77,6 +83,9 @@ class Step:
     last_stored_after: float = float("nan")  # seconds from the step's end to its last recording stored
     first_audio_ms: tuple[float, float] = (float("nan"), float("nan"))  # full call: median, p95
     first_audio_probes: tuple[int, int] = (0, 0)  # probe calls heard, and refused or silent
+    # the same, of the probe calls placed while callers both arrived and hung up (the steady state)
+    first_audio_steady_ms: tuple[float, float] = (float("nan"), float("nan"))
+    first_audio_steady_heard: int = 0
     stasis_cpu_s: float = 0.0  # CPU seconds over the step: the Stasis app's, and Asterisk's
     asterisk_cpu_s: float = 0.0
 
@@ -324,6 +333,8 @@ def run_calls(
     if probe is not None:
         step.first_audio_ms = median_and_p95(sorted(probe.times_ms))
         step.first_audio_probes = (len(probe.times_ms), probe.failures)
+        steady = probe.heard_between(started + FULL_CALL_SECONDS, started + seconds)
+        step.first_audio_steady_ms, step.first_audio_steady_heard = median_and_p95(steady), len(steady)
     return step
 
 
@@ -459,7 +470,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="10,40,100", help="calls per second of the full call, comma separated")
     parser.add_argument("--light-rates", default="100,200,400", help="calls per second of the light call")
-    parser.add_argument("--seconds", type=int, default=8, help="seconds of calls at each rate")
+    parser.add_argument("--seconds", type=int, default=8, help="seconds of light calls at each rate")
+    parser.add_argument(
+        "--full-seconds",
+        type=int,
+        default=30,
+        help=f"seconds of full calls at each rate (over {FULL_CALL_SECONDS}: callers then arrive while others hang up)",
+    )
     parser.add_argument(
         "--over-ari", action="store_true", help="download recordings over ARI instead of reading Asterisk's directory"
     )
@@ -493,7 +510,7 @@ def main() -> None:
             time.sleep(2)
             try:
                 for path, number in (("centrala", CENTRALA_NUMBER), ("dialplan", BASELINE_NUMBER)):
-                    steps.append(run_calls("full", path, number, rate, args.seconds, stasis.pid, root))
+                    steps.append(run_calls("full", path, number, rate, args.full_seconds, stasis.pid, root))
                     time.sleep(2)
             finally:
                 agent.terminate()
@@ -624,6 +641,15 @@ def report(steps: list[Step], recordings_via: str) -> None:
             f"  full  {rate:>3}/s: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
             f"({via_ari.first_audio_probes[0]} heard, {via_ari.first_audio_probes[1]} not); dialplan median "
             f"{dp_median:.1f} ms, p95 {dp_p95:.1f} ms; p95 difference {ari_p95 - dp_p95:+.1f} ms"
+        )
+        if not (via_ari.first_audio_steady_heard and via_dialplan.first_audio_steady_heard):
+            print(f"    while callers also hang up: no probe call (steps of over {FULL_CALL_SECONDS} s have some)")
+            continue
+        (ari_median, ari_p95), (dp_median, dp_p95) = via_ari.first_audio_steady_ms, via_dialplan.first_audio_steady_ms
+        print(
+            f"    while callers also hang up: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
+            f"({via_ari.first_audio_steady_heard} heard); dialplan median {dp_median:.1f} ms, p95 {dp_p95:.1f} ms "
+            f"({via_dialplan.first_audio_steady_heard}); p95 difference {ari_p95 - dp_p95:+.1f} ms"
         )
     print("\nCPU per call (ms of one core, the step's CPU over its calls):")
     for kind, rate, via_ari, via_dialplan in side_by_side(steps):

@@ -31,12 +31,14 @@ def _media_address(sdp: str) -> tuple[str, int]:
 
 class FirstAudioProbe:
     """Calls `number` every `every` seconds in a thread until stopped; `times_ms` are what it
-    measured, `failures` the calls that were refused or stayed silent for `patience` seconds."""
+    measured, `invited` when each of those calls began (epoch seconds, the same order),
+    `failures` the calls that were refused or stayed silent for `patience` seconds."""
 
     def __init__(self, number: str, server: tuple[str, int], host: str, port: int, every: float = 0.3) -> None:
         self.number, self.every = number, every
         self.phone = SipPhone(PROBE_CALLER, "", server, host=host, port=port)
         self.times_ms: list[float] = []
+        self.invited: list[float] = []
         self.failures = 0
         self.patience = 5.0
         self._stop = threading.Event()
@@ -56,7 +58,7 @@ class FirstAudioProbe:
             self._probe()
 
     def _probe(self) -> None:
-        phone, started = self.phone, time.monotonic()
+        phone, started, invited = self.phone, time.monotonic(), time.time()
         try:
             dialog = phone.call(self.number)  # returns once answered (and acknowledged)
         except (AssertionError, OSError):  # refused, or no answer
@@ -76,6 +78,11 @@ class FirstAudioProbe:
             self.failures += 1
         else:
             self.times_ms.append(heard)
+            self.invited.append(invited)
+
+    def heard_between(self, start: float, end: float) -> list[float]:
+        """The times of the calls that began in [start, end) (epoch seconds), sorted."""
+        return sorted(ms for ms, at in zip(self.times_ms, self.invited, strict=True) if start <= at < end)
 
     def _listen(self, audio: socket.socket, far_end: tuple[str, int], started: float) -> float | None:
         """Talk as a phone does (a packet of silence every 20 ms: Asterisk's Answer() waits up
