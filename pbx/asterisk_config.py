@@ -46,6 +46,7 @@ CONFIG_FILES = (
     "extensions.conf",
     "indications.conf",
     "musiconhold.conf",
+    "stasis.conf",
     # Small files that keep Asterisk from logging errors about configs it looks for.
     "cdr.conf",
     "cel.conf",
@@ -59,7 +60,7 @@ CONFIG_FILES = (
     "minivm.conf",
 )
 # Which module re-reads which file on `PUT /ari/asterisk/modules/{module}`. Files missing here
-# (modules.conf, http.conf, logger.conf) take effect on the next restart.
+# (modules.conf, http.conf, logger.conf, stasis.conf) take effect on the next restart.
 RELOAD_MODULE = {
     "pjsip.conf": "res_pjsip.so",
     "extensions.conf": "pbx_config.so",

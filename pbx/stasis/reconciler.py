@@ -21,7 +21,8 @@ from .worker import CallWorker, now
 log = logging.getLogger(__name__)
 # Events no call needs (pbx/callflow/events.py parses none of them): dropping them in Asterisk
 # saves a JSON encode, a socket write and a decode per event. ChannelVarset comes several times
-# per call; ChannelCreated once per channel (through the endpoint subscription, before the
+# per call where Asterisk creates it (the rendered stasis.conf declines it: asterisk-conf/);
+# ChannelCreated once per channel (through the endpoint subscription, before the
 # channel enters Stasis); the bridge's comings and goings several times per bridged call.
 UNWANTED_EVENTS = [
     "ChannelVarset",
