@@ -582,6 +582,14 @@ def side_by_side(steps: list[Step], call: str = "", other: str = "dialplan") -> 
     ]
 
 
+def _first_audio(ari: tuple[float, float], ari_heard: str, dialplan: tuple[float, float], dialplan_heard: str) -> str:
+    """Centrala's first audio (median, p95) against dialplan's, and the difference of the p95s."""
+    return (
+        f"Centrala median {ari[0]:.1f} ms, p95 {ari[1]:.1f} ms ({ari_heard}); dialplan median {dialplan[0]:.1f} ms, "
+        f"p95 {dialplan[1]:.1f} ms{dialplan_heard}; p95 difference {ari[1] - dialplan[1]:+.1f} ms"
+    )
+
+
 def report(steps: list[Step], recordings_via: str) -> None:
     print(
         f"\n{'call':<6}{'path':<9}{'rate/s':>7}{'calls':>7}{'ok':>6}{'failed':>7}{'INVITE→200 median':>19}"
@@ -636,21 +644,19 @@ def report(steps: list[Step], recordings_via: str) -> None:
         )
     print("\nTime to first audio (INVITE to the greeting's first RTP packet at a probe caller, beside the load):")
     for _, rate, via_ari, via_dialplan in side_by_side(steps, "full"):
-        (ari_median, ari_p95), (dp_median, dp_p95) = via_ari.first_audio_ms, via_dialplan.first_audio_ms
-        print(
-            f"  full  {rate:>3}/s: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
-            f"({via_ari.first_audio_probes[0]} heard, {via_ari.first_audio_probes[1]} not); dialplan median "
-            f"{dp_median:.1f} ms, p95 {dp_p95:.1f} ms; p95 difference {ari_p95 - dp_p95:+.1f} ms"
-        )
+        heard, not_heard = via_ari.first_audio_probes
+        line = _first_audio(via_ari.first_audio_ms, f"{heard} heard, {not_heard} not", via_dialplan.first_audio_ms, "")
+        print(f"  full  {rate:>3}/s: {line}")
         if not (via_ari.first_audio_steady_heard and via_dialplan.first_audio_steady_heard):
             print(f"    while callers also hang up: no probe call (steps of over {FULL_CALL_SECONDS} s have some)")
             continue
-        (ari_median, ari_p95), (dp_median, dp_p95) = via_ari.first_audio_steady_ms, via_dialplan.first_audio_steady_ms
-        print(
-            f"    while callers also hang up: Centrala median {ari_median:.1f} ms, p95 {ari_p95:.1f} ms "
-            f"({via_ari.first_audio_steady_heard} heard); dialplan median {dp_median:.1f} ms, p95 {dp_p95:.1f} ms "
-            f"({via_dialplan.first_audio_steady_heard}); p95 difference {ari_p95 - dp_p95:+.1f} ms"
+        line = _first_audio(
+            via_ari.first_audio_steady_ms,
+            f"{via_ari.first_audio_steady_heard} heard",
+            via_dialplan.first_audio_steady_ms,
+            f" ({via_dialplan.first_audio_steady_heard})",
         )
+        print(f"    while callers also hang up: {line}")
     print("\nCPU per call (ms of one core, the step's CPU over its calls):")
     for kind, rate, via_ari, via_dialplan in side_by_side(steps):
         ari_ms = via_ari.per_call_ms(via_ari.asterisk_cpu_s)

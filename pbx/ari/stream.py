@@ -59,9 +59,10 @@ class Backoff:
         return ceiling * (1 - self.jitter * rand())
 
 
-def events_url(ari_url: str, app: str) -> str:
+def events_url(ari_url: str, app: str, subscribe_all: bool = False) -> str:
+    """`subscribe_all`: the app hears every channel, bridge and endpoint, not only its own."""
     base = ari_url.rstrip("/").replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-    return f"{base}/events?{urlencode({'app': app, 'subscribeAll': 'false'})}"
+    return f"{base}/events?{urlencode({'app': app, 'subscribeAll': str(subscribe_all).lower()})}"
 
 
 class EventStream:

@@ -68,6 +68,9 @@ def test_events_url_points_at_the_app():
     assert events_url("http://127.0.0.1:8088/ari", "centrala") == (
         "ws://127.0.0.1:8088/ari/events?app=centrala&subscribeAll=false"
     )
+    assert events_url("https://pbx.example/ari/", "watch", subscribe_all=True) == (
+        "wss://pbx.example/ari/events?app=watch&subscribeAll=true"
+    )
 
 
 def test_events_arrive_typed_and_malformed_ones_are_skipped():

@@ -25,12 +25,16 @@ from .test_first_call import ari, wait_for
 SPY_APP = "centrala-test-spy"
 
 
+def ari_login() -> str:
+    """The value of the Authorization header for ARI, from the settings."""
+    return "Basic " + base64.b64encode(f"{settings.ARI_USER}:{settings.ARI_PASSWORD}".encode()).decode()
+
+
 @contextlib.contextmanager
 def spy_application() -> Iterator[str]:
     """Register the spy application (ARI needs its websocket open) for the block."""
-    token = base64.b64encode(f"{settings.ARI_USER}:{settings.ARI_PASSWORD}".encode()).decode()
     url = events_url(settings.ARI_URL, SPY_APP)
-    with connect(url, additional_headers={"Authorization": f"Basic {token}"}) as ws:
+    with connect(url, additional_headers={"Authorization": ari_login()}) as ws:
         reader = threading.Thread(target=lambda: [None for _ in ws], daemon=True)  # drain its events
         reader.start()
         yield SPY_APP

@@ -5,7 +5,6 @@ each new connection, and Centrala renders the limit to fit every Stasis worker's
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from pbx.asterisk_config import apply_config
 from pbx.sandbox import sandbox
 
 from .conftest import Asterisk
+from .listening import ari_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,9 +35,8 @@ def answered_while_held(count: int) -> int:
         return writer, status.startswith(b"HTTP/1.1 200")
 
     async def hold_all() -> int:
-        login = base64.b64encode(f"{settings.ARI_USER}:{settings.ARI_PASSWORD}".encode()).decode()
         request = (
-            f"GET /ari/asterisk/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {login}\r\n\r\n"
+            f"GET /ari/asterisk/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {ari_login()}\r\n\r\n"
         ).encode()
         held = await asyncio.gather(*(ask(request) for _ in range(count)))
         for writer, _ in held:

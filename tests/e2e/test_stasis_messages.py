@@ -4,20 +4,20 @@ the bridge, and never a variable set on them."""
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
-from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from pbx.ari.stream import events_url
 from pbx.sandbox import sipp_call
 
 from .conftest import running_stasis
 from .harness import phone
+from .listening import ari_login
 from .test_first_call import CUSTOMER, OFFICE, wait_for
 from .test_scenarios import office, queue, registered, steps, the_call
 
@@ -27,11 +27,10 @@ WATCHER = "centrala-test-everything"
 
 
 def test_no_variable_set_on_a_call_becomes_an_event_and_the_call_is_put_through(staff):
-    token = base64.b64encode(f"{settings.ARI_USER}:{settings.ARI_PASSWORD}".encode()).decode()
-    url = f"{settings.ARI_URL.replace('http', 'ws', 1)}/events?{urlencode({'app': WATCHER, 'subscribeAll': 'true'})}"
+    url = events_url(settings.ARI_URL, WATCHER, subscribe_all=True)
     seen: list[str] = []
     office(queue("ring_all"))
-    with connect(url, additional_headers={"Authorization": f"Basic {token}"}) as ws:
+    with connect(url, additional_headers={"Authorization": ari_login()}) as ws:
 
         def read() -> None:
             try:
